@@ -1,0 +1,27 @@
+"""geo_service: Ankang's industrial zones and clusters on a map (安康市县域工业集中区与产业集群)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from geo_service.config import REPO_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The one app factory: configuration, catalog, caches and blueprints."""
+    from geo_service import web
+    from geo_service.catalog import load_catalog
+    from geo_service.web.http import BodyCache
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder="static",
+    )
+    load_config(app, config)
+    app.json.ensure_ascii = False
+    app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"])
+    app.extensions["geo_service.bodies"] = BodyCache()
+    web.register(app)
+    return app

@@ -1,0 +1,171 @@
+"""The layer catalog: ``layers/catalog.toml`` plus the GeoJSON files it describes.
+
+Loaded once per app (in ``create_app``), validated strictly (a broken layer stops start-up with
+a message naming the file and feature), then kept in memory: the layers are small and
+read-only, so every request is served from these objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from geo_service.errors import CatalogError, NotFound
+
+PRECISIONS = ("official", "surveyed", "town", "county-seat", "schematic")
+GROUPS = ("基础", "园区", "集群", "物流", "飞地")
+REQUIRED_KEYS = (
+    "id", "file", "title", "title_en", "group", "geometry_type", "description",
+    "source", "licence", "precision", "date", "style",
+)
+
+
+@dataclass
+class Layer:
+    """One collection: its catalog entry and its features (full precision, WGS84)."""
+
+    id: str
+    title: str
+    title_en: str
+    group: str
+    geometry_type: str
+    description: str
+    source: str
+    licence: str
+    precision: str
+    date: str
+    style: dict
+    file: str
+    method: str = ""
+    label_property: str = ""
+    features: list[dict] = field(default_factory=list, repr=False)
+    geometries: np.ndarray = field(default=None, repr=False)
+    sha256: str = ""
+
+    @property
+    def bbox(self) -> list[float]:
+        """[minx, miny, maxx, maxy] of all features."""
+        present = self.geometries[~shapely.is_missing(self.geometries)]
+        return [round(v, 7) for v in shapely.total_bounds(present)]
+
+    @property
+    def is_schematic(self) -> bool:
+        return any(f["properties"]["precision"] == "schematic" for f in self.features)
+
+    def feature(self, feature_id: str) -> dict:
+        for candidate in self.features:
+            if candidate["id"] == feature_id:
+                return candidate
+        raise NotFound(f"collection '{self.id}' has no feature '{feature_id}'")
+
+    def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
+        """Indices of the features whose geometry intersects ``bbox`` (all when None)."""
+        if bbox is None:
+            return list(range(len(self.features)))
+        hits = shapely.intersects(self.geometries, shapely.box(*bbox))
+        return [int(i) for i in np.flatnonzero(hits)]
+
+
+@dataclass
+class Catalog:
+    """All layers, in catalog order, with the dataset's metadata and version."""
+
+    title: str
+    title_en: str
+    version: str
+    schematic_dash: str
+    layers: dict[str, Layer]
+    directory: Path
+    fields: dict[str, str]
+    popup: dict[str, list[str]]
+    precision_labels: dict[str, str]
+
+    @property
+    def dataset_hash(self) -> str:
+        """A hash over every layer file: changes whenever any layer changes."""
+        digest = hashlib.sha256()
+        for layer in self.layers.values():
+            digest.update(layer.sha256.encode())
+        return digest.hexdigest()
+
+    def get(self, layer_id: str) -> Layer:
+        try:
+            return self.layers[layer_id]
+        except KeyError:
+            known = ", ".join(self.layers)
+            raise NotFound(f"no collection '{layer_id}'; collections are: {known}") from None
+
+
+def load_catalog(directory: Path) -> Catalog:
+    """Read and validate the catalog and every layer file it lists."""
+    path = directory / "catalog.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"no catalog at {path.name} in the layers folder") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"catalog.toml: {exc}") from exc
+    layers = {}
+    for index, entry in enumerate(raw.get("layers", [])):
+        missing = [key for key in REQUIRED_KEYS if key not in entry]
+        if missing:
+            raise CatalogError(f"catalog.toml: layer #{index + 1} lacks {', '.join(missing)}")
+        layer = Layer(**entry)
+        if layer.group not in GROUPS:
+            raise CatalogError(f"catalog.toml: layer '{layer.id}' has unknown group '{layer.group}'")
+        if layer.precision not in PRECISIONS:
+            raise CatalogError(f"catalog.toml: layer '{layer.id}' has unknown precision")
+        _load_features(layer, directory / layer.file)
+        layers[layer.id] = layer
+    meta = raw["catalog"]
+    popup = raw.get("popup", {})
+    for layer_id, names in popup.items():
+        unknown = [n for n in names if n not in raw.get("fields", {})]
+        if layer_id not in layers or unknown:
+            raise CatalogError(f"catalog.toml: [popup] {layer_id} names unknown layer or fields {unknown}")
+    return Catalog(meta["title"], meta["title_en"], meta["version"], meta["schematic_dash"],
+                   layers, directory, raw.get("fields", {}), popup, raw["precision_labels"])
+
+
+def _load_features(layer: Layer, path: Path) -> None:
+    """Fill ``layer.features`` from its file, checking every feature."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f"layer '{layer.id}': file {path.name} is missing") from None
+    layer.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        collection = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    if collection.get("type") != "FeatureCollection":
+        raise CatalogError(f"{path.name}: not a GeoJSON FeatureCollection")
+    allowed = {layer.geometry_type, layer.geometry_type.removeprefix("Multi"),
+               "Multi" + layer.geometry_type.removeprefix("Multi")}
+    geometries, seen = [], set()
+    for number, feature in enumerate(collection["features"], start=1):
+        where = f"{path.name}: feature {number}"
+        properties = feature.get("properties") or {}
+        if feature.get("id") in seen or not isinstance(feature.get("id"), str):
+            raise CatalogError(f"{where}: id missing or repeated")
+        seen.add(feature["id"])
+        if not properties.get("source") or properties.get("precision") not in PRECISIONS:
+            raise CatalogError(f"{where}: every feature needs `source` and a known `precision`")
+        geometry = feature.get("geometry")
+        if geometry is None:
+            geometries.append(None)
+            continue
+        if geometry["type"] not in allowed:
+            raise CatalogError(f"{where}: {geometry['type']} in a {layer.geometry_type} layer")
+        shape = shapely.from_geojson(json.dumps(geometry))
+        if not shape.is_valid:
+            raise CatalogError(f"{where}: invalid geometry ({shapely.is_valid_reason(shape)})")
+        geometries.append(shape)
+    layer.features = collection["features"]
+    layer.geometries = np.array(geometries, dtype=object)

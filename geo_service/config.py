@@ -1,0 +1,54 @@
+"""Configuration: embedded defaults, then an instance file, then ``GEO_SERVICE_*`` variables.
+
+Each later source wins. Values from the environment are parsed as JSON when they can be
+(``GEO_SERVICE_BASEMAPS='["osm"]'``), otherwise taken as strings (Flask's convention).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    # Where the layer files and catalog.toml live.
+    "LAYERS_DIR": str(REPO_ROOT / "layers"),
+    # Optional basemaps, any of "tianditu", "osm", "gaode"; none by default (offline).
+    "BASEMAPS": [],
+    # 天地图 key (tk); the tianditu basemap is offered only when this is set.
+    "TIANDITU_KEY": "",
+    # OGC API items paging.
+    "ITEMS_DEFAULT_LIMIT": 100,
+    "ITEMS_MAX_LIMIT": 10000,
+    # Display simplification tolerance for the map (degrees, topology-preserving).
+    "DISPLAY_TOLERANCE_DEG": 0.0015,
+    "DISPLAY_DECIMALS": 5,
+    # serve
+    "HOST": "127.0.0.1",
+    "PORT": 8000,
+    "THREADS": 8,
+}
+
+BASEMAP_CHOICES = ("tianditu", "osm", "gaode")
+
+
+def load_config(app, overrides: dict | None) -> None:
+    """Fill ``app.config`` in order: defaults, instance/config.toml, environment, overrides."""
+    from geo_service.errors import ConfigError
+
+    app.config.update(DEFAULTS)
+    app.config.from_file("config.toml", load=tomllib.load, text=False, silent=True)
+    app.config.from_prefixed_env("GEO_SERVICE")
+    if overrides:
+        app.config.update(overrides)
+    basemaps = app.config["BASEMAPS"]
+    if isinstance(basemaps, str):
+        basemaps = [b.strip() for b in basemaps.split(",") if b.strip()]
+    unknown = sorted(set(basemaps) - set(BASEMAP_CHOICES))
+    if unknown:
+        raise ConfigError(f"unknown basemap(s) {unknown}; choose from {list(BASEMAP_CHOICES)}")
+    if "tianditu" in basemaps and not app.config["TIANDITU_KEY"]:
+        raise ConfigError("basemap 'tianditu' needs GEO_SERVICE_TIANDITU_KEY (your 天地图 tk)")
+    app.config["BASEMAPS"] = basemaps
+    app.config["LAYERS_DIR"] = Path(app.config["LAYERS_DIR"])

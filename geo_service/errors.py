@@ -1,0 +1,65 @@
+"""One exception hierarchy: every error knows its HTTP status and a stable code.
+
+The web layer has a single handler that turns these into
+``{"error": {"code": ..., "message": ...}}`` (or an HTML error page); the CLI prints the message
+and exits non-zero. Messages say what is wrong and what to do, never a stack trace or a path.
+"""
+
+from __future__ import annotations
+
+
+class GeoServiceError(Exception):
+    """Base class. Subclasses set ``status`` and ``code``."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class BadRequest(GeoServiceError):
+    """A parameter is malformed or out of range (HTTP 400)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(GeoServiceError):
+    """No such collection, feature or page (HTTP 404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class NotAcceptable(GeoServiceError):
+    """The requested output format is not offered (HTTP 406)."""
+
+    status = 406
+    code = "not_acceptable"
+
+
+class CatalogError(GeoServiceError):
+    """The layer catalog or a layer file is inconsistent; raised at start-up, not per request."""
+
+    code = "catalog_error"
+
+
+class BuildError(GeoServiceError):
+    """build-layers cannot produce the layers (missing package, broken source data)."""
+
+    code = "build_error"
+
+
+class ConfigError(GeoServiceError):
+    """A configuration value is missing or malformed."""
+
+    code = "config_error"

@@ -1,0 +1,219 @@
+"""The interactive map: Folium objects built from the catalog, rendered into our template.
+
+Layers are embedded in the page in a display form (county borders simplified as one coverage
+so neighbours keep a single shared border; 5 decimals, about 1 m); full precision stays
+available from the API. Every asset URL points at the app's own /static/vendor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+import folium.plugins
+import shapely
+from flask import url_for
+
+from geo_service.catalog import Catalog, Layer
+from geo_service.geo.geojson import clean_geometries, geometry_mapping
+from geo_service.render.styles import POINT_TYPES, base_style, legend_entries, path_style
+
+BASEMAPS = {
+    "tianditu": {
+        "name": "天地图（矢量）",
+        "tiles": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                 "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+                 "&TILECOL={x}&tk={key}",
+        "attr": "天地图 © 国家地理信息公共服务平台",
+        "subdomains": "01234567",
+        "gcj02": False,
+    },
+    "osm": {
+        "name": "OpenStreetMap",
+        "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": "© OpenStreetMap contributors",
+        "subdomains": "abc",
+        "gcj02": False,
+    },
+    "gaode": {
+        "name": "高德地图（GCJ-02，叠加图层随之偏移）",
+        "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+                 "&x={x}&y={y}&z={z}",
+        "attr": "© 高德地图 AutoNavi",
+        "subdomains": "1234",
+        "gcj02": True,
+    },
+}
+
+
+@dataclass
+class MapPage:
+    """What the map template needs: Folium's three parts plus our own page data."""
+
+    header: str
+    html: str
+    script: str
+    layer_vars: dict[str, str]
+    basemap_vars: dict[str, dict]
+    map_var: str
+    legend: list[dict]
+    clusters: list[dict]
+
+
+def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimals: int) -> dict:
+    """The layer as drawn on the map: simplified (coverage-preserving) and trimmed."""
+    geometries = layer.geometries.copy()
+    present = ~shapely.is_missing(geometries)
+    if layer.geometry_type.endswith("Polygon") and layer.id == "counties":
+        geometries[present] = shapely.coverage_simplify(geometries[present], tolerance)
+    geometries[present] = clean_geometries(geometries[present], decimals)
+    features = []
+    for feature, geometry in zip(layer.features, geometries):
+        properties = dict(feature["properties"])
+        properties["precision_zh"] = catalog.precision_labels[properties["precision"]]
+        properties["layer"] = layer.id
+        features.append({"type": "Feature", "id": feature["id"],
+                         "geometry": geometry_mapping(geometry), "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _use_local_assets(element) -> None:
+    """Point a Folium element's JS/CSS at the vendored copies (nothing from a CDN)."""
+    vendor = url_for("static", filename="vendor/")
+    local_js = {
+        "leaflet": "leaflet/leaflet.js",
+        "leaflet.groupedlayercontrol.min.js": "leaflet-groupedlayercontrol/leaflet.groupedlayercontrol.min.js",
+    }
+    local_css = {
+        "leaflet_css": "leaflet/leaflet.css",
+        "leaflet.groupedlayercontrol.min.css": "leaflet-groupedlayercontrol/leaflet.groupedlayercontrol.min.css",
+    }
+    element.default_js = [(name, vendor + path) for name, path in local_js.items()
+                          if name in dict(element.default_js)]
+    element.default_css = [(name, vendor + path) for name, path in local_css.items()
+                           if name in dict(element.default_css)]
+
+
+def _popup(catalog: Catalog, layer: Layer, features: list[dict]) -> folium.GeoJsonPopup | None:
+    fields = [f for f in catalog.popup.get(layer.id, [])
+              if any(feat["properties"].get(f) not in (None, "") for feat in features)]
+    if not fields:
+        return None
+    return folium.GeoJsonPopup(fields=fields, aliases=[catalog.fields[f] for f in fields],
+                               localize=False, labels=True, max_width=420)
+
+
+def _point_marker(style: dict, schematic: bool) -> folium.Marker:
+    size = int(style.get("radius", 7)) * 2 + 4
+    css = "gs-icon gs-schematic" if schematic else "gs-icon"
+    html = (f'<div class="{css}" style="color:{style["color"]};font-size:{size}px;'
+            f'line-height:{size}px">{style.get("icon", "●")}</div>')
+    return folium.Marker(icon=folium.DivIcon(html=html, icon_size=(size, size),
+                                             icon_anchor=(size // 2, size // 2), class_name="gs-div"))
+
+
+def _add_points(catalog: Catalog, layer: Layer, data: dict, group: folium.FeatureGroup) -> None:
+    """Point layers: one GeoJson per (category, schematic) so each gets its own glyph."""
+    buckets: dict[tuple, list] = {}
+    for feature in data["features"]:
+        if feature["geometry"] is None:
+            continue
+        props = feature["properties"]
+        style = base_style(layer, props)
+        key = (style.get("icon"), style["color"], style.get("radius"), props["precision"] == "schematic")
+        buckets.setdefault(key, []).append(feature)
+    for (_icon, _color, _radius, schematic), features in buckets.items():
+        style = base_style(layer, features[0]["properties"])
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            marker=_point_marker(style, schematic),
+            popup=_popup(catalog, layer, features),
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        ).add_to(group)
+
+
+def _add_shapes(catalog: Catalog, layer: Layer, data: dict, group: folium.FeatureGroup) -> None:
+    """Polygon and line layers: one GeoJson styled per feature from the catalog."""
+    features = [f for f in data["features"] if f["geometry"] is not None]
+    label = layer.label_property or "name"
+    tooltip_field = label if label in features[0]["properties"] else "origin_name"
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda feature: path_style(catalog, layer, feature["properties"]),
+        highlight_function=lambda feature: {"weight": 4},
+        popup=_popup(catalog, layer, features),
+        tooltip=folium.GeoJsonTooltip(fields=[tooltip_field], labels=False),
+        smooth_factor=0.5,
+    ).add_to(group)
+
+
+def _county_labels(layer: Layer, group: folium.FeatureGroup) -> None:
+    points = shapely.point_on_surface(layer.geometries)
+    for feature, point in zip(layer.features, points):
+        name = feature["properties"]["name"]
+        folium.Marker(
+            [round(point.y, 5), round(point.x, 5)],
+            icon=folium.DivIcon(html=f'<div class="gs-county-label">{name}</div>',
+                                icon_size=(80, 20), icon_anchor=(40, 10), class_name="gs-div"),
+            interactive=False,
+        ).add_to(group)
+
+
+def build_map(catalog: Catalog, config) -> MapPage:
+    """Every catalog layer as a toggleable group, with optional basemaps."""
+    counties = catalog.get("counties")
+    minx, miny, maxx, maxy = counties.bbox
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
+                      control_scale=True, min_zoom=6, max_zoom=18, width="100%", height="100%")
+    fmap.options["maxZoom"] = 18
+    _use_local_assets(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    basemap_vars = {}
+    for key in config["BASEMAPS"]:
+        spec = BASEMAPS[key]
+        tile = folium.TileLayer(
+            tiles=spec["tiles"].replace("{key}", config["TIANDITU_KEY"]), attr=spec["attr"],
+            name=spec["name"], subdomains=spec["subdomains"], overlay=True, show=False, max_zoom=18)
+        tile.add_to(fmap)
+        basemap_vars[key] = {"var": tile.get_name(), "gcj02": spec["gcj02"], "name": spec["name"]}
+
+    groups: dict[str, list] = {}
+    layer_vars = {}
+    for layer in catalog.layers.values():
+        data = display_collection(catalog, layer, config["DISPLAY_TOLERANCE_DEG"],
+                                  config["DISPLAY_DECIMALS"])
+        suffix = "（示意）" if layer.is_schematic else ""
+        group = folium.FeatureGroup(name=layer.title + suffix, show=layer.id != "clusters")
+        if layer.geometry_type in POINT_TYPES:
+            _add_points(catalog, layer, data, group)
+        else:
+            _add_shapes(catalog, layer, data, group)
+        if layer.id == "counties":
+            _county_labels(layer, group)
+        group.add_to(fmap)
+        groups.setdefault(layer.group, []).append(group)
+        layer_vars[layer.id] = group.get_name()
+    control_groups = dict(groups)
+    if basemap_vars:
+        control_groups = {"底图": [fmap._children[v["var"]] for v in basemap_vars.values()], **groups}
+    control = folium.plugins.GroupedLayerControl(control_groups, exclusive_groups=False,
+                                                 collapsed=False)
+    _use_local_assets(control)
+    control.add_to(fmap)
+
+    root = fmap.get_root()
+    root.render()
+    clusters = [
+        {k: f["properties"][k] for k in ("id", "name", "target_2020_yi", "target_wording",
+                                         "host_counties", "host_zones", "host_bases",
+                                         "host_nodes", "host_county_names", "host_zone_names",
+                                         "assumption")}
+        for f in catalog.get("clusters").features
+    ]
+    return MapPage(
+        header=root.header.render(), html=root.html.render(), script=root.script.render(),
+        layer_vars=layer_vars, basemap_vars=basemap_vars, map_var=fmap.get_name(),
+        legend=legend_entries(catalog), clusters=clusters,
+    )
+

@@ -1,0 +1,150 @@
+/* The map page's own behaviour on top of the Folium-built map:
+ * directed arrows on enclave links, the cluster filter, and the GCJ-02 shift of every
+ * overlay while a GCJ-02 basemap (Gaode) is shown. Exposed as window.GS_MAP for tests. */
+(function () {
+  "use strict";
+  var cfg = window.GS_CONFIG;
+  var map = window[cfg.mapVar];
+  var layers = {};
+  Object.keys(cfg.layers).forEach(function (id) { layers[id] = window[cfg.layers[id]]; });
+
+  /* Visit every leaf layer of a group; `parent` is the L.GeoJSON holding it, if any. */
+  function eachLeaf(group, fn, parent) {
+    group.eachLayer(function (layer) {
+      if (layer.eachLayer && !layer.feature) { eachLeaf(layer, fn, layer.feature ? parent : layer); }
+      else { fn(layer, parent); }
+    });
+  }
+
+  /* Enclave links: repeated arrows along each line, pointing from the county to the park. */
+  eachLeaf(layers.enclave_links, function (line) {
+    if (!line.setText) { return; }
+    line.setText("     \u25BA     ", {
+      repeat: true, offset: 5,
+      attributes: { fill: line.options.color, "font-size": "15px", "font-weight": "bold" }
+    });
+  });
+
+  /* ---- cluster filter ------------------------------------------------------------------ */
+  function split(text) { return new Set((text || "").split(",").filter(Boolean)); }
+
+  function isHost(props, hosts) {
+    switch (props.layer) {
+      case "counties": return hosts.counties.has(props.adcode);
+      case "zones": return hosts.zones.has(props.id);
+      case "new_materials_bases": return hosts.bases.has(props.id);
+      case "logistics_nodes": return hosts.nodes.has(props.id);
+      case "clusters": return props.id === hosts.id;
+      default: return true;
+    }
+  }
+
+  var HIGHLIGHT = { fillColor: "#fdae61", fillOpacity: 0.7, opacity: 1, weight: 2.5 };
+  var DIMMED = { fillOpacity: 0.06, opacity: 0.25 };
+
+  function applyFilter(clusterId) {
+    var cluster = cfg.clusters.filter(function (c) { return c.id === clusterId; })[0] || null;
+    var hosts = cluster && {
+      id: cluster.id, counties: split(cluster.host_counties), zones: split(cluster.host_zones),
+      bases: split(cluster.host_bases), nodes: split(cluster.host_nodes)
+    };
+    var counts = { highlighted: 0, dimmed: 0 };
+    ["counties", "zones", "new_materials_bases", "logistics_nodes", "clusters"].forEach(function (id) {
+      eachLeaf(layers[id], function (leaf, parent) {
+        if (!leaf.feature) { return; }
+        var on = !hosts || isHost(leaf.feature.properties, hosts);
+        counts[on && hosts ? "highlighted" : hosts ? "dimmed" : "highlighted"] += hosts ? 1 : 0;
+        if (leaf.setStyle) {
+          if (parent && parent.resetStyle) { parent.resetStyle(leaf); }
+          if (hosts) { leaf.setStyle(on ? HIGHLIGHT : DIMMED); }
+        } else if (leaf.setOpacity) {
+          leaf.setOpacity(!hosts ? 1 : on ? 1 : id === "clusters" ? 0 : 0.2);
+        }
+      });
+    });
+    if (hosts && !map.hasLayer(layers.clusters)) { map.addLayer(layers.clusters); }
+    showInfo(cluster);
+    state.cluster = clusterId || "";
+    state.counts = counts;
+    return counts;
+  }
+
+  function showInfo(cluster) {
+    var box = document.getElementById("gs-cluster-info");
+    if (!cluster) { box.textContent = ""; return; }
+    var target = cluster.target_2020_yi === null ? "（无单列目标）" : cluster.target_2020_yi + " 亿元";
+    var lines = [
+      ["2020年目标", target + "　原文：" + cluster.target_wording + "（安政办发〔2018〕71号）"],
+      ["承载县区", cluster.host_county_names || "—"],
+      ["承载园区", cluster.host_zone_names || "—"]
+    ];
+    if (cluster.assumption) { lines.push(["说明", cluster.assumption]); }
+    box.innerHTML = "";
+    lines.forEach(function (pair) {
+      var row = document.createElement("div");
+      var label = document.createElement("b");
+      label.textContent = pair[0] + "：";
+      row.appendChild(label);
+      row.appendChild(document.createTextNode(pair[1]));
+      box.appendChild(row);
+    });
+  }
+
+  document.getElementById("gs-cluster").addEventListener("change", function (event) {
+    applyFilter(event.target.value);
+  });
+
+  /* ---- GCJ-02 shift while a GCJ-02 basemap is on ----------------------------------------- */
+  var A = 6378245.0, EE = 0.00669342162296594323;
+  function dLat(x, y) {
+    var r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
+    r += (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3;
+    r += (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
+    return r;
+  }
+  function dLng(x, y) {
+    var r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
+    r += (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3;
+    r += (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
+    return r;
+  }
+  function toGcj(ll) {
+    var lat = dLat(ll.lng - 105, ll.lat - 35), lng = dLng(ll.lng - 105, ll.lat - 35);
+    var rad = ll.lat / 180 * Math.PI, magic = 1 - EE * Math.sin(rad) * Math.sin(rad);
+    var sq = Math.sqrt(magic);
+    lat = lat * 180 / ((A * (1 - EE)) / (magic * sq) * Math.PI);
+    lng = lng * 180 / (A / sq * Math.cos(rad) * Math.PI);
+    return L.latLng(ll.lat + lat, ll.lng + lng);
+  }
+  function mapDeep(value, fn) {
+    return Array.isArray(value) ? value.map(function (v) { return mapDeep(v, fn); }) : fn(value);
+  }
+
+  function shiftOverlays(toGcj02) {
+    Object.keys(layers).forEach(function (id) {
+      eachLeaf(layers[id], function (leaf) {
+        if (leaf.getLatLngs) {
+          leaf._gsWgs = leaf._gsWgs || mapDeep(leaf.getLatLngs(), L.latLng);
+          leaf.setLatLngs(toGcj02 ? mapDeep(leaf._gsWgs, toGcj) : leaf._gsWgs);
+        } else if (leaf.getLatLng) {
+          leaf._gsWgs = leaf._gsWgs || leaf.getLatLng();
+          leaf.setLatLng(toGcj02 ? toGcj(leaf._gsWgs) : leaf._gsWgs);
+        }
+      });
+    });
+    state.gcj02 = toGcj02;
+  }
+
+  var gcjBasemaps = Object.keys(cfg.basemaps).filter(function (k) { return cfg.basemaps[k].gcj02; })
+    .map(function (k) { return window[cfg.basemaps[k].var]; });
+  function gcjShown() { return gcjBasemaps.some(function (t) { return map.hasLayer(t); }); }
+  map.on("layeradd layerremove", function (event) {
+    if (gcjBasemaps.indexOf(event.layer) >= 0 && gcjShown() !== state.gcj02) { shiftOverlays(gcjShown()); }
+  });
+
+  var state = { cluster: "", gcj02: false, counts: null };
+  window.GS_MAP = { map: map, layers: layers, applyFilter: applyFilter, toGcj: toGcj, state: state };
+  document.body.setAttribute("data-map-ready", "1");
+})();

@@ -1,0 +1,99 @@
+"""Response helpers: negotiated format, strong ETags with 304, and gzip.
+
+Layer data never changes while the app runs, so a body is a pure function of the request
+URL: bodies are cached (bounded) together with their gzip form and ETag, and a conditional
+GET costs a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Response, current_app, request
+
+from geo_service.errors import NotAcceptable
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+GZIP_MIN_BYTES = 1024
+CACHE_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class Body:
+    raw: bytes
+    gzipped: bytes | None
+    etag: str
+    mimetype: str
+
+
+class BodyCache:
+    """A bounded LRU of rendered bodies keyed by request path and query."""
+
+    def __init__(self, size: int = CACHE_ENTRIES):
+        self.size = size
+        self.entries: OrderedDict[str, Body] = OrderedDict()
+
+    def get_or_make(self, key: str, make) -> Body:
+        body = self.entries.get(key)
+        if body is None:
+            body = make()
+            self.entries[key] = body
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        else:
+            self.entries.move_to_end(key)
+        return body
+
+
+def make_body(raw: bytes, mimetype: str) -> Body:
+    gzipped = gzip.compress(raw, compresslevel=6, mtime=0) if len(raw) >= GZIP_MIN_BYTES else None
+    return Body(raw, gzipped, hashlib.sha256(raw).hexdigest()[:32], mimetype)
+
+
+def wanted_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
+    """``f=`` wins; otherwise the Accept header; JSON when nothing says otherwise."""
+    asked = request.args.get("f")
+    if asked is not None:
+        if asked not in allowed:
+            raise NotAcceptable(f"f={asked} is not offered here; use one of: {', '.join(allowed)}")
+        return asked
+    if "html" in allowed:
+        best = request.accept_mimetypes.best_match([JSON, GEOJSON, HTML], default=JSON)
+        if best == HTML and request.accept_mimetypes[HTML] > request.accept_mimetypes[JSON]:
+            return "html"
+    return "json"
+
+
+def cached_response(make_payload, mimetype: str) -> Response:
+    """Serve a JSON or HTML body for this URL with ETag, 304 and gzip."""
+    cache: BodyCache = current_app.extensions["geo_service.bodies"]
+    key = f"{mimetype} {request.full_path}"
+
+    def make() -> Body:
+        payload = make_payload()
+        if isinstance(payload, str):
+            raw = payload.encode("utf-8")
+        else:
+            raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return make_body(raw, mimetype)
+
+    return send_body(cache.get_or_make(key, make))
+
+
+def send_body(body: Body) -> Response:
+    """A response for a prepared body, honouring If-None-Match and Accept-Encoding."""
+    headers = {"ETag": f'"{body.etag}"', "Vary": "Accept, Accept-Encoding", "Cache-Control": "no-cache"}
+    if request.if_none_match.contains_weak(body.etag):
+        return Response(status=304, headers=headers)
+    data = body.raw
+    if body.gzipped is not None and "gzip" in request.accept_encodings:
+        data = body.gzipped
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, mimetype=body.mimetype, headers=headers)

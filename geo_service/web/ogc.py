@@ -1,0 +1,207 @@
+"""OGC API - Features Part 1 (core, GeoJSON, HTML) over the layer catalog."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from geo_service.catalog import Catalog, Layer
+from geo_service.errors import BadRequest
+from geo_service.web.http import GEOJSON, HTML, JSON, OPENAPI, cached_response, wanted_format
+from geo_service.web.openapi import openapi_document
+
+bp = Blueprint("ogc", __name__)
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+
+
+def catalog() -> Catalog:
+    return current_app.extensions["geo_service.catalog"]
+
+
+def link(endpoint: str, rel: str, mimetype: str, title: str, **values) -> dict:
+    return {"href": url_for(endpoint, _external=True, **values), "rel": rel,
+            "type": mimetype, "title": title}
+
+
+def respond(payload_fn, template: str, json_type: str = JSON, **context):
+    """JSON (or GeoJSON) by default, the HTML page when asked for."""
+    if wanted_format() == "html":
+        return cached_response(lambda: render_template(template, data=payload_fn(), **context), HTML)
+    return cached_response(payload_fn, json_type)
+
+
+def landing_payload() -> dict:
+    cat = catalog()
+    return {
+        "title": cat.title,
+        "description": f"{cat.title_en}: OGC API - Features for the plan layers of "
+                       "安政办发〔2018〕71号 and 72号. Map at / (HTML).",
+        "links": [
+            link("pages.index", "self", JSON, "this document", f="json"),
+            link("pages.index", "alternate", HTML, "交互地图 interactive map"),
+            link("ogc.openapi", "service-desc", OPENAPI, "the API definition (OpenAPI 3.0)"),
+            link("ogc.conformance", "conformance", JSON, "conformance classes"),
+            link("ogc.collections", "data", JSON, "图层 collections"),
+        ],
+    }
+
+
+@bp.get("/conformance")
+def conformance():
+    return respond(lambda: {"conformsTo": CONFORMANCE}, "ogc.html", title="Conformance")
+
+
+@bp.get("/api")
+def openapi():
+    fmt = wanted_format(("json", "html"))
+    if fmt == "html":
+        return cached_response(lambda: render_template(
+            "ogc.html", data=openapi_document(catalog()), title="API (OpenAPI 3.0)"), HTML)
+    return cached_response(lambda: openapi_document(catalog()), OPENAPI)
+
+
+@bp.get("/collections")
+def collections():
+    def payload():
+        return {
+            "links": [link("ogc.collections", "self", JSON, "this document", f="json"),
+                      link("ogc.collections", "alternate", HTML, "as HTML", f="html")],
+            "collections": [collection_metadata(layer) for layer in catalog().layers.values()],
+        }
+    return respond(payload, "collections.html", title="图层 Collections")
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    layer = catalog().get(collection_id)
+    return respond(lambda: collection_metadata(layer), "collection.html", title=layer.title)
+
+
+def collection_metadata(layer: Layer) -> dict:
+    values = {"collection_id": layer.id}
+    return {
+        "id": layer.id,
+        "title": layer.title,
+        "title_en": layer.title_en,
+        "description": layer.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": {"spatial": {"bbox": [layer.bbox], "crs": CRS84}},
+        "geometry_type": layer.geometry_type,
+        "group": layer.group,
+        "source": layer.source,
+        "licence": layer.licence,
+        "precision": layer.precision,
+        "schematic": layer.is_schematic,
+        "date": layer.date,
+        "method": layer.method,
+        "style": layer.style,
+        "numberOfFeatures": len(layer.features),
+        "links": [
+            link("ogc.collection", "self", JSON, "this document", f="json", **values),
+            link("ogc.collection", "alternate", HTML, "as HTML", f="html", **values),
+            link("ogc.items", "items", GEOJSON, "要素 items (GeoJSON)", f="json", **values),
+            link("ogc.items", "items", HTML, "要素 items (HTML)", f="html", **values),
+        ],
+    }
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    layer = catalog().get(collection_id)
+    limit = parse_int("limit", current_app.config["ITEMS_DEFAULT_LIMIT"], 1,
+                      current_app.config["ITEMS_MAX_LIMIT"])
+    offset = parse_int("offset", 0, 0, 10**9)
+    bbox = parse_bbox(request.args.get("bbox"))
+    bbox_crs = request.args.get("bbox-crs", CRS84)
+    if bbox_crs != CRS84:
+        raise BadRequest(f"bbox-crs must be {CRS84} (lon/lat WGS84)")
+
+    def payload() -> dict:
+        matched = layer.select(bbox)
+        page = matched[offset:offset + limit]
+        features = [layer.features[i] for i in page]
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "numberMatched": len(matched),
+            "numberReturned": len(features),
+            "links": page_links(layer, limit, offset, len(matched)),
+        }
+    return respond(payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title)
+
+
+def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict]:
+    args = {k: v for k, v in request.args.items() if k not in ("offset", "f")}
+    values = {"collection_id": layer.id, **args}
+    links = [
+        link("ogc.items", "self", GEOJSON, "this page", f="json", offset=offset, **values),
+        link("ogc.items", "alternate", HTML, "as HTML", f="html", offset=offset, **values),
+        link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
+    ]
+    if offset + limit < matched:
+        links.append(link("ogc.items", "next", GEOJSON, "next page", f="json",
+                          offset=offset + limit, **values))
+    if offset > 0:
+        links.append(link("ogc.items", "prev", GEOJSON, "previous page", f="json",
+                          offset=max(0, offset - limit), **values))
+    return links
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    layer = catalog().get(collection_id)
+    feature = layer.feature(feature_id)
+    values = {"collection_id": layer.id, "feature_id": feature_id}
+
+    def payload() -> dict:
+        return {**feature, "links": [
+            link("ogc.item", "self", GEOJSON, "this feature", f="json", **values),
+            link("ogc.item", "alternate", HTML, "as HTML", f="html", **values),
+            link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
+        ]}
+    return respond(payload, "item.html", json_type=GEOJSON, layer=layer, title=layer.title)
+
+
+def parse_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name}={raw!r} is not an integer") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name}={value} is out of range: use {low} to {high}")
+    return value
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """``minx,miny,maxx,maxy`` (or the 6-number 3D form) in lon/lat degrees."""
+    if raw is None:
+        return None
+    try:
+        numbers = [float(part) for part in raw.split(",")]
+    except ValueError:
+        raise BadRequest(f"bbox={raw!r}: give four numbers minx,miny,maxx,maxy") from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise BadRequest(f"bbox={raw!r}: give four finite numbers minx,miny,maxx,maxy")
+    minx, miny, maxx, maxy = numbers
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadRequest(f"bbox={raw!r}: longitudes must lie in [-180, 180], latitudes in [-90, 90]")
+    if miny > maxy:
+        raise BadRequest(f"bbox={raw!r}: miny is greater than maxy")
+    if minx > maxx:
+        raise BadRequest(f"bbox={raw!r}: minx is greater than maxx (antimeridian boxes are not supported)")
+    return minx, miny, maxx, maxy

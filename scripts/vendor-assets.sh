@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Re-fetch the vendored Leaflet assets from the npm registry (see geo_service/static/vendor/VENDOR.md).
+set -euo pipefail
+dest="$(cd "$(dirname "$0")/.." && pwd)/geo_service/static/vendor"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+npm pack --silent leaflet@1.9.4 leaflet-groupedlayercontrol@0.6.1 leaflet-textpath@1.2.3 >/dev/null
+for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
+mkdir -p "$dest/leaflet" "$dest/leaflet-groupedlayercontrol" "$dest/leaflet-textpath"
+cp -r leaflet-1.9.4/package/dist/{leaflet.js,leaflet.css,images} leaflet-1.9.4/package/LICENSE "$dest/leaflet/"
+cp leaflet-groupedlayercontrol-0.6.1/package/dist/leaflet.groupedlayercontrol.min.{js,css} \
+   leaflet-groupedlayercontrol-0.6.1/package/LICENSE.txt "$dest/leaflet-groupedlayercontrol/"
+cp leaflet-textpath-1.2.3/package/{leaflet.textpath.js,LICENSE} "$dest/leaflet-textpath/"
+echo "vendored into $dest"
