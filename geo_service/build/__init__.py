@@ -58,11 +58,12 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def build_layers(layers_dir: Path) -> list[Path]:
-    """Write ``layers/{id}.geojson`` for every layer; returns the paths written."""
+def build_layers(layers_dir: Path, out_dir: Path | None = None) -> list[Path]:
+    """Write ``{id}.geojson`` for every layer into ``out_dir`` (default: the layers folder)."""
+    out_dir = out_dir or layers_dir
     written = []
     for layer_id, frame in build_frames(layers_dir).items():
-        path = layers_dir / f"{layer_id}.geojson"
+        path = out_dir / f"{layer_id}.geojson"
         geojson.write(frame_to_collection(layer_id, frame), path)
         written.append(path)
     return written

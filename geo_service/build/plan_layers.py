@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, MultiPoint, Point
+from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point
 
 from geo_service.errors import BuildError
 from geo_service.geo.geojson import clean_geometries
@@ -118,7 +118,8 @@ class PlanBuilder:
             else:
                 area_km2 = planned or zone["drawn_area_km2"]
                 radius_m = math.sqrt(area_km2 * 1e6 / len(anchors) / math.pi)
-            geometries.append(shapely.union_all([circle(a.lon, a.lat, radius_m) for a in anchors]))
+            discs = shapely.union_all([circle(a.lon, a.lat, radius_m) for a in anchors])
+            geometries.append(discs if discs.geom_type == "MultiPolygon" else MultiPolygon([discs]))
             records.append({
                 "id": zone["id"],
                 "name": zone["name"],

@@ -166,6 +166,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
                       control_scale=True, min_zoom=6, max_zoom=18, width="100%", height="100%")
     fmap.options["maxZoom"] = 18
+    fmap.options["zoomSnap"] = 0.25
     _use_local_assets(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 

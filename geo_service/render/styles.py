@@ -52,7 +52,7 @@ def legend_entries(catalog: Catalog) -> list[dict]:
     for layer in catalog.layers.values():
         kind = ("point" if layer.geometry_type in POINT_TYPES
                 else "line" if layer.geometry_type in LINE_TYPES else "polygon")
-        rows = [{"label": layer.title, "style": base_style(layer, {})}]
+        rows = [{"label": layer.style.get("label", layer.title), "style": base_style(layer, {})}]
         for prop, values in layer.style.get("categories", {}).items():
             for value in values:
                 rows.append({"label": value, "style": base_style(layer, {prop: value})})
