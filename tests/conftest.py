@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import threading
-from pathlib import Path
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
-import waitress
 
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
@@ -37,18 +41,49 @@ def layer_files() -> dict[str, dict]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in LAYERS_DIR.glob("*.geojson")}
 
 
-def start_server(app) -> tuple[str, waitress.server.BaseWSGIServer]:
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    return f"http://127.0.0.1:{server.effective_port}", server
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_service(env: dict[str, str] | None = None):
+    """``python -m geo_service serve`` in its own process, as a user runs it.
+
+    A separate process, not a thread: GDAL holds the GIL while it reads, which would
+    deadlock a server thread in the same interpreter.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geo_service", "serve", "--port", str(port)],
+        cwd=REPO_ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"geo_service serve exited: {process.stdout.read()}")
+            try:
+                urllib.request.urlopen(f"{url}/conformance", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
-    """The app on waitress (the production server) on a free loopback port."""
-    url, server = start_server(app)
-    yield url
-    server.close()
+def live_server():
+    """The service on waitress (its production server) on a free loopback port."""
+    with running_service() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ def test_gdal_reads_the_same_features(live_server, catalog, layer_id):
 def test_gdal_pages_through_a_small_limit(live_server):
     # GDAL follows the `next` links; a page size of 2 forces five pages for ten counties
     frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/", layer="counties",
-                                   dataset_options={"PAGE_SIZE": "2"})
+                                   PAGE_SIZE="2")
     assert len(frame) == 10 and frame["adcode"].is_unique
 
 
