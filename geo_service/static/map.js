@@ -144,7 +144,16 @@
     if (gcjBasemaps.indexOf(event.layer) >= 0 && gcjShown() !== state.gcj02) { shiftOverlays(gcjShown()); }
   });
 
+  /* The drawn features of one layer (Leaflet layers carrying a GeoJSON `feature`). */
+  function features(id) {
+    var out = [];
+    eachLeaf(layers[id], function (leaf) { if (leaf.feature) { out.push(leaf); } });
+    return out;
+  }
+
   var state = { cluster: "", gcj02: false, counts: null };
-  window.GS_MAP = { map: map, layers: layers, applyFilter: applyFilter, toGcj: toGcj, state: state };
+  window.GS_MAP = {
+    map: map, layers: layers, features: features, applyFilter: applyFilter, toGcj: toGcj, state: state
+  };
   document.body.setAttribute("data-map-ready", "1");
 })();
