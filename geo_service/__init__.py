@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
-        static_folder="static",
+        static_folder=None,  # served by geo_service.web.assets (gzip, ETag)
     )
     load_config(app, config)
     app.json.ensure_ascii = False

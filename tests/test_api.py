@@ -166,3 +166,25 @@ def test_html_views(client, url):
     assert "安康市" in text
     if "zones" in url:
         assert "示意" in text
+
+
+def test_static_assets_are_gzipped_and_cached(client):
+    url = "/static/vendor/leaflet/leaflet.js"
+    plain = client.get(url)
+    assert plain.status_code == 200 and "javascript" in plain.mimetype
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) < len(plain.data) / 3
+    again = client.get(url, headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    image = client.get("/static/vendor/leaflet/images/marker-icon.png",
+                       headers={"Accept-Encoding": "gzip"})
+    assert image.mimetype == "image/png" and "Content-Encoding" not in image.headers
+
+
+@pytest.mark.parametrize("url", ["/static/nothing.js", "/static/../geo_service/config.py",
+                                 "/static/%2e%2e/%2e%2e/etc/passwd", "/static/vendor"])
+def test_static_outside_or_missing_is_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"

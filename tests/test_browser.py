@@ -6,9 +6,9 @@ import base64
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import running_service
 
 from geo_service.geo.gcj02 import wgs84_to_gcj02
+from geo_service.testing import running_service
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError
-from geo_service.web import ogc, pages
+from geo_service.web import assets, ogc, pages
 from geo_service.web.http import HTML
 
 
@@ -27,6 +27,7 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
 
 
 def register(app: Flask) -> None:
+    assets.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ogc.bp)
 

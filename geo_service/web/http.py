@@ -52,8 +52,13 @@ class BodyCache:
         return body
 
 
+def compressible(mimetype: str) -> bool:
+    return mimetype.startswith("text/") or mimetype.endswith(("json", "javascript", "xml"))
+
+
 def make_body(raw: bytes, mimetype: str) -> Body:
-    gzipped = gzip.compress(raw, compresslevel=6, mtime=0) if len(raw) >= GZIP_MIN_BYTES else None
+    worth_it = len(raw) >= GZIP_MIN_BYTES and compressible(mimetype)
+    gzipped = gzip.compress(raw, compresslevel=6, mtime=0) if worth_it else None
     return Body(raw, gzipped, hashlib.sha256(raw).hexdigest()[:32], mimetype)
 
 

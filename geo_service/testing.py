@@ -1,0 +1,62 @@
+"""Helpers shared by the tests and the benchmarks: the service in its own process, Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from geo_service.config import REPO_ROOT
+
+CHROMIUM = os.environ.get("GEO_SERVICE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
+    """``python -m geo_service serve`` in its own process, as a user runs it; yields its URL.
+
+    A separate process, not a thread: GDAL holds the GIL while it reads, which would
+    deadlock a server thread in the same interpreter.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geo_service", "serve", "--port", str(port)],
+        cwd=REPO_ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"geo_service serve exited: {process.stdout.read()}")
+            try:
+                urllib.request.urlopen(f"{url}/conformance", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
