@@ -57,9 +57,16 @@ def measure_once(browser, url: str) -> dict:
         raw += len(response.body()) if response else 0
     page_bytes = len(page.content().encode())
     context.close()
-    return {"wire_bytes": wire, "raw_bytes": raw, "requests": len(responses),
-            "outside": outside, "ready_ms": timing["ready"], "painted_ms": timing["painted"],
-            "paths": timing["paths"], "dom_bytes": page_bytes}
+    return {
+        "wire_bytes": wire,
+        "raw_bytes": raw,
+        "requests": len(responses),
+        "outside": outside,
+        "ready_ms": timing["ready"],
+        "painted_ms": timing["painted"],
+        "paths": timing["paths"],
+        "dom_bytes": page_bytes,
+    }
 
 
 def measure(runs: int) -> dict:
@@ -87,11 +94,15 @@ def measure(runs: int) -> dict:
 def report(results: dict, runs: int) -> str:
     served, baseline = results.values()
     lines = [f"map page at /, headless Chromium, {runs} cold runs each (median)", ""]
-    lines.append(f"{'variant':32} {'wire KB':>8} {'raw KB':>8} {'req':>4} {'ready ms':>9} "
-                 f"{'painted ms':>10} {'max ms':>7}")
+    lines.append(
+        f"{'variant':32} {'wire KB':>8} {'raw KB':>8} {'req':>4} {'ready ms':>9} "
+        f"{'painted ms':>10} {'max ms':>7}"
+    )
     for name, r in results.items():
-        lines.append(f"{name:32} {r['wire_kb']:8.1f} {r['raw_kb']:8.1f} {r['requests']:4d} "
-                     f"{r['ready_ms']:9.0f} {r['painted_ms']:10.0f} {r['painted_ms_max']:7.0f}")
+        lines.append(
+            f"{name:32} {r['wire_kb']:8.1f} {r['raw_kb']:8.1f} {r['requests']:4d} "
+            f"{r['ready_ms']:9.0f} {r['painted_ms']:10.0f} {r['painted_ms_max']:7.0f}"
+        )
     lines += [
         "",
         f"ratio served/baseline: wire {served['wire_kb'] / baseline['wire_kb']:.2f}, "

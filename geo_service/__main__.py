@@ -19,10 +19,13 @@ def serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"HOST": args.host, "PORT": args.port}.items() if v is not None}
     app = create_app(overrides)
     host, port = app.config["HOST"], int(app.config["PORT"])
-    print(f"geo_service: 地图 http://{host}:{port}/  ·  API http://{host}:{port}/collections",
-          flush=True)
-    waitress.serve(app, host=host, port=port, threads=int(app.config["THREADS"]),
-                   ident="geo_service")
+    print(
+        f"geo_service: 地图 http://{host}:{port}/  ·  API http://{host}:{port}/collections",
+        flush=True,
+    )
+    waitress.serve(
+        app, host=host, port=port, threads=int(app.config["THREADS"]), ident="geo_service"
+    )
     return 0
 
 
@@ -39,8 +42,9 @@ def build_layers(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m geo_service",
-                                     description="安康市县域工业集中区与产业集群 map service")
+    parser = argparse.ArgumentParser(
+        prog="python -m geo_service", description="安康市县域工业集中区与产业集群 map service"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("serve", help="serve the map and the OGC API")
@@ -49,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=serve)
 
     build = commands.add_parser("build-layers", help="rebuild layers/*.geojson from their sources")
-    build.add_argument("--layers-dir", default=DEFAULTS["LAYERS_DIR"],
-                       help="the layers folder with src/plan.toml (default: the repo's layers/)")
+    build.add_argument(
+        "--layers-dir",
+        default=DEFAULTS["LAYERS_DIR"],
+        help="the layers folder with src/plan.toml (default: the repo's layers/)",
+    )
     build.add_argument("--out", help="write the files here instead of the layers folder")
     build.set_defaults(func=build_layers)
 

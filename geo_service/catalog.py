@@ -21,8 +21,18 @@ from geo_service.errors import CatalogError, NotFound
 PRECISIONS = ("official", "surveyed", "town", "county-seat", "schematic")
 GROUPS = ("基础", "园区", "集群", "物流", "飞地")
 REQUIRED_KEYS = (
-    "id", "file", "title", "title_en", "group", "geometry_type", "description",
-    "source", "licence", "precision", "date", "style",
+    "id",
+    "file",
+    "title",
+    "title_en",
+    "group",
+    "geometry_type",
+    "description",
+    "source",
+    "licence",
+    "precision",
+    "date",
+    "style",
 )
 
 
@@ -118,7 +128,9 @@ def load_catalog(directory: Path) -> Catalog:
             raise CatalogError(f"catalog.toml: layer #{index + 1} lacks {', '.join(missing)}")
         layer = Layer(**entry)
         if layer.group not in GROUPS:
-            raise CatalogError(f"catalog.toml: layer '{layer.id}' has unknown group '{layer.group}'")
+            raise CatalogError(
+                f"catalog.toml: layer '{layer.id}' has unknown group '{layer.group}'"
+            )
         if layer.precision not in PRECISIONS:
             raise CatalogError(f"catalog.toml: layer '{layer.id}' has unknown precision")
         _load_features(layer, directory / layer.file)
@@ -128,9 +140,20 @@ def load_catalog(directory: Path) -> Catalog:
     for layer_id, names in popup.items():
         unknown = [n for n in names if n not in raw.get("fields", {})]
         if layer_id not in layers or unknown:
-            raise CatalogError(f"catalog.toml: [popup] {layer_id} names unknown layer or fields {unknown}")
-    return Catalog(meta["title"], meta["title_en"], meta["version"], meta["schematic_dash"],
-                   layers, directory, raw.get("fields", {}), popup, raw["precision_labels"])
+            raise CatalogError(
+                f"catalog.toml: [popup] {layer_id} names unknown layer or fields {unknown}"
+            )
+    return Catalog(
+        meta["title"],
+        meta["title_en"],
+        meta["version"],
+        meta["schematic_dash"],
+        layers,
+        directory,
+        raw.get("fields", {}),
+        popup,
+        raw["precision_labels"],
+    )
 
 
 def _load_features(layer: Layer, path: Path) -> None:
@@ -146,8 +169,11 @@ def _load_features(layer: Layer, path: Path) -> None:
         raise CatalogError(f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})") from exc
     if collection.get("type") != "FeatureCollection":
         raise CatalogError(f"{path.name}: not a GeoJSON FeatureCollection")
-    allowed = {layer.geometry_type, layer.geometry_type.removeprefix("Multi"),
-               "Multi" + layer.geometry_type.removeprefix("Multi")}
+    allowed = {
+        layer.geometry_type,
+        layer.geometry_type.removeprefix("Multi"),
+        "Multi" + layer.geometry_type.removeprefix("Multi"),
+    }
     geometries, seen = [], set()
     for number, feature in enumerate(collection["features"], start=1):
         where = f"{path.name}: feature {number}"

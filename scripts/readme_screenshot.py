@@ -1,6 +1,6 @@
 """Regenerate docs/map.png, the README's screenshot: the map at / in headless Chromium.
 
-    PYTHONPATH=. .venv/bin/python scripts/readme_screenshot.py
+PYTHONPATH=. .venv/bin/python scripts/readme_screenshot.py
 """
 
 from __future__ import annotations

@@ -68,7 +68,6 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
-
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright.
@@ -77,7 +76,9 @@ def browser():
     the run (see pytest_sessionfinish), so the page tests cannot silently not run.
     """
     if not chromium_available():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-wqy-microhei)")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-wqy-microhei)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -100,23 +100,26 @@ def test_single_feature(client):
     assert {link["rel"] for link in body["links"]} >= {"self", "collection"}
 
 
-@pytest.mark.parametrize(("url", "status", "code"), [
-    ("/collections/nope", 404, "not_found"),
-    ("/collections/nope/items", 404, "not_found"),
-    ("/collections/zones/items/nope", 404, "not_found"),
-    ("/collections/zones/items?limit=0", 400, "bad_request"),
-    ("/collections/zones/items?limit=abc", 400, "bad_request"),
-    ("/collections/zones/items?limit=100001", 400, "bad_request"),
-    ("/collections/zones/items?offset=-1", 400, "bad_request"),
-    ("/collections/zones/items?bbox=1,2,3", 400, "bad_request"),
-    ("/collections/zones/items?bbox=110,33,109,32", 400, "bad_request"),
-    ("/collections/zones/items?bbox=a,b,c,d", 400, "bad_request"),
-    ("/collections/zones/items?bbox=nan,1,2,3", 400, "bad_request"),
-    ("/collections/zones/items?bbox=0,-91,1,1", 400, "bad_request"),
-    ("/collections/zones/items?bbox-crs=EPSG:4545&bbox=1,1,2,2", 400, "bad_request"),
-    ("/collections?f=xml", 406, "not_acceptable"),
-    ("/no/such/page", 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        ("/collections/nope", 404, "not_found"),
+        ("/collections/nope/items", 404, "not_found"),
+        ("/collections/zones/items/nope", 404, "not_found"),
+        ("/collections/zones/items?limit=0", 400, "bad_request"),
+        ("/collections/zones/items?limit=abc", 400, "bad_request"),
+        ("/collections/zones/items?limit=100001", 400, "bad_request"),
+        ("/collections/zones/items?offset=-1", 400, "bad_request"),
+        ("/collections/zones/items?bbox=1,2,3", 400, "bad_request"),
+        ("/collections/zones/items?bbox=110,33,109,32", 400, "bad_request"),
+        ("/collections/zones/items?bbox=a,b,c,d", 400, "bad_request"),
+        ("/collections/zones/items?bbox=nan,1,2,3", 400, "bad_request"),
+        ("/collections/zones/items?bbox=0,-91,1,1", 400, "bad_request"),
+        ("/collections/zones/items?bbox-crs=EPSG:4545&bbox=1,1,2,2", 400, "bad_request"),
+        ("/collections?f=xml", 406, "not_acceptable"),
+        ("/no/such/page", 404, "not_found"),
+    ],
+)
 def test_errors_have_one_shape(client, url, status, code):
     message = assert_error(client.get(url), status, code)
     assert "Traceback" not in message and "/work" not in message
@@ -129,10 +132,16 @@ def test_error_page_for_browsers(client):
 
 
 def test_hostile_queries_never_500(client):
-    for url in ["/collections/%00", "/collections/zones/items?limit=" + "9" * 400,
-                "/collections/zones/items?bbox=" + ",".join(["1e308"] * 4),
-                "/collections/zones/items?offset=99999999999", "/collections/zones/items/%2e%2e",
-                "/collections/../../etc/passwd", "/?f=", "/collections/zones/items?f=html&limit=1"]:
+    for url in [
+        "/collections/%00",
+        "/collections/zones/items?limit=" + "9" * 400,
+        "/collections/zones/items?bbox=" + ",".join(["1e308"] * 4),
+        "/collections/zones/items?offset=99999999999",
+        "/collections/zones/items/%2e%2e",
+        "/collections/../../etc/passwd",
+        "/?f=",
+        "/collections/zones/items?f=html&limit=1",
+    ]:
         assert client.get(url).status_code < 500, url
     assert client.post("/collections").status_code == 405
 
@@ -155,10 +164,17 @@ def test_gzip_when_accepted(client):
     assert len(packed.data) < len(plain.data) / 2
 
 
-@pytest.mark.parametrize("url", ["/collections?f=html", "/collections/zones?f=html",
-                                 "/collections/zones/items?f=html",
-                                 "/collections/zones/items/ankang-hitech?f=html",
-                                 "/conformance?f=html", "/api?f=html"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/collections?f=html",
+        "/collections/zones?f=html",
+        "/collections/zones/items?f=html",
+        "/collections/zones/items/ankang-hitech?f=html",
+        "/conformance?f=html",
+        "/api?f=html",
+    ],
+)
 def test_html_views(client, url):
     response = client.get(url)
     assert response.status_code == 200 and response.content_type.startswith("text/html")
@@ -178,13 +194,21 @@ def test_static_assets_are_gzipped_and_cached(client):
     assert len(zipped.data) < len(plain.data) / 3
     again = client.get(url, headers={"If-None-Match": plain.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
-    image = client.get("/static/vendor/leaflet/images/marker-icon.png",
-                       headers={"Accept-Encoding": "gzip"})
+    image = client.get(
+        "/static/vendor/leaflet/images/marker-icon.png", headers={"Accept-Encoding": "gzip"}
+    )
     assert image.mimetype == "image/png" and "Content-Encoding" not in image.headers
 
 
-@pytest.mark.parametrize("url", ["/static/nothing.js", "/static/../geo_service/config.py",
-                                 "/static/%2e%2e/%2e%2e/etc/passwd", "/static/vendor"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/static/nothing.js",
+        "/static/../geo_service/config.py",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static/vendor",
+    ],
+)
 def test_static_outside_or_missing_is_404(client, url):
     response = client.get(url)
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"

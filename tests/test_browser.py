@@ -43,8 +43,10 @@ def open_map(browser, base_url: str, stub_tiles: bool = False) -> Visit:
     page.on("pageerror", lambda error: visit.errors.append(str(error)))
     page.on("console", lambda m: m.type == "error" and visit.errors.append(m.text))
     if stub_tiles:
-        page.route("**/*autonavi.com/**", lambda route: route.fulfill(
-            status=200, content_type="image/png", body=PNG))
+        page.route(
+            "**/*autonavi.com/**",
+            lambda route: route.fulfill(status=200, content_type="image/png", body=PNG),
+        )
     page.goto(f"{base_url}/", wait_until="load")
     page.wait_for_selector("body[data-map-ready]", timeout=10_000)
     return visit

@@ -12,14 +12,22 @@ from geo_service import create_app
 from geo_service.catalog import GROUPS, load_catalog
 from geo_service.errors import CatalogError
 
-COLLECTION_IDS = ["counties", "zones", "new_materials_bases", "clusters", "logistics_nodes",
-                  "logistics_axes", "enclave_links"]
+COLLECTION_IDS = [
+    "counties",
+    "zones",
+    "new_materials_bases",
+    "clusters",
+    "logistics_nodes",
+    "logistics_axes",
+    "enclave_links",
+]
 
 
 def test_catalog_lists_exactly_the_layer_files(catalog):
     assert list(catalog.layers) == COLLECTION_IDS
     assert sorted(layer.file for layer in catalog.layers.values()) == sorted(
-        p.name for p in LAYERS_DIR.glob("*.geojson"))
+        p.name for p in LAYERS_DIR.glob("*.geojson")
+    )
 
 
 def test_every_layer_is_fully_described(catalog):

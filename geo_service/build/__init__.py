@@ -42,12 +42,14 @@ def frame_to_collection(layer_id: str, frame: gpd.GeoDataFrame) -> dict:
     features = []
     for row, geometry in zip(frame[columns].to_dict("records"), frame.geometry.values):
         properties = {k: _plain(v) for k, v in row.items()}
-        features.append({
-            "type": "Feature",
-            "id": str(properties["adcode"] if layer_id == "counties" else properties["id"]),
-            "geometry": geojson.geometry_mapping(geometry),
-            "properties": properties,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(properties["adcode"] if layer_id == "counties" else properties["id"]),
+                "geometry": geojson.geometry_mapping(geometry),
+                "properties": properties,
+            }
+        )
     return geojson.feature_collection(features, name=layer_id)
 
 

@@ -21,7 +21,9 @@ from geo_service.errors import BuildError
 from geo_service.geo.geojson import clean_geometries
 
 CIRCLE_SEGMENTS = 16  # per quarter circle: 64-gon
-COUNTY_CENTRE_ASSUMPTION = "71号 names the tier 县区配送中心, not the places: one per county seat assumed"
+COUNTY_CENTRE_ASSUMPTION = (
+    "71号 names the tier 县区配送中心, not the places: one per county seat assumed"
+)
 LOGISTICS_READING = "一心两轴多点 reading is an interpretation (domain.md §5), not stated in 71号"
 ENCLAVE_MODEL = "种养基地在县区、加工生产在飞地、塑造品牌在全域"
 
@@ -78,13 +80,20 @@ class PlanBuilder:
         """Resolve ``seat:ADCODE`` or a key of [places]."""
         if ref.startswith("seat:"):
             seat = self.plan["seats"][ref[5:]]
-            return Anchor(seat["lon"], seat["lat"], "county-seat",
-                          "county seat, public region table (±1 km)", seat["name"])
+            return Anchor(
+                seat["lon"],
+                seat["lat"],
+                "county-seat",
+                "county seat, public region table (±1 km)",
+                seat["name"],
+            )
         try:
             place = self.plan["places"][ref]
         except KeyError as exc:
             raise BuildError(f"plan.toml: unknown place '{ref}'") from exc
-        return Anchor(place["lon"], place["lat"], place["precision"], place["source"], place["name"])
+        return Anchor(
+            place["lon"], place["lat"], place["precision"], place["source"], place["name"]
+        )
 
     def placed(self, entry: dict, ref: str | None = None) -> Anchor:
         """An entry's anchor, moved by its ``offset_km`` if it has one."""
@@ -120,24 +129,26 @@ class PlanBuilder:
                 radius_m = math.sqrt(area_km2 * 1e6 / len(anchors) / math.pi)
             discs = shapely.union_all([circle(a.lon, a.lat, radius_m) for a in anchors])
             geometries.append(discs if discs.geom_type == "MultiPolygon" else MultiPolygon([discs]))
-            records.append({
-                "id": zone["id"],
-                "name": zone["name"],
-                "name_en": zone["name_en"],
-                "county": str(zone["county"]),
-                "county_name": self.county_name(zone["county"]),
-                "level": zone["level"],
-                "kind": zone["kind"],
-                "parent": zone.get("parent", ""),
-                "industries": "、".join(zone["industries"]),
-                "industries_source": self.document(zone["industries_source"]),
-                "planned_area_km2": planned,
-                "drawn_area_km2": round(math.pi * radius_m**2 * len(anchors) / 1e6, 3),
-                "location_precision": anchors[0].precision,
-                "source": zone["source"],
-                "precision": "schematic",
-                "assumption": zone.get("assumption", ""),
-            })
+            records.append(
+                {
+                    "id": zone["id"],
+                    "name": zone["name"],
+                    "name_en": zone["name_en"],
+                    "county": str(zone["county"]),
+                    "county_name": self.county_name(zone["county"]),
+                    "level": zone["level"],
+                    "kind": zone["kind"],
+                    "parent": zone.get("parent", ""),
+                    "industries": "、".join(zone["industries"]),
+                    "industries_source": self.document(zone["industries_source"]),
+                    "planned_area_km2": planned,
+                    "drawn_area_km2": round(math.pi * radius_m**2 * len(anchors) / 1e6, 3),
+                    "location_precision": anchors[0].precision,
+                    "source": zone["source"],
+                    "precision": "schematic",
+                    "assumption": zone.get("assumption", ""),
+                }
+            )
         return self.frame(records, geometries)
 
     def bases(self) -> gpd.GeoDataFrame:
@@ -146,19 +157,22 @@ class PlanBuilder:
             host = base["host_zone"]
             where = self.zone_anchors[host] if host else self.anchor(f"seat:{base['county']}")
             geometries.append(Point(where.lon, where.lat))
-            records.append({
-                "id": base["id"],
-                "name": base["name"],
-                "specialty": base["specialty"],
-                "county": str(base["county"]),
-                "county_name": self.county_name(base["county"]),
-                "host_zone": host,
-                "host_zone_name": self.zones_by_id[host]["name"] if host else "",
-                "document": self.documents["71"].split(" ")[0] + " 二（三）",
-                "source": "安政办发〔2018〕71号 二（三）七大新型材料产业基地; position: " + where.source,
-                "precision": where.precision,
-                "assumption": base.get("assumption", ""),
-            })
+            records.append(
+                {
+                    "id": base["id"],
+                    "name": base["name"],
+                    "specialty": base["specialty"],
+                    "county": str(base["county"]),
+                    "county_name": self.county_name(base["county"]),
+                    "host_zone": host,
+                    "host_zone_name": self.zones_by_id[host]["name"] if host else "",
+                    "document": self.documents["71"].split(" ")[0] + " 二（三）",
+                    "source": "安政办发〔2018〕71号 二（三）七大新型材料产业基地; position: "
+                    + where.source,
+                    "precision": where.precision,
+                    "assumption": base.get("assumption", ""),
+                }
+            )
         return self.frame(records, geometries)
 
     def logistics_nodes(self) -> gpd.GeoDataFrame:
@@ -171,8 +185,13 @@ class PlanBuilder:
             if adcode == "610902":  # the city centre is the 一心 hub itself
                 continue
             where = self.anchor(f"seat:{adcode}")
-            node = {"id": f"dc-{adcode}", "name": f"{self.county_name(adcode)}县区配送中心",
-                    "role": "多点", "tier": "县区配送中心", "county": adcode}
+            node = {
+                "id": f"dc-{adcode}",
+                "name": f"{self.county_name(adcode)}县区配送中心",
+                "role": "多点",
+                "tier": "县区配送中心",
+                "county": adcode,
+            }
             geometries.append(Point(where.lon, where.lat))
             records.append(self._node_record(node, where, COUNTY_CENTRE_ASSUMPTION))
         return self.frame(records, geometries)
@@ -201,18 +220,23 @@ class PlanBuilder:
                 entry = LineString([(outside["lon"], outside["lat"]), points[0]]).intersection(city)
                 points.insert(0, entry.coords[0])
             geometries.append(LineString(points))
-            records.append({
-                "id": axis["id"],
-                "name": axis["name"],
-                "axis": axis["axis"],
-                "corridors": axis["corridors"],
-                "continues_to": axis.get("continues", ""),
-                "interpretation": LOGISTICS_READING,
-                "source": "安政办发〔2018〕71号 三（一）“两轴并进”; corridors: domain.md §5",
-                "precision": "schematic",
-                "assumption": "drawn straight between the places on the corridor, not along roads or rails"
-                + ("; enters the city on the line toward " + outside["name"] if outside else ""),
-            })
+            records.append(
+                {
+                    "id": axis["id"],
+                    "name": axis["name"],
+                    "axis": axis["axis"],
+                    "corridors": axis["corridors"],
+                    "continues_to": axis.get("continues", ""),
+                    "interpretation": LOGISTICS_READING,
+                    "source": "安政办发〔2018〕71号 三（一）“两轴并进”; corridors: domain.md §5",
+                    "precision": "schematic",
+                    "assumption": "drawn straight between the places on the corridor, "
+                    "not along roads or rails"
+                    + (
+                        "; enters the city on the line toward " + outside["name"] if outside else ""
+                    ),
+                }
+            )
         return self.frame(records, geometries)
 
     def enclave_links(self) -> gpd.GeoDataFrame:
@@ -223,22 +247,24 @@ class PlanBuilder:
             host = self.zones_by_id[link["host_zone"]]
             end = self.zone_anchors[host["id"]]
             geometries.append(LineString([(origin.lon, origin.lat), (end.lon, end.lat)]))
-            records.append({
-                "id": link["id"],
-                "origin": str(link["origin"]),
-                "origin_name": self.county_name(link["origin"]),
-                "host_zone": host["id"],
-                "host_zone_name": host["name"],
-                "host_county": str(host["county"]),
-                "host_county_name": self.county_name(host["county"]),
-                "industries": "、".join(industries[str(link["origin"])]),
-                "host_industries": "、".join(host["industries"]),
-                "model": ENCLAVE_MODEL,
-                "document": "安政办发〔2018〕72号 二（三）、（十八）",
-                "source": link["source"],
-                "precision": "schematic",
-                "assumption": link.get("assumption", ""),
-            })
+            records.append(
+                {
+                    "id": link["id"],
+                    "origin": str(link["origin"]),
+                    "origin_name": self.county_name(link["origin"]),
+                    "host_zone": host["id"],
+                    "host_zone_name": host["name"],
+                    "host_county": str(host["county"]),
+                    "host_county_name": self.county_name(host["county"]),
+                    "industries": "、".join(industries[str(link["origin"])]),
+                    "host_industries": "、".join(host["industries"]),
+                    "model": ENCLAVE_MODEL,
+                    "document": "安政办发〔2018〕72号 二（三）、（十八）",
+                    "source": link["source"],
+                    "precision": "schematic",
+                    "assumption": link.get("assumption", ""),
+                }
+            )
         return self.frame(records, geometries)
 
     def clusters(self, bases: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -252,24 +278,31 @@ class PlanBuilder:
             xy += [nodes.geometry[n].coords[0] for n in cluster["host_nodes"]]
             unique = sorted(set(xy))
             geometries.append(MultiPoint(unique) if unique else None)
-            records.append({
-                "id": cluster["id"],
-                "name": cluster["name"],
-                "name_en": cluster["name_en"],
-                "target_2020_yi": cluster.get("target_2020_yi"),
-                "target_wording": cluster["target_wording"],
-                "document": self.documents["71"].split(" ")[0],
-                "host_counties": ",".join(counties),
-                "host_county_names": "、".join(self.county_name(c) for c in counties),
-                "host_zones": ",".join(cluster["host_zones"]),
-                "host_zone_names": "、".join(self.zones_by_id[z]["name"] for z in cluster["host_zones"]),
-                "host_bases": ",".join(cluster["host_bases"]),
-                "host_nodes": ",".join(cluster["host_nodes"]),
-                "hosts_source": cluster["hosts_source"],
-                "source": "安政办发〔2018〕71号 一（二）targets, 二 hosts; points are the hosts' anchors",
-                "precision": "schematic",
-                "assumption": "" if unique else "71号 names no place for this cluster: nothing to draw",
-            })
+            records.append(
+                {
+                    "id": cluster["id"],
+                    "name": cluster["name"],
+                    "name_en": cluster["name_en"],
+                    "target_2020_yi": cluster.get("target_2020_yi"),
+                    "target_wording": cluster["target_wording"],
+                    "document": self.documents["71"].split(" ")[0],
+                    "host_counties": ",".join(counties),
+                    "host_county_names": "、".join(self.county_name(c) for c in counties),
+                    "host_zones": ",".join(cluster["host_zones"]),
+                    "host_zone_names": "、".join(
+                        self.zones_by_id[z]["name"] for z in cluster["host_zones"]
+                    ),
+                    "host_bases": ",".join(cluster["host_bases"]),
+                    "host_nodes": ",".join(cluster["host_nodes"]),
+                    "hosts_source": cluster["hosts_source"],
+                    "source": "安政办发〔2018〕71号 一（二）targets, 二 hosts; "
+                    "points are the hosts' anchors",
+                    "precision": "schematic",
+                    "assumption": ""
+                    if unique
+                    else "71号 names no place for this cluster: nothing to draw",
+                }
+            )
         frame = self.frame(records, geometries)
         frame["target_2020_yi"] = frame["target_2020_yi"].astype("Int64")
         return frame

@@ -72,7 +72,10 @@ def gcj02_to_wgs84(lon, lat, tolerance_deg: float = 1e-10, max_iter: int = 50):
         err_lon, err_lat = fwd_lon - gcj_lon, fwd_lat - gcj_lat
         wgs_lon = wgs_lon - err_lon
         wgs_lat = wgs_lat - err_lat
-        if max(np.max(np.abs(err_lon), initial=0), np.max(np.abs(err_lat), initial=0)) < tolerance_deg:
+        if (
+            max(np.max(np.abs(err_lon), initial=0), np.max(np.abs(err_lat), initial=0))
+            < tolerance_deg
+        ):
             break
     return wgs_lon, wgs_lat
 

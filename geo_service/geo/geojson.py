@@ -17,7 +17,7 @@ DECIMALS = 7
 
 
 def round_coordinates(geometries, decimals: int = DECIMALS):
-    """Round every coordinate; vertices shared by neighbours stay shared (same input, same output)."""
+    """Round every coordinate; vertices shared by neighbours stay shared (same in, same out)."""
     return shapely.transform(geometries, lambda coords: np.round(coords, decimals))
 
 
@@ -50,7 +50,9 @@ def geometry_mapping(geometry) -> dict | None:
 def dumps(collection: dict) -> str:
     """Serialise a FeatureCollection with one feature per line (diff-friendly, deterministic)."""
     head = {k: v for k, v in collection.items() if k != "features"}
-    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in collection["features"]]
+    lines = [
+        json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in collection["features"]
+    ]
     head_text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
     body = ",\n".join(lines)
     return f'{head_text},"features":[\n{body}\n]}}\n'

@@ -22,8 +22,8 @@ BASEMAPS = {
     "tianditu": {
         "name": "天地图（矢量）",
         "tiles": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                 "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-                 "&TILECOL={x}&tk={key}",
+        "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+        "&TILECOL={x}&tk={key}",
         "attr": "天地图 © 国家地理信息公共服务平台",
         "subdomains": "01234567",
         "gcj02": False,
@@ -38,7 +38,7 @@ BASEMAPS = {
     "gaode": {
         "name": "高德地图（GCJ-02，叠加图层随之偏移）",
         "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-                 "&x={x}&y={y}&z={z}",
+        "&x={x}&y={y}&z={z}",
         "attr": "© 高德地图 AutoNavi",
         "subdomains": "1234",
         "gcj02": True,
@@ -72,9 +72,18 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
         properties = dict(feature["properties"])
         properties["precision_zh"] = catalog.precision_labels[properties["precision"]]
         properties["layer"] = layer.id
-        features.append({"type": "Feature", "id": feature["id"],
-                         "geometry": geometry_mapping(geometry), "properties": properties})
+        features.append(
+            {
+                "type": "Feature",
+                "id": feature["id"],
+                "geometry": geometry_mapping(geometry),
+                "properties": properties,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
+
+
+GROUPED = "leaflet-groupedlayercontrol"
 
 
 def _use_local_assets(element) -> None:
@@ -82,34 +91,54 @@ def _use_local_assets(element) -> None:
     vendor = url_for("static", filename="vendor/")
     local_js = {
         "leaflet": "leaflet/leaflet.js",
-        "leaflet.groupedlayercontrol.min.js": "leaflet-groupedlayercontrol/leaflet.groupedlayercontrol.min.js",
+        "leaflet.groupedlayercontrol.min.js": f"{GROUPED}/leaflet.groupedlayercontrol.min.js",
     }
     local_css = {
         "leaflet_css": "leaflet/leaflet.css",
-        "leaflet.groupedlayercontrol.min.css": "leaflet-groupedlayercontrol/leaflet.groupedlayercontrol.min.css",
+        "leaflet.groupedlayercontrol.min.css": f"{GROUPED}/leaflet.groupedlayercontrol.min.css",
     }
-    element.default_js = [(name, vendor + path) for name, path in local_js.items()
-                          if name in dict(element.default_js)]
-    element.default_css = [(name, vendor + path) for name, path in local_css.items()
-                           if name in dict(element.default_css)]
+    element.default_js = [
+        (name, vendor + path) for name, path in local_js.items() if name in dict(element.default_js)
+    ]
+    element.default_css = [
+        (name, vendor + path)
+        for name, path in local_css.items()
+        if name in dict(element.default_css)
+    ]
 
 
 def _popup(catalog: Catalog, layer: Layer, features: list[dict]) -> folium.GeoJsonPopup | None:
-    fields = [f for f in catalog.popup.get(layer.id, [])
-              if any(feat["properties"].get(f) not in (None, "") for feat in features)]
+    fields = [
+        f
+        for f in catalog.popup.get(layer.id, [])
+        if any(feat["properties"].get(f) not in (None, "") for feat in features)
+    ]
     if not fields:
         return None
-    return folium.GeoJsonPopup(fields=fields, aliases=[catalog.fields[f] for f in fields],
-                               localize=False, labels=True, max_width=420)
+    return folium.GeoJsonPopup(
+        fields=fields,
+        aliases=[catalog.fields[f] for f in fields],
+        localize=False,
+        labels=True,
+        max_width=420,
+    )
 
 
 def _point_marker(style: dict, schematic: bool) -> folium.Marker:
     size = int(style.get("radius", 7)) * 2 + 4
     css = "gs-icon gs-schematic" if schematic else "gs-icon"
-    html = (f'<div class="{css}" style="color:{style["color"]};font-size:{size}px;'
-            f'line-height:{size}px">{style.get("icon", "●")}</div>')
-    return folium.Marker(icon=folium.DivIcon(html=html, icon_size=(size, size),
-                                             icon_anchor=(size // 2, size // 2), class_name="gs-div"))
+    html = (
+        f'<div class="{css}" style="color:{style["color"]};font-size:{size}px;'
+        f'line-height:{size}px">{style.get("icon", "●")}</div>'
+    )
+    return folium.Marker(
+        icon=folium.DivIcon(
+            html=html,
+            icon_size=(size, size),
+            icon_anchor=(size // 2, size // 2),
+            class_name="gs-div",
+        )
+    )
 
 
 def _add_points(catalog: Catalog, layer: Layer, data: dict, group: folium.FeatureGroup) -> None:
@@ -120,7 +149,12 @@ def _add_points(catalog: Catalog, layer: Layer, data: dict, group: folium.Featur
             continue
         props = feature["properties"]
         style = base_style(layer, props)
-        key = (style.get("icon"), style["color"], style.get("radius"), props["precision"] == "schematic")
+        key = (
+            style.get("icon"),
+            style["color"],
+            style.get("radius"),
+            props["precision"] == "schematic",
+        )
         buckets.setdefault(key, []).append(feature)
     for (_icon, _color, _radius, schematic), features in buckets.items():
         style = base_style(layer, features[0]["properties"])
@@ -153,8 +187,12 @@ def _county_labels(layer: Layer, group: folium.FeatureGroup) -> None:
         name = feature["properties"]["name"]
         folium.Marker(
             [round(point.y, 5), round(point.x, 5)],
-            icon=folium.DivIcon(html=f'<div class="gs-county-label">{name}</div>',
-                                icon_size=(80, 20), icon_anchor=(40, 10), class_name="gs-div"),
+            icon=folium.DivIcon(
+                html=f'<div class="gs-county-label">{name}</div>',
+                icon_size=(80, 20),
+                icon_anchor=(40, 10),
+                class_name="gs-div",
+            ),
             interactive=False,
         ).add_to(group)
 
@@ -163,8 +201,16 @@ def build_map(catalog: Catalog, config) -> MapPage:
     """Every catalog layer as a toggleable group, with optional basemaps."""
     counties = catalog.get("counties")
     minx, miny, maxx, maxy = counties.bbox
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
-                      control_scale=True, min_zoom=6, max_zoom=18, width="100%", height="100%")
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=8,
+        tiles=None,
+        control_scale=True,
+        min_zoom=6,
+        max_zoom=18,
+        width="100%",
+        height="100%",
+    )
     fmap.options["maxZoom"] = 18
     fmap.options["zoomSnap"] = 0.25
     _use_local_assets(fmap)
@@ -174,16 +220,23 @@ def build_map(catalog: Catalog, config) -> MapPage:
     for key in config["BASEMAPS"]:
         spec = BASEMAPS[key]
         tile = folium.TileLayer(
-            tiles=spec["tiles"].replace("{key}", config["TIANDITU_KEY"]), attr=spec["attr"],
-            name=spec["name"], subdomains=spec["subdomains"], overlay=True, show=False, max_zoom=18)
+            tiles=spec["tiles"].replace("{key}", config["TIANDITU_KEY"]),
+            attr=spec["attr"],
+            name=spec["name"],
+            subdomains=spec["subdomains"],
+            overlay=True,
+            show=False,
+            max_zoom=18,
+        )
         tile.add_to(fmap)
         basemap_vars[key] = {"var": tile.get_name(), "gcj02": spec["gcj02"], "name": spec["name"]}
 
     groups: dict[str, list] = {}
     layer_vars = {}
     for layer in catalog.layers.values():
-        data = display_collection(catalog, layer, config["DISPLAY_TOLERANCE_DEG"],
-                                  config["DISPLAY_DECIMALS"])
+        data = display_collection(
+            catalog, layer, config["DISPLAY_TOLERANCE_DEG"], config["DISPLAY_DECIMALS"]
+        )
         suffix = "（示意）" if layer.is_schematic else ""
         group = folium.FeatureGroup(name=layer.title + suffix, show=layer.id != "clusters")
         if layer.geometry_type in POINT_TYPES:
@@ -197,24 +250,44 @@ def build_map(catalog: Catalog, config) -> MapPage:
         layer_vars[layer.id] = group.get_name()
     control_groups = dict(groups)
     if basemap_vars:
-        control_groups = {"底图": [fmap._children[v["var"]] for v in basemap_vars.values()], **groups}
-    control = folium.plugins.GroupedLayerControl(control_groups, exclusive_groups=False,
-                                                 collapsed=False)
+        control_groups = {
+            "底图": [fmap._children[v["var"]] for v in basemap_vars.values()],
+            **groups,
+        }
+    control = folium.plugins.GroupedLayerControl(
+        control_groups, exclusive_groups=False, collapsed=False
+    )
     _use_local_assets(control)
     control.add_to(fmap)
 
     root = fmap.get_root()
     root.render()
     clusters = [
-        {k: f["properties"][k] for k in ("id", "name", "target_2020_yi", "target_wording",
-                                         "host_counties", "host_zones", "host_bases",
-                                         "host_nodes", "host_county_names", "host_zone_names",
-                                         "assumption")}
+        {
+            k: f["properties"][k]
+            for k in (
+                "id",
+                "name",
+                "target_2020_yi",
+                "target_wording",
+                "host_counties",
+                "host_zones",
+                "host_bases",
+                "host_nodes",
+                "host_county_names",
+                "host_zone_names",
+                "assumption",
+            )
+        }
         for f in catalog.get("clusters").features
     ]
     return MapPage(
-        header=root.header.render(), html=root.html.render(), script=root.script.render(),
-        layer_vars=layer_vars, basemap_vars=basemap_vars, map_var=fmap.get_name(),
-        legend=legend_entries(catalog), clusters=clusters,
+        header=root.header.render(),
+        html=root.html.render(),
+        script=root.script.render(),
+        layer_vars=layer_vars,
+        basemap_vars=basemap_vars,
+        map_var=fmap.get_name(),
+        legend=legend_entries(catalog),
+        clusters=clusters,
     )
-

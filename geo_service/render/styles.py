@@ -50,21 +50,28 @@ def legend_entries(catalog: Catalog) -> list[dict]:
     """One entry per layer (and per category) with what a legend needs to draw a swatch."""
     entries = []
     for layer in catalog.layers.values():
-        kind = ("point" if layer.geometry_type in POINT_TYPES
-                else "line" if layer.geometry_type in LINE_TYPES else "polygon")
+        kind = (
+            "point"
+            if layer.geometry_type in POINT_TYPES
+            else "line"
+            if layer.geometry_type in LINE_TYPES
+            else "polygon"
+        )
         rows = [{"label": layer.style.get("label", layer.title), "style": base_style(layer, {})}]
         for prop, values in layer.style.get("categories", {}).items():
             for value in values:
                 rows.append({"label": value, "style": base_style(layer, {prop: value})})
-        entries.append({
-            "id": layer.id,
-            "group": layer.group,
-            "title": layer.title,
-            "title_en": layer.title_en,
-            "kind": kind,
-            "schematic": layer.is_schematic,
-            "precision": catalog.precision_labels[layer.precision],
-            "rows": rows,
-            "dash": catalog.schematic_dash if layer.is_schematic else "",
-        })
+        entries.append(
+            {
+                "id": layer.id,
+                "group": layer.group,
+                "title": layer.title,
+                "title_en": layer.title_en,
+                "kind": kind,
+                "schematic": layer.is_schematic,
+                "precision": catalog.precision_labels[layer.precision],
+                "rows": rows,
+                "dash": catalog.schematic_dash if layer.is_schematic else "",
+            }
+        )
     return entries

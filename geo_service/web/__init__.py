@@ -20,7 +20,9 @@ def wants_html() -> bool:
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    body = {"error": {"code": code, "message": message, **({"details": details} if details else {})}}
+    body = {
+        "error": {"code": code, "message": message, **({"details": details} if details else {})}
+    }
     if wants_html():
         return render_template("error.html", status=status, error=body["error"]), status
     return body, status

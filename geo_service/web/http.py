@@ -94,7 +94,11 @@ def cached_response(make_payload, mimetype: str) -> Response:
 
 def send_body(body: Body) -> Response:
     """A response for a prepared body, honouring If-None-Match and Accept-Encoding."""
-    headers = {"ETag": f'"{body.etag}"', "Vary": "Accept, Accept-Encoding", "Cache-Control": "no-cache"}
+    headers = {
+        "ETag": f'"{body.etag}"',
+        "Vary": "Accept, Accept-Encoding",
+        "Cache-Control": "no-cache",
+    }
     if request.if_none_match.contains_weak(body.etag):
         return Response(status=304, headers=headers)
     data = body.raw

@@ -27,14 +27,20 @@ def catalog() -> Catalog:
 
 
 def link(endpoint: str, rel: str, mimetype: str, title: str, **values) -> dict:
-    return {"href": url_for(endpoint, _external=True, **values), "rel": rel,
-            "type": mimetype, "title": title}
+    return {
+        "href": url_for(endpoint, _external=True, **values),
+        "rel": rel,
+        "type": mimetype,
+        "title": title,
+    }
 
 
 def respond(payload_fn, template: str, json_type: str = JSON, **context):
     """JSON (or GeoJSON) by default, the HTML page when asked for."""
     if wanted_format() == "html":
-        return cached_response(lambda: render_template(template, data=payload_fn(), **context), HTML)
+        return cached_response(
+            lambda: render_template(template, data=payload_fn(), **context), HTML
+        )
     return cached_response(payload_fn, json_type)
 
 
@@ -43,7 +49,7 @@ def landing_payload() -> dict:
     return {
         "title": cat.title,
         "description": f"{cat.title_en}: OGC API - Features for the plan layers of "
-                       "安政办发〔2018〕71号 and 72号. Map at / (HTML).",
+        "安政办发〔2018〕71号 and 72号. Map at / (HTML).",
         "links": [
             link("pages.index", "self", JSON, "this document", f="json"),
             link("pages.index", "alternate", HTML, "交互地图 interactive map"),
@@ -63,8 +69,12 @@ def conformance():
 def openapi():
     fmt = wanted_format(("json", "html"))
     if fmt == "html":
-        return cached_response(lambda: render_template(
-            "ogc.html", data=openapi_document(catalog()), title="API (OpenAPI 3.0)"), HTML)
+        return cached_response(
+            lambda: render_template(
+                "ogc.html", data=openapi_document(catalog()), title="API (OpenAPI 3.0)"
+            ),
+            HTML,
+        )
     return cached_response(lambda: openapi_document(catalog()), OPENAPI)
 
 
@@ -72,10 +82,13 @@ def openapi():
 def collections():
     def payload():
         return {
-            "links": [link("ogc.collections", "self", JSON, "this document", f="json"),
-                      link("ogc.collections", "alternate", HTML, "as HTML", f="html")],
+            "links": [
+                link("ogc.collections", "self", JSON, "this document", f="json"),
+                link("ogc.collections", "alternate", HTML, "as HTML", f="html"),
+            ],
             "collections": [collection_metadata(layer) for layer in catalog().layers.values()],
         }
+
     return respond(payload, "collections.html", title="图层 Collections")
 
 
@@ -118,8 +131,9 @@ def collection_metadata(layer: Layer) -> dict:
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     layer = catalog().get(collection_id)
-    limit = parse_int("limit", current_app.config["ITEMS_DEFAULT_LIMIT"], 1,
-                      current_app.config["ITEMS_MAX_LIMIT"])
+    limit = parse_int(
+        "limit", current_app.config["ITEMS_DEFAULT_LIMIT"], 1, current_app.config["ITEMS_MAX_LIMIT"]
+    )
     offset = parse_int("offset", 0, 0, 10**9)
     bbox = parse_bbox(request.args.get("bbox"))
     bbox_crs = request.args.get("bbox-crs", CRS84)
@@ -128,7 +142,7 @@ def items(collection_id: str):
 
     def payload() -> dict:
         matched = layer.select(bbox)
-        page = matched[offset:offset + limit]
+        page = matched[offset : offset + limit]
         features = [layer.features[i] for i in page]
         return {
             "type": "FeatureCollection",
@@ -137,6 +151,7 @@ def items(collection_id: str):
             "numberReturned": len(features),
             "links": page_links(layer, limit, offset, len(matched)),
         }
+
     return respond(payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title)
 
 
@@ -149,11 +164,23 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
         link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
     ]
     if offset + limit < matched:
-        links.append(link("ogc.items", "next", GEOJSON, "next page", f="json",
-                          offset=offset + limit, **values))
+        links.append(
+            link(
+                "ogc.items", "next", GEOJSON, "next page", f="json", offset=offset + limit, **values
+            )
+        )
     if offset > 0:
-        links.append(link("ogc.items", "prev", GEOJSON, "previous page", f="json",
-                          offset=max(0, offset - limit), **values))
+        links.append(
+            link(
+                "ogc.items",
+                "prev",
+                GEOJSON,
+                "previous page",
+                f="json",
+                offset=max(0, offset - limit),
+                **values,
+            )
+        )
     return links
 
 
@@ -164,11 +191,15 @@ def item(collection_id: str, feature_id: str):
     values = {"collection_id": layer.id, "feature_id": feature_id}
 
     def payload() -> dict:
-        return {**feature, "links": [
-            link("ogc.item", "self", GEOJSON, "this feature", f="json", **values),
-            link("ogc.item", "alternate", HTML, "as HTML", f="html", **values),
-            link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
-        ]}
+        return {
+            **feature,
+            "links": [
+                link("ogc.item", "self", GEOJSON, "this feature", f="json", **values),
+                link("ogc.item", "alternate", HTML, "as HTML", f="html", **values),
+                link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
+            ],
+        }
+
     return respond(payload, "item.html", json_type=GEOJSON, layer=layer, title=layer.title)
 
 
@@ -198,10 +229,16 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
         raise BadRequest(f"bbox={raw!r}: give four finite numbers minx,miny,maxx,maxy")
     minx, miny, maxx, maxy = numbers
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise BadRequest(f"bbox={raw!r}: longitudes must lie in [-180, 180], latitudes in [-90, 90]")
+    if not (
+        -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
+    ):
+        raise BadRequest(
+            f"bbox={raw!r}: longitudes must lie in [-180, 180], latitudes in [-90, 90]"
+        )
     if miny > maxy:
         raise BadRequest(f"bbox={raw!r}: miny is greater than maxy")
     if minx > maxx:
-        raise BadRequest(f"bbox={raw!r}: minx is greater than maxx (antimeridian boxes are not supported)")
+        raise BadRequest(
+            f"bbox={raw!r}: minx is greater than maxx (antimeridian boxes are not supported)"
+        )
     return minx, miny, maxx, maxy

@@ -19,6 +19,11 @@ def index():
 
     def page() -> str:
         cat = catalog()
-        return render_template("map.html", page=build_map(cat, current_app.config), catalog=cat,
-                               config=current_app.config)
+        return render_template(
+            "map.html",
+            page=build_map(cat, current_app.config),
+            catalog=cat,
+            config=current_app.config,
+        )
+
     return cached_response(page, HTML)
