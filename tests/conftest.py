@@ -13,6 +13,16 @@ from geo_service.testing import CHROMIUM, CHROMIUM_ARGS, chromium_available, run
 
 LAYERS_DIR = REPO_ROOT / "layers"
 SEEDS_DIR = LAYERS_DIR / "src" / "seeds"
+# The collection ids issue 2 fixes, in catalog order.
+COLLECTION_IDS = [
+    "counties",
+    "zones",
+    "new_materials_bases",
+    "clusters",
+    "logistics_nodes",
+    "logistics_axes",
+    "enclave_links",
+]
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -6,21 +6,11 @@ import json
 import shutil
 
 import pytest
-from conftest import LAYERS_DIR
+from conftest import COLLECTION_IDS, LAYERS_DIR
 
 from geo_service import create_app
 from geo_service.catalog import GROUPS, load_catalog
 from geo_service.errors import CatalogError
-
-COLLECTION_IDS = [
-    "counties",
-    "zones",
-    "new_materials_bases",
-    "clusters",
-    "logistics_nodes",
-    "logistics_axes",
-    "enclave_links",
-]
 
 
 def test_catalog_lists_exactly_the_layer_files(catalog):

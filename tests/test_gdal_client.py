@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyogrio
 import pytest
 import shapely
+from conftest import COLLECTION_IDS
 
 pytestmark = pytest.mark.gdal
 
@@ -17,18 +18,7 @@ def test_gdal_lists_every_collection(live_server, catalog):
     assert types["logistics_nodes"] == "Point" and types["enclave_links"] == "LineString"
 
 
-@pytest.mark.parametrize(
-    "layer_id",
-    [
-        "counties",
-        "zones",
-        "new_materials_bases",
-        "clusters",
-        "logistics_nodes",
-        "logistics_axes",
-        "enclave_links",
-    ],
-)
+@pytest.mark.parametrize("layer_id", COLLECTION_IDS)
 def test_gdal_reads_the_same_features(live_server, catalog, layer_id):
     frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/", layer=layer_id)
     layer = catalog.get(layer_id)
