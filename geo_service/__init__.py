@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from geo_service.config import REPO_ROOT, load_config
@@ -11,6 +13,8 @@ def create_app(config: dict | None = None) -> Flask:
     """The one app factory: configuration, catalog, caches and blueprints."""
     from geo_service import web
     from geo_service.catalog import load_catalog
+    from geo_service.land.jobs import Jobs
+    from geo_service.land.register import Register
     from geo_service.web.http import BodyCache
 
     app = Flask(
@@ -23,5 +27,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"])
     app.extensions["geo_service.bodies"] = BodyCache()
+    checks_db = app.config["CHECKS_DB"] or Path(app.instance_path) / "data" / "checks.sqlite"
+    app.extensions["geo_service.register"] = Register(Path(checks_db))
+    app.extensions["geo_service.jobs"] = Jobs(int(app.config["CHECK_WORKERS"]))
     web.register(app)
     return app

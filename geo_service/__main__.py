@@ -41,6 +41,61 @@ def build_layers(args: argparse.Namespace) -> int:
     return 0
 
 
+def check(args: argparse.Namespace) -> int:
+    """Check a parcel file against the zones; print or write the result; record it."""
+    import json
+
+    from geo_service import create_app
+    from geo_service.errors import BadRequest
+    from geo_service.land import export
+    from geo_service.land.service import CheckRequest, run_check
+    from geo_service.land.zones import zones_from_layer
+
+    if args.format == "xlsx" and not args.out:
+        raise BadRequest("--format xlsx needs --out FILE.xlsx")
+    app = create_app()
+    catalog = app.extensions["geo_service.catalog"]
+    request = CheckRequest(
+        parcels=read_upload(args.parcels),
+        zones=read_upload(args.zones) if args.zones else None,
+        crs=args.crs,
+        zones_crs=args.zones_crs,
+        layer=args.layer,
+    )
+    default_zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash)
+    document, parcels, zones = run_check(request, default_zones, catalog.version)
+    app.extensions["geo_service.register"].save(document, parcels, zones.frame)
+    if args.format == "json":
+        output = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    elif args.format == "csv":
+        output = export.to_csv(document)
+    else:
+        output = export.to_xlsx(document)
+    if args.out:
+        Path(args.out).write_bytes(output)
+    else:
+        sys.stdout.buffer.write(output)
+    s = document["summary"]
+    print(
+        f"check {document['id']}: {s['parcels']} parcels, inside {s['inside']}, "
+        f"partial {s['partial']}, outside {s['outside']}",
+        file=sys.stderr,
+    )
+    for warning in document["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def read_upload(name: str):
+    from geo_service.errors import BadRequest
+    from geo_service.land.service import Upload
+
+    path = Path(name)
+    if not path.is_file():
+        raise BadRequest(f"{name}: no such file")
+    return Upload(path.name, path.read_bytes())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m geo_service", description="安康市县域工业集中区与产业集群 map service"
@@ -61,11 +116,30 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", help="write the files here instead of the layers folder")
     build.set_defaults(func=build_layers)
 
+    checker = commands.add_parser("check", help="check land parcels against the zones")
+    checker.add_argument(
+        "parcels",
+        help="GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV with WKT, or 界址点 txt",
+    )
+    checker.add_argument("--zones", help="official zone boundaries to use instead of the layer")
+    checker.add_argument("--crs", help="the parcels' CRS when the file does not say (EPSG:4545)")
+    checker.add_argument("--zones-crs", help="the zones file's CRS when it does not say")
+    checker.add_argument("--layer", help="the layer to read in a multi-layer file")
+    checker.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    checker.add_argument("--out", help="write the result here instead of standard output")
+    checker.set_defaults(func=check)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except GeoServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
+        for problem in exc.details.get("problems", [])[1:]:
+            print(
+                f"  {problem['where']}: {problem['message']}"
+                + (f" ({problem['hint']})" if problem["hint"] else ""),
+                file=sys.stderr,
+            )
         return 2
 
 

@@ -24,6 +24,13 @@ DEFAULTS = {
     # Display simplification tolerance for the map (degrees, topology-preserving).
     "DISPLAY_TOLERANCE_DEG": 0.0015,
     "DISPLAY_DECIMALS": 5,
+    # Land checks: the register (SQLite; default instance/data/checks.sqlite), upload caps,
+    # how long POST /api/checks waits before answering 202 with progress, worker threads.
+    "CHECKS_DB": "",
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "MAX_UNPACKED_BYTES": 200 * 1024 * 1024,
+    "CHECK_SYNC_SECONDS": 20,
+    "CHECK_WORKERS": 2,
     # serve
     "HOST": "127.0.0.1",
     "PORT": 8000,

@@ -63,3 +63,24 @@ class ConfigError(GeoServiceError):
     """A configuration value is missing or malformed."""
 
     code = "config_error"
+
+
+class InputError(GeoServiceError):
+    """An uploaded file cannot be used as it is (HTTP 422); ``details.problems`` says where."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class UnsupportedFormat(GeoServiceError):
+    """The file is in no format the service reads (HTTP 415)."""
+
+    status = 415
+    code = "unsupported_format"
+
+
+class TooLarge(GeoServiceError):
+    """The upload, or what it unpacks to, is over the configured limit (HTTP 413)."""
+
+    status = 413
+    code = "too_large"

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -41,20 +42,23 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
     deadlock a server thread in the same interpreter.
     """
     port = free_port()
+    scratch = tempfile.TemporaryDirectory(prefix="geo_service-serve-")
+    env = {"GEO_SERVICE_CHECKS_DB": f"{scratch.name}/checks.sqlite", **(env or {})}
+    log = open(f"{scratch.name}/serve.log", "w+")  # noqa: SIM115 - a file, not a pipe that fills
     process = subprocess.Popen(
         [sys.executable, "-m", "geo_service", "serve", "--port", str(port)],
         cwd=REPO_ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
+        env={**os.environ, **env},
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"geo_service serve exited: {process.stdout.read()}")
+                log.seek(0)
+                raise RuntimeError(f"geo_service serve exited: {log.read()}")
             try:
                 urllib.request.urlopen(f"{url}/conformance", timeout=2).close()
                 break
@@ -66,6 +70,8 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
+        scratch.cleanup()
 
 
 def chromium_available() -> bool:

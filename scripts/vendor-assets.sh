@@ -5,11 +5,15 @@ dest="$(cd "$(dirname "$0")/.." && pwd)/geo_service/static/vendor"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-npm pack --silent leaflet@1.9.4 leaflet-groupedlayercontrol@0.6.1 leaflet-textpath@1.2.3 >/dev/null
+npm pack --silent leaflet@1.9.4 leaflet-groupedlayercontrol@0.6.1 leaflet-textpath@1.2.3 \
+    leaflet-draw@1.0.4 >/dev/null
 for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
 mkdir -p "$dest/leaflet" "$dest/leaflet-groupedlayercontrol" "$dest/leaflet-textpath"
 cp -r leaflet-1.9.4/package/dist/{leaflet.js,leaflet.css,images} leaflet-1.9.4/package/LICENSE "$dest/leaflet/"
 cp leaflet-groupedlayercontrol-0.6.1/package/dist/leaflet.groupedlayercontrol.min.{js,css} \
    leaflet-groupedlayercontrol-0.6.1/package/LICENSE.txt "$dest/leaflet-groupedlayercontrol/"
 cp leaflet-textpath-1.2.3/package/{leaflet.textpath.js,LICENSE} "$dest/leaflet-textpath/"
+mkdir -p "$dest/leaflet-draw"
+cp -r leaflet-draw-1.0.4/package/dist/{leaflet.draw.js,leaflet.draw.css,images} "$dest/leaflet-draw/"
+# leaflet-draw ships no licence file: keep the committed leaflet-draw/LICENSE (MIT, see its note).
 echo "vendored into $dest"

@@ -37,8 +37,9 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
-def app():
-    return create_app({"TESTING": True})
+def app(tmp_path_factory):
+    register = tmp_path_factory.mktemp("register") / "checks.sqlite"
+    return create_app({"TESTING": True, "CHECKS_DB": str(register)})
 
 
 @pytest.fixture()

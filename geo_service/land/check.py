@@ -1,0 +1,218 @@
+"""The land check: each parcel against the zone boundaries, measured on the Gauss-Kruger plane.
+
+Per parcel: status inside / partial / outside, its area, the overlap with each zone it touches,
+the area outside every zone, and the distance to the nearest zone when outside. Areas are
+computed on the CGCS2000 3° Gauss-Kruger plane of the parcel's own zone (36: EPSG:4545,
+37: EPSG:4546, the zone of the source file when it is one, else of the parcel's centroid), with
+the ellipsoidal area alongside (Lambert azimuthal equal-area on the CGCS2000 ellipsoid).
+
+Everything is vectorised: STRtree queries pair parcels with zones, parcels wholly inside take
+a fast path (their overlap is their own area), and only the remaining pairs are intersected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo_service.geo.units import SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
+from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
+
+#: Equal-area projection on the CGCS2000 (GRS 80) ellipsoid, centred on Ankang.
+ELLIPSOIDAL_AREA_CRS = "+proj=laea +lat_0=32.7 +lon_0=109.1 +ellps=GRS80 +units=m +no_defs"
+AREA_METHOD = (
+    "平面面积：CGCS2000 3度带高斯-克吕格投影（地块所在带，36带 EPSG:4545 / 37带 EPSG:4546）；"
+    "椭球面积：CGCS2000 椭球等积投影（Lambert azimuthal equal-area）。"
+    "1 亩 = 10000/15 m²，1 公顷 = 10000 m²。"
+)
+CHUNK = 25_000
+#: Below this many m² an overlap or a remainder is rounding noise, not land.
+AREA_EPSILON_M2 = 0.01
+#: A declared 公顷 that differs from the computed area by more than this share is reported.
+DECLARED_AREA_TOLERANCE = 0.001
+
+
+@dataclass
+class CheckResult:
+    parcels: pd.DataFrame  # one row per parcel, in input order
+    overlaps: pd.DataFrame  # parcel (row index), zone_id, name, overlap_m2, overlap_mu, share
+
+
+def transform(geometries: np.ndarray, source: str, target: str) -> np.ndarray:
+    transformer = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    return shapely.transform(
+        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+class ZonePlane:
+    """The zones projected onto one GK plane, with their trees (built once per check)."""
+
+    def __init__(self, zones: gpd.GeoDataFrame, plane: str):
+        self.geometries = transform(zones.geometry.to_numpy(), zones.crs.to_string(), plane)
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+        self.union_parts = shapely.get_parts(shapely.union_all(self.geometries))
+        shapely.prepare(self.union_parts)
+        self.union_tree = shapely.STRtree(self.union_parts)
+
+
+def overlap_areas(parcels: np.ndarray, areas: np.ndarray, targets: np.ndarray, tree):
+    """(parcel index, target index, overlap m²) for every intersecting pair, vectorised."""
+    pairs = tree.query(parcels, predicate="intersects")
+    if pairs.shape[1] == 0:
+        return pairs[0], pairs[1], np.zeros(0)
+    within = shapely.within(parcels[pairs[0]], targets[pairs[1]])  # fast path: no intersection
+    overlap = np.empty(pairs.shape[1])
+    overlap[within] = areas[pairs[0][within]]
+    rest = ~within
+    overlap[rest] = shapely.area(
+        shapely.intersection(parcels[pairs[0][rest]], targets[pairs[1][rest]])
+    )
+    return pairs[0], pairs[1], overlap
+
+
+def area_zones(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The GK zone (36/37) each parcel's areas are computed in."""
+    centroid_x = shapely.get_x(shapely.centroid(frame.geometry.to_numpy()))
+    by_location = np.where(centroid_x < ZONE_BOUNDARY_LON, 36, 37)
+    source = frame["source_zone"].to_numpy()
+    return np.where(pd.isna(source), by_location, source).astype(int)
+
+
+def check_parcels(
+    frame: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckResult:
+    """Check every parcel (lon/lat frame from prepare_parcels) against ``zones``."""
+    count = len(frame)
+    lonlat = frame.geometry.to_numpy()
+    crs = frame.crs.to_string()
+    zone_of = area_zones(frame)
+    columns = {name: np.zeros(count) for name in ("area_m2", "inside_m2", "distance_m")}
+    ellipsoidal = shapely.area(transform(lonlat, crs, ELLIPSOIDAL_AREA_CRS))
+    overlap_rows = []
+    done = 0
+    for zone, plane in AREA_PLANES.items():
+        indices = np.flatnonzero(zone_of == zone)
+        if len(indices) == 0:
+            continue
+        zplane = ZonePlane(zones, plane)
+        for start in range(0, len(indices), CHUNK):
+            chunk = indices[start : start + CHUNK]
+            parcels = transform(lonlat[chunk], crs, plane)
+            areas = shapely.area(parcels)
+            columns["area_m2"][chunk] = areas
+            p, _, inside = overlap_areas(parcels, areas, zplane.union_parts, zplane.union_tree)
+            columns["inside_m2"][chunk] = np.bincount(p, weights=inside, minlength=len(chunk))
+            p, z, overlap = overlap_areas(parcels, areas, zplane.geometries, zplane.tree)
+            keep = overlap > AREA_EPSILON_M2
+            overlap_rows.append(
+                pd.DataFrame(
+                    {"parcel": chunk[p[keep]], "zone": z[keep], "overlap_m2": overlap[keep]}
+                )
+            )
+            outside = np.flatnonzero(columns["inside_m2"][chunk] <= AREA_EPSILON_M2)
+            if len(outside):
+                hit, distance = zplane.union_tree.query_nearest(
+                    parcels[outside], return_distance=True, all_matches=False
+                )
+                columns["distance_m"][chunk[outside[hit[0]]]] = distance
+            done += len(chunk)
+            if progress:
+                progress(done, count)
+    return assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows)
+
+
+def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> CheckResult:
+    area = columns["area_m2"]
+    inside = np.minimum(columns["inside_m2"], area)
+    outside = np.maximum(area - inside, 0.0)
+    tolerance = np.maximum(AREA_EPSILON_M2, area * 1e-9)
+    status = np.where(
+        outside <= tolerance, "inside", np.where(inside <= tolerance, "outside", "partial")
+    )
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": frame["parcel_id"].to_numpy(),
+            "status": status,
+            "area_m2": area,
+            "area_ha": area / SQUARE_METRES_PER_HECTARE,
+            "area_mu": area / SQUARE_METRES_PER_MU,
+            "ellipsoidal_area_m2": ellipsoidal,
+            "inside_m2": inside,
+            "inside_mu": inside / SQUARE_METRES_PER_MU,
+            "outside_m2": outside,
+            "outside_mu": outside / SQUARE_METRES_PER_MU,
+            "share_inside": np.divide(inside, area, out=np.zeros_like(area), where=area > 0),
+            "distance_m": np.where(status == "outside", columns["distance_m"], 0.0),
+            "crs_used": [AREA_PLANES[z] for z in zone_of],
+            "declared_area_ha": frame["declared_area_ha"].to_numpy(),
+            "warnings": [list(w) for w in frame["warnings"]],
+        }
+    )
+    declared = pd.to_numeric(parcels["declared_area_ha"], errors="coerce").to_numpy(dtype=float)
+    differs = np.abs(declared - parcels["area_ha"]) > np.maximum(
+        DECLARED_AREA_TOLERANCE * declared, 0.0001
+    )
+    for i in np.flatnonzero(differs & ~np.isnan(declared)):
+        parcels.at[i, "warnings"].append(
+            f"申报面积 {declared[i]:.4f} 公顷 与计算面积 {parcels.at[i, 'area_ha']:.4f} 公顷 不符 "
+            f"(declared area differs by {parcels.at[i, 'area_ha'] - declared[i]:+.4f} ha)"
+        )
+    overlaps = (
+        pd.concat(overlap_rows, ignore_index=True)
+        if overlap_rows
+        else pd.DataFrame({"parcel": [], "zone": [], "overlap_m2": []})
+    )
+    overlaps["zone_id"] = zones["zone_id"].to_numpy()[overlaps["zone"].astype(int)]
+    overlaps["name"] = zones["name"].to_numpy()[overlaps["zone"].astype(int)]
+    overlaps["overlap_mu"] = overlaps["overlap_m2"] / SQUARE_METRES_PER_MU
+    overlaps["share"] = overlaps["overlap_m2"] / area[overlaps["parcel"].astype(int)]
+    overlaps = overlaps.drop(columns="zone").sort_values(
+        ["parcel", "overlap_m2"], ascending=[True, False]
+    )
+    return CheckResult(parcels, overlaps.reset_index(drop=True))
+
+
+def parcel_records(result: CheckResult, decimals: int = 2) -> list[dict]:
+    """The per-parcel JSON the API and CLI give (zones nested in each parcel)."""
+    zones_by_parcel: dict[int, list] = {}
+    for row in result.overlaps.itertuples(index=False):
+        zones_by_parcel.setdefault(int(row.parcel), []).append(
+            {
+                "zone_id": row.zone_id,
+                "name": row.name,
+                "overlap_m2": round(row.overlap_m2, decimals),
+                "overlap_mu": round(row.overlap_mu, 4),
+                "share": round(row.share, 6),
+            }
+        )
+    records = []
+    rounded = result.parcels.round(
+        {
+            "area_m2": decimals,
+            "area_ha": 6,
+            "area_mu": 4,
+            "ellipsoidal_area_m2": decimals,
+            "inside_m2": decimals,
+            "inside_mu": 4,
+            "outside_m2": decimals,
+            "outside_mu": 4,
+            "share_inside": 6,
+            "distance_m": decimals,
+        }
+    )
+    for i, row in enumerate(rounded.to_dict("records")):
+        declared = row["declared_area_ha"]
+        row["declared_area_ha"] = None if declared is None or declared != declared else declared
+        row["zones"] = zones_by_parcel.get(i, [])
+        records.append(row)
+    return records

@@ -1,0 +1,163 @@
+"""A check's results as CSV, XLSX, and the SVG map of the printable report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from openpyxl import Workbook
+
+STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
+STATUS_COLOURS = {"inside": "#1a9850", "partial": "#fdae61", "outside": "#d73027"}
+COLUMNS = [
+    ("parcel_id", "地块编号"),
+    ("status_zh", "检查结果"),
+    ("status", "status"),
+    ("area_m2", "面积(m²)"),
+    ("area_ha", "面积(公顷)"),
+    ("area_mu", "面积(亩)"),
+    ("ellipsoidal_area_m2", "椭球面积(m²)"),
+    ("inside_m2", "区内面积(m²)"),
+    ("inside_mu", "区内面积(亩)"),
+    ("outside_m2", "区外面积(m²)"),
+    ("outside_mu", "区外面积(亩)"),
+    ("share_inside", "区内比例"),
+    ("distance_m", "距最近园区(m)"),
+    ("zones_text", "涉及园区"),
+    ("declared_area_ha", "申报面积(公顷)"),
+    ("crs_used", "面积计算坐标系"),
+    ("warnings_text", "提示"),
+]
+MAX_MAP_PARCELS = 3000
+
+
+def rows(document: dict) -> list[dict]:
+    out = []
+    for parcel in document["parcels"]:
+        zones = "；".join(
+            f"{z['name']}（{z['zone_id']}）{z['overlap_m2']:.2f} m²" for z in parcel["zones"]
+        )
+        out.append(
+            {
+                **parcel,
+                "status_zh": STATUS_ZH[parcel["status"]],
+                "zones_text": zones,
+                "warnings_text": "；".join(parcel["warnings"]),
+            }
+        )
+    return out
+
+
+def to_csv(document: dict) -> bytes:
+    """UTF-8 with a BOM so that Excel opens the Chinese headers correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([label for _, label in COLUMNS])
+    for row in rows(document):
+        writer.writerow(["" if row.get(key) is None else row.get(key) for key, _ in COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(document: dict) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("地块检查结果")
+    sheet.append([label for _, label in COLUMNS])
+    for row in rows(document):
+        sheet.append([row.get(key) for key, _ in COLUMNS])
+    overlaps = book.create_sheet("涉及园区")
+    overlaps.append(
+        ["地块编号", "园区编号", "园区名称", "重叠面积(m²)", "重叠面积(亩)", "占地块比例"]
+    )
+    for parcel in document["parcels"]:
+        for zone in parcel["zones"]:
+            overlaps.append(
+                [
+                    parcel["parcel_id"],
+                    zone["zone_id"],
+                    zone["name"],
+                    zone["overlap_m2"],
+                    zone["overlap_mu"],
+                    zone["share"],
+                ]
+            )
+    about = book.create_sheet("说明")
+    for key, value in about_rows(document):
+        about.append([key, value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def about_rows(document: dict) -> list[tuple[str, str]]:
+    summary = document["summary"]
+    return [
+        ("检查编号", document["id"]),
+        ("检查时间(UTC)", document["created_at"]),
+        ("地块文件", document["input"]["name"]),
+        ("文件 SHA-256", document["input"]["sha256"]),
+        ("文件坐标系", document["input"]["crs"]),
+        ("坐标系依据", document["input"]["crs_note"]),
+        ("园区边界", document["zones"]["source"]),
+        ("园区数据哈希", document["zones"]["sha256"]),
+        ("数据版本", document["dataset_version"]),
+        ("计算方法", document["method"]),
+        ("地块数", str(summary["parcels"])),
+        (
+            "区内 / 部分 / 区外",
+            f"{summary['inside']} / {summary['partial']} / {summary['outside']}",
+        ),
+        ("提示", "；".join(document["warnings"]) or "—"),
+    ]
+
+
+def svg_map(
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    schematic: bool,
+    width: int = 900,
+    height: int = 560,
+) -> str:
+    """Parcels coloured by status over the zones, as inline SVG (prints without a browser map)."""
+    drawn = parcels.iloc[:MAX_MAP_PARCELS]
+    bounds = np.array(drawn.total_bounds)
+    pad = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) * 0.25 + 0.002
+    minx, miny, maxx, maxy = bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad
+    kx = np.cos(np.radians((miny + maxy) / 2))
+    scale = min(width / ((maxx - minx) * kx), height / (maxy - miny))
+
+    def path(geometry) -> str:
+        parts = []
+        for polygon in shapely.get_parts(geometry):
+            for ring in [polygon.exterior, *polygon.interiors]:
+                xy = np.asarray(ring.coords)
+                px = (xy[:, 0] - minx) * kx * scale
+                py = height - (xy[:, 1] - miny) * scale
+                parts.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py)) + " Z")
+        return " ".join(parts)
+
+    view = shapely.box(minx, miny, maxx, maxy)
+    dash = ' stroke-dasharray="6 4"' if schematic else ""
+    items = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="gs-report-map" role="img" aria-label="地块与园区位置图">',
+        f'<rect width="{width}" height="{height}" fill="#f7f7f7"/>',
+    ]
+    for name, geometry in zip(zones["name"], zones.geometry):
+        clipped = shapely.intersection(geometry, view)
+        if not clipped.is_empty:
+            items.append(
+                f'<path d="{path(clipped)}" fill="#2166ac" fill-opacity="0.12" '
+                f'stroke="#2166ac" stroke-width="1.5"{dash} fill-rule="evenodd">'
+                f"<title>{name}</title></path>"
+            )
+    for parcel_id, status, geometry in zip(drawn["parcel_id"], drawn["status"], drawn.geometry):
+        items.append(
+            f'<path d="{path(geometry)}" fill="{STATUS_COLOURS[status]}" '
+            f'fill-opacity="0.6" stroke="#333" stroke-width="0.8" fill-rule="evenodd">'
+            f"<title>{parcel_id} {STATUS_ZH[status]}</title></path>"
+        )
+    items.append("</svg>")
+    return "\n".join(items)

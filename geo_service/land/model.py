@@ -1,0 +1,82 @@
+"""What the readers produce: parcels as given, with where each came from and what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyproj
+
+from geo_service.errors import InputError
+
+MAX_REPORTED_PROBLEMS = 50
+
+
+@dataclass
+class Problem:
+    """One thing wrong with the input: where (line or feature), what, and what to do."""
+
+    where: str
+    message: str
+    hint: str = ""
+    severity: str = "error"  # "error" stops the check; "warning" is kept with the result
+
+    def text(self) -> str:
+        return f"{self.where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+    def to_dict(self) -> dict:
+        return {
+            "where": self.where,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": self.severity,
+        }
+
+
+@dataclass
+class RawParcel:
+    """A parcel as read, before validation.
+
+    Either ``rings`` (coordinate arrays of shape (n, 2), x = easting or longitude, as given:
+    closure not yet checked) with optional ``parts`` grouping them into polygons
+    ([exterior, hole, ...] index lists; None = group by containment), or ``geometry``
+    (a shapely geometry from a GDAL-read format).
+    """
+
+    parcel_id: str
+    where: str
+    rings: list[np.ndarray] | None = None
+    parts: list[list[int]] | None = None
+    geometry: object | None = None
+    declared_area_ha: float | None = None
+    attributes: dict = field(default_factory=dict)
+
+
+@dataclass
+class RawFile:
+    """A parsed parcel file: its parcels, its CRS (None when the file does not say), notes."""
+
+    filename: str
+    format: str
+    parcels: list[RawParcel]
+    crs: pyproj.CRS | None = None
+    crs_note: str = ""
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail_on_errors(self) -> None:
+        errors = [p for p in self.problems if p.severity == "error"]
+        if errors:
+            raise input_error(self.filename, errors)
+
+
+def input_error(filename: str, problems: list[Problem]) -> InputError:
+    """One 422 listing every problem (up to a limit), the first in the message."""
+    shown = problems[:MAX_REPORTED_PROBLEMS]
+    more = f"; {len(problems) - len(shown)} more not listed" if len(problems) > len(shown) else ""
+    first = shown[0].text()
+    count = f"{len(problems)} problems, the first: " if len(problems) > 1 else ""
+    return InputError(
+        f"{filename}: {count}{first}{more}",
+        details={"file": filename, "problems": [p.to_dict() for p in shown]},
+    )

@@ -1,0 +1,227 @@
+"""From what a file says to checkable parcels: rings checked, polygons built, CRS resolved,
+geometry repaired where it can be, everything brought to CGCS2000 lon/lat.
+
+Errors (the parcel cannot be used as it is) stop the check with every problem listed;
+warnings (a repair, a declared area that differs) travel with the parcel's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from geo_service.geo.gcj02 import gcj02_to_wgs84
+from geo_service.land.crs import ANKANG_BBOX, area_zone_of, describe, is_approximate
+from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+
+LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre here
+
+
+@dataclass
+class Parcels:
+    """Checkable parcels (CGCS2000 lon/lat) and how they were read."""
+
+    frame: gpd.GeoDataFrame  # parcel_id, where, declared_area_ha, source_zone, warnings, geometry
+    source_crs: str
+    crs_note: str
+    notes: list[str]
+
+
+def ring_problems(ring: np.ndarray, where: str, number: int) -> list[Problem]:
+    label = f"{where}, ring {number}"
+    if not np.isfinite(ring).all():
+        return [Problem(label, "coordinates that are not numbers", "check the coordinate columns")]
+    if len(ring) < 4 or len(np.unique(ring, axis=0)) < 3:
+        return [
+            Problem(
+                label,
+                f"too few points ({len(ring)}): a ring needs at least 3 "
+                "distinct points plus the closing one",
+                "add the missing points",
+            )
+        ]
+    if not np.array_equal(ring[0], ring[-1]):
+        return [
+            Problem(
+                label,
+                "ring not closed: its last point differs from its first "
+                f"({ring[0][0]:.3f}, {ring[0][1]:.3f})",
+                "repeat the first point at the end of the ring",
+            )
+        ]
+    return []
+
+
+def polygon_of(parcel: RawParcel, problems: list[Problem]):
+    """The parcel's (Multi)Polygon from its rings; holes found by containment when not given."""
+    if parcel.geometry is not None:
+        return parcel.geometry
+    found = [
+        p
+        for number, ring in enumerate(parcel.rings, 1)
+        for p in ring_problems(ring, parcel.where, number)
+    ]
+    if found:
+        problems.extend(found)
+        return None
+    rings = [shapely.LinearRing(r) for r in parcel.rings]
+    parts = parcel.parts or group_by_containment(rings)
+    polygons = [shapely.Polygon(rings[p[0]], [rings[i] for i in p[1:]]) for p in parts if p]
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+
+
+def group_by_containment(rings: list) -> list[list[int]]:
+    """Exterior rings and their holes: a ring inside an odd number of others is a hole."""
+    shells = [shapely.Polygon(r) for r in rings]
+    depth = [
+        sum(1 for j, other in enumerate(shells) if j != i and other.contains(shells[i]))
+        for i in range(len(shells))
+    ]
+    parts = {i: [i] for i in range(len(rings)) if depth[i] % 2 == 0}
+    for i in (i for i in range(len(rings)) if depth[i] % 2 == 1):
+        parents = [j for j in parts if depth[j] == depth[i] - 1 and shells[j].contains(shells[i])]
+        if parents:
+            parts[parents[0]].append(i)
+    return list(parts.values())
+
+
+def resolve_crs(raw: RawFile, crs_given) -> tuple[pyproj.CRS | str, str]:
+    """The caller's CRS wins over the file's; with neither, the check cannot go on."""
+    if crs_given is not None:
+        said = f"; the file says {describe(raw.crs)}" if raw.crs is not None else ""
+        return crs_given, f"crs parameter {describe(crs_given)}{said}"
+    if raw.crs is None:
+        raise input_error(
+            raw.filename,
+            [
+                Problem(
+                    "file",
+                    "the file does not say its coordinate system",
+                    "pass crs=, e.g. EPSG:4545 (CGCS2000 GK CM 108E, no zone prefix), EPSG:4524 "
+                    "(zone 36 with prefix), EPSG:4546/4525 for zone 37, EPSG:4490 for lon/lat",
+                )
+            ],
+        )
+    return raw.crs, raw.crs_note or describe(raw.crs)
+
+
+def to_lonlat(geometries: np.ndarray, crs: pyproj.CRS | str) -> np.ndarray:
+    if isinstance(crs, str):
+        return shapely.transform(
+            geometries, lambda xy: np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1]))
+        )
+    transformer = pyproj.Transformer.from_crs(crs, LONLAT, always_xy=True)
+    return shapely.transform(
+        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def in_ankang(points: np.ndarray) -> np.ndarray:
+    minx, miny, maxx, maxy = ANKANG_BBOX
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    return (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+
+
+def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
+    """Validate and convert; raises InputError listing every problem found."""
+    raw.fail_on_errors()
+    problems: list[Problem] = []
+    geometries, kept = [], []
+    for parcel in raw.parcels:
+        geometry = polygon_of(parcel, problems)
+        if geometry is not None:
+            geometries.append(geometry)
+            kept.append(parcel)
+    if problems:
+        raise input_error(raw.filename, problems)
+    if not kept:
+        raise input_error(
+            raw.filename, [Problem("file", "no parcels in the file", "the file must hold polygons")]
+        )
+    crs, crs_note = resolve_crs(raw, crs_given)
+    geometries = np.asarray(geometries, dtype=object)
+    warnings = [[] for _ in kept]
+    empty = shapely.is_empty(geometries)
+    for i in np.flatnonzero(empty):
+        problems.append(Problem(kept[i].where, "empty geometry", "give the parcel its polygon"))
+    invalid = ~shapely.is_valid(geometries) & ~empty
+    for i in np.flatnonzero(invalid):
+        reason = shapely.is_valid_reason(geometries[i])
+        repaired = polygonal(shapely.make_valid(geometries[i]))
+        if repaired is None or repaired.area == 0:
+            problems.append(
+                Problem(
+                    kept[i].where,
+                    f"invalid geometry that cannot be repaired: {reason}",
+                    "redraw the parcel",
+                )
+            )
+            continue
+        warnings[i].append(
+            f"几何自相交等问题已用 make_valid 修复（{reason}）；请核对原图形 "
+            f"(self-intersection repaired)"
+        )
+        geometries[i] = repaired
+    if problems:
+        raise input_error(raw.filename, problems)
+
+    lonlat = to_lonlat(geometries, crs)
+    inside = in_ankang(shapely.centroid(lonlat))
+    if not inside.all():
+        swapped = to_lonlat(shapely.transform(geometries, lambda xy: xy[:, ::-1]), crs)
+        swapped_inside = in_ankang(shapely.centroid(swapped))
+        for i in np.flatnonzero(~inside):
+            centre = shapely.centroid(lonlat[i])
+            if swapped_inside[i]:
+                problems.append(
+                    Problem(
+                        kept[i].where,
+                        "X and Y appear swapped",
+                        "X is northing (北), Y is easting (东); lon before lat",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        kept[i].where,
+                        f"outside Ankang: lands at {centre.x:.4f}°E {centre.y:.4f}°N "
+                        f"with {describe(crs)}",
+                        "check the coordinate system and the zone (带号)",
+                    )
+                )
+        raise input_error(raw.filename, problems)
+    if is_approximate(crs):
+        for w in warnings:
+            w.append(
+                "西安80/北京54 到 CGCS2000 只能近似转换，位置可能偏差数十米 "
+                "(approximate datum shift)"
+            )
+    frame = gpd.GeoDataFrame(
+        {
+            "parcel_id": [p.parcel_id for p in kept],
+            "where": [p.where for p in kept],
+            "declared_area_ha": [p.declared_area_ha for p in kept],
+            "source_zone": area_zone_of(crs),
+            "warnings": warnings,
+        },
+        geometry=lonlat,
+        crs=LONLAT,
+    )
+    return Parcels(
+        frame,
+        describe(crs),
+        crs_note,
+        list(raw.notes) + [p.text() for p in raw.problems if p.severity == "warning"],
+    )
+
+
+def polygonal(geometry):
+    """The polygonal part of make_valid's output (it may add lines or points)."""
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None

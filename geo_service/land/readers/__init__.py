@@ -1,0 +1,95 @@
+"""Parcel and boundary files: recognise the format from the bytes, then read it.
+
+The format is sniffed from the content, never from the uploaded name, and the bytes are only
+ever written to files the service names itself: nothing a user sends becomes a path or a URL
+that GDAL opens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyproj
+
+from geo_service.errors import UnsupportedFormat
+from geo_service.land.model import RawFile
+
+#: What the readers accept, for error messages and the API description.
+FORMATS = {
+    "geojson": "GeoJSON (.geojson/.json; RFC 7946 lon/lat, or a named crs)",
+    "shapefile": "zipped Shapefile (.zip with .shp, .shx, .dbf, .prj, optional .cpg)",
+    "gpkg": "GeoPackage (.gpkg)",
+    "kml": "KML or KMZ",
+    "csv": "CSV with a WKT column (wkt/geometry/geom), with crs=",
+    "jzd": "界址点坐标 txt ([属性描述] + [地块坐标], UTF-8 or GBK)",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps for what an upload may unpack to (zip bombs, huge archives)."""
+
+    max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_zip_members: int = 200
+    max_compression_ratio: int = 200
+
+
+def accepted_formats() -> str:
+    return "; ".join(FORMATS.values())
+
+
+def sniff(data: bytes) -> str:
+    """The format of ``data`` by its content: one of FORMATS' keys."""
+    from geo_service.land.readers.text import decode_text
+
+    if data.startswith(b"PK\x03\x04"):
+        return "zip"
+    if data.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    head = data[:4096]
+    if b"\x00" in head:
+        return "unknown"
+    text = decode_text(head, strict=False).lstrip("\ufeff \t\r\n")
+    if text.startswith(("{", "[")) and not text.startswith("[属性描述]"):
+        return "geojson"
+    if "[地块坐标]" in decode_text(data, strict=False):
+        return "jzd"
+    if text.startswith("<") and "kml" in text[:1024].lower():
+        return "kml"
+    first_line = text.splitlines()[0].lower() if text else ""
+    if any(name in first_line for name in ("wkt", "geometry", "geom", "几何")):
+        return "csv"
+    return "unknown"
+
+
+def read_parcel_file(
+    data: bytes,
+    filename: str,
+    *,
+    crs_given: pyproj.CRS | str | None = None,
+    limits: Limits = Limits(),
+    layer: str | None = None,
+) -> RawFile:
+    """Read a parcel (or boundary) file of any accepted format into a RawFile."""
+    from geo_service.land.readers import ogr, text
+
+    kind = sniff(data)
+    given = crs_given if isinstance(crs_given, pyproj.CRS) else None
+    if kind == "geojson":
+        return text.read_geojson(data, filename)
+    if kind == "jzd":
+        from geo_service.land.readers.jzd import read_jzd
+
+        return read_jzd(data, filename, crs_given=given)
+    if kind == "kml":
+        return text.read_kml(data, filename)
+    if kind == "csv":
+        return text.read_csv(data, filename)
+    if kind == "gpkg":
+        return ogr.read_geopackage(data, filename, layer=layer)
+    if kind == "zip":
+        return ogr.read_zip(data, filename, limits=limits, layer=layer)
+    raise UnsupportedFormat(
+        f"{filename}: not a format geo_service reads. Accepted: {accepted_formats()}",
+        details={"file": filename, "accepted": list(FORMATS.values())},
+    )

@@ -1,0 +1,215 @@
+"""The check register (留痕): every check, stored in one SQLite file.
+
+A check is written in a single transaction (the check row, its parcels with their geometry, and
+the zones it used when they came from a file), so a crash mid-way leaves no half record. WAL
+mode lets the app read while a check is being written. Geometries are stored as WKB in
+CGCS2000 lon/lat; ``export_geopackage`` turns the register into a GeoPackage for QGIS.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo_service.errors import NotFound
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    input_name TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    input_format TEXT NOT NULL,
+    input_crs TEXT NOT NULL,
+    zones_source TEXT NOT NULL,
+    zones_sha256 TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_parcels (
+    check_id TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    parcel_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    area_m2 REAL, area_mu REAL, inside_m2 REAL, outside_m2 REAL, distance_m REAL,
+    crs_used TEXT,
+    result TEXT NOT NULL,
+    geometry BLOB NOT NULL,
+    PRIMARY KEY (check_id, seq)
+);
+CREATE TABLE IF NOT EXISTS check_zones (
+    check_id TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+    zone_id TEXT NOT NULL,
+    name TEXT,
+    geometry BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checks_created ON checks(created_at);
+"""
+LIST_COLUMNS = (
+    "id",
+    "created_at",
+    "input_name",
+    "input_sha256",
+    "input_format",
+    "zones_source",
+    "zones_sha256",
+    "summary",
+)
+
+
+class Register:
+    """The register in ``path`` (created on first use)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self.connect()) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def save(self, document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None):
+        """Store one finished check, all or nothing."""
+        results = document["parcels"]
+        rows = [
+            (
+                document["id"],
+                seq,
+                r["parcel_id"],
+                r["status"],
+                r["area_m2"],
+                r["area_mu"],
+                r["inside_m2"],
+                r["outside_m2"],
+                r["distance_m"],
+                r["crs_used"],
+                json.dumps(r, ensure_ascii=False),
+                shapely.to_wkb(geometry),
+            )
+            for seq, (r, geometry) in enumerate(zip(results, parcels.geometry))
+        ]
+        header = {k: v for k, v in document.items() if k != "parcels"}
+        with closing(self.connect()) as db, db:
+            db.execute(
+                "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document["id"],
+                    document["created_at"],
+                    document["input"]["name"],
+                    document["input"]["sha256"],
+                    document["input"]["format"],
+                    document["input"]["crs"],
+                    document["zones"]["source"],
+                    document["zones"]["sha256"],
+                    json.dumps(document["parameters"], ensure_ascii=False),
+                    json.dumps(document["summary"], ensure_ascii=False),
+                    json.dumps(header, ensure_ascii=False),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO check_parcels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            if zones is not None:
+                db.executemany(
+                    "INSERT INTO check_zones VALUES (?, ?, ?, ?)",
+                    [
+                        (document["id"], z, n, shapely.to_wkb(g))
+                        for z, n, g in zip(zones["zone_id"], zones["name"], zones.geometry)
+                    ],
+                )
+
+    def list(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        with closing(self.connect()) as db:
+            rows = db.execute(
+                f"SELECT {', '.join(LIST_COLUMNS)} FROM checks "
+                "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [{**dict(row), "summary": json.loads(row["summary"])} for row in rows]
+
+    def count(self) -> int:
+        with closing(self.connect()) as db:
+            return db.execute("SELECT count(*) FROM checks").fetchone()[0]
+
+    def get(self, check_id: str) -> dict:
+        """The whole check document as the API returned it when it was made."""
+        with closing(self.connect()) as db:
+            row = db.execute("SELECT document FROM checks WHERE id = ?", (check_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no check {check_id!r}; GET /api/checks lists them")
+            parcels = db.execute(
+                "SELECT result FROM check_parcels WHERE check_id = ? ORDER BY seq", (check_id,)
+            ).fetchall()
+        return {**json.loads(row["document"]), "parcels": [json.loads(p[0]) for p in parcels]}
+
+    def geometries(self, check_id: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """(parcels, zones) of one check as frames in CGCS2000 lon/lat (zones may be empty)."""
+        with closing(self.connect()) as db:
+            parcels = db.execute(
+                "SELECT parcel_id, status, geometry FROM check_parcels "
+                "WHERE check_id = ? ORDER BY seq",
+                (check_id,),
+            ).fetchall()
+            zones = db.execute(
+                "SELECT zone_id, name, geometry FROM check_zones WHERE check_id = ?", (check_id,)
+            ).fetchall()
+        return frame_of(parcels, ("parcel_id", "status")), frame_of(zones, ("zone_id", "name"))
+
+    def export_geopackage(self, check_ids: list[str] | None = None) -> bytes:
+        """The register (or some checks) as a GeoPackage: layers checks, parcels, zones."""
+        where = ""
+        params: tuple = ()
+        if check_ids:
+            where = f" WHERE check_id IN ({', '.join('?' * len(check_ids))})"
+            params = tuple(check_ids)
+        with closing(self.connect()) as db:
+            checks = pd.read_sql_query(
+                "SELECT id, created_at, input_name, input_sha256, input_format, input_crs, "
+                "zones_source, zones_sha256, parameters, summary FROM checks"
+                + where.replace("check_id", "id"),
+                db,
+                params=params,
+            )
+            parcels = db.execute(
+                "SELECT check_id, parcel_id, status, area_m2, area_mu, inside_m2, outside_m2, "
+                "distance_m, crs_used, result, geometry FROM check_parcels" + where,
+                params,
+            ).fetchall()
+        columns = (
+            "check_id",
+            "parcel_id",
+            "status",
+            "area_m2",
+            "area_mu",
+            "inside_m2",
+            "outside_m2",
+            "distance_m",
+            "crs_used",
+            "result",
+        )
+        frame = frame_of(parcels, columns)
+        with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
+            path = Path(folder) / "checks.gpkg"
+            frame.to_file(path, layer="check_parcels", driver="GPKG", engine="pyogrio")
+            checks_frame = gpd.GeoDataFrame(checks, geometry=[None] * len(checks), crs="EPSG:4490")
+            checks_frame.to_file(path, layer="checks", driver="GPKG", engine="pyogrio")
+            return path.read_bytes()
+
+
+def frame_of(rows, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    data = {c: [row[c] for row in rows] for c in columns}
+    geometry = shapely.from_wkb([row["geometry"] for row in rows]) if rows else []
+    return gpd.GeoDataFrame(data, geometry=list(geometry), crs="EPSG:4490")

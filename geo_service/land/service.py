@@ -1,0 +1,119 @@
+"""One land check from uploaded bytes to a stored record; shared by the API and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from geo_service.land.check import AREA_METHOD, check_parcels, parcel_records
+from geo_service.land.crs import parse_crs
+from geo_service.land.prepare import prepare_parcels
+from geo_service.land.readers import Limits, read_parcel_file
+from geo_service.land.zones import Zones, zones_from_file
+
+SCHEMATIC_WARNING = (
+    "区界为示意范围（schematic）：72号未公布园区边界，本服务的园区图层为按规划面积绘制的示意圆，"
+    "检查结果仅供参考，不能作为用地审查依据；请上传正式区界文件（zones）后再检查。"
+)
+
+
+@dataclass
+class Upload:
+    """A file as received: its name (for messages only) and its bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class CheckRequest:
+    parcels: Upload
+    zones: Upload | None = None
+    crs: str | None = None
+    zones_crs: str | None = None
+    layer: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def parameters(self) -> dict:
+        return {"crs": self.crs, "zones_crs": self.zones_crs, "layer": self.layer}
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_check(
+    request: CheckRequest,
+    default_zones: Zones,
+    dataset_version: str,
+    progress: Progress | None = None,
+    check_id: str | None = None,
+):
+    """Read, validate, check. Returns (result document, checked parcels frame, zones used)."""
+    report = progress or (lambda stage, done, total: None)
+    report("reading", 0, 1)
+    crs_given = parse_crs(request.crs)
+    raw = read_parcel_file(
+        request.parcels.data,
+        request.parcels.name,
+        crs_given=crs_given,
+        limits=request.limits,
+        layer=request.layer,
+    )
+    parcels = prepare_parcels(raw, crs_given)
+    zones = default_zones
+    if request.zones is not None:
+        zones_raw = read_parcel_file(
+            request.zones.data,
+            request.zones.name,
+            crs_given=parse_crs(request.zones_crs),
+            limits=request.limits,
+        )
+        zones = zones_from_file(zones_raw, request.zones.sha256, parse_crs(request.zones_crs))
+    total = len(parcels.frame)
+    report("checking", 0, total)
+    result = check_parcels(
+        parcels.frame, zones.frame, progress=lambda done, count: report("checking", done, count)
+    )
+    records = parcel_records(result)
+    frame = result.parcels
+    sums = {k: float(frame[k].sum()) for k in ("area_m2", "inside_m2", "outside_m2")}
+    document = {
+        "id": check_id or uuid.uuid4().hex[:16],
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "done",
+        "input": {
+            "name": request.parcels.name,
+            "sha256": request.parcels.sha256,
+            "format": raw.format,
+            "crs": parcels.source_crs,
+            "crs_note": parcels.crs_note,
+            "notes": parcels.notes,
+        },
+        "zones": {
+            "source": zones.source,
+            "sha256": zones.sha256,
+            "count": len(zones.frame),
+            "schematic": zones.schematic,
+            "crs_note": zones.crs_note,
+        },
+        "parameters": request.parameters,
+        "method": AREA_METHOD,
+        "dataset_version": dataset_version,
+        "summary": {
+            "parcels": total,
+            **{s: int((frame["status"] == s).sum()) for s in ("inside", "partial", "outside")},
+            **{k: round(v, 2) for k, v in sums.items()},
+            **{k.replace("_m2", "_mu"): round(v * 15 / 10000, 4) for k, v in sums.items()},
+        },
+        "warnings": [SCHEMATIC_WARNING] if zones.schematic else [],
+        "parcels": records,
+    }
+    return document, parcels.frame, zones
