@@ -128,8 +128,7 @@ def in_ankang(points: np.ndarray) -> np.ndarray:
 
 def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     """Validate and convert; raises InputError listing every problem found."""
-    raw.fail_on_errors()
-    problems: list[Problem] = []
+    problems = [p for p in raw.problems if p.severity == "error"]
     geometries, kept = [], []
     for parcel in raw.parcels:
         geometry = polygon_of(parcel, problems)

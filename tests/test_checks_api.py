@@ -1,0 +1,285 @@
+"""POST /api/checks and the register behind it: results, downloads, progress, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import zipfile
+
+import openpyxl
+import pyogrio
+import pytest
+from land_fixtures import EXPECTED, PARCEL_SHAPES, ZONE_SHAPES, collection
+
+from geo_service import create_app
+from geo_service.land.service import SCHEMATIC_WARNING
+
+
+@pytest.fixture()
+def fresh_app(tmp_path):
+    """An app with its own empty register (a real SQLite file)."""
+    return create_app({"TESTING": True, "CHECKS_DB": str(tmp_path / "checks.sqlite")})
+
+
+def post(client, parcels: bytes, name="parcels.geojson", zones: bytes | None = None, **form):
+    data = {"file": (io.BytesIO(parcels), name), **form}
+    if zones is not None:
+        data["zones"] = (io.BytesIO(zones), "zones.geojson")
+    return client.post("/api/checks", data=data, content_type="multipart/form-data")
+
+
+def square(lon: float, lat: float, size: float = 0.001) -> dict:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def feature_collection(*geometries: dict) -> bytes:
+    features = [
+        {"type": "Feature", "id": f"p{i}", "properties": {}, "geometry": g}
+        for i, g in enumerate(geometries, start=1)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def test_check_with_the_bureaus_zones(fresh_app):
+    client = fresh_app.test_client()
+    response = post(client, collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36))
+    assert response.status_code == 201, response.json
+    check = response.json
+    assert response.headers["Location"].endswith(f"/api/checks/{check['id']}")
+    by_id = {p["parcel_id"]: p for p in check["parcels"]}
+    for key, expected in EXPECTED.items():
+        parcel = by_id[key]
+        assert parcel["status"] == expected.status
+        assert parcel["inside_m2"] == pytest.approx(expected.inside, abs=0.01)
+        assert set(parcel) >= {
+            "parcel_id",
+            "status",
+            "area_m2",
+            "area_mu",
+            "inside_m2",
+            "inside_mu",
+            "outside_m2",
+            "distance_m",
+            "zones",
+            "crs_used",
+            "warnings",
+        }
+    assert check["summary"]["parcels"] == 7
+    assert check["summary"]["inside"] == 3 and check["summary"]["outside"] == 2
+    assert check["zones"]["source"] == "zones.geojson" and not check["zones"]["schematic"]
+    assert check["warnings"] == []
+    assert check["input"]["crs"].startswith("EPSG:4545")
+    assert "EPSG:4545" in check["method"] and "亩" in check["method"]
+    again = client.get(f"/api/checks/{check['id']}").json
+    assert again["parcels"] == check["parcels"] and again["summary"] == check["summary"]
+
+
+def test_default_zones_are_the_schematic_layer(fresh_app, catalog):
+    hitech = catalog.get("zones").feature("ankang-hitech")
+    centre = __import__("shapely").geometry.shape(hitech["geometry"]).centroid
+    response = post(
+        fresh_app.test_client(), feature_collection(square(centre.x, centre.y), square(109.9, 33.5))
+    )
+    assert response.status_code == 201, response.json
+    check = response.json
+    assert check["zones"]["source"] == "layer:zones" and check["zones"]["schematic"]
+    assert check["warnings"] == [SCHEMATIC_WARNING]
+    inside, outside = check["parcels"]
+    assert inside["status"] == "inside" and inside["zones"][0]["zone_id"] == "ankang-hitech"
+    assert outside["status"] == "outside" and outside["distance_m"] > 1000
+    assert check["zones"]["sha256"] == catalog.dataset_hash
+
+
+def test_downloads(fresh_app):
+    client = fresh_app.test_client()
+    check = post(client, collection(PARCEL_SHAPES, 37), zones=collection(ZONE_SHAPES, 37)).json
+    url = f"/api/checks/{check['id']}"
+
+    text = client.get(f"{url}?f=csv").data.decode("utf-8")
+    assert text.startswith("\ufeff地块编号,检查结果")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {r["地块编号"]: r["检查结果"] for r in rows}["edge"] == "部分在区内"
+
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"{url}?f=xlsx").data))
+    assert book.sheetnames == ["地块检查结果", "涉及园区", "说明"]
+    sheet = book["地块检查结果"]
+    assert sheet.max_row == 8 and sheet.cell(1, 1).value == "地块编号"
+
+    report = client.get(f"{url}?f=html").get_data(as_text=True)
+    assert "核对报告" in report and "<svg" in report and report.count("<path") >= 9
+    assert "EPSG:4546" in report and check["input"]["sha256"] in report
+
+    collection_ = json.loads(client.get(f"{url}?f=geojson").data)
+    assert len(collection_["features"]) == 7
+    assert collection_["features"][0]["properties"]["status"] in ("inside", "partial", "outside")
+
+    gpkg = client.get(f"{url}?f=gpkg")
+    assert gpkg.mimetype == "application/geopackage+sqlite3"
+
+
+def test_register_exports_a_geopackage_gdal_reads(fresh_app, tmp_path):
+    client = fresh_app.test_client()
+    for zone in (36, 37):
+        post(client, collection(PARCEL_SHAPES, zone), zones=collection(ZONE_SHAPES, zone))
+    path = tmp_path / "register.gpkg"
+    path.write_bytes(client.get("/api/checks?f=gpkg").data)
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {"check_parcels", "checks"}
+    parcels = pyogrio.read_dataframe(path, layer="check_parcels")
+    assert len(parcels) == 14 and parcels.crs.to_epsg() == 4490
+    assert set(parcels["status"]) == {"inside", "partial", "outside"}
+    assert len(pyogrio.read_dataframe(path, layer="checks", read_geometry=False)) == 2
+
+
+def test_register_survives_a_restart(tmp_path):
+    db = tmp_path / "checks.sqlite"
+    first = create_app({"TESTING": True, "CHECKS_DB": str(db)})
+    check = post(
+        first.test_client(), collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36)
+    ).json
+    second = create_app({"TESTING": True, "CHECKS_DB": str(db)})
+    client = second.test_client()
+    assert client.get(f"/api/checks/{check['id']}").json["parcels"] == check["parcels"]
+    listed = client.get("/api/checks").json
+    assert listed["numberMatched"] == 1 and listed["checks"][0]["id"] == check["id"]
+    assert listed["checks"][0]["input_sha256"] == check["input"]["sha256"]
+
+
+def test_long_checks_report_progress(tmp_path):
+    app = create_app(
+        {"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite"), "CHECK_SYNC_SECONDS": 0}
+    )
+    client = app.test_client()
+    response = post(client, collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36))
+    assert response.status_code == 202
+    assert response.json["status"] == "running"
+    assert set(response.json["progress"]) == {"stage", "done", "total", "share"}
+    monitor = response.headers["Location"]
+    for _ in range(100):
+        state = client.get(monitor)
+        if state.json.get("status") == "done":
+            break
+        assert state.json["status"] == "running"
+        time.sleep(0.05)
+    assert state.json["status"] == "done" and len(state.json["parcels"]) == 7
+
+
+def bad(client, parcels: bytes, name="bad.geojson", **form):
+    before = client.get("/api/checks").json["numberMatched"]
+    response = post(client, parcels, name, **form)
+    assert client.get("/api/checks").json["numberMatched"] == before, "nothing stored"
+    assert set(response.json) == {"error"}
+    return response
+
+
+def test_missing_file_and_unknown_format(fresh_app):
+    client = fresh_app.test_client()
+    response = client.post("/api/checks", data={}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "'file'" in response.json["error"]["message"]
+    response = bad(client, b"\x89PNG\r\n\x1a\n\x00\x00binary", "photo.png")
+    assert response.status_code == 415
+    assert "界址点" in response.json["error"]["message"]
+    assert len(response.json["error"]["details"]["accepted"]) == 6
+
+
+def test_broken_geometries_are_reported_with_their_feature(fresh_app):
+    client = fresh_app.test_client()
+    open_ring = {
+        "type": "Polygon",
+        "coordinates": [[[109.0, 32.7], [109.001, 32.7], [109.001, 32.701], [109.0, 32.701]]],
+    }
+    few = {"type": "Polygon", "coordinates": [[[109.0, 32.7], [109.001, 32.7], [109.0, 32.7]]]}
+    response = bad(client, feature_collection(square(109.0, 32.7), open_ring, few, None))
+    assert response.status_code == 422
+    problems = response.json["error"]["details"]["problems"]
+    assert [p["where"] for p in problems] == [
+        "feature 4 (p4)",
+        "feature 2 (p2), ring 1",
+        "feature 3 (p3), ring 1",
+    ]
+    assert "empty geometry" in problems[0]["message"]
+    assert "ring not closed" in problems[1]["message"] and problems[1]["hint"]
+    assert "too few points" in problems[2]["message"]
+    assert response.json["error"]["message"].startswith("bad.geojson: 3 problems")
+
+
+def test_swapped_and_faraway_coordinates(fresh_app):
+    client = fresh_app.test_client()
+    swapped = {
+        "type": "Polygon",
+        "coordinates": [[[32.7, 109.0], [32.7, 109.001], [32.701, 109.001], [32.7, 109.0]]],
+    }
+    response = bad(client, feature_collection(swapped))
+    assert response.status_code == 422 and "swapped" in response.json["error"]["message"]
+    response = bad(client, feature_collection(square(116.39, 39.9)))  # Beijing
+    assert response.status_code == 422
+    assert "outside Ankang" in response.json["error"]["message"]
+
+
+def test_self_intersection_is_repaired_and_reported(fresh_app):
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[109.0, 32.7], [109.001, 32.701], [109.001, 32.7], [109.0, 32.701], [109.0, 32.7]]
+        ],
+    }
+    response = post(fresh_app.test_client(), feature_collection(bowtie))
+    assert response.status_code == 201
+    warnings = response.json["parcels"][0]["warnings"]
+    assert any("make_valid" in w and "Self-intersection" in w for w in warnings)
+    assert response.json["parcels"][0]["area_m2"] > 0
+
+
+def test_missing_crs_is_never_guessed(fresh_app):
+    client = fresh_app.test_client()
+    projected = json.loads(collection(PARCEL_SHAPES, 36))
+    del projected["crs"]
+    response = bad(client, json.dumps(projected).encode())
+    assert response.status_code == 422
+    csv_text = 'id,wkt\nA,"POLYGON((108.6 32.7, 108.601 32.7, 108.601 32.701, 108.6 32.7))"\n'
+    response = bad(client, csv_text.encode(), "parcels.csv")
+    assert response.status_code == 422
+    assert "does not say its coordinate system" in response.json["error"]["message"]
+    ok = post(client, csv_text.encode(), "parcels.csv", crs="EPSG:4490")
+    assert ok.status_code == 201 and ok.json["input"]["crs"].startswith("EPSG:4490")
+    response = bad(client, csv_text.encode(), "parcels.csv", crs="EPSG:99999")
+    assert response.status_code == 400 and "EPSG:4545" in response.json["error"]["message"]
+
+
+def test_upload_size_cap(tmp_path):
+    app = create_app(
+        {"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite"), "MAX_CONTENT_LENGTH": 10_000}
+    )
+    response = post(app.test_client(), b" " * 20_000 + feature_collection(square(109, 32.7)))
+    assert response.status_code == 413 and response.json["error"]["code"]
+
+
+def zipped(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_bomb_and_traversal_are_refused(fresh_app):
+    client = fresh_app.test_client()
+    bomb = zipped({"a.shp": b"\x00" * (300 * 1024 * 1024)})  # 300 MB of zeros, ~300 KB zipped
+    response = bad(client, bomb, "bomb.zip")
+    assert response.status_code == 413
+    traversal = zipped({"../../evil.shp": b"x", "../../evil.shx": b"x", "../../evil.dbf": b"x"})
+    response = bad(client, traversal, "evil.zip")
+    assert response.status_code == 422 and "unsafe path" in response.json["error"]["message"]
+    empty = zipped({"readme.txt": b"nothing here"})
+    response = bad(client, empty, "empty.zip")
+    assert response.status_code == 422 and ".shp" in response.json["error"]["message"]
+
+
+def test_unknown_check_and_format(fresh_app):
+    client = fresh_app.test_client()
+    assert client.get("/api/checks/nope").status_code == 404
+    check = post(client, feature_collection(square(109, 32.7))).json
+    assert client.get(f"/api/checks/{check['id']}?f=pdfx").status_code == 406
