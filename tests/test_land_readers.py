@@ -43,8 +43,8 @@ def test_gbk_shapefile_in_a_zip_subfolder_without_cpg(tmp_path):
     data = zip_folder(folder, "成果/界址/")
     raw = read_parcel_file(data, "成果.zip")
     assert raw.format == "shapefile"
-    assert [p.parcel_id for p in raw.parcels] == list(PARCEL_SHAPES)
-    assert raw.parcels[0].attributes["地块名称"] == "安康地块in"
+    assert list(raw.table.parcel_id) == list(PARCEL_SHAPES)
+    assert raw.table.name[0] == "安康地块in"
     assert any("GB18030" in note for note in raw.notes)
     parcels = prepare_parcels(raw)
     assert parcels.source_crs.startswith("EPSG:4524")
@@ -61,9 +61,7 @@ def test_utf8_shapefile_with_cpg(tmp_path):
     )
     frame.to_file(folder / "parcels.shp", engine="pyogrio")
     raw = read_parcel_file(zip_folder(folder, ""), "parcels.zip")
-    assert (
-        raw.parcels[1].parcel_id == "edge" and raw.parcels[1].attributes["名称"] == "安康地块edge"
-    )
+    assert raw.table.parcel_id[1] == "edge" and raw.table.name[1] == "安康地块edge"
     assert not raw.notes
     assert prepare_parcels(raw).source_crs.startswith("EPSG:4546")
 
@@ -74,7 +72,7 @@ def test_geopackage(tmp_path):
     data = path.read_bytes()
     assert sniff(data) == "gpkg"
     raw = read_parcel_file(data, "parcels.gpkg")
-    assert len(raw.parcels) == 7 and raw.parcels[6].parcel_id == "ring"
+    assert len(raw.table.geometry) == 7 and raw.table.parcel_id[6] == "ring"
     assert prepare_parcels(raw).source_crs.startswith("EPSG:4545")
 
 
@@ -84,7 +82,7 @@ def test_geopackage_with_two_polygon_layers_asks_which(tmp_path):
     gk_frame().to_file(path, layer="b", engine="pyogrio")
     with pytest.raises(InputError, match="layer=NAME"):
         read_parcel_file(path.read_bytes(), "two.gpkg")
-    assert len(read_parcel_file(path.read_bytes(), "two.gpkg", layer="b").parcels) == 7
+    assert len(read_parcel_file(path.read_bytes(), "two.gpkg", layer="b").table.geometry) == 7
 
 
 KML = """<?xml version="1.0" encoding="UTF-8"?>

@@ -32,6 +32,7 @@ AREA_METHOD = (
     "1 亩 = 10000/15 m²，1 公顷 = 10000 m²。"
 )
 CHUNK = 25_000
+NEAR_SEARCH_M = (2_000.0,)  # search radii tried before the whole tree
 #: Below this many m² an overlap or a remainder is rounding noise, not land.
 AREA_EPSILON_M2 = 0.01
 #: A declared 公顷 that differs from the computed area by more than this share is reported.
@@ -51,6 +52,38 @@ def transform(geometries: np.ndarray, source: str, target: str) -> np.ndarray:
     )
 
 
+def ellipsoidal_areas(lonlat: np.ndarray, crs: str) -> np.ndarray:
+    """Area of each geometry on the equal-area projection, from its coordinates alone.
+
+    The shoelace formula over every ring (exterior positive, holes negative), vectorised:
+    no projected geometries are built, which halves the cost of this column.
+    """
+    transformer = pyproj.Transformer.from_crs(crs, ELLIPSOIDAL_AREA_CRS, always_xy=True)
+    _, coords, offsets = shapely.to_ragged_array(lonlat, include_z=False)
+    if len(offsets) == 2:  # all Polygons: each geometry is one part
+        offsets = (*offsets, np.arange(len(lonlat) + 1))
+    ring_offsets, part_offsets, geometry_offsets = offsets
+    x, y = transformer.transform(coords[:, 0], coords[:, 1])
+    ring_of = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
+    x = x - x[ring_offsets[:-1]][ring_of]  # per-ring origin keeps the products small and exact
+    y = y - y[ring_offsets[:-1]][ring_of]
+    same_ring = ring_of[:-1] == ring_of[1:]
+    cross = (x[:-1] * y[1:] - x[1:] * y[:-1])[same_ring]
+    ring_area = np.abs(
+        np.bincount(ring_of[:-1][same_ring], weights=cross, minlength=len(ring_offsets) - 1)
+    )
+    part_of_ring = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
+    exterior = np.zeros(len(ring_area), dtype=bool)
+    exterior[part_offsets[:-1]] = True
+    part_area = np.bincount(
+        part_of_ring,
+        weights=np.where(exterior, ring_area, -ring_area),
+        minlength=len(part_offsets) - 1,
+    )
+    geometry_of_part = np.repeat(np.arange(len(geometry_offsets) - 1), np.diff(geometry_offsets))
+    return np.bincount(geometry_of_part, weights=part_area, minlength=len(lonlat)) / 2
+
+
 class ZonePlane:
     """The zones projected onto one GK plane, with their trees (built once per check)."""
 
@@ -61,6 +94,35 @@ class ZonePlane:
         self.union_parts = shapely.get_parts(shapely.union_all(self.geometries))
         shapely.prepare(self.union_parts)
         self.union_tree = shapely.STRtree(self.union_parts)
+        # The zones' boundaries cut into two-point segments: the distance from a parcel outside
+        # every zone to the nearest zone is its distance to the nearest segment, and a tree of
+        # segments finds that far faster than whole many-vertex polygons.
+        coords, ring_index = shapely.get_coordinates(
+            shapely.get_rings(self.union_parts), return_index=True
+        )
+        same_ring = ring_index[1:] == ring_index[:-1]
+        starts = coords[:-1][same_ring]
+        ends = coords[1:][same_ring]
+        self.segments = shapely.linestrings(np.stack([starts, ends], axis=1))
+        self.segment_tree = shapely.STRtree(self.segments, node_capacity=4)  # 2x faster here
+
+    def distances(self, parcels: np.ndarray) -> np.ndarray:
+        """Distance (m) from each parcel to the nearest zone; the parcels touch none.
+
+        Near parcels are found first with a search radius (cheap pruning); only the rest
+        search the whole tree.
+        """
+        result = np.full(len(parcels), np.nan)
+        remaining = np.arange(len(parcels))
+        for radius in (*NEAR_SEARCH_M, None):
+            hit, distance = self.segment_tree.query_nearest(
+                parcels[remaining], max_distance=radius, return_distance=True, all_matches=False
+            )
+            result[remaining[hit[0]]] = distance
+            remaining = remaining[np.isnan(result[remaining])]
+            if len(remaining) == 0:
+                break
+        return result
 
 
 def overlap_areas(parcels: np.ndarray, areas: np.ndarray, targets: np.ndarray, tree):
@@ -68,7 +130,8 @@ def overlap_areas(parcels: np.ndarray, areas: np.ndarray, targets: np.ndarray, t
     pairs = tree.query(parcels, predicate="intersects")
     if pairs.shape[1] == 0:
         return pairs[0], pairs[1], np.zeros(0)
-    within = shapely.within(parcels[pairs[0]], targets[pairs[1]])  # fast path: no intersection
+    # fast path: a parcel wholly inside (targets are prepared) needs no intersection
+    within = shapely.contains(targets[pairs[1]], parcels[pairs[0]])
     overlap = np.empty(pairs.shape[1])
     overlap[within] = areas[pairs[0][within]]
     rest = ~within
@@ -80,8 +143,9 @@ def overlap_areas(parcels: np.ndarray, areas: np.ndarray, targets: np.ndarray, t
 
 def area_zones(frame: gpd.GeoDataFrame) -> np.ndarray:
     """The GK zone (36/37) each parcel's areas are computed in."""
-    centroid_x = shapely.get_x(shapely.centroid(frame.geometry.to_numpy()))
-    by_location = np.where(centroid_x < ZONE_BOUNDARY_LON, 36, 37)
+    bounds = shapely.bounds(frame.geometry.to_numpy())
+    middle_x = (bounds[:, 0] + bounds[:, 2]) / 2
+    by_location = np.where(middle_x < ZONE_BOUNDARY_LON, 36, 37)
     source = frame["source_zone"].to_numpy()
     return np.where(pd.isna(source), by_location, source).astype(int)
 
@@ -97,7 +161,7 @@ def check_parcels(
     crs = frame.crs.to_string()
     zone_of = area_zones(frame)
     columns = {name: np.zeros(count) for name in ("area_m2", "inside_m2", "distance_m")}
-    ellipsoidal = shapely.area(transform(lonlat, crs, ELLIPSOIDAL_AREA_CRS))
+    ellipsoidal = ellipsoidal_areas(lonlat, crs)
     overlap_rows = []
     done = 0
     for zone, plane in AREA_PLANES.items():
@@ -121,10 +185,7 @@ def check_parcels(
             )
             outside = np.flatnonzero(columns["inside_m2"][chunk] <= AREA_EPSILON_M2)
             if len(outside):
-                hit, distance = zplane.union_tree.query_nearest(
-                    parcels[outside], return_distance=True, all_matches=False
-                )
-                columns["distance_m"][chunk[outside[hit[0]]]] = distance
+                columns["distance_m"][chunk[outside]] = zplane.distances(parcels[outside])
             done += len(chunk)
             if progress:
                 progress(done, count)
@@ -153,9 +214,9 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
             "outside_mu": outside / SQUARE_METRES_PER_MU,
             "share_inside": np.divide(inside, area, out=np.zeros_like(area), where=area > 0),
             "distance_m": np.where(status == "outside", columns["distance_m"], 0.0),
-            "crs_used": [AREA_PLANES[z] for z in zone_of],
+            "crs_used": np.where(zone_of == 36, AREA_PLANES[36], AREA_PLANES[37]),
             "declared_area_ha": frame["declared_area_ha"].to_numpy(),
-            "warnings": [list(w) for w in frame["warnings"]],
+            "warnings": list(frame["warnings"]),  # copied on write below
         }
     )
     declared = pd.to_numeric(parcels["declared_area_ha"], errors="coerce").to_numpy(dtype=float)
@@ -163,10 +224,12 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
         DECLARED_AREA_TOLERANCE * declared, 0.0001
     )
     for i in np.flatnonzero(differs & ~np.isnan(declared)):
-        parcels.at[i, "warnings"].append(
-            f"申报面积 {declared[i]:.4f} 公顷 与计算面积 {parcels.at[i, 'area_ha']:.4f} 公顷 不符 "
-            f"(declared area differs by {parcels.at[i, 'area_ha'] - declared[i]:+.4f} ha)"
+        computed = parcels.at[i, "area_ha"]
+        message = (
+            f"申报面积 {declared[i]:.4f} 公顷 与计算面积 {computed:.4f} 公顷 不符 "
+            f"(declared area differs by {computed - declared[i]:+.4f} ha)"
         )
+        parcels.at[i, "warnings"] = [*parcels.at[i, "warnings"], message]
     overlaps = (
         pd.concat(overlap_rows, ignore_index=True)
         if overlap_rows

@@ -53,6 +53,17 @@ class RawParcel:
 
 
 @dataclass
+class ParcelTable:
+    """Parcels read in bulk (the GDAL formats): parallel arrays, geometries as shapely objects."""
+
+    parcel_id: np.ndarray
+    where: np.ndarray
+    declared_area_ha: np.ndarray
+    name: np.ndarray
+    geometry: np.ndarray
+
+
+@dataclass
 class RawFile:
     """A parsed parcel file: its parcels, its CRS (None when the file does not say), notes."""
 
@@ -63,11 +74,7 @@ class RawFile:
     crs_note: str = ""
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    def fail_on_errors(self) -> None:
-        errors = [p for p in self.problems if p.severity == "error"]
-        if errors:
-            raise input_error(self.filename, errors)
+    table: ParcelTable | None = None  # instead of ``parcels`` for formats read in bulk
 
 
 def input_error(filename: str, problems: list[Problem]) -> InputError:

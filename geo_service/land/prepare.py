@@ -16,7 +16,8 @@ import shapely
 
 from geo_service.geo.gcj02 import gcj02_to_wgs84
 from geo_service.land.crs import ANKANG_BBOX, area_zone_of, describe, is_approximate
-from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+from geo_service.land.model import ParcelTable, Problem, RawFile, RawParcel, input_error
+from geo_service.land.readers.text import pick_name
 
 LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre here
 
@@ -120,33 +121,47 @@ def to_lonlat(geometries: np.ndarray, crs: pyproj.CRS | str) -> np.ndarray:
     )
 
 
-def in_ankang(points: np.ndarray) -> np.ndarray:
+def in_ankang(geometries: np.ndarray) -> np.ndarray:
+    """Whether each geometry's bounding-box centre lies in Ankang's extent."""
     minx, miny, maxx, maxy = ANKANG_BBOX
-    x, y = shapely.get_x(points), shapely.get_y(points)
+    bounds = shapely.bounds(geometries)
+    x, y = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
     return (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+
+
+def table_of(parcels: list[RawParcel], problems: list[Problem]) -> ParcelTable:
+    """Parcels read one by one (the text formats) as the arrays bulk readers give."""
+    kept, geometries = [], []
+    for parcel in parcels:
+        geometry = polygon_of(parcel, problems)
+        if geometry is not None:
+            kept.append(parcel)
+            geometries.append(geometry)
+    return ParcelTable(
+        parcel_id=np.array([p.parcel_id for p in kept], dtype=object),
+        where=np.array([p.where for p in kept], dtype=object),
+        declared_area_ha=np.array([p.declared_area_ha for p in kept], dtype=object),
+        name=np.array([pick_name(p.attributes) or p.parcel_id for p in kept], dtype=object),
+        geometry=np.array(geometries + [None], dtype=object)[:-1],  # keep a 1-d object array
+    )
 
 
 def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     """Validate and convert; raises InputError listing every problem found."""
     problems = [p for p in raw.problems if p.severity == "error"]
-    geometries, kept = [], []
-    for parcel in raw.parcels:
-        geometry = polygon_of(parcel, problems)
-        if geometry is not None:
-            geometries.append(geometry)
-            kept.append(parcel)
+    table = raw.table if raw.table is not None else table_of(raw.parcels, problems)
     if problems:
         raise input_error(raw.filename, problems)
-    if not kept:
+    if len(table.geometry) == 0:
         raise input_error(
             raw.filename, [Problem("file", "no parcels in the file", "the file must hold polygons")]
         )
     crs, crs_note = resolve_crs(raw, crs_given)
-    geometries = np.asarray(geometries, dtype=object)
-    warnings = [[] for _ in kept]
+    geometries = table.geometry.copy()
+    warnings = [() for _ in range(len(geometries))]
     empty = shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
-        problems.append(Problem(kept[i].where, "empty geometry", "give the parcel its polygon"))
+        problems.append(Problem(table.where[i], "empty geometry", "give the parcel its polygon"))
     invalid = ~shapely.is_valid(geometries) & ~empty
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geometries[i])
@@ -154,31 +169,31 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         if repaired is None or repaired.area == 0:
             problems.append(
                 Problem(
-                    kept[i].where,
+                    table.where[i],
                     f"invalid geometry that cannot be repaired: {reason}",
                     "redraw the parcel",
                 )
             )
             continue
-        warnings[i].append(
+        warnings[i] = (
             f"几何自相交等问题已用 make_valid 修复（{reason}）；请核对原图形 "
-            f"(self-intersection repaired)"
+            f"(self-intersection repaired)",
         )
         geometries[i] = repaired
     if problems:
         raise input_error(raw.filename, problems)
 
     lonlat = to_lonlat(geometries, crs)
-    inside = in_ankang(shapely.centroid(lonlat))
+    inside = in_ankang(lonlat)
     if not inside.all():
         swapped = to_lonlat(shapely.transform(geometries, lambda xy: xy[:, ::-1]), crs)
-        swapped_inside = in_ankang(shapely.centroid(swapped))
+        swapped_inside = in_ankang(swapped)
         for i in np.flatnonzero(~inside):
             centre = shapely.centroid(lonlat[i])
             if swapped_inside[i]:
                 problems.append(
                     Problem(
-                        kept[i].where,
+                        table.where[i],
                         "X and Y appear swapped",
                         "X is northing (北), Y is easting (东); lon before lat",
                     )
@@ -186,7 +201,7 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
             else:
                 problems.append(
                     Problem(
-                        kept[i].where,
+                        table.where[i],
                         f"outside Ankang: lands at {centre.x:.4f}°E {centre.y:.4f}°N "
                         f"with {describe(crs)}",
                         "check the coordinate system and the zone (带号)",
@@ -194,16 +209,16 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
                 )
         raise input_error(raw.filename, problems)
     if is_approximate(crs):
-        for w in warnings:
-            w.append(
-                "西安80/北京54 到 CGCS2000 只能近似转换，位置可能偏差数十米 "
-                "(approximate datum shift)"
-            )
+        shift = (
+            "西安80/北京54 到 CGCS2000 只能近似转换，位置可能偏差数十米 (approximate datum shift)"
+        )
+        warnings = [(*w, shift) for w in warnings]
     frame = gpd.GeoDataFrame(
         {
-            "parcel_id": [p.parcel_id for p in kept],
-            "where": [p.where for p in kept],
-            "declared_area_ha": [p.declared_area_ha for p in kept],
+            "parcel_id": table.parcel_id,
+            "where": table.where,
+            "name": table.name,
+            "declared_area_ha": table.declared_area_ha,
             "source_zone": area_zone_of(crs),
             "warnings": warnings,
         },

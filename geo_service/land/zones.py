@@ -10,8 +10,6 @@ from geo_service.catalog import Layer
 from geo_service.land.model import RawFile
 from geo_service.land.prepare import prepare_parcels
 
-NAME_KEYS = ("name", "名称", "园区名称", "zone_name", "mc", "yqmc")
-
 
 @dataclass
 class Zones:
@@ -44,13 +42,12 @@ def zones_from_layer(layer: Layer, dataset_hash: str) -> Zones:
 def zones_from_file(raw: RawFile, sha256: str, crs_given=None) -> Zones:
     """The bureau's own boundaries, read and validated like parcels."""
     parcels = prepare_parcels(raw, crs_given)
-    attributes = {p.parcel_id: p.attributes for p in raw.parcels}
-    names = []
-    for zone_id in parcels.frame["parcel_id"]:
-        lowered = {str(k).lower(): v for k, v in attributes.get(zone_id, {}).items()}
-        names.append(next((str(lowered[k]) for k in NAME_KEYS if lowered.get(k)), zone_id))
     frame = gpd.GeoDataFrame(
-        {"zone_id": parcels.frame["parcel_id"], "name": names, "precision": "supplied"},
+        {
+            "zone_id": parcels.frame["parcel_id"],
+            "name": parcels.frame["name"],
+            "precision": "supplied",
+        },
         geometry=parcels.frame.geometry,
         crs=parcels.frame.crs,
     )

@@ -12,12 +12,14 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
 from geo_service.errors import TooLarge
-from geo_service.land.model import Problem, RawFile, RawParcel, input_error
-from geo_service.land.readers.text import pick_declared_ha, pick_id, read_kml
+from geo_service.land.model import ParcelTable, Problem, RawFile, input_error
+from geo_service.land.readers.text import DECLARED_HA_KEYS, ID_KEYS, NAME_KEYS, read_kml
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -190,28 +192,43 @@ def read_with_gdal(
     crs = frame.crs
     note = f"the file's own CRS ({'.prj' if kind == 'shapefile' else 'GeoPackage'})" if crs else ""
     raw = RawFile(filename, kind, [], crs, note)
-    records = frame.drop(columns="geometry").to_dict("records")
-    for number, (properties, geometry) in enumerate(zip(records, frame.geometry), start=1):
-        parcel_id = pick_id(properties, number)
-        where = f"feature {number} ({parcel_id})"
-        if geometry is None or shapely.is_empty(geometry):
-            raw.problems.append(Problem(where, "empty geometry", "give the parcel its polygon"))
-            continue
-        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            raw.problems.append(
-                Problem(
-                    where, f"a {geometry.geom_type} is not a parcel", "parcels must be polygons"
-                )
-            )
-            continue
-        properties = {k: (None if v != v else v) for k, v in properties.items()}  # NaN → None
-        raw.parcels.append(
-            RawParcel(
-                parcel_id,
-                where,
-                geometry=geometry,
-                declared_area_ha=pick_declared_ha(properties),
-                attributes=properties,
+    geometries = frame.geometry.to_numpy()
+    count = len(geometries)
+    numbers = np.arange(1, count + 1)
+    parcel_id = first_column(frame, ID_KEYS)
+    parcel_id = np.where(parcel_id == "", [f"地块{n}" for n in numbers], parcel_id)
+    where = np.array([f"feature {n} ({i})" for n, i in zip(numbers, parcel_id)], dtype=object)
+    kinds = shapely.get_type_id(geometries)  # -1 missing, 3 Polygon, 6 MultiPolygon
+    empty = (kinds == -1) | shapely.is_empty(geometries)
+    for i in np.flatnonzero(empty):
+        raw.problems.append(Problem(where[i], "empty geometry", "give the parcel its polygon"))
+    for i in np.flatnonzero(~empty & ~np.isin(kinds, (3, 6))):
+        raw.problems.append(
+            Problem(
+                where[i], f"a {geometries[i].geom_type} is not a parcel", "parcels must be polygons"
             )
         )
+    names = first_column(frame, NAME_KEYS)
+    declared = first_column(frame, DECLARED_HA_KEYS, text=False)
+    raw.table = ParcelTable(
+        parcel_id=parcel_id,
+        where=where,
+        declared_area_ha=declared,
+        name=np.where(names == "", parcel_id, names),
+        geometry=geometries,
+    )
     return raw
+
+
+def first_column(frame, keys: tuple[str, ...], text: bool = True) -> np.ndarray:
+    """The first of ``keys`` (case-insensitive) among the columns, as strings ("" if absent)
+    or, with ``text=False``, as numbers (None if absent or not a number)."""
+    columns = {str(c).lower(): c for c in frame.columns if c != "geometry"}
+    column = next((columns[k] for k in keys if k in columns), None)
+    if column is None:
+        return np.full(len(frame), "" if text else None, dtype=object)
+    values = frame[column]
+    if text:
+        return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.astype(object).where(numbers.notna(), None).to_numpy(dtype=object)

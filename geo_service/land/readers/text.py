@@ -36,6 +36,14 @@ def pick_id(properties: dict, number: int) -> str:
     return f"地块{number}"
 
 
+NAME_KEYS = ("name", "名称", "地块名称", "园区名称", "zone_name", "mc", "yqmc", "dkmc")
+
+
+def pick_name(properties: dict) -> str:
+    lowered = {str(k).lower(): v for k, v in properties.items()}
+    return next((str(lowered[k]) for k in NAME_KEYS if lowered.get(k) not in (None, "")), "")
+
+
 def pick_declared_ha(properties: dict) -> float | None:
     lowered = {str(k).lower(): v for k, v in properties.items()}
     for key in DECLARED_HA_KEYS:
