@@ -246,36 +246,49 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
 
 
 def parcel_records(result: CheckResult, decimals: int = 2) -> list[dict]:
-    """The per-parcel JSON the API and CLI give (zones nested in each parcel)."""
+    """The per-parcel JSON the API and CLI give (zones nested in each parcel).
+
+    Built column-wise (plain Python lists, then one zip) because 100,000 parcels through
+    ``DataFrame.to_dict("records")`` cost a second on their own.
+    """
+    overlaps = result.overlaps
+    zone_columns = {
+        "zone_id": overlaps["zone_id"].tolist(),
+        "name": overlaps["name"].tolist(),
+        "overlap_m2": overlaps["overlap_m2"].round(decimals).tolist(),
+        "overlap_mu": overlaps["overlap_mu"].round(4).tolist(),
+        "share": overlaps["share"].round(6).tolist(),
+    }
     zones_by_parcel: dict[int, list] = {}
-    for row in result.overlaps.itertuples(index=False):
-        zones_by_parcel.setdefault(int(row.parcel), []).append(
-            {
-                "zone_id": row.zone_id,
-                "name": row.name,
-                "overlap_m2": round(row.overlap_m2, decimals),
-                "overlap_mu": round(row.overlap_mu, 4),
-                "share": round(row.share, 6),
-            }
-        )
-    records = []
-    rounded = result.parcels.round(
-        {
-            "area_m2": decimals,
-            "area_ha": 6,
-            "area_mu": 4,
-            "ellipsoidal_area_m2": decimals,
-            "inside_m2": decimals,
-            "inside_mu": 4,
-            "outside_m2": decimals,
-            "outside_mu": 4,
-            "share_inside": 6,
-            "distance_m": decimals,
-        }
-    )
-    for i, row in enumerate(rounded.to_dict("records")):
-        declared = row["declared_area_ha"]
-        row["declared_area_ha"] = None if declared is None or declared != declared else declared
-        row["zones"] = zones_by_parcel.get(i, [])
-        records.append(row)
+    for parcel, *values in zip(overlaps["parcel"].astype(int).tolist(), *zone_columns.values()):
+        zones_by_parcel.setdefault(parcel, []).append(dict(zip(zone_columns, values)))
+    digits = {
+        "area_m2": decimals,
+        "area_ha": 6,
+        "area_mu": 4,
+        "ellipsoidal_area_m2": decimals,
+        "inside_m2": decimals,
+        "inside_mu": 4,
+        "outside_m2": decimals,
+        "outside_mu": 4,
+        "share_inside": 6,
+        "distance_m": decimals,
+    }
+    frame = result.parcels
+    columns = {}
+    for name in frame.columns:
+        values = frame[name]
+        if name in digits:
+            columns[name] = values.round(digits[name]).tolist()
+        elif name == "declared_area_ha":
+            numbers = pd.to_numeric(values, errors="coerce")
+            columns[name] = [None if v != v else v for v in numbers.tolist()]
+        elif name == "warnings":
+            columns[name] = [list(w) for w in values]
+        else:
+            columns[name] = values.tolist()
+    names = list(columns)
+    records = [dict(zip(names, row)) for row in zip(*columns.values())]
+    for i, record in enumerate(records):
+        record["zones"] = zones_by_parcel.get(i, [])
     return records

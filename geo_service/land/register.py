@@ -18,8 +18,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo_service.errors import NotFound
+from geo_service.errors import ConfigError, NotFound
 
+SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
     id TEXT PRIMARY KEY,
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS check_parcels (
     status TEXT NOT NULL,
     area_m2 REAL, area_mu REAL, inside_m2 REAL, outside_m2 REAL, distance_m REAL,
     crs_used TEXT,
-    result TEXT NOT NULL,
+    zones TEXT NOT NULL,
+    warnings TEXT NOT NULL,
     geometry BLOB NOT NULL,
     PRIMARY KEY (check_id, seq)
 );
@@ -72,8 +74,17 @@ class Register:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self.connect()) as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables and version != SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the check register {self.path} has schema version {version}, this "
+                    f"geo_service writes version {SCHEMA_VERSION}; move the file aside "
+                    "(export it first with GET /api/checks?f=gpkg) or set CHECKS_DB"
+                )
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -84,6 +95,7 @@ class Register:
     def save(self, document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None):
         """Store one finished check, all or nothing."""
         results = document["parcels"]
+        wkb = shapely.to_wkb(parcels.geometry.to_numpy())
         rows = [
             (
                 document["id"],
@@ -96,12 +108,14 @@ class Register:
                 r["outside_m2"],
                 r["distance_m"],
                 r["crs_used"],
-                json.dumps(r, ensure_ascii=False),
-                shapely.to_wkb(geometry),
+                "、".join(z["name"] for z in r["zones"]),
+                "；".join(r["warnings"]),
+                blob,
             )
-            for seq, (r, geometry) in enumerate(zip(results, parcels.geometry))
+            for seq, (r, blob) in enumerate(zip(results, wkb))
         ]
-        header = {k: v for k, v in document.items() if k != "parcels"}
+        # the whole document in one dump: 100,000 per-row dumps cost a second
+        whole = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         with closing(self.connect()) as db, db:
             db.execute(
                 "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -116,11 +130,11 @@ class Register:
                     document["zones"]["sha256"],
                     json.dumps(document["parameters"], ensure_ascii=False),
                     json.dumps(document["summary"], ensure_ascii=False),
-                    json.dumps(header, ensure_ascii=False),
+                    whole,
                 ),
             )
             db.executemany(
-                "INSERT INTO check_parcels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO check_parcels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
             if zones is not None:
                 db.executemany(
@@ -150,10 +164,7 @@ class Register:
             row = db.execute("SELECT document FROM checks WHERE id = ?", (check_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no check {check_id!r}; GET /api/checks lists them")
-            parcels = db.execute(
-                "SELECT result FROM check_parcels WHERE check_id = ? ORDER BY seq", (check_id,)
-            ).fetchall()
-        return {**json.loads(row["document"]), "parcels": [json.loads(p[0]) for p in parcels]}
+        return json.loads(row["document"])
 
     def geometries(self, check_id: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """(parcels, zones) of one check as frames in CGCS2000 lon/lat (zones may be empty)."""
@@ -185,7 +196,7 @@ class Register:
             )
             parcels = db.execute(
                 "SELECT check_id, parcel_id, status, area_m2, area_mu, inside_m2, outside_m2, "
-                "distance_m, crs_used, result, geometry FROM check_parcels" + where,
+                "distance_m, crs_used, zones, warnings, geometry FROM check_parcels" + where,
                 params,
             ).fetchall()
         columns = (
@@ -198,7 +209,8 @@ class Register:
             "outside_m2",
             "distance_m",
             "crs_used",
-            "result",
+            "zones",
+            "warnings",
         )
         frame = frame_of(parcels, columns)
         with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
