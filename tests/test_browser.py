@@ -34,7 +34,14 @@ class Visit:
 
 
 def open_map(browser, base_url: str, stub_tiles: bool = False) -> Visit:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    return open_page(browser, base_url, "/", "body[data-map-ready]", stub_tiles)
+
+
+def open_page(browser, base_url: str, path: str, ready: str, stub_tiles: bool = False) -> Visit:
+    """Open ``path`` in a fresh context and wait for ``ready``, recording what goes wrong."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
     page = context.new_page()
     visit = Visit(page, base_url)
     page.on("request", lambda request: visit.requests.append(request.url))
@@ -47,8 +54,8 @@ def open_map(browser, base_url: str, stub_tiles: bool = False) -> Visit:
             "**/*autonavi.com/**",
             lambda route: route.fulfill(status=200, content_type="image/png", body=PNG),
         )
-    page.goto(f"{base_url}/", wait_until="load")
-    page.wait_for_selector("body[data-map-ready]", timeout=10_000)
+    page.goto(f"{base_url}{path}", wait_until="load")
+    page.wait_for_selector(ready, timeout=10_000)
     return visit
 
 

@@ -157,9 +157,18 @@
     });
     fillTable(check.parcels);
     loadRegister();
-    return fetch(check.links[0].href.split("?")[0] + "?f=geojson").then(function (r) { return r.json(); })
-      .then(function (collection) {
+    var base = check.links[0].href.split("?")[0];
+    var zonesShown = check.zones.source === "layer:zones" ? Promise.resolve(null) :
+      getJSON(base + "?f=geojson&part=zones");
+    return Promise.all([getJSON(base + "?f=geojson"), zonesShown]).then(function (both) {
+        var collection = both[0];
         resultLayer.clearLayers();
+        if (both[1]) {
+          L.geoJSON(both[1], {
+            style: { color: "#08519c", weight: 2, fillOpacity: 0.08 },
+            onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + "（上传区界）"); }
+          }).addTo(resultLayer);
+        }
         L.geoJSON(collection, {
           style: function (f) {
             return { color: "#333", weight: 1, fillColor: STATUS[f.properties.status].color, fillOpacity: 0.6 };

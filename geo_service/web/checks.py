@@ -165,7 +165,9 @@ def get_check(check_id: str):
     if wanted == "xlsx":
         return download(export.to_xlsx(document), "xlsx", f"check-{check_id}")
     if wanted == "geojson":
-        parcels, _ = register().geometries(check_id)
+        parcels, zones = register().geometries(check_id)
+        if request.args.get("part") == "zones":
+            return Response(zone_collection(document, zones), mimetype=GEOJSON)
         return Response(parcel_collection(document, parcels), mimetype=GEOJSON)
     if wanted == "html":
         parcels, zones = register().geometries(check_id)
@@ -197,6 +199,23 @@ def parcel_collection(document: dict, parcels) -> str:
                 "geometry": geometry_mapping(geometry),
             }
         )
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def zone_collection(document: dict, zones) -> str:
+    """The zones this check used (the layer's or the uploaded boundaries), as GeoJSON."""
+    precision = "schematic" if document["zones"]["schematic"] else "supplied"
+    features = [
+        {
+            "type": "Feature",
+            "id": zone_id,
+            "properties": {"zone_id": zone_id, "name": name, "precision": precision},
+            "geometry": geometry_mapping(geometry),
+        }
+        for zone_id, name, geometry in zip(
+            zones["zone_id"], zones["name"], clean_geometries(zones.geometry.to_numpy(), 7)
+        )
+    ]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
