@@ -1,0 +1,286 @@
+"""界址点坐标 txt: the Ministry's exchange format for 用地报批 / 勘测定界 parcels.
+
+    [属性描述]
+    坐标系=2000国家大地坐标系
+    几度分带=3
+    带号=36
+    ...
+    [地块坐标]
+    界址点数,地块面积(公顷),地块编号,地块名称,图形属性,图幅号,地块用途,地类编号,@
+    J1,1,3621000.000,36520000.000        点号,圈号,X(北),Y(东)
+    ...
+
+Several parcels per file; each 圈号 is one ring, closed by repeating its first point; X is the
+northing, Y the easting (with or without the zone prefix). UTF-8 or GBK.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pyproj
+
+from geo_service.land.crs import datum_from_text, gk_crs, zone_from_easting
+from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+
+SECTION = re.compile(r"^\s*\[(.+?)\]\s*$")
+FIELDS = re.compile(r"\s*[,，]\s*")
+HEADER_NAMES = (
+    "points",
+    "area_ha",
+    "parcel_id",
+    "name",
+    "shape",
+    "sheet",
+    "land_use",
+    "land_class",
+)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace"), "GB18030 (GBK)"
+
+
+def looks_like_jzd(data: bytes) -> bool:
+    return "[地块坐标]" in decode(data[:65536])[0]
+
+
+def number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def is_point_line(fields: list[str]) -> bool:
+    """点号,圈号,X,Y: a ring number and two coordinates, not ending in @."""
+    return (
+        len(fields) >= 4
+        and fields[-1] != "@"
+        and fields[1].strip().isdigit()
+        and number(fields[2]) is not None
+    )
+
+
+def read_jzd(data: bytes, filename: str, crs_given: pyproj.CRS | None = None) -> RawFile:
+    """Parse the file; problems are collected (the caller raises), not thrown one by one."""
+    text, encoding = decode(data)
+    if "[地块坐标]" not in text:
+        raise input_error(
+            filename,
+            [
+                Problem(
+                    "file", "no [地块坐标] section", "a 界址点 file has [属性描述] then [地块坐标]"
+                )
+            ],
+        )
+    raw = RawFile(filename, "jzd", [], notes=[f"encoding: {encoding}"])
+    attributes: dict[str, str] = {}
+    section = ""
+    current: dict | None = None
+    parcels: list[dict] = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        heading = SECTION.match(line)
+        if heading:
+            section = heading.group(1).strip()
+            continue
+        if section == "属性描述":
+            key, _, value = line.partition("=")
+            attributes[key.strip()] = value.strip()
+            continue
+        if section != "地块坐标":
+            continue
+        fields = [f.strip() for f in FIELDS.split(line.strip())]
+        if is_point_line(fields):
+            if current is None:
+                raw.problems.append(
+                    Problem(
+                        f"line {line_number}",
+                        "a point before any parcel header",
+                        "start each parcel with its header line",
+                    )
+                )
+                continue
+            add_point(current, fields, line_number, raw.problems)
+        elif fields[-1] == "@" or (len(fields) >= 3 and number(fields[0]) is not None):
+            current = new_parcel(fields, line_number, len(parcels) + 1)
+            parcels.append(current)
+        else:
+            raw.problems.append(
+                Problem(
+                    f"line {line_number}",
+                    f"unreadable line: {line.strip()}",
+                    "point lines are 点号,圈号,X,Y",
+                )
+            )
+    for parcel in parcels:
+        finish(parcel, raw)
+    raw.crs, raw.crs_note = file_crs(attributes, parcels, crs_given, raw.problems)
+    return raw
+
+
+def new_parcel(fields: list[str], line_number: int, ordinal: int) -> dict:
+    values = dict(zip(HEADER_NAMES, [f for f in fields if f != "@"]))
+    parcel_id = values.get("parcel_id") or f"地块{ordinal}"
+    name = values.get("name", "")
+    return {
+        "line": line_number,
+        "id": parcel_id,
+        "values": values,
+        "where": f"line {line_number} ({parcel_id}{' ' + name if name else ''})",
+        "rings": {},
+        "points": 0,
+    }
+
+
+def add_point(parcel: dict, fields: list[str], line_number: int, problems: list) -> None:
+    northing, easting = number(fields[2]), number(fields[3])
+    if northing is None or easting is None:
+        problems.append(
+            Problem(
+                f"line {line_number}",
+                "coordinates that are not numbers",
+                "point lines are 点号,圈号,X(北),Y(东)",
+            )
+        )
+        return
+    if not 1_000_000 <= northing < 10_000_000:  # Ankang's northings are 3.5-3.75 million
+        problems.append(
+            Problem(
+                f"line {line_number}",
+                "X and Y appear swapped",
+                "X is northing (北, 7 digits), Y is easting (东)",
+            )
+        )
+        return
+    parcel["rings"].setdefault(fields[1], []).append((easting, northing))
+    parcel["points"] += 1
+
+
+def finish(parcel: dict, raw: RawFile) -> None:
+    values = parcel["values"]
+    if not parcel["rings"]:
+        raw.problems.append(
+            Problem(
+                parcel["where"],
+                "a parcel header without points",
+                "list the boundary points after the header",
+            )
+        )
+        return
+    declared_points = number(values.get("points", ""))
+    if declared_points is not None and int(declared_points) != parcel["points"]:
+        raw.problems.append(
+            Problem(
+                parcel["where"],
+                f"界址点数 says {int(declared_points)} points, {parcel['points']} follow",
+                "check for missing lines",
+                severity="warning",
+            )
+        )
+    raw.parcels.append(
+        RawParcel(
+            parcel["id"],
+            parcel["where"],
+            rings=[np.asarray(points, dtype=float) for points in parcel["rings"].values()],
+            declared_area_ha=number(values.get("area_ha", "")),
+            attributes={
+                "name": values.get("name", ""),
+                "land_use": values.get("land_use", ""),
+                "land_class": values.get("land_class", ""),
+                "sheet": values.get("sheet", ""),
+                "shape": values.get("shape", ""),
+            },
+        )
+    )
+
+
+def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
+    """The CRS from 坐标系, 带号 and the eastings' prefix; ``given`` wins over all of them."""
+    if given is not None:
+        return given, "crs parameter"
+    where = "[属性描述]"
+    if attributes.get("几度分带", "3").strip() not in ("3", "3度", ""):
+        problems.append(
+            Problem(
+                where,
+                f"几度分带={attributes['几度分带']}: only 3° zones are read",
+                "convert to 3° zones or pass crs=EPSG:XXXX",
+            )
+        )
+        return None, ""
+    unit = attributes.get("计量单位", "米").strip().lower()
+    if unit not in ("米", "m", "metre", "meter", ""):
+        problems.append(
+            Problem(
+                where,
+                f"计量单位={unit}: coordinates must be in metres",
+                "export the coordinates in metres",
+            )
+        )
+    stated = attributes.get("坐标系", "")
+    datum = datum_from_text(stated) if stated else None
+    if datum is None or datum == "WGS 84":
+        problems.append(
+            Problem(
+                where,
+                f"坐标系 {'not stated' if not stated else repr(stated)}: CGCS2000 assumed",
+                "pass crs=EPSG:XXXX to override",
+                severity="warning",
+            )
+        )
+        datum = "CGCS2000"
+    eastings = [e for p in parcels for ring in p["rings"].values() for e, _ in ring]
+    prefixes = {zone_from_easting(e) for e in eastings}
+    field = attributes.get("带号", "").strip()
+    zone = int(field) if field.isdigit() else None
+    prefixed = prefixes != {None} and bool(eastings)
+    if prefixed:
+        found = sorted(z for z in prefixes if z is not None)
+        if len(found) > 1 or None in prefixes:
+            problems.append(
+                Problem(
+                    where,
+                    f"eastings carry different zone prefixes {found}",
+                    "one file must use one zone",
+                )
+            )
+            return None, ""
+        if zone is not None and zone != found[0]:
+            problems.append(
+                Problem(
+                    where,
+                    f"带号={zone} but the eastings carry zone {found[0]}",
+                    "correct 带号 or the coordinates",
+                )
+            )
+            return None, ""
+        zone = found[0]
+    if zone is None:
+        problems.append(
+            Problem(
+                where,
+                "no 带号 and eastings without zone prefix: the 3° zone is unknown",
+                "add 带号=36 or 37, or pass crs=EPSG:4545 (zone 36) / EPSG:4546 (zone 37)",
+            )
+        )
+        return None, ""
+    try:
+        crs = gk_crs(datum, zone, prefixed)
+    except Exception as exc:  # BadRequest for a zone that does not cover Ankang
+        problems.append(Problem(where, getattr(exc, "message", str(exc)), ""))
+        return None, ""
+    source = (
+        f"坐标系={stated or '(none)'}, 带号={field or '(none)'}, eastings "
+        + ("with" if prefixed else "without")
+        + " zone prefix"
+    )
+    return crs, f"{source} → EPSG:{crs.to_epsg()}"
