@@ -138,12 +138,14 @@ def new_parcel(fields: list[str], line_number: int, ordinal: int) -> dict:
         "where": f"line {line_number} ({parcel_id}{' ' + name if name else ''})",
         "rings": {},
         "points": 0,
+        "rejected": 0,
     }
 
 
 def add_point(parcel: dict, fields: list[str], line_number: int, problems: list) -> None:
     northing, easting = number(fields[2]), number(fields[3])
     if northing is None or easting is None:
+        parcel["rejected"] += 1
         problems.append(
             Problem(
                 f"line {line_number}",
@@ -153,6 +155,7 @@ def add_point(parcel: dict, fields: list[str], line_number: int, problems: list)
         )
         return
     if not 1_000_000 <= northing < 10_000_000:  # Ankang's northings are 3.5-3.75 million
+        parcel["rejected"] += 1
         problems.append(
             Problem(
                 f"line {line_number}",
@@ -168,6 +171,8 @@ def add_point(parcel: dict, fields: list[str], line_number: int, problems: list)
 def finish(parcel: dict, raw: RawFile) -> None:
     values = parcel["values"]
     if not parcel["rings"]:
+        if parcel["rejected"]:
+            return  # its point lines are reported already
         raw.problems.append(
             Problem(
                 parcel["where"],
