@@ -283,3 +283,57 @@ def test_unknown_check_and_format(fresh_app):
     assert client.get("/api/checks/nope").status_code == 404
     check = post(client, feature_collection(square(109, 32.7))).json
     assert client.get(f"/api/checks/{check['id']}?f=pdfx").status_code == 406
+
+
+def test_openapi_describes_the_checks(client):
+    paths = client.get("/api").json["paths"]
+    post_ = paths["/api/checks"]["post"]
+    assert set(post_["responses"]) == {"201", "202", "400", "413", "415", "422"}
+    assert (
+        "界址点"
+        in post_["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["file"][
+            "description"
+        ]
+    )
+    assert "/api/checks/{checkId}" in paths
+
+
+def truncations(data: bytes) -> list[bytes]:
+    return [data[:n] for n in sorted({1, 10, len(data) // 3, len(data) // 2, len(data) - 20})]
+
+
+def test_truncated_files_of_every_format_never_give_a_500(fresh_app, tmp_path):
+    """Cut real files short anywhere: a 4xx with the one error shape, never a 500 (a cut that
+    happens to fall between two whole parcels of a text file leaves a valid, shorter file)."""
+    import geopandas as gpd
+    from land_fixtures import jzd_text, shifted
+
+    frame = gpd.GeoDataFrame(
+        {"编号": list(PARCEL_SHAPES)},
+        geometry=[shifted(s, 36) for s in PARCEL_SHAPES.values()],
+        crs="EPSG:4545",
+    )
+    frame.to_file(tmp_path / "p.gpkg", engine="pyogrio")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame.to_file(folder / "p.shp", engine="pyogrio")
+    files = {
+        "p.geojson": collection(PARCEL_SHAPES, 36),
+        "p.txt": jzd_text(PARCEL_SHAPES, 36).encode("gbk"),
+        "p.gpkg": (tmp_path / "p.gpkg").read_bytes(),
+        "p.zip": zipped({p.name: p.read_bytes() for p in folder.iterdir()}),
+        "p.kml": b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Placemark>'
+        b"<Polygon><outerBoundaryIs><LinearRing><coordinates>108.6,32.7 108.61,32.7 "
+        b"108.61,32.71 108.6,32.7</coordinates></LinearRing></outerBoundaryIs>"
+        b"</Polygon></Placemark></kml>",
+    }
+    client = fresh_app.test_client()
+    for name, data in files.items():
+        assert post(client, data, name).status_code == 201, name
+        for cut in truncations(data):
+            response = post(client, cut, name)
+            if response.status_code == 201:
+                assert name in ("p.txt", "p.geojson") and len(response.json["parcels"]) < 7
+                continue
+            assert 400 <= response.status_code < 500, (name, len(cut), response.json)
+            assert set(response.json) == {"error"}

@@ -104,11 +104,10 @@ def test_full_width_commas_short_header_and_point_count():
         .replace("5,1.0000,T1,测试,面,,工业用地,0601,@", "6,1.0000,T1")
     )
     raw = read_jzd(text.encode("gbk"), "variant.txt")
-    assert errors(raw) == []
     assert raw.parcels[0].parcel_id == "T1" and raw.parcels[0].attributes["name"] == ""
     assert raw.parcels[0].rings[0].shape == (5, 2)
-    warning = [p for p in raw.problems if p.severity == "warning"][0]
-    assert "界址点数 says 6 points, 5 follow" in warning.message
+    # a count that does not match means lost lines: an error, not a shrug
+    assert errors(raw) == ["line 6 (T1): 界址点数 says 6 points, 5 follow"]
 
 
 def test_points_before_a_header_and_a_header_without_points():
@@ -124,8 +123,10 @@ def test_unclosed_ring_is_reported_not_fixed():
     text = square().rsplit("J1,1,", 1)[0]
     raw = read_jzd(text.encode(), "open.txt")
     assert np.array_equal(raw.parcels[0].rings[0][0], [36520000.0, 3621000.0])
-    with pytest.raises(InputError, match="ring not closed"):
+    with pytest.raises(InputError) as caught:
         prepare_parcels(raw)
+    messages = [p["message"] for p in caught.value.details["problems"]]
+    assert any(m.startswith("ring not closed") for m in messages), messages
 
 
 @pytest.mark.parametrize(

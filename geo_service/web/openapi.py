@@ -127,5 +127,98 @@ def openapi_document(catalog: Catalog) -> dict:
                     "responses": _responses("application/geo+json", "feature"),
                 }
             },
+            **CHECK_PATHS,
         },
     }
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+
+
+CHECK_ID = _param("checkId", {"type": "string"}, "check id", "path", True)
+CHECK_FORMATS = ["json", "geojson", "html", "csv", "xlsx", "gpkg"]
+CHECK_PATHS = {
+    "/api/checks": {
+        "post": {
+            "summary": "check land parcels against the zones (and record the check)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {
+                                "file": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, "
+                                    "CSV with WKT, or 界址点坐标 txt",
+                                },
+                                "zones": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "official zone boundaries (default: the "
+                                    "zones layer, schematic)",
+                                },
+                                "crs": {
+                                    "type": "string",
+                                    "description": "the parcels' CRS when the "
+                                    "file does not say it (EPSG:4545, gcj02, ...)",
+                                },
+                                "zones_crs": {"type": "string"},
+                                "layer": {
+                                    "type": "string",
+                                    "description": "layer of a multi-layer file",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": {
+                    "description": "the finished check",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "202": {
+                    "description": "still running: progress, and the URL to poll",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "400": _error("a parameter is wrong"),
+                "413": _error("the upload or what it unpacks to is too large"),
+                "415": _error("not a format the service reads"),
+                "422": _error("the file's content cannot be checked; details.problems"),
+            },
+        },
+        "get": {
+            "summary": "the check register, newest first (f=gpkg exports it)",
+            "parameters": [
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size"),
+                _param("offset", {"type": "integer", "minimum": 0}, "checks to skip"),
+                _param("f", {"type": "string", "enum": ["json", "gpkg"]}, "output format"),
+            ],
+            "responses": {"200": {"description": "the checks"}, "400": _error("bad parameter")},
+        },
+    },
+    "/api/checks/{checkId}": {
+        "get": {
+            "summary": "one check (its progress while running), or a download of it",
+            "parameters": [
+                CHECK_ID,
+                _param("f", {"type": "string", "enum": CHECK_FORMATS}, "output format"),
+                _param(
+                    "part",
+                    {"type": "string", "enum": ["parcels", "zones"]},
+                    "with f=geojson: the parcels (default) or the zones used",
+                ),
+            ],
+            "responses": {
+                "200": {"description": "the check"},
+                "404": _error("no such check"),
+                "406": _error("format not offered"),
+            },
+        }
+    },
+}

@@ -187,8 +187,7 @@ def finish(parcel: dict, raw: RawFile) -> None:
             Problem(
                 parcel["where"],
                 f"界址点数 says {int(declared_points)} points, {parcel['points']} follow",
-                "check for missing lines",
-                severity="warning",
+                "the file may be cut short or a line lost: check it against the original",
             )
         )
     raw.parcels.append(
