@@ -136,6 +136,7 @@ def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
 
 
+PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
 CHECK_ID = _param("checkId", {"type": "string"}, "check id", "path", True)
 CHECK_FORMATS = ["json", "geojson", "html", "csv", "xlsx", "gpkg"]
 CHECK_PATHS = {
@@ -153,8 +154,7 @@ CHECK_PATHS = {
                                 "file": {
                                     "type": "string",
                                     "format": "binary",
-                                    "description": "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, "
-                                    "CSV with WKT, or 界址点坐标 txt",
+                                    "description": PARCEL_FORMATS,
                                 },
                                 "zones": {
                                     "type": "string",
