@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench clean
+.PHONY: run test lint format layers bench bench-land clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ layers: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/page_weight.py
+
+bench-land: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/land_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -99,6 +99,7 @@ def test_vendored_assets_carry_their_licences():
         ("leaflet", "LICENSE"),
         ("leaflet-groupedlayercontrol", "LICENSE.txt"),
         ("leaflet-textpath", "LICENSE"),
+        ("leaflet-draw", "LICENSE"),
     ):
         text = (VENDOR_DIR / package / licence).read_text(encoding="utf-8")
         assert "Permission" in text or "Redistribution" in text, package
