@@ -1,0 +1,152 @@
+"""Snapshots: parameters checked and bounded, then SVG, PNG or PDF of the static map.
+
+Shared by ``GET /api/snapshot`` and ``python -m geo_service snapshot``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from geo_service.catalog import Catalog
+from geo_service.errors import BadRequest
+from geo_service.render import chromium
+from geo_service.render.layout import render_svg
+from geo_service.render.static import CSS_PX_PER_MM, MapSpec, Overlay
+
+PAPERS_MM = {"A4": (297, 210), "A3": (420, 297)}
+FORMATS = {"png": "image/png", "pdf": "application/pdf", "svg": "image/svg+xml"}
+DPI_RANGE = (72, 600)
+MAX_PIXELS = 40_000_000  # an A3 landscape at 400 dpi is 34 MP
+MAX_SIDE_PX = 10_000
+DEFAULT_TITLE = "安康市县域工业集中区与产业集群"
+CITY_MARGIN_DEG = 0.05
+
+
+@dataclass
+class SnapshotRequest:
+    format: str = "png"
+    layers: list[str] = field(default_factory=list)
+    bbox: tuple[float, float, float, float] | None = None
+    title: str = DEFAULT_TITLE
+    paper: str = "A4-landscape"
+    size: tuple[int, int] | None = None  # CSS px; replaces paper when given
+    dpi: int = 200
+    overlays: list[Overlay] = field(default_factory=list)
+    subtitle: str = ""
+
+    @property
+    def page_px(self) -> tuple[float, float]:
+        if self.size:
+            return self.size
+        name, orientation = self.paper.split("-")
+        long, short = PAPERS_MM[name]
+        width, height = (long, short) if orientation == "landscape" else (short, long)
+        return width * CSS_PX_PER_MM, height * CSS_PX_PER_MM
+
+    @property
+    def scale(self) -> float:
+        """Device pixels per CSS px: dpi for paper, 1 for an explicit pixel size."""
+        return 1.0 if self.size else self.dpi / 96
+
+
+def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
+    """Query (or CLI) arguments to a request; a precise 400 for anything out of bounds."""
+    request = SnapshotRequest()
+    request.format = (args.get("format") or "png").lower()
+    if request.format not in FORMATS:
+        raise BadRequest(f"format={request.format!r}: use png, pdf or svg")
+    request.layers = parse_layers(args.get("layers"), catalog)
+    request.bbox = parse_bbox(args.get("bbox"))
+    title = (args.get("title") or DEFAULT_TITLE).strip()
+    if len(title) > 80:
+        raise BadRequest("title is limited to 80 characters")
+    request.title = title
+    paper = args.get("paper") or "A4-landscape"
+    if not re.fullmatch(r"(A4|A3)-(landscape|portrait)", paper):
+        raise BadRequest(f"paper={paper!r}: use A4-landscape, A4-portrait, A3-landscape or "
+                         "A3-portrait")
+    request.paper = paper
+    if args.get("size"):
+        match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", str(args["size"]))
+        if not match:
+            raise BadRequest(f"size={args['size']!r}: write WIDTHxHEIGHT in pixels, e.g. "
+                             "1600x1000")
+        request.size = (int(match.group(1)), int(match.group(2)))
+        if min(request.size) < 300 or max(request.size) > MAX_SIDE_PX:
+            raise BadRequest(f"size must be between 300 and {MAX_SIDE_PX} pixels a side")
+    try:
+        request.dpi = int(args.get("dpi") or 200)
+    except ValueError:
+        raise BadRequest(f"dpi={args.get('dpi')!r} is not a number") from None
+    if not DPI_RANGE[0] <= request.dpi <= DPI_RANGE[1]:
+        raise BadRequest(f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]} "
+                         "(150-300 for print)")
+    width, height = request.page_px
+    pixels = width * height * request.scale**2
+    if request.format == "png" and pixels > MAX_PIXELS:
+        raise BadRequest(f"{width * request.scale:.0f}×{height * request.scale:.0f} pixels is "
+                         f"over the {MAX_PIXELS:,}-pixel limit; lower dpi or size")
+    return request
+
+
+def parse_layers(text: str | None, catalog: Catalog) -> list[str]:
+    """Layer ids in drawing order; the map's default set (all but clusters) when absent."""
+    if not text:
+        return [layer_id for layer_id in catalog.layers if layer_id != "clusters"]
+    asked = [part.strip() for part in str(text).split(",") if part.strip()]
+    unknown = [layer_id for layer_id in asked if layer_id not in catalog.layers]
+    if unknown:
+        raise BadRequest(f"unknown layer(s) {unknown}; the layers are "
+                         f"{', '.join(catalog.layers)}")
+    return [layer_id for layer_id in catalog.layers if layer_id in asked]
+
+
+def parse_bbox(text) -> tuple[float, float, float, float] | None:
+    if text in (None, ""):
+        return None
+    parts = text if isinstance(text, (list, tuple)) else str(text).split(",")
+    try:
+        minx, miny, maxx, maxy = (float(p) for p in parts)
+    except ValueError:
+        raise BadRequest("bbox must be four numbers: minlon,minlat,maxlon,maxlat") from None
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise BadRequest(f"bbox {minx},{miny},{maxx},{maxy} is inverted or not lon/lat "
+                         "(minlon,minlat,maxlon,maxlat in WGS84)")
+    if maxx - minx > 20 or maxy - miny > 20:
+        raise BadRequest("bbox is wider than 20°: geo_service maps Ankang only")
+    if (maxx - minx) < 1e-4 or (maxy - miny) < 1e-4:
+        raise BadRequest("bbox is smaller than about 10 m: widen it")
+    return minx, miny, maxx, maxy
+
+
+def city_bbox(catalog: Catalog) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = catalog.get("counties").bbox
+    m = CITY_MARGIN_DEG
+    return minx - m, miny - m, maxx + m, maxy + m
+
+
+def page_html(svg: str, width: float, height: float) -> str:
+    """The SVG in a page sized to it, for Chromium's screenshot and print."""
+    return (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>snapshot"
+            f"</title><style>@page{{size:{width:.2f}px {height:.2f}px;margin:0}}"
+            "html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head>"
+            f"<body>{svg}</body></html>")
+
+
+def render(request: SnapshotRequest, catalog: Catalog, chromium_path: str = "") -> bytes:
+    """The snapshot's bytes in the requested format."""
+    width, height = request.page_px
+    spec = MapSpec(width, height, request.bbox or city_bbox(catalog), request.layers,
+                   request.title, request.subtitle, request.overlays)
+    svg = render_svg(catalog, spec)
+    if request.format == "svg":
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg).encode("utf-8")
+    browser = chromium.find_chromium(chromium_path)
+    html = page_html(svg, width, height)
+    if request.format == "pdf":
+        return chromium.pdf(browser, html)
+    return chromium.png(browser, html, round(width), round(height), request.scale)
+
+
