@@ -86,6 +86,33 @@ def check(args: argparse.Namespace) -> int:
     return 0
 
 
+def snapshot(args: argparse.Namespace) -> int:
+    """A map snapshot to a file; the format comes from its extension."""
+    from geo_service import create_app
+    from geo_service.errors import BadRequest
+    from geo_service.render import snapshot as snap
+
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in snap.FORMATS:
+        raise BadRequest(f"{out.name}: the extension decides the format: .png, .pdf or .svg")
+    app = create_app()
+    catalog = app.extensions["geo_service.catalog"]
+    values = {
+        "format": fmt,
+        "layers": args.layers,
+        "bbox": args.bbox,
+        "title": args.title,
+        "dpi": args.dpi,
+        "paper": args.paper,
+        "size": args.size,
+    }
+    request = snap.parse_request({k: v for k, v in values.items() if v}, catalog)
+    out.write_bytes(snap.render(request, catalog, app.config["CHROMIUM_PATH"]))
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
+    return 0
+
+
 def read_upload(name: str):
     from geo_service.errors import BadRequest
     from geo_service.land.service import Upload
@@ -128,6 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     checker.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     checker.add_argument("--out", help="write the result here instead of standard output")
     checker.set_defaults(func=check)
+
+    shot = commands.add_parser("snapshot", help="a map snapshot: PNG, PDF or SVG")
+    shot.add_argument("--out", required=True, help="the file to write (.png, .pdf or .svg)")
+    shot.add_argument("--layers", help="comma-separated layer ids (default: the map's)")
+    shot.add_argument("--bbox", help="minlon,minlat,maxlon,maxlat (default: the whole city)")
+    shot.add_argument("--title", help="the map's title (图名)")
+    shot.add_argument("--dpi", help="resolution for PNG (72-600, default 200)")
+    shot.add_argument("--paper", help="A4-landscape (default), A4-portrait, A3-landscape, ...")
+    shot.add_argument("--size", help="WIDTHxHEIGHT in pixels instead of a paper size")
+    shot.set_defaults(func=snapshot)
 
     args = parser.parse_args(argv)
     try:

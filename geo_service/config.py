@@ -31,6 +31,8 @@ DEFAULTS = {
     "MAX_UNPACKED_BYTES": 200 * 1024 * 1024,
     "CHECK_SYNC_SECONDS": 20,
     "CHECK_WORKERS": 2,
+    # Headless Chromium for PNG/PDF snapshots (found on PATH when empty).
+    "CHROMIUM_PATH": "",
     # serve
     "HOST": "127.0.0.1",
     "PORT": 8000,

@@ -161,3 +161,36 @@ def svg_map(
         )
     items.append("</svg>")
     return "\n".join(items)
+
+
+def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame):
+    """A check as snapshot overlays: the zones it used, then its parcels by status."""
+    from geo_service.render.static import Overlay
+
+    schematic = document["zones"]["schematic"]
+    statuses = [p["status"] for p in document["parcels"]]
+    zone_title = "园区（示意范围）" if schematic else f"区界：{document['zones']['source']}"
+    return [
+        Overlay(
+            zone_title,
+            list(zones.geometry),
+            ["#2166ac"] * len(zones),
+            [("园区范围", "#2166ac")],
+            dashed=schematic,
+            fill_opacity=0.12,
+            stroke="#2166ac",
+        ),
+        Overlay(
+            "地块检查结果",
+            list(parcels.geometry),
+            [STATUS_COLOURS[s] for s in statuses],
+            [(STATUS_ZH[s], STATUS_COLOURS[s]) for s in STATUS_COLOURS],
+        ),
+    ]
+
+
+def check_bbox(parcels: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The parcels' extent with room around them (at least about 1 km)."""
+    minx, miny, maxx, maxy = parcels.total_bounds
+    pad = max(maxx - minx, maxy - miny) * 0.3 + 0.01
+    return minx - pad, miny - pad, maxx + pad, maxy + pad

@@ -13,9 +13,19 @@ from pathlib import Path
 
 from geo_service.errors import GeoServiceError
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--disable-background-networking", "--disable-component-update", "--no-first-run",
-         "--disable-sync", "--hide-scrollbars", "--mute-audio", "--disable-extensions"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--disable-extensions",
+]
 TIMEOUT_S = 60
 
 
@@ -39,8 +49,9 @@ def find_chromium(configured: str = "") -> str:
 def has_cjk_font() -> bool:
     """Whether fontconfig knows a font with Chinese glyphs (else text renders as boxes)."""
     try:
-        listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
-                                text=True, timeout=10)
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return bool(listed.stdout.strip())
@@ -48,20 +59,21 @@ def has_cjk_font() -> bool:
 
 def run(chromium: str, html: str, args: list[str], output_name: str) -> bytes:
     if not has_cjk_font():
-        raise RendererUnavailable("no Chinese font on the server: apt-get install "
-                                  "fonts-wqy-microhei (or fonts-noto-cjk)")
+        raise RendererUnavailable(
+            "no Chinese font on the server: apt-get install fonts-wqy-microhei (or fonts-noto-cjk)"
+        )
     with tempfile.TemporaryDirectory(prefix="geo_service-render-") as folder:
         page = Path(folder) / "page.html"
         page.write_text(html, encoding="utf-8")
         output = Path(folder) / output_name
         args = [a.replace("{out}", str(output)) for a in args]
-        command = [chromium, *FLAGS, f"--user-data-dir={folder}/profile", *args,
-                   page.as_uri()]
+        command = [chromium, *FLAGS, f"--user-data-dir={folder}/profile", *args, page.as_uri()]
         try:
             done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise RendererUnavailable(f"Chromium took over {TIMEOUT_S} s; try a smaller "
-                                      "size or dpi") from None
+            raise RendererUnavailable(
+                f"Chromium took over {TIMEOUT_S} s; try a smaller size or dpi"
+            ) from None
         if not output.exists():
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
             raise RendererUnavailable(f"Chromium produced no output ({' '.join(tail)})")
@@ -70,10 +82,17 @@ def run(chromium: str, html: str, args: list[str], output_name: str) -> bytes:
 
 def png(chromium: str, html: str, width: int, height: int, scale: float) -> bytes:
     """A screenshot of ``width`` × ``height`` CSS px at ``scale`` device px per CSS px."""
-    return run(chromium, html, [f"--window-size={width},{height}",
-                                f"--force-device-scale-factor={scale:.6f}",
-                                "--default-background-color=ffffffff",
-                                "--screenshot={out}"], "page.png")
+    return run(
+        chromium,
+        html,
+        [
+            f"--window-size={width},{height}",
+            f"--force-device-scale-factor={scale:.6f}",
+            "--default-background-color=ffffffff",
+            "--screenshot={out}",
+        ],
+        "page.png",
+    )
 
 
 def pdf(chromium: str, html: str) -> bytes:

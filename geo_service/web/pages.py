@@ -17,13 +17,11 @@ def index():
     if wanted_format() == "json":
         return cached_response(landing_payload, JSON)
 
-    def page() -> str:
-        cat = catalog()
-        return render_template(
-            "map.html",
-            page=build_map(cat, current_app.config),
-            catalog=cat,
-            config=current_app.config,
-        )
+    return cached_response(render_map_page, HTML)
 
-    return cached_response(page, HTML)
+
+def render_map_page() -> str:
+    cat = catalog()
+    return render_template(
+        "map.html", page=build_map(cat, current_app.config), catalog=cat, config=current_app.config
+    )

@@ -1,0 +1,118 @@
+"""Data downloads: a layer or a check result as GeoJSON, GeoPackage, zipped Shapefile, CSV,
+KML (and 界址点 txt for parcels, in ``land.jzd_writer``).
+
+Everything is written by GDAL (pyogrio) into a private temporary folder under names chosen
+here, then returned as bytes with a file name for ``Content-Disposition``.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo_service.catalog import Layer
+from geo_service.errors import NotAcceptable
+from geo_service.geo.geojson import dumps, geometry_mapping
+
+DATA_FORMATS = {
+    "geojson": ("application/geo+json", "geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+    "shp": ("application/zip", "zip"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
+}
+
+
+@dataclass
+class Download:
+    data: bytes
+    mimetype: str
+    filename: str
+
+
+def layer_frame(layer: Layer) -> gpd.GeoDataFrame:
+    """A layer's features with all their properties (WGS 84 lon/lat)."""
+    rows = [{"id": f["id"], **f["properties"]} for f in layer.features]
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(layer.geometries), crs="EPSG:4326")
+
+
+def export_frame(frame: gpd.GeoDataFrame, fmt: str, stem: str, layer_name: str) -> Download:
+    """``frame`` in the format ``fmt`` (one of DATA_FORMATS)."""
+    if fmt not in DATA_FORMATS:
+        raise NotAcceptable(f"f={fmt}: downloads come as {', '.join(DATA_FORMATS)}")
+    mimetype, extension = DATA_FORMATS[fmt]
+    frame = frame.copy()
+    for column in frame.columns:  # lists and dicts (warnings, zones) become text
+        if column != "geometry" and frame[column].map(lambda v: isinstance(v, list | dict)).any():
+            frame[column] = frame[column].map(
+                lambda v: "；".join(map(str, v)) if isinstance(v, list) else v
+            )
+    if fmt == "geojson":
+        return Download(geojson_bytes(frame), mimetype, f"{stem}.{extension}")
+    if fmt == "csv":
+        return Download(csv_bytes(frame), mimetype, f"{stem}.{extension}")
+    with tempfile.TemporaryDirectory(prefix="geo_service-export-") as folder:
+        if fmt == "gpkg":
+            path = Path(folder) / "data.gpkg"
+            frame.to_file(path, layer=layer_name, driver="GPKG", engine="pyogrio")
+            return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
+        if fmt == "kml":
+            path = Path(folder) / "data.kml"
+            kml = frame.rename(columns={"name": "Name"}) if "name" in frame else frame
+            kml.to_file(path, driver="KML", engine="pyogrio", layer=layer_name)
+            return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
+        return Download(shapefile_zip(frame, Path(folder), stem), mimetype, f"{stem}.zip")
+
+
+def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
+    features = []
+    properties = frame.drop(columns="geometry").astype(object).where(frame.notna(), None)
+    for record, geometry in zip(properties.to_dict("records"), frame.geometry):
+        feature_id = record.get("id", record.get("parcel_id"))
+        features.append(
+            {
+                "type": "Feature",
+                "id": feature_id,
+                "properties": record,
+                "geometry": geometry_mapping(geometry),
+            }
+        )
+    return dumps({"type": "FeatureCollection", "features": features}).encode("utf-8")
+
+
+def csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
+    """Attributes plus a WKT column, UTF-8 with a BOM (Excel reads the Chinese)."""
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table["wkt"] = [
+        None if g is None else shapely.to_wkt(g, rounding_precision=7) for g in frame.geometry
+    ]
+    return ("\ufeff" + table.to_csv(index=False)).encode("utf-8")
+
+
+def shapefile_zip(frame: gpd.GeoDataFrame, folder: Path, stem: str) -> bytes:
+    """A UTF-8 Shapefile (with its .cpg) in a zip; dBASE names are cut to 10 bytes, so a
+    字段说明.txt lists which column each field came from."""
+    with warnings.catch_warnings():  # the truncation is expected and listed in 字段说明.txt
+        warnings.simplefilter("ignore")
+        frame.to_file(
+            folder / "data.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8"
+        )
+
+    written = pyogrio.read_info(folder / "data.shp")["fields"].tolist()
+    original = [c for c in frame.columns if c != "geometry"]
+    notes = "\n".join(f"{short}\t{long}" for short, long in zip(written, original))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"{stem}/{stem}{path.suffix}")
+        archive.writestr(f"{stem}/字段说明.txt", "shapefile 字段\t原字段\n" + notes + "\n")
+    return buffer.getvalue()

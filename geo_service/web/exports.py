@@ -1,0 +1,68 @@
+"""Exports over HTTP: map snapshots, the standalone map, and data downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from geo_service.exports import export_frame, layer_frame
+from geo_service.land.export import check_bbox, check_overlays
+from geo_service.render import snapshot
+from geo_service.render.standalone import standalone_map
+from geo_service.web.ogc import catalog
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.get("/api/snapshot")
+def snapshot_view():
+    """``layers``, ``bbox`` (lon/lat), ``format`` png|pdf|svg, ``dpi``, ``paper``/``size``,
+    ``title``; ``check=ID`` draws a check's parcels by status over its zones."""
+    cat = catalog()
+    args = request.args.to_dict()
+    check_id = args.pop("check", None)
+    if check_id:
+        args.setdefault("layers", "counties")
+    wanted = snapshot.parse_request(args, cat)
+    if check_id:
+        register = current_app.extensions["geo_service.register"]
+        document = register.get(check_id)
+        parcels, zones = register.geometries(check_id)
+        wanted.overlays = check_overlays(document, parcels, zones)
+        wanted.bbox = wanted.bbox or check_bbox(parcels)
+        if "title" not in args:
+            wanted.title = f"用地检查：{document['input']['name']}"[:80]
+        s = document["summary"]
+        wanted.subtitle = (
+            f"检查编号 {check_id} · {document['created_at']} · 区内 {s['inside']}"
+            f" / 部分 {s['partial']} / 区外 {s['outside']} 块"
+        )
+    data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
+    name = f"geo_service-{check_id or 'map'}.{wanted.format}"
+    return Response(
+        data,
+        mimetype=snapshot.FORMATS[wanted.format],
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+@bp.get("/export/map.html")
+def standalone_view():
+    """The interactive map as one file that works offline from disk."""
+    html = standalone_map(current_app)
+    return Response(
+        html,
+        mimetype="text/html",
+        headers={"Content-Disposition": 'attachment; filename="ankang-map.html"'},
+    )
+
+
+@bp.get("/collections/<collection_id>/download")
+def layer_download(collection_id: str):
+    """A whole layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML (``f=``)."""
+    layer = catalog().get(collection_id)
+    download = export_frame(layer_frame(layer), request.args.get("f", "gpkg"), layer.id, layer.id)
+    return Response(
+        download.data,
+        mimetype=download.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+    )
