@@ -51,7 +51,17 @@ def test_upload_follows_progress_and_shows_results(page, tmp_path):
     assert fills.count("#d73027") == 2 and fills.count("#fdae61") == 2
     assert fills.count("#08519c") == 2  # the uploaded boundaries, drawn under the parcels
     links = p.locator("#gs-downloads a")
-    assert links.all_inner_texts() == ["CSV", "Excel", "报告 report", "GeoPackage"]
+    assert links.all_inner_texts() == [
+        "CSV",
+        "Excel",
+        "报告 report",
+        "GeoPackage",
+        "Shapefile",
+        "KML",
+        "界址点 txt",
+        "地图 PNG",
+        "地图 PDF",
+    ]
     with p.expect_download() as download:
         links.first.click()
     assert download.value.suggested_filename.endswith(".csv")

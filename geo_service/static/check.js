@@ -148,7 +148,7 @@
     check.warnings.forEach(function (w) { summary.appendChild(text("p", w, "gs-warning")); });
     var downloads = document.getElementById("gs-downloads");
     downloads.innerHTML = "";
-    check.links.filter(function (l) { return l.rel === "alternate"; }).forEach(function (l) {
+    check.links.filter(function (l) { return l.rel === "alternate" || l.rel === "preview"; }).forEach(function (l) {
       var a = text("a", l.title);
       a.href = l.href;
       if (l.title.indexOf("报告") === 0) { a.target = "_blank"; }

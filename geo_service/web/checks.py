@@ -167,9 +167,10 @@ def get_check(check_id: str):
             raise error
         raise NotFound(f"check {check_id} failed with an internal error; see the server log")
     wanted = request.args.get("f", "json")
-    if wanted not in ("json", "geojson", "html", *DOWNLOADS):
+    if wanted not in ("json", "geojson", "html", *DOWNLOADS, *GIS_DOWNLOADS):
         raise NotAcceptable(
-            f"f={wanted} is not offered; use json, geojson, html, csv, xlsx or gpkg"
+            f"f={wanted} is not offered; use json, geojson, html, csv, xlsx, gpkg, shp, kml "
+            "or jzd (界址点 txt)"
         )
     if wanted == "gpkg":
         register().get(check_id)  # 404 when unknown
