@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench bench-land clean
+.PHONY: run test lint format layers bench bench-land bench-snapshot clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: $(VENV)/.dev
 
 bench-land: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/land_check.py
+
+bench-snapshot: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/snapshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
