@@ -97,7 +97,9 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"CHECKS_DB": f"{folder}/checks.sqlite"})
+        app = create_app(
+            {"CHECKS_DB": f"{folder}/checks.sqlite", "ACTUALS_DB": f"{folder}/a.sqlite"}
+        )
         catalog = app.extensions["geo_service.catalog"]
         zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash).frame
         parcels = make_parcels(zones, args.parcels)

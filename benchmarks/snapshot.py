@@ -41,7 +41,9 @@ def main() -> int:
     args = parser.parse_args()
     browser = chromium.find_chromium()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"CHECKS_DB": f"{folder}/checks.sqlite"})
+        app = create_app(
+            {"CHECKS_DB": f"{folder}/checks.sqlite", "ACTUALS_DB": f"{folder}/a.sqlite"}
+        )
         catalog = app.extensions["geo_service.catalog"]
         requests = {
             fmt: parse_request(

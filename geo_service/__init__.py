@@ -12,6 +12,8 @@ from geo_service.config import REPO_ROOT, load_config
 def create_app(config: dict | None = None) -> Flask:
     """The one app factory: configuration, catalog, caches and blueprints."""
     from geo_service import web
+    from geo_service.analysis.actuals import ActualsStore
+    from geo_service.analysis.targets import load_targets
     from geo_service.catalog import load_catalog
     from geo_service.land.jobs import Jobs
     from geo_service.land.register import Register
@@ -30,5 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     checks_db = app.config["CHECKS_DB"] or Path(app.instance_path) / "data" / "checks.sqlite"
     app.extensions["geo_service.register"] = Register(Path(checks_db))
     app.extensions["geo_service.jobs"] = Jobs(int(app.config["CHECK_WORKERS"]))
+    actuals_db = app.config["ACTUALS_DB"] or Path(app.instance_path) / "data" / "actuals.sqlite"
+    app.extensions["geo_service.actuals"] = ActualsStore(Path(actuals_db))
+    app.extensions["geo_service.targets"] = load_targets(app.config["LAYERS_DIR"])
     web.register(app)
     return app

@@ -27,6 +27,8 @@ DEFAULTS = {
     # Land checks: the register (SQLite; default instance/data/checks.sqlite), upload caps,
     # how long POST /api/checks waits before answering 202 with progress, worker threads.
     "CHECKS_DB": "",
+    # Actual figures imported for the targets analysis (default instance/data/actuals.sqlite).
+    "ACTUALS_DB": "",
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "MAX_UNPACKED_BYTES": 200 * 1024 * 1024,
     "CHECK_SYNC_SECONDS": 20,

@@ -43,7 +43,11 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
     """
     port = free_port()
     scratch = tempfile.TemporaryDirectory(prefix="geo_service-serve-")
-    env = {"GEO_SERVICE_CHECKS_DB": f"{scratch.name}/checks.sqlite", **(env or {})}
+    env = {
+        "GEO_SERVICE_CHECKS_DB": f"{scratch.name}/checks.sqlite",
+        "GEO_SERVICE_ACTUALS_DB": f"{scratch.name}/actuals.sqlite",
+        **(env or {}),
+    }
     log = open(f"{scratch.name}/serve.log", "w+")  # noqa: SIM115 - a file, not a pipe that fills
     process = subprocess.Popen(
         [sys.executable, "-m", "geo_service", "serve", "--port", str(port)],

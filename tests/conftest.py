@@ -36,10 +36,24 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+def dbs(folder) -> dict:
+    """Config putting the check register and the actual figures in ``folder``."""
+    return {
+        "CHECKS_DB": str(folder / "checks.sqlite"),
+        "ACTUALS_DB": str(folder / "actuals.sqlite"),
+    }
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    register = tmp_path_factory.mktemp("register") / "checks.sqlite"
-    return create_app({"TESTING": True, "CHECKS_DB": str(register)})
+    folder = tmp_path_factory.mktemp("register")
+    return create_app(
+        {
+            "TESTING": True,
+            "CHECKS_DB": str(folder / "checks.sqlite"),
+            "ACTUALS_DB": str(folder / "actuals.sqlite"),
+        }
+    )
 
 
 @pytest.fixture()

@@ -14,7 +14,11 @@ from geo_service.config import REPO_ROOT
 
 
 def run(tmp_path, *args: str):
-    env = {**os.environ, "GEO_SERVICE_CHECKS_DB": str(tmp_path / "checks.sqlite")}
+    env = {
+        **os.environ,
+        "GEO_SERVICE_CHECKS_DB": str(tmp_path / "checks.sqlite"),
+        "GEO_SERVICE_ACTUALS_DB": str(tmp_path / "actuals.sqlite"),
+    }
     return subprocess.run(
         [sys.executable, "-m", "geo_service", "check", *args],
         cwd=REPO_ROOT,

@@ -11,6 +11,7 @@ import zipfile
 import openpyxl
 import pyogrio
 import pytest
+from conftest import dbs
 from land_fixtures import EXPECTED, PARCEL_SHAPES, ZONE_SHAPES, collection
 
 from geo_service import create_app
@@ -20,7 +21,7 @@ from geo_service.land.service import SCHEMATIC_WARNING
 @pytest.fixture()
 def fresh_app(tmp_path):
     """An app with its own empty register (a real SQLite file)."""
-    return create_app({"TESTING": True, "CHECKS_DB": str(tmp_path / "checks.sqlite")})
+    return create_app({"TESTING": True, **dbs(tmp_path)})
 
 
 def post(client, parcels: bytes, name="parcels.geojson", zones: bytes | None = None, **form):
@@ -136,11 +137,15 @@ def test_register_exports_a_geopackage_gdal_reads(fresh_app, tmp_path):
 
 def test_register_survives_a_restart(tmp_path):
     db = tmp_path / "checks.sqlite"
-    first = create_app({"TESTING": True, "CHECKS_DB": str(db)})
+    first = create_app(
+        {"TESTING": True, "CHECKS_DB": str(db), "ACTUALS_DB": str(tmp_path / "a.sqlite")}
+    )
     check = post(
         first.test_client(), collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36)
     ).json
-    second = create_app({"TESTING": True, "CHECKS_DB": str(db)})
+    second = create_app(
+        {"TESTING": True, "CHECKS_DB": str(db), "ACTUALS_DB": str(tmp_path / "a.sqlite")}
+    )
     client = second.test_client()
     assert client.get(f"/api/checks/{check['id']}").json["parcels"] == check["parcels"]
     listed = client.get("/api/checks").json
@@ -149,9 +154,7 @@ def test_register_survives_a_restart(tmp_path):
 
 
 def test_long_checks_report_progress(tmp_path):
-    app = create_app(
-        {"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite"), "CHECK_SYNC_SECONDS": 0}
-    )
+    app = create_app({"TESTING": True, **dbs(tmp_path), "CHECK_SYNC_SECONDS": 0})
     client = app.test_client()
     response = post(client, collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36))
     assert response.status_code == 202
@@ -250,9 +253,7 @@ def test_missing_crs_is_never_guessed(fresh_app):
 
 
 def test_upload_size_cap(tmp_path):
-    app = create_app(
-        {"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite"), "MAX_CONTENT_LENGTH": 10_000}
-    )
+    app = create_app({"TESTING": True, **dbs(tmp_path), "MAX_CONTENT_LENGTH": 10_000})
     response = post(app.test_client(), b" " * 20_000 + feature_collection(square(109, 32.7)))
     assert response.status_code == 413 and response.json["error"]["code"]
 

@@ -8,6 +8,7 @@ import zipfile
 import pyogrio
 import pytest
 import shapely
+from conftest import dbs
 from land_fixtures import EXPECTED, PARCEL_SHAPES, ZONE_SHAPES, collection
 from test_checks_api import post
 
@@ -77,7 +78,7 @@ def test_layer_downloads_read_back(client, catalog, tmp_path, layer_id, fmt):
 
 
 def test_check_downloads_round_trip(tmp_path):
-    app = create_app({"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite")})
+    app = create_app({"TESTING": True, **dbs(tmp_path)})
     client = app.test_client()
     check = post(client, collection(PARCEL_SHAPES, 37), zones=collection(ZONE_SHAPES, 37)).json
     url = f"/api/checks/{check['id']}"

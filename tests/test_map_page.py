@@ -8,6 +8,8 @@ import re
 import pytest
 import shapely
 
+from conftest import dbs
+
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
 from geo_service.render.map import display_collection
@@ -106,8 +108,8 @@ def test_vendored_assets_carry_their_licences():
         assert f"| {package} |" in manifest
 
 
-def test_basemaps_are_opt_in():
-    app = create_app({"TESTING": True, "BASEMAPS": ["osm", "gaode"]})
+def test_basemaps_are_opt_in(tmp_path):
+    app = create_app({"TESTING": True, "BASEMAPS": ["osm", "gaode"], **dbs(tmp_path)})
     html = app.test_client().get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
     config = page_config(html)
     assert set(config["basemaps"]) == {"osm", "gaode"}

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from conftest import dbs
 from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
 from PIL import Image
 from pypdf import PdfReader
@@ -81,7 +82,7 @@ def test_pdf_is_vector_with_the_chinese_title(client):
 def test_a_check_result_is_a_snapshot_subject(tmp_path):
     from geo_service import create_app
 
-    app = create_app({"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite")})
+    app = create_app({"TESTING": True, **dbs(tmp_path)})
     client = app.test_client()
     check = post(client, collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36)).json
     svg = client.get(f"/api/snapshot?check={check['id']}&format=svg").get_data(as_text=True)
@@ -119,7 +120,7 @@ def test_without_chromium_png_is_503_and_svg_still_works(tmp_path, monkeypatch):
     from geo_service import create_app
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no chromium anywhere on PATH
-    app = create_app({"TESTING": True, "CHECKS_DB": str(tmp_path / "c.sqlite")})
+    app = create_app({"TESTING": True, **dbs(tmp_path)})
     client = app.test_client()
     response = client.get("/api/snapshot?format=png")
     assert (
@@ -134,7 +135,11 @@ def test_without_chromium_png_is_503_and_svg_still_works(tmp_path, monkeypatch):
 @needs_chromium
 @pytest.mark.browser
 def test_cli_snapshot_takes_the_format_from_the_extension(tmp_path):
-    env = {**os.environ, "GEO_SERVICE_CHECKS_DB": str(tmp_path / "c.sqlite")}
+    env = {
+        **os.environ,
+        "GEO_SERVICE_CHECKS_DB": str(tmp_path / "c.sqlite"),
+        "GEO_SERVICE_ACTUALS_DB": str(tmp_path / "a.sqlite"),
+    }
     for name in ("map.png", "map.pdf", "map.svg"):
         out = tmp_path / name
         result = subprocess.run(

@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError
-from geo_service.web import assets, checks, exports, ogc, pages
+from geo_service.web import analysis, assets, checks, exports, ogc, pages
 from geo_service.web.http import HTML
 
 
@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(checks.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(analysis.bp)
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):

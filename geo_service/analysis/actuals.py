@@ -1,0 +1,241 @@
+"""Actual figures per zone or cluster per year: imported from CSV/XLSX, kept in SQLite.
+
+An import is all or nothing: every bad row is reported by its line, and nothing is stored
+until the whole file is clean. Rows marked 样例 (sample) stay marked wherever they are shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from geo_service.catalog import Catalog
+from geo_service.errors import InputError, UnsupportedFormat
+from geo_service.land.readers.text import decode_text
+
+INDICATORS = {
+    "zone": {
+        "revenue_yi": "营业收入（亿元）",
+        "output_yi": "产值（亿元）",
+        "firms": "入驻企业（户）",
+        "employees": "从业人数（人）",
+        "leading_firms": "龙头骨干企业（户）",
+        "above_scale_firms": "规模以上企业（户）",
+        "factory_floor_m2": "标准化厂房面积（平方米）",
+        "built_area_km2": "建成面积（平方公里）",
+    },
+    "cluster": {"output_yi": "产值（亿元）"},
+}
+SUBJECTS = {
+    "zone": "zone",
+    "集中区": "zone",
+    "园区": "zone",
+    "cluster": "cluster",
+    "集群": "cluster",
+}
+COLUMNS = {
+    "year": ("年份", "year"),
+    "subject": ("类型", "subject"),
+    "id": ("编号", "id"),
+    "indicator": ("指标", "indicator"),
+    "value": ("数值", "value"),
+    "source": ("来源", "source"),
+    "sample": ("样例", "sample"),
+}
+HEADER = ["年份", "类型", "编号", "名称", "指标", "数值", "来源", "样例"]
+YES = {"是", "yes", "y", "true", "1", "样例", "sample"}
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS actuals (
+    year INTEGER NOT NULL, subject TEXT NOT NULL, id TEXT NOT NULL, indicator TEXT NOT NULL,
+    value REAL NOT NULL, source TEXT NOT NULL, sample INTEGER NOT NULL,
+    file_name TEXT NOT NULL, imported_at TEXT NOT NULL,
+    PRIMARY KEY (year, subject, id, indicator)
+);
+"""
+
+
+def known_ids(catalog: Catalog) -> dict[str, dict[str, str]]:
+    return {
+        "zone": {f["id"]: f["properties"]["name"] for f in catalog.get("zones").features},
+        "cluster": {f["id"]: f["properties"]["name"] for f in catalog.get("clusters").features},
+    }
+
+
+def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
+    """(line number, row) from CSV (UTF-8 or GBK) or XLSX, keyed by the canonical columns."""
+    if data.startswith(b"PK\x03\x04"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+            raise InputError(f"{filename}: not a readable XLSX workbook ({exc})") from None
+        table = [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    elif b"\x00" in data[:1024]:
+        raise UnsupportedFormat(f"{filename}: upload the figures as CSV or XLSX")
+    else:
+        table = list(csv.reader(io.StringIO(decode_text(data, strict=False))))
+    if not table:
+        raise InputError(f"{filename}: the file is empty")
+    header = [h.strip().lower() for h in table[0]]
+    index = {}
+    for key, names in COLUMNS.items():
+        found = [header.index(n.lower()) for n in names if n.lower() in header]
+        if found:
+            index[key] = found[0]
+    missing = [
+        COLUMNS[k][0] for k in ("year", "subject", "id", "indicator", "value") if k not in index
+    ]
+    if missing:
+        raise InputError(
+            f"{filename}: line 1 lacks the column(s) {', '.join(missing)}; "
+            f"download the template for the layout",
+            details={
+                "problems": [
+                    {
+                        "where": "line 1",
+                        "message": "missing columns " + ", ".join(missing),
+                        "hint": "use the template",
+                        "severity": "error",
+                    }
+                ]
+            },
+        )
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(str(c).strip() for c in cells):
+            continue
+        rows.append(
+            (number, {k: (cells[i].strip() if i < len(cells) else "") for k, i in index.items()})
+        )
+    return rows
+
+
+def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
+    ids = known_ids(catalog)
+    labels = {kind: {v: k for k, v in names.items()} for kind, names in INDICATORS.items()}
+    clean, problems, seen = [], [], {}
+    for line, row in rows:
+        where = f"line {line}"
+        if not row.get("value"):
+            continue  # a template row not filled in
+        subject = SUBJECTS.get(row["subject"].lower() if row["subject"] else "")
+        errors = []
+        try:
+            year = int(float(row["year"]))
+            if not 2015 <= year <= 2035:
+                errors.append(f"year {year} is outside 2015-2035")
+        except ValueError:
+            errors.append(f"year {row['year']!r} is not a year")
+            year = None
+        if subject is None:
+            errors.append(f"类型 {row['subject']!r}: write zone/集中区 or cluster/集群")
+        elif row["id"] not in ids[subject]:
+            errors.append(f"no {subject} with id {row['id']!r} on the map")
+        indicator = row["indicator"]
+        if subject and indicator not in INDICATORS[subject]:
+            indicator = labels[subject].get(indicator, indicator)
+            if indicator not in INDICATORS[subject]:
+                errors.append(
+                    f"指标 {row['indicator']!r} is not one of {', '.join(INDICATORS[subject])}"
+                )
+        try:
+            value = float(row["value"].replace(",", ""))
+            if value < 0 or value != value:
+                errors.append(f"数值 {row['value']!r} must be a number ≥ 0")
+        except ValueError:
+            errors.append(f"数值 {row['value']!r} is not a number")
+            value = None
+        key = (year, subject, row["id"], indicator)
+        if not errors and key in seen:
+            errors.append(f"repeats line {seen[key]} (same year, subject, id and indicator)")
+        if errors:
+            problems.extend(
+                {"where": where, "message": e, "hint": "", "severity": "error"} for e in errors
+            )
+            continue
+        seen[key] = line
+        clean.append(
+            {
+                "year": year,
+                "subject": subject,
+                "id": row["id"],
+                "indicator": indicator,
+                "value": value,
+                "source": row.get("source", "") or filename,
+                "sample": row.get("sample", "").strip().lower() in YES,
+            }
+        )
+    if problems:
+        first = f"{problems[0]['where']}: {problems[0]['message']}"
+        raise InputError(
+            f"{filename}: {len(problems)} problem(s), the first: {first}; nothing was imported",
+            details={"file": filename, "problems": problems},
+        )
+    if not clean:
+        raise InputError(f"{filename}: no figures in the file (every 数值 is empty)")
+    return clean
+
+
+class ActualsStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path)) as db:
+            db.executescript(SCHEMA)
+
+    def import_file(self, data: bytes, filename: str, catalog: Catalog) -> dict:
+        rows = validate(rows_of(data, filename), catalog, filename)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with closing(sqlite3.connect(self.path)) as db, db:
+            db.executemany(
+                "INSERT OR REPLACE INTO actuals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r["year"],
+                        r["subject"],
+                        r["id"],
+                        r["indicator"],
+                        r["value"],
+                        r["source"],
+                        int(r["sample"]),
+                        filename,
+                        now,
+                    )
+                    for r in rows
+                ],
+            )
+        return {
+            "imported": len(rows),
+            "file": filename,
+            "years": sorted({r["year"] for r in rows}),
+            "sample_rows": sum(r["sample"] for r in rows),
+        }
+
+    def rows(self) -> list[dict]:
+        with closing(sqlite3.connect(self.path)) as db:
+            db.row_factory = sqlite3.Row
+            return [
+                dict(r)
+                for r in db.execute(
+                    "SELECT year, subject, id, indicator, value, source, sample FROM actuals "
+                    "ORDER BY year, subject, id, indicator"
+                )
+            ]
+
+
+def template_rows(catalog: Catalog, year: int) -> list[list]:
+    """Every zone and cluster with every indicator for ``year``, values to fill in."""
+    ids = known_ids(catalog)
+    out = []
+    for subject in ("zone", "cluster"):
+        for object_id, name in ids[subject].items():
+            for indicator in INDICATORS[subject]:
+                out.append([year, subject, object_id, name, indicator, "", "", "否"])
+    return out

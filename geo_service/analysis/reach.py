@@ -1,0 +1,127 @@
+"""Logistics reach: distance bands around the 一心 hub and the 多点 nodes (71号 三（一）).
+
+Straight-line distances on CGCS2000 / GK CM 108°E (EPSG:4545, metres; scale error < 0.06%
+across Ankang), from each zone (its nearest edge) and each base to the nearest node. The
+reading of 一心两轴多点 as places is an interpretation (see the logistics layers); a network
+along the two axes is not modelled: the axes are schematic straight lines, so distances along
+them would be no better than straight-line ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import shapely
+
+from geo_service.catalog import Catalog
+from geo_service.errors import BadRequest
+
+PLANE = "EPSG:4545"
+DEFAULT_BANDS_KM = (10, 30, 60)
+
+
+def parse_bands(text: str | None) -> tuple[float, ...]:
+    if not text:
+        return DEFAULT_BANDS_KM
+    try:
+        bands = tuple(sorted(float(v) for v in str(text).split(",") if v.strip()))
+    except ValueError:
+        raise BadRequest(f"bands={text!r}: write kilometres, e.g. 10,30,60") from None
+    if not bands or len(bands) > 6 or bands[0] <= 0 or bands[-1] > 300:
+        raise BadRequest("bands: 1 to 6 distances between 0 and 300 km, e.g. 10,30,60")
+    return bands
+
+
+def on_plane(geometries) -> np.ndarray:
+    transformer = pyproj.Transformer.from_crs("EPSG:4326", PLANE, always_xy=True)
+    return shapely.transform(
+        np.asarray(geometries, dtype=object),
+        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
+    )
+
+
+def band_of(distance_km: float, bands: tuple[float, ...]) -> str:
+    for limit in bands:
+        if distance_km <= limit:
+            return f"≤{limit:g} km"
+    return f">{bands[-1]:g} km"
+
+
+def reach(catalog: Catalog, bands_km: tuple[float, ...] = DEFAULT_BANDS_KM) -> dict:
+    nodes = catalog.get("logistics_nodes")
+    node_features = nodes.features
+    node_planes = on_plane(nodes.geometries)
+    tree = shapely.STRtree(node_planes)
+    targets = []
+    for layer_id in ("zones", "new_materials_bases"):
+        layer = catalog.get(layer_id)
+        planes = on_plane(layer.geometries)
+        nearest, distance = tree.query_nearest(planes, return_distance=True, all_matches=False)
+        hub = [i for i, f in enumerate(node_features) if f["properties"]["role"] == "一心"]
+        hub_distance = shapely.distance(planes[:, None], node_planes[hub][None, :]).min(axis=1)
+        for i, j, metres, hub_metres in zip(nearest[0], nearest[1], distance, hub_distance):
+            feature = layer.features[i]
+            km = metres / 1000
+            targets.append(
+                {
+                    "layer": layer_id,
+                    "id": feature["id"],
+                    "name": feature["properties"]["name"],
+                    "county_name": feature["properties"].get("county_name", ""),
+                    "nearest_node": node_features[j]["properties"]["name"],
+                    "nearest_node_id": node_features[j]["id"],
+                    "nearest_node_role": node_features[j]["properties"]["role"],
+                    "distance_km": round(km, 2),
+                    "band": band_of(km, bands_km),
+                    "hub_distance_km": round(hub_metres / 1000, 2),
+                    "hub_band": band_of(hub_metres / 1000, bands_km),
+                    "precision": feature["properties"]["precision"],
+                }
+            )
+    beyond = [t for t in targets if t["distance_km"] > bands_km[-1]]
+    beyond_hub = [t for t in targets if t["hub_distance_km"] > bands_km[-1]]
+    return {
+        "bands_km": list(bands_km),
+        "method": "straight-line distance on EPSG:4545 (CGCS2000 GK CM 108°E) from each zone's "
+        "edge or base's point to the nearest logistics node (一心 or 多点)",
+        "interpretation": "一心/多点 places are geo_service's reading of 71号 三（一） (the plan "
+        "names no places); zone positions are schematic",
+        "nodes": [
+            {
+                "id": f["id"],
+                "name": f["properties"]["name"],
+                "role": f["properties"]["role"],
+                "tier": f["properties"]["tier"],
+            }
+            for f in node_features
+        ],
+        "targets": targets,
+        "outside_every_band": [f"{t['name']}（{t['distance_km']} km）" for t in beyond],
+        "outside_hub_bands": [f"{t['name']}（{t['hub_distance_km']} km）" for t in beyond_hub],
+        "note": "county zones and bases without a known place sit at their county seat, where "
+        "the county distribution centre (多点) also sits: their node distance is 0 by "
+        "construction; the distance to the 一心 hub is the informative one",
+    }
+
+
+def band_rings(catalog: Catalog, bands_km: tuple[float, ...]) -> dict:
+    """The bands as GeoJSON polygons (lon/lat), unioned over all nodes, for the map."""
+    nodes = on_plane(catalog.get("logistics_nodes").geometries)
+    back = pyproj.Transformer.from_crs(PLANE, "EPSG:4326", always_xy=True)
+    features, inner = [], None
+    for limit in bands_km:
+        disc = shapely.union_all(shapely.buffer(nodes, limit * 1000, quad_segs=16))
+        ring = disc if inner is None else shapely.difference(disc, inner)
+        inner = disc
+        lonlat = shapely.transform(
+            ring, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1]))
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"band-{limit:g}",
+                "properties": {"band": f"≤{limit:g} km", "limit_km": limit},
+                "geometry": shapely.geometry.mapping(shapely.set_precision(lonlat, 1e-6)),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

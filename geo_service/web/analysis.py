@@ -1,0 +1,88 @@
+"""Plan analysis over HTTP: /api/analysis/{coverage,reach,enclaves,targets} and /analysis."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from geo_service.analysis import run_analysis
+from geo_service.analysis.actuals import HEADER, INDICATORS, template_rows
+from geo_service.analysis.reach import band_rings, parse_bands
+from geo_service.analysis.tables import tables, to_csv, to_xlsx
+from geo_service.errors import BadRequest, NotAcceptable, NotFound
+from geo_service.web.checks import download
+from geo_service.web.http import GEOJSON
+from geo_service.web.ogc import catalog
+
+bp = Blueprint("analysis", __name__)
+KINDS = ("coverage", "reach", "enclaves", "targets")
+
+
+def analysis_context() -> dict:
+    return {
+        "catalog": catalog(),
+        "targets": current_app.extensions["geo_service.targets"],
+        "actuals": current_app.extensions["geo_service.actuals"],
+    }
+
+
+@bp.get("/api/analysis/<kind>")
+def analysis(kind: str):
+    if kind not in KINDS:
+        raise NotFound(f"no analysis {kind!r}; there are {', '.join(KINDS)}")
+    year = request.args.get("year")
+    if year is not None and not year.isdigit():
+        raise BadRequest(f"year={year!r} is not a year")
+    result = run_analysis(
+        kind,
+        **analysis_context(),
+        bands=request.args.get("bands"),
+        year=int(year) if year else None,
+    )
+    wanted = request.args.get("f", "json")
+    if wanted == "json":
+        return result
+    if wanted == "geojson" and kind == "reach":
+        import json
+
+        rings = band_rings(catalog(), parse_bands(request.args.get("bands")))
+        return Response(json.dumps(rings, ensure_ascii=False), mimetype=GEOJSON)
+    sheets = tables(kind, result)
+    if wanted == "csv":
+        return download(to_csv(next(iter(sheets.values()))), "csv", f"analysis-{kind}")
+    if wanted == "xlsx":
+        note = result.get("sample_label", "")
+        return download(to_xlsx(sheets, note), "xlsx", f"analysis-{kind}")
+    raise NotAcceptable(
+        f"f={wanted}: use json, csv or xlsx" + (" or geojson" if kind == "reach" else "")
+    )
+
+
+@bp.post("/api/analysis/targets/actuals")
+def import_actuals():
+    """Import actual figures (CSV/XLSX); all or nothing, bad rows reported by line."""
+    file = request.files.get("file")
+    if file is None:
+        raise BadRequest("multipart field 'file' is required (CSV or XLSX, see the template)")
+    store = current_app.extensions["geo_service.actuals"]
+    return store.import_file(file.read(), file.filename or "file", catalog()), 201
+
+
+@bp.get("/api/analysis/targets/template")
+def actuals_template():
+    year = int(request.args.get("year") or 2021)
+    rows = [dict(zip(HEADER, row)) for row in template_rows(catalog(), year)]
+    if request.args.get("f", "csv") == "xlsx":
+        indicators = [
+            {"类型": kind, "指标": key, "说明": label}
+            for kind, names in INDICATORS.items()
+            for key, label in names.items()
+        ]
+        return download(
+            to_xlsx({"实际数据": rows, "指标说明": indicators}), "xlsx", "actuals-template"
+        )
+    return download(to_csv(rows), "csv", "actuals-template")
+
+
+@bp.get("/analysis")
+def analysis_page():
+    return render_template("analysis.html", catalog=catalog())
