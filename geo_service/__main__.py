@@ -113,6 +113,39 @@ def snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def analyse(args: argparse.Namespace) -> int:
+    """One plan analysis, as the API gives it; --actuals imports figures first."""
+    import json
+
+    from geo_service import create_app
+    from geo_service.analysis import run_analysis
+    from geo_service.analysis.tables import tables, to_csv, to_xlsx
+    from geo_service.errors import BadRequest
+
+    if args.format == "xlsx" and not args.out:
+        raise BadRequest("--format xlsx needs --out FILE.xlsx")
+    app = create_app()
+    catalog = app.extensions["geo_service.catalog"]
+    actuals = app.extensions["geo_service.actuals"]
+    if args.actuals:
+        upload = read_upload(args.actuals)
+        summary = actuals.import_file(upload.data, upload.name, catalog)
+        print(f"imported {summary['imported']} figures from {upload.name}", file=sys.stderr)
+    result = run_analysis(args.kind, catalog, app.extensions["geo_service.targets"], actuals,
+                          bands=args.bands, year=args.year)
+    if args.format == "json":
+        output = json.dumps(result, ensure_ascii=False, indent=1).encode("utf-8")
+    elif args.format == "csv":
+        output = to_csv(next(iter(tables(args.kind, result).values())))
+    else:
+        output = to_xlsx(tables(args.kind, result), result.get("sample_label", ""))
+    if args.out:
+        Path(args.out).write_bytes(output)
+    else:
+        sys.stdout.buffer.write(output)
+    return 0
+
+
 def read_upload(name: str):
     from geo_service.errors import BadRequest
     from geo_service.land.service import Upload
@@ -165,6 +198,16 @@ def main(argv: list[str] | None = None) -> int:
     shot.add_argument("--paper", help="A4-landscape (default), A4-portrait, A3-landscape, ...")
     shot.add_argument("--size", help="WIDTHxHEIGHT in pixels instead of a paper size")
     shot.set_defaults(func=snapshot)
+
+    analysis = commands.add_parser("analyse", help="plan analysis: coverage, reach, enclaves, "
+                                   "targets")
+    analysis.add_argument("kind", choices=("coverage", "reach", "enclaves", "targets"))
+    analysis.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    analysis.add_argument("--out", help="write here instead of standard output")
+    analysis.add_argument("--bands", help="reach: distance bands in km (default 10,30,60)")
+    analysis.add_argument("--year", type=int, help="targets: the year of the figures")
+    analysis.add_argument("--actuals", help="targets: import this CSV/XLSX of figures first")
+    analysis.set_defaults(func=analyse)
 
     args = parser.parse_args(argv)
     try:
