@@ -131,8 +131,14 @@ def analyse(args: argparse.Namespace) -> int:
         upload = read_upload(args.actuals)
         summary = actuals.import_file(upload.data, upload.name, catalog)
         print(f"imported {summary['imported']} figures from {upload.name}", file=sys.stderr)
-    result = run_analysis(args.kind, catalog, app.extensions["geo_service.targets"], actuals,
-                          bands=args.bands, year=args.year)
+    result = run_analysis(
+        args.kind,
+        catalog,
+        app.extensions["geo_service.targets"],
+        actuals,
+        bands=args.bands,
+        year=args.year,
+    )
     if args.format == "json":
         output = json.dumps(result, ensure_ascii=False, indent=1).encode("utf-8")
     elif args.format == "csv":
@@ -199,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     shot.add_argument("--size", help="WIDTHxHEIGHT in pixels instead of a paper size")
     shot.set_defaults(func=snapshot)
 
-    analysis = commands.add_parser("analyse", help="plan analysis: coverage, reach, enclaves, "
-                                   "targets")
+    analysis = commands.add_parser(
+        "analyse", help="plan analysis: coverage, reach, enclaves, targets"
+    )
     analysis.add_argument("kind", choices=("coverage", "reach", "enclaves", "targets"))
     analysis.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     analysis.add_argument("--out", help="write here instead of standard output")

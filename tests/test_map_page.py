@@ -7,7 +7,6 @@ import re
 
 import pytest
 import shapely
-
 from conftest import dbs
 
 from geo_service import create_app

@@ -128,6 +128,8 @@ def openapi_document(catalog: Catalog) -> dict:
                 }
             },
             **CHECK_PATHS,
+            **EXPORT_PATHS,
+            **ANALYSIS_PATHS,
         },
     }
 
@@ -221,4 +223,108 @@ CHECK_PATHS = {
             },
         }
     },
+}
+
+
+def _get(summary: str, parameters: list, ok: str = "the result") -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": ok},
+                "400": _error("bad parameter"),
+                "404": _error("not found"),
+            },
+        }
+    }
+
+
+EXPORT_PATHS = {
+    "/api/snapshot": _get(
+        "a static map: PNG, PDF or SVG with title, legend, scale bar, north arrow, CRS and sources",
+        [
+            _param("format", {"type": "string", "enum": ["png", "pdf", "svg"]}, "output format"),
+            _param("layers", {"type": "string"}, "comma-separated layer ids (default: the map's)"),
+            _param("bbox", {"type": "string"}, "minlon,minlat,maxlon,maxlat (default: the city)"),
+            _param("dpi", {"type": "integer", "minimum": 72, "maximum": 600}, "PNG resolution"),
+            _param(
+                "paper",
+                {
+                    "type": "string",
+                    "enum": ["A4-landscape", "A4-portrait", "A3-landscape", "A3-portrait"],
+                },
+                "paper",
+            ),
+            _param("size", {"type": "string"}, "WIDTHxHEIGHT pixels instead of a paper"),
+            _param("title", {"type": "string", "maxLength": 80}, "the map's title (图名)"),
+            _param("check", {"type": "string"}, "draw this check's parcels by status"),
+        ],
+        "the image or document",
+    ),
+    "/export/map.html": _get("the interactive map as one HTML file that works offline", []),
+    "/collections/{collectionId}/download": _get(
+        "a whole layer as a file",
+        [
+            _param("collectionId", {"type": "string"}, "the layer", "path", True),
+            _param(
+                "f",
+                {"type": "string", "enum": ["geojson", "gpkg", "shp", "csv", "kml"]},
+                "file format",
+            ),
+        ],
+        "the file",
+    ),
+}
+ANALYSIS_PATHS = {
+    "/api/analysis/{kind}": _get(
+        "plan analysis: cluster coverage, logistics reach, enclave links, targets and progress",
+        [
+            _param(
+                "kind",
+                {"type": "string", "enum": ["coverage", "reach", "enclaves", "targets"]},
+                "which analysis",
+                "path",
+                True,
+            ),
+            _param(
+                "f",
+                {"type": "string", "enum": ["json", "csv", "xlsx", "geojson"]},
+                "output (geojson: the reach bands)",
+            ),
+            _param("bands", {"type": "string"}, "reach: distance bands in km, e.g. 10,30,60"),
+            _param("year", {"type": "integer"}, "targets: the year of the figures"),
+        ],
+    ),
+    "/api/analysis/targets/actuals": {
+        "post": {
+            "summary": "import actual figures (CSV/XLSX; all or nothing, bad rows by line)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": {"description": "imported"},
+                "400": _error("no file"),
+                "415": _error("not CSV or XLSX"),
+                "422": _error("bad rows"),
+            },
+        }
+    },
+    "/api/analysis/targets/template": _get(
+        "the figures template",
+        [
+            _param("f", {"type": "string", "enum": ["csv", "xlsx"]}, "format"),
+            _param("year", {"type": "integer"}, "the year to fill in"),
+        ],
+        "the template",
+    ),
 }
