@@ -140,45 +140,44 @@ def _error(description: str) -> dict:
 
 PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
 CHECK_ID = _param("checkId", {"type": "string"}, "check id", "path", True)
-CHECK_FORMATS = ["json", "geojson", "html", "csv", "xlsx", "gpkg"]
+CHECK_FORMATS = ["json", "geojson", "html", "csv", "xlsx", "gpkg", "shp", "kml", "jzd"]
+
+
+def _multipart(properties: dict) -> dict:
+    """A required multipart/form-data body whose ``file`` field is required."""
+    schema = {"type": "object", "required": ["file"], "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
 CHECK_PATHS = {
     "/api/checks": {
         "post": {
             "summary": "check land parcels against the zones (and record the check)",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file"],
-                            "properties": {
-                                "file": {
-                                    "type": "string",
-                                    "format": "binary",
-                                    "description": PARCEL_FORMATS,
-                                },
-                                "zones": {
-                                    "type": "string",
-                                    "format": "binary",
-                                    "description": "official zone boundaries (default: the "
-                                    "zones layer, schematic)",
-                                },
-                                "crs": {
-                                    "type": "string",
-                                    "description": "the parcels' CRS when the "
-                                    "file does not say it (EPSG:4545, gcj02, ...)",
-                                },
-                                "zones_crs": {"type": "string"},
-                                "layer": {
-                                    "type": "string",
-                                    "description": "layer of a multi-layer file",
-                                },
-                            },
-                        }
-                    }
-                },
-            },
+            "requestBody": _multipart(
+                {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": PARCEL_FORMATS,
+                    },
+                    "zones": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "official zone boundaries (default: the "
+                        "zones layer, schematic)",
+                    },
+                    "crs": {
+                        "type": "string",
+                        "description": "the parcels' CRS when the "
+                        "file does not say it (EPSG:4545, gcj02, ...)",
+                    },
+                    "zones_crs": {"type": "string"},
+                    "layer": {
+                        "type": "string",
+                        "description": "layer of a multi-layer file",
+                    },
+                }
+            ),
             "responses": {
                 "201": {
                     "description": "the finished check",
@@ -299,18 +298,7 @@ ANALYSIS_PATHS = {
     "/api/analysis/targets/actuals": {
         "post": {
             "summary": "import actual figures (CSV/XLSX; all or nothing, bad rows by line)",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file"],
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                        }
-                    }
-                },
-            },
+            "requestBody": _multipart({"file": {"type": "string", "format": "binary"}}),
             "responses": {
                 "201": {"description": "imported"},
                 "400": _error("no file"),
