@@ -55,6 +55,7 @@ def test_upload_follows_progress_and_shows_results(page, tmp_path):
         "CSV",
         "Excel",
         "报告 report",
+        "报告 PDF",
         "GeoPackage",
         "Shapefile",
         "KML",

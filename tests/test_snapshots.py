@@ -178,3 +178,18 @@ def test_cli_snapshot_takes_the_format_from_the_extension(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and b".png, .pdf or .svg" in bad.stderr
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_check_report_as_pdf(tmp_path):
+    from geo_service import create_app
+
+    app = create_app({"TESTING": True, **dbs(tmp_path)})
+    client = app.test_client()
+    check = post(client, collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36)).json
+    response = client.get(f"/api/checks/{check['id']}?f=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "核对报告" in text and "hole-part" in text and check["input"]["sha256"] in text
+    assert "部分在区内" in text and "EPSG:4545" in text

@@ -151,7 +151,7 @@
     check.links.filter(function (l) { return l.rel === "alternate" || l.rel === "preview"; }).forEach(function (l) {
       var a = text("a", l.title);
       a.href = l.href;
-      if (l.title.indexOf("报告") === 0) { a.target = "_blank"; }
+      if (l.title.indexOf("报告") === 0 || l.rel === "preview") { a.target = "_blank"; }
       downloads.appendChild(a);
       downloads.appendChild(document.createTextNode(" "));
     });

@@ -15,6 +15,8 @@ from geo_service.land.jzd_writer import write_jzd
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.land.service import CheckRequest, Upload, run_check
 from geo_service.land.zones import zones_from_layer
+from geo_service.render import chromium
+from geo_service.render.standalone import inline_assets
 from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog, parse_int
 
@@ -120,6 +122,7 @@ def with_links(document: dict) -> dict:
         ("csv", "CSV"),
         ("xlsx", "Excel"),
         ("html", "报告 report"),
+        ("pdf", "报告 PDF"),
         ("gpkg", "GeoPackage"),
         ("shp", "Shapefile"),
         ("kml", "KML"),
@@ -167,9 +170,9 @@ def get_check(check_id: str):
             raise error
         raise NotFound(f"check {check_id} failed with an internal error; see the server log")
     wanted = request.args.get("f", "json")
-    if wanted not in ("json", "geojson", "html", *DOWNLOADS, *GIS_DOWNLOADS):
+    if wanted not in ("json", "geojson", "html", "pdf", *DOWNLOADS, *GIS_DOWNLOADS):
         raise NotAcceptable(
-            f"f={wanted} is not offered; use json, geojson, html, csv, xlsx, gpkg, shp, kml "
+            f"f={wanted} is not offered; use json, geojson, html, pdf, csv, xlsx, gpkg, shp, kml "
             "or jzd (界址点 txt)"
         )
     if wanted == "gpkg":
@@ -205,19 +208,33 @@ def get_check(check_id: str):
         if request.args.get("part") == "zones":
             return Response(zone_collection(document, zones), mimetype=GEOJSON)
         return Response(parcel_collection(document, parcels), mimetype=GEOJSON)
-    if wanted == "html":
-        parcels, zones = register().geometries(check_id)
-        parcels["status"] = [p["status"] for p in document["parcels"]]
-        svg = export.svg_map(parcels, zones, document["zones"]["schematic"])
-        return render_template(
-            "check_report.html",
-            check=document,
-            svg=svg,
-            about=export.about_rows(document),
-            status_zh=export.STATUS_ZH,
-            max_map=export.MAX_MAP_PARCELS,
+    if wanted in ("html", "pdf"):
+        html = report_html(document)
+        if wanted == "html":
+            return html
+        browser = chromium.find_chromium(current_app.config["CHROMIUM_PATH"])
+        pdf = chromium.pdf(browser, inline_assets(html))
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="check-{check_id}.pdf"'},
         )
     return with_links(document)
+
+
+def report_html(document: dict) -> str:
+    """The printable report: summary, map (inline SVG), every parcel, method and data."""
+    parcels, zones = register().geometries(document["id"])
+    parcels["status"] = [p["status"] for p in document["parcels"]]
+    svg = export.svg_map(parcels, zones, document["zones"]["schematic"])
+    return render_template(
+        "check_report.html",
+        check=document,
+        svg=svg,
+        about=export.about_rows(document),
+        status_zh=export.STATUS_ZH,
+        max_map=export.MAX_MAP_PARCELS,
+    )
 
 
 def parcel_collection(document: dict, parcels) -> str:

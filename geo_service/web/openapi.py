@@ -140,7 +140,7 @@ def _error(description: str) -> dict:
 
 PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
 CHECK_ID = _param("checkId", {"type": "string"}, "check id", "path", True)
-CHECK_FORMATS = ["json", "geojson", "html", "csv", "xlsx", "gpkg", "shp", "kml", "jzd"]
+CHECK_FORMATS = ["json", "geojson", "html", "pdf", "csv", "xlsx", "gpkg", "shp", "kml", "jzd"]
 
 
 def _multipart(properties: dict) -> dict:
