@@ -294,3 +294,16 @@ def test_unknown_analysis_and_format(client):
     assert client.get("/api/analysis/nothing").status_code == 404
     assert client.get("/api/analysis/coverage?f=pdf").status_code == 406
     assert client.get("/api/analysis/targets?year=abc").status_code == 400
+
+
+def test_hostile_figure_files(fresh):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" * (300 * 1024 * 1024))
+    assert upload(fresh, buffer.getvalue(), "bomb.xlsx").status_code == 413
+    assert upload(fresh, b"\x00\x01binary", "x.bin").status_code == 415
+    assert upload(fresh, b"PK\x03\x04broken", "broken.xlsx").status_code == 422
+    response = upload(fresh, "名称,数值\n甲,1\n".encode(), "wrong.csv")
+    assert response.status_code == 422 and "年份" in response.json["error"]["message"]

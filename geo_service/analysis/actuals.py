@@ -15,6 +15,8 @@ from pathlib import Path
 
 from geo_service.catalog import Catalog
 from geo_service.errors import InputError, UnsupportedFormat
+from geo_service.land.readers import Limits
+from geo_service.land.readers.ogr import safe_members
 from geo_service.land.readers.text import decode_text
 
 INDICATORS = {
@@ -70,6 +72,7 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
     if data.startswith(b"PK\x03\x04"):
         from openpyxl import load_workbook
 
+        safe_members(data, filename, Limits())  # an XLSX is a zip: refuse bombs first
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a broken workbook
