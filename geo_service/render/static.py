@@ -27,6 +27,9 @@ PLANE = "EPSG:4545"
 PLANE_LINES = ("坐标系：CGCS2000 3度带高斯-克吕格投影", "中央经线 108°E（EPSG:4545），上方为北")
 FONTS = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 CSS_PX_PER_MM = 96 / 25.4
+#: Feature names are written on the map once it shows at most this many metres across.
+LABEL_MAX_VIEW_M = 80_000
+LABELLED = ("zones", "new_materials_bases", "logistics_nodes")
 
 
 @dataclass
@@ -139,7 +142,7 @@ def draw_layers(catalog: Catalog, spec: MapSpec, frame: Frame) -> list[str]:
         frame.miny + frame.height / frame.scale,
     )
     tolerance = 0.4 / frame.scale  # under half a pixel: invisible, and far fewer vertices
-    out = []
+    out, labels = [], []
     for layer_id in spec.layers:
         layer = catalog.get(layer_id)
         present, planes = layer_on_plane(layer)
@@ -165,6 +168,23 @@ def draw_layers(catalog: Catalog, spec: MapSpec, frame: Frame) -> list[str]:
         out.append("</g>")
         if layer.id == "counties":
             out.extend(county_labels(layer, planes, present, frame, view))
+        elif layer.id in LABELLED and frame.width / frame.scale <= LABEL_MAX_VIEW_M:
+            labels.extend(feature_labels(layer, planes, present, frame, view))
+    return out + labels
+
+
+def feature_labels(layer, planes, present, frame: Frame, view) -> list[str]:
+    """Names of zones, bases and logistics nodes, once the view is small enough to read them."""
+    out = []
+    for i, plane in zip(present, planes):
+        point = shapely.point_on_surface(plane)
+        if not view.contains(point):
+            continue
+        ((x, y),) = frame.to_page(np.asarray(point.coords)[:, :2])
+        name = layer.features[i]["properties"]["name"]
+        out.append(
+            f'<text x="{x + 9:.1f}" y="{y - 6:.1f}" class="feature-label">{escape(name)}</text>'
+        )
     return out
 
 
