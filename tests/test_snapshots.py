@@ -199,7 +199,10 @@ def test_feature_names_appear_once_the_view_is_small(client):
     city = client.get("/api/snapshot?format=svg").get_data(as_text=True)
     assert 'class="feature-label"' not in city  # unreadable at city scale: left out
     zoomed = client.get("/api/snapshot?format=svg&bbox=108.75,32.6,109.15,32.8")
-    labels = [t.text for t in ET.fromstring(zoomed.data).iter(f"{SVG}text")
-              if t.get("class") == "feature-label"]
+    labels = [
+        t.text
+        for t in ET.fromstring(zoomed.data).iter(f"{SVG}text")
+        if t.get("class") == "feature-label"
+    ]
     assert "安康恒口示范区（试验区）" in labels and "富强机场空港物流园" in labels
     assert "白河县县域工业集中区" not in labels  # far outside this view
