@@ -338,3 +338,34 @@ def test_truncated_files_of_every_format_never_give_a_500(fresh_app, tmp_path):
                 continue
             assert 400 <= response.status_code < 500, (name, len(cut), response.json)
             assert set(response.json) == {"error"}
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (
+            b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":[1],'
+            b'"geometry":{"type":"Polygon","coordinates":[[[109,32.7],[109.001,32.7],[109.001,32.701],'
+            b"[109,32.7]]]}}]}",
+            "properties must be an object",
+        ),
+        (
+            b'{"type":"FeatureCollection","crs":{"type":"name","properties":"x"},"features":[]}',
+            "crs member without a name",
+        ),
+        (b"wkt,id\nPOINT(109 32.7),a\n", "a Point is not a parcel"),
+        (
+            b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
+            b'{"type":"Polygon","coordinates":5}}]}',
+            "malformed coordinates",
+        ),
+    ],
+)
+def test_odd_structures_are_422_not_500(fresh_app, body, fragment):
+    response = bad(
+        fresh_app.test_client(),
+        body,
+        "odd.csv" if body.startswith(b"wkt") else "odd.geojson",
+        crs="EPSG:4490",
+    )
+    assert response.status_code == 422 and fragment in response.json["error"]["message"]

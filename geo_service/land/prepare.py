@@ -156,9 +156,20 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         raise input_error(
             raw.filename, [Problem("file", "no parcels in the file", "the file must hold polygons")]
         )
-    crs, crs_note = resolve_crs(raw, crs_given)
     geometries = table.geometry.copy()
     warnings = [() for _ in range(len(geometries))]
+    kinds = shapely.get_type_id(geometries)
+    for i in np.flatnonzero(~np.isin(kinds, (3, 6))):  # Polygon, MultiPolygon
+        problems.append(
+            Problem(
+                table.where[i],
+                f"a {geometries[i].geom_type} is not a parcel",
+                "parcels must be Polygon or MultiPolygon",
+            )
+        )
+    if problems:
+        raise input_error(raw.filename, problems)
+    crs, crs_note = resolve_crs(raw, crs_given)
     empty = shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
         problems.append(Problem(table.where[i], "empty geometry", "give the parcel its polygon"))

@@ -95,7 +95,21 @@ def rings_of(geometry: dict, where: str, problems: list[Problem]):
 
 
 def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
-    named = ((document.get("crs") or {}).get("properties") or {}).get("name")
+    member = document.get("crs")
+    properties = member.get("properties") if isinstance(member, dict) else None
+    named = properties.get("name") if isinstance(properties, dict) else None
+    if member is not None and not named:
+        raise input_error(
+            filename,
+            [
+                Problem(
+                    "crs member",
+                    "a crs member without a name",
+                    'write {"type": "name", "properties": {"name": '
+                    '"urn:ogc:def:crs:EPSG::4545"}} or drop it',
+                )
+            ],
+        )
     if not named:
         return pyproj.CRS.from_epsg(4326), "RFC 7946: GeoJSON without a crs member is WGS 84"
     try:
@@ -149,6 +163,15 @@ def read_geojson(data: bytes, filename: str) -> RawFile:
             raw.problems.append(Problem(f"feature {number}", "not a GeoJSON Feature"))
             continue
         properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            raw.problems.append(
+                Problem(
+                    f"feature {number}",
+                    "properties must be an object",
+                    'write "properties": {...} or null',
+                )
+            )
+            continue
         parcel_id = (
             str(feature["id"])
             if feature.get("id") not in (None, "")
