@@ -294,6 +294,10 @@ def test_unknown_analysis_and_format(client):
     assert client.get("/api/analysis/nothing").status_code == 404
     assert client.get("/api/analysis/coverage?f=pdf").status_code == 406
     assert client.get("/api/analysis/targets?year=abc").status_code == 400
+    assert client.get("/api/analysis/targets?year=99999999999999999999").status_code == 400
+    assert client.get("/api/analysis/reach?bands=nan").status_code == 400
+    assert client.get("/api/analysis/targets/template?year=abc").status_code == 400
+    assert client.get("/api/analysis/targets/template?f=pdf").status_code == 406
 
 
 def test_hostile_figure_files(fresh):

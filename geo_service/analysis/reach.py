@@ -9,6 +9,8 @@ them would be no better than straight-line ones.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyproj
 import shapely
@@ -27,7 +29,13 @@ def parse_bands(text: str | None) -> tuple[float, ...]:
         bands = tuple(sorted(float(v) for v in str(text).split(",") if v.strip()))
     except ValueError:
         raise BadRequest(f"bands={text!r}: write kilometres, e.g. 10,30,60") from None
-    if not bands or len(bands) > 6 or bands[0] <= 0 or bands[-1] > 300:
+    if (
+        not bands
+        or len(bands) > 6
+        or not all(math.isfinite(b) for b in bands)
+        or bands[0] <= 0
+        or bands[-1] > 300
+    ):
         raise BadRequest("bands: 1 to 6 distances between 0 and 300 km, e.g. 10,30,60")
     return bands
 

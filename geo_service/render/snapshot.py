@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import shapely
+
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
 from geo_service.render import chromium
@@ -58,6 +60,12 @@ def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
         raise BadRequest(f"format={request.format!r}: use png, pdf or svg")
     request.layers = parse_layers(args.get("layers"), catalog)
     request.bbox = parse_bbox(args.get("bbox"))
+    if request.bbox and not shapely.box(*request.bbox).intersects(shapely.box(*city_bbox(catalog))):
+        raise BadRequest(
+            f"bbox {args.get('bbox')} does not touch Ankang "
+            f"({', '.join(f'{v:.2f}' for v in city_bbox(catalog))}); geo_service "
+            "maps Ankang only"
+        )
     title = (args.get("title") or DEFAULT_TITLE).strip()
     if len(title) > 80:
         raise BadRequest("title is limited to 80 characters")
@@ -73,8 +81,11 @@ def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
         if not match:
             raise BadRequest(f"size={args['size']!r}: write WIDTHxHEIGHT in pixels, e.g. 1600x1000")
         request.size = (int(match.group(1)), int(match.group(2)))
-        if min(request.size) < 300 or max(request.size) > MAX_SIDE_PX:
-            raise BadRequest(f"size must be between 300 and {MAX_SIDE_PX} pixels a side")
+        if request.size[0] < 600 or request.size[1] < 400 or max(request.size) > MAX_SIDE_PX:
+            raise BadRequest(
+                f"size must be at least 600x400 and at most {MAX_SIDE_PX} pixels "
+                "a side (the legend and notes need the room)"
+            )
     try:
         request.dpi = int(args.get("dpi") or 200)
     except ValueError:
@@ -98,6 +109,10 @@ def parse_layers(text: str | None, catalog: Catalog) -> list[str]:
     if not text:
         return [layer_id for layer_id in catalog.layers if layer_id != "clusters"]
     asked = [part.strip() for part in str(text).split(",") if part.strip()]
+    if not asked:
+        raise BadRequest(
+            f"layers={text!r} names no layer; the layers are {', '.join(catalog.layers)}"
+        )
     unknown = [layer_id for layer_id in asked if layer_id not in catalog.layers]
     if unknown:
         raise BadRequest(f"unknown layer(s) {unknown}; the layers are {', '.join(catalog.layers)}")

@@ -25,18 +25,24 @@ def analysis_context() -> dict:
     }
 
 
+def parse_year(text: str | None) -> int | None:
+    if text in (None, ""):
+        return None
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise BadRequest(f"year={text!r}: give a year between 2000 and 2100")
+    return int(text)
+
+
 @bp.get("/api/analysis/<kind>")
 def analysis(kind: str):
     if kind not in KINDS:
         raise NotFound(f"no analysis {kind!r}; there are {', '.join(KINDS)}")
-    year = request.args.get("year")
-    if year is not None and not year.isdigit():
-        raise BadRequest(f"year={year!r} is not a year")
+    year = parse_year(request.args.get("year"))
     result = run_analysis(
         kind,
         **analysis_context(),
         bands=request.args.get("bands"),
-        year=int(year) if year else None,
+        year=year,
     )
     wanted = request.args.get("f", "json")
     if wanted == "json":
@@ -69,9 +75,12 @@ def import_actuals():
 
 @bp.get("/api/analysis/targets/template")
 def actuals_template():
-    year = int(request.args.get("year") or 2021)
+    year = parse_year(request.args.get("year")) or 2021
+    wanted = request.args.get("f", "csv")
+    if wanted not in ("csv", "xlsx"):
+        raise NotAcceptable(f"f={wanted}: the template comes as csv or xlsx")
     rows = [dict(zip(HEADER, row)) for row in template_rows(catalog(), year)]
-    if request.args.get("f", "csv") == "xlsx":
+    if wanted == "xlsx":
         indicators = [
             {"类型": kind, "指标": key, "说明": label}
             for kind, names in INDICATORS.items()
