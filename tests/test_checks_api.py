@@ -369,3 +369,11 @@ def test_odd_structures_are_422_not_500(fresh_app, body, fragment):
         crs="EPSG:4490",
     )
     assert response.status_code == 422 and fragment in response.json["error"]["message"]
+
+
+def test_gcj02_on_projected_coordinates_is_refused(fresh_app):
+    response = bad(fresh_app.test_client(), collection(PARCEL_SHAPES, 36), crs="gcj02")
+    assert (
+        response.status_code == 422
+        and "crs=gcj02 is for lon/lat" in response.json["error"]["message"]
+    )

@@ -194,10 +194,26 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     if problems:
         raise input_error(raw.filename, problems)
 
-    lonlat = to_lonlat(geometries, crs)
+    if isinstance(crs, str):  # GCJ-02 offsets lon/lat: projected metres cannot be it
+        minx, miny, maxx, maxy = shapely.total_bounds(geometries)
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise input_error(
+                raw.filename,
+                [
+                    Problem(
+                        "file",
+                        f"crs=gcj02 is for lon/lat from Gaode/Tencent, but the coordinates reach "
+                        f"{max(abs(minx), abs(maxx)):.0f}",
+                        "give the file's real CRS, e.g. EPSG:4545",
+                    )
+                ],
+            )
+    with np.errstate(all="ignore"):
+        lonlat = to_lonlat(geometries, crs)
     inside = in_ankang(lonlat)
     if not inside.all():
-        swapped = to_lonlat(shapely.transform(geometries, lambda xy: xy[:, ::-1]), crs)
+        with np.errstate(all="ignore"):
+            swapped = to_lonlat(shapely.transform(geometries, lambda xy: xy[:, ::-1]), crs)
         swapped_inside = in_ankang(swapped)
         for i in np.flatnonzero(~inside):
             centre = shapely.centroid(lonlat[i])
@@ -210,11 +226,15 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
                     )
                 )
             else:
+                landing = (
+                    f"lands at {centre.x:.4f}°E {centre.y:.4f}°N"
+                    if np.isfinite([centre.x, centre.y]).all()
+                    else "cannot be converted to lon/lat"
+                )
                 problems.append(
                     Problem(
                         table.where[i],
-                        f"outside Ankang: lands at {centre.x:.4f}°E {centre.y:.4f}°N "
-                        f"with {describe(crs)}",
+                        f"outside Ankang: {landing} with {describe(crs)}",
                         "check the coordinate system and the zone (带号)",
                     )
                 )
