@@ -33,12 +33,32 @@ DEFAULTS = {
     "MAX_UNPACKED_BYTES": 200 * 1024 * 1024,
     "CHECK_SYNC_SECONDS": 20,
     "CHECK_WORKERS": 2,
+    # Caps on one uploaded file (a 422 names the cap and its value when one is passed).
+    "MAX_PARCELS": 100_000,
+    "MAX_VERTICES_PER_PARCEL": 20_000,
+    "MAX_VERTICES": 5_000_000,
+    "MAX_JSON_DEPTH": 64,
+    # Heavy work: checks waiting beyond the running ones, and concurrent Chromium renders
+    # (PNG/PDF). Past either bound the answer is 503 with Retry-After, never a hang.
+    "MAX_QUEUED_CHECKS": 8,
+    "MAX_RENDERS": 2,
+    # Accounts (see README "Accounts and roles"): "local" (users and tokens in AUTH_DB),
+    # "proxy" (trust PROXY_USER_HEADER from TRUSTED_PROXIES only), "none" (loopback only).
+    "AUTH": "local",
+    "PUBLIC_READ": True,
+    "AUTH_DB": "",
+    "SECRET_KEY": "",
+    "SESSION_HOURS": 12,
+    "PROXY_USER_HEADER": "X-Remote-User",
+    "TRUSTED_PROXIES": ["127.0.0.1", "::1"],
+    # Security headers: who may frame the pages (CSP frame-ancestors).
+    "FRAME_ANCESTORS": "'none'",
     # Headless Chromium for PNG/PDF snapshots (found on PATH when empty).
     "CHROMIUM_PATH": "",
     # serve
     "HOST": "127.0.0.1",
     "PORT": 8000,
-    "THREADS": 8,
+    "THREADS": 32,
 }
 
 BASEMAP_CHOICES = ("tianditu", "osm", "gaode")

@@ -84,3 +84,37 @@ class TooLarge(GeoServiceError):
 
     status = 413
     code = "too_large"
+
+
+class Unauthorized(GeoServiceError):
+    """No valid login, session or token for something that needs one (HTTP 401)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(GeoServiceError):
+    """Logged in, but the role does not allow it, or a cross-site request (HTTP 403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Busy(GeoServiceError):
+    """Heavy work is at its bound (queue or renders full): try again later (HTTP 503).
+
+    The handler sends ``Retry-After: retry_after`` seconds.
+    """
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 10, details: dict | None = None):
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+def headers_of(exc: GeoServiceError) -> dict:
+    """Extra response headers an error carries (Retry-After for Busy)."""
+    retry_after = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else {}

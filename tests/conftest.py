@@ -39,6 +39,7 @@ def pytest_sessionfinish(session, exitstatus):
 def dbs(folder) -> dict:
     """Config putting the check register and the actual figures in ``folder``."""
     return {
+        "AUTH": "none",
         "CHECKS_DB": str(folder / "checks.sqlite"),
         "ACTUALS_DB": str(folder / "actuals.sqlite"),
     }
@@ -50,6 +51,8 @@ def app(tmp_path_factory):
     return create_app(
         {
             "TESTING": True,
+            # most tests exercise features, not accounts: test_auth*.py use AUTH="local"
+            "AUTH": "none",
             "CHECKS_DB": str(folder / "checks.sqlite"),
             "ACTUALS_DB": str(folder / "actuals.sqlite"),
         }

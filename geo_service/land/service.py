@@ -40,6 +40,9 @@ class CheckRequest:
     zones_crs: str | None = None
     layer: str | None = None
     limits: Limits = field(default_factory=Limits)
+    #: Who asked (user name, "" for the CLI's local user) and from which client address.
+    user: str = ""
+    client_addr: str = ""
 
     @property
     def parameters(self) -> dict:
@@ -105,6 +108,7 @@ def run_check(
             "crs_note": zones.crs_note,
         },
         "parameters": request.parameters,
+        "requested_by": {"user": request.user, "address": request.client_addr},
         "method": AREA_METHOD,
         "dataset_version": dataset_version,
         "summary": {

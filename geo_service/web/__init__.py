@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geo_service.errors import GeoServiceError
+from geo_service.errors import GeoServiceError, headers_of
 from geo_service.web import analysis, assets, checks, exports, ogc, pages
 from geo_service.web.http import HTML
 
@@ -19,13 +19,15 @@ def wants_html() -> bool:
     return accept[HTML] > accept["application/json"]
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None
+):
     body = {
         "error": {"code": code, "message": message, **({"details": details} if details else {})}
     }
     if wants_html():
-        return render_template("error.html", status=status, error=body["error"]), status
-    return body, status
+        return render_template("error.html", status=status, error=body["error"]), status, headers
+    return body, status, headers
 
 
 def register(app: Flask) -> None:
@@ -38,7 +40,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.message, exc.details, headers_of(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

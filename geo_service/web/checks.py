@@ -61,7 +61,7 @@ def check_request() -> CheckRequest:
         crs=values.get("crs") or None,
         zones_crs=values.get("zones_crs") or None,
         layer=values.get("layer") or None,
-        limits=Limits(max_unpacked_bytes=config["MAX_UNPACKED_BYTES"]),
+        limits=Limits.from_config(config),
     )
 
 

@@ -27,11 +27,26 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps for what an upload may unpack to (zip bombs, huge archives)."""
+    """Caps for one upload: what it may unpack to (zip bombs, huge archives), how many
+    parcels and vertices it may hold, how deep its JSON may nest (config MAX_*)."""
 
     max_unpacked_bytes: int = 200 * 1024 * 1024
     max_zip_members: int = 200
     max_compression_ratio: int = 200
+    max_parcels: int = 100_000
+    max_vertices_per_parcel: int = 20_000
+    max_vertices: int = 5_000_000
+    max_json_depth: int = 64
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(
+            max_unpacked_bytes=int(config["MAX_UNPACKED_BYTES"]),
+            max_parcels=int(config["MAX_PARCELS"]),
+            max_vertices_per_parcel=int(config["MAX_VERTICES_PER_PARCEL"]),
+            max_vertices=int(config["MAX_VERTICES"]),
+            max_json_depth=int(config["MAX_JSON_DEPTH"]),
+        )
 
 
 def accepted_formats() -> str:
