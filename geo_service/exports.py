@@ -20,6 +20,7 @@ import pyogrio
 import shapely
 
 from geo_service.catalog import Layer
+from geo_service.cells import safe_cell
 from geo_service.errors import NotAcceptable
 from geo_service.geo.geojson import dumps, geometry_mapping
 
@@ -90,8 +91,13 @@ def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
 
 
 def csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
-    """Attributes plus a WKT column, UTF-8 with a BOM (Excel reads the Chinese)."""
+    """Attributes plus a WKT column, UTF-8 with a BOM (Excel reads the Chinese); text that a
+    spreadsheet would run as a formula gets a leading apostrophe (``cells.safe_cell``)."""
     table = pd.DataFrame(frame.drop(columns="geometry"))
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = table[column].map(safe_cell)
+    table.columns = [safe_cell(str(c)) for c in table.columns]
     table["wkt"] = [
         None if g is None else shapely.to_wkt(g, rounding_precision=7) for g in frame.geometry
     ]

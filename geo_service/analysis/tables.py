@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 
 from geo_service.analysis.coverage import matrix_rows
+from geo_service.cells import safe_row, xlsx_row
 
 
 def tables(kind: str, result: dict) -> dict[str, list[dict]]:
@@ -106,11 +107,13 @@ def tables(kind: str, result: dict) -> dict[str, list[dict]]:
 
 
 def to_csv(rows: list[dict]) -> bytes:
+    """The first sheet as CSV; text that a spreadsheet would run as a formula is quoted."""
     buffer = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        header = list(rows[0])
+        writer = csv.writer(buffer)
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(row.get(key) for key in header) for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -119,11 +122,12 @@ def to_xlsx(sheets: dict[str, list[dict]], note: str = "") -> bytes:
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         if note:
-            sheet.append([note])
+            sheet.append(xlsx_row(sheet, [note]))
         if rows:
-            sheet.append(list(rows[0]))
+            header = list(rows[0])
+            sheet.append(xlsx_row(sheet, header))
             for row in rows:
-                sheet.append(list(row.values()))
+                sheet.append(xlsx_row(sheet, (row.get(key) for key in header)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

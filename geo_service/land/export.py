@@ -8,6 +8,7 @@ import io
 import geopandas as gpd
 import numpy as np
 import shapely
+from markupsafe import Markup, escape
 from openpyxl import Workbook
 
 STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
@@ -119,8 +120,11 @@ def svg_map(
     schematic: bool,
     width: int = 900,
     height: int = 560,
-) -> str:
-    """Parcels coloured by status over the zones, as inline SVG (prints without a browser map)."""
+) -> Markup:
+    """Parcels coloured by status over the zones, as inline SVG (prints without a browser map).
+
+    Every name and id from the files is escaped; the result is ``Markup`` (our own markup,
+    safe to place in a template without ``|safe``)."""
     drawn = parcels.iloc[:MAX_MAP_PARCELS]
     bounds = np.array(drawn.total_bounds)
     pad = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) * 0.25 + 0.002
@@ -141,9 +145,9 @@ def svg_map(
     view = shapely.box(minx, miny, maxx, maxy)
     dash = ' stroke-dasharray="6 4"' if schematic else ""
     items = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {int(width)} {int(height)}" '
         f'class="gs-report-map" role="img" aria-label="地块与园区位置图">',
-        f'<rect width="{width}" height="{height}" fill="#f7f7f7"/>',
+        f'<rect width="{int(width)}" height="{int(height)}" fill="#f7f7f7"/>',
     ]
     for name, geometry in zip(zones["name"], zones.geometry):
         clipped = shapely.intersection(geometry, view)
@@ -151,16 +155,16 @@ def svg_map(
             items.append(
                 f'<path d="{path(clipped)}" fill="#2166ac" fill-opacity="0.12" '
                 f'stroke="#2166ac" stroke-width="1.5"{dash} fill-rule="evenodd">'
-                f"<title>{name}</title></path>"
+                f"<title>{escape(name)}</title></path>"
             )
     for parcel_id, status, geometry in zip(drawn["parcel_id"], drawn["status"], drawn.geometry):
         items.append(
             f'<path d="{path(geometry)}" fill="{STATUS_COLOURS[status]}" '
             f'fill-opacity="0.6" stroke="#333" stroke-width="0.8" fill-rule="evenodd">'
-            f"<title>{parcel_id} {STATUS_ZH[status]}</title></path>"
+            f"<title>{escape(parcel_id)} {STATUS_ZH[status]}</title></path>"
         )
     items.append("</svg>")
-    return "\n".join(items)
+    return Markup("\n".join(items))
 
 
 def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame):
