@@ -13,6 +13,8 @@ import folium
 import folium.plugins
 import shapely
 from flask import url_for
+from folium.template import Template
+from markupsafe import escape
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
@@ -107,6 +109,48 @@ def _use_local_assets(element) -> None:
     ]
 
 
+#: Folium's popup/tooltip body, built from DOM nodes with textContent (Folium's own puts the
+#: property values into innerHTML).
+_DETAIL = """
+    function(layer){
+    let div = L.DomUtil.create('div');
+    {% if this.fields %}
+    let fields = {{ this.fields | tojson | safe }};
+    let aliases = {{ this.aliases | tojson | safe }};
+    let table = L.DomUtil.create('table', '', div);
+    fields.forEach(function (v, i) {
+        let value = layer.feature.properties[v];
+        let row = L.DomUtil.create('tr', '', table);
+        {% if this.labels %}L.DomUtil.create('th', '', row).textContent = aliases[i];{% endif %}
+        L.DomUtil.create('td', '', row).textContent = value === null || value === undefined ?
+            '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    });
+    {% endif %}
+    return div;
+    }
+"""
+
+
+class TextPopup(folium.GeoJsonPopup):
+    """``GeoJsonPopup`` whose values are shown as text, never parsed as HTML."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindPopup("
+        + _DETAIL
+        + ",{{ this.popup_options | tojavascript }});{% endmacro %}"
+    )
+
+
+class TextTooltip(folium.GeoJsonTooltip):
+    """``GeoJsonTooltip`` whose values are shown as text, never parsed as HTML."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindTooltip("
+        + _DETAIL
+        + ",{{ this.tooltip_options | tojavascript }});{% endmacro %}"
+    )
+
+
 def _popup(catalog: Catalog, layer: Layer, features: list[dict]) -> folium.GeoJsonPopup | None:
     fields = [
         f
@@ -115,7 +159,7 @@ def _popup(catalog: Catalog, layer: Layer, features: list[dict]) -> folium.GeoJs
     ]
     if not fields:
         return None
-    return folium.GeoJsonPopup(
+    return TextPopup(
         fields=fields,
         aliases=[catalog.fields[f] for f in fields],
         localize=False,
@@ -128,8 +172,8 @@ def _point_marker(style: dict, schematic: bool) -> folium.Marker:
     size = int(style.get("radius", 7)) * 2 + 4
     css = "gs-icon gs-schematic" if schematic else "gs-icon"
     html = (
-        f'<div class="{css}" style="color:{style["color"]};font-size:{size}px;'
-        f'line-height:{size}px">{style.get("icon", "●")}</div>'
+        f'<div class="{css}" style="color:{escape(style["color"])};font-size:{size}px;'
+        f'line-height:{size}px">{escape(style.get("icon", "●"))}</div>'
     )
     return folium.Marker(
         icon=folium.DivIcon(
@@ -162,7 +206,7 @@ def _add_points(catalog: Catalog, layer: Layer, data: dict, group: folium.Featur
             {"type": "FeatureCollection", "features": features},
             marker=_point_marker(style, schematic),
             popup=_popup(catalog, layer, features),
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+            tooltip=TextTooltip(fields=["name"], labels=False),
         ).add_to(group)
 
 
@@ -176,7 +220,7 @@ def _add_shapes(catalog: Catalog, layer: Layer, data: dict, group: folium.Featur
         style_function=lambda feature: path_style(catalog, layer, feature["properties"]),
         highlight_function=lambda feature: {"weight": 4},
         popup=_popup(catalog, layer, features),
-        tooltip=folium.GeoJsonTooltip(fields=[tooltip_field], labels=False),
+        tooltip=TextTooltip(fields=[tooltip_field], labels=False),
         smooth_factor=0.5,
     ).add_to(group)
 
@@ -188,7 +232,7 @@ def _county_labels(layer: Layer, group: folium.FeatureGroup) -> None:
         folium.Marker(
             [round(point.y, 5), round(point.x, 5)],
             icon=folium.DivIcon(
-                html=f'<div class="gs-county-label">{name}</div>',
+                html=f'<div class="gs-county-label">{escape(name)}</div>',
                 icon_size=(80, 20),
                 icon_anchor=(40, 10),
                 class_name="gs-div",

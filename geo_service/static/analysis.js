@@ -21,6 +21,8 @@
     if (cls) { node.className = cls; }
     return node;
   }
+  /* Tooltips are DOM nodes filled with textContent: Leaflet would parse a string as HTML. */
+  function label(text) { return el("span", text); }
   function table(id, header, rows) {
     var t = document.getElementById(id);
     t.innerHTML = "";
@@ -53,11 +55,11 @@
   var base = Promise.all([
     getJSON(cfg.items.replace("ID", "counties")).then(function (data) {
       counties = L.geoJSON(data, { style: { color: "#555", weight: 1.2, fillOpacity: 0.8, fillColor: "#f7f7f7" },
-        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name); } }).addTo(map);
+        onEachFeature: function (f, layer) { layer.bindTooltip(label(f.properties.name)); } }).addTo(map);
     }),
     getJSON(cfg.items.replace("ID", "zones")).then(function (data) {
       zones = L.geoJSON(data, { style: { color: "#b2182b", weight: 1.5, dashArray: "6 5", fillOpacity: 0.3 },
-        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + "（示意范围）"); } }).addTo(map);
+        onEachFeature: function (f, layer) { layer.bindTooltip(label(f.properties.name + "（示意范围）")); } }).addTo(map);
     })
   ]);
   function eachCounty(fn) { counties.eachLayer(function (l) { fn(l, l.feature.properties.adcode); }); }
@@ -121,7 +123,7 @@
         L.geoJSON(both[1], { style: function (f) {
           var i = result.bands_km.indexOf(f.properties.limit_km);
           return { color: BAND_COLOURS[i], weight: 1, fillColor: BAND_COLOURS[i], fillOpacity: 0.18 };
-        }, onEachFeature: function (f, layer) { layer.bindTooltip("距物流节点 " + f.properties.band); } }).addTo(bandLayer);
+        }, onEachFeature: function (f, layer) { layer.bindTooltip(label("距物流节点 " + f.properties.band)); } }).addTo(bandLayer);
         document.getElementById("gs-an-reach-note").textContent = result.method + "。" + result.interpretation + "。" + result.note;
         var out = document.getElementById("gs-an-reach-out");
         out.innerHTML = "";
@@ -143,7 +145,7 @@
     result.links.forEach(function (l) { ok[l.id] = l.ok; });
     L.geoJSON(linkData, { style: function (f) { return { color: ok[f.id] ? "#7b3294" : "#d73027", weight: 3 }; },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.origin_name + " → " + f.properties.host_zone_name);
+        layer.bindTooltip(label(f.properties.origin_name + " → " + f.properties.host_zone_name));
         if (layer.setText) { layer.setText("  ►  ", { repeat: true, offset: 5, attributes: { fill: ok[f.id] ? "#7b3294" : "#d73027" } }); }
       } }).addTo(flowLayer);
     document.getElementById("gs-an-enclave-model").textContent = "模式：" + result.model + "。" + result.note + "。";
@@ -201,7 +203,7 @@
         box.innerHTML = "";
         if (pair[0] === 201) {
           box.appendChild(el("p", "已导入 " + pair[1].imported + " 条（" + pair[1].years.join("、") + " 年）" +
-            (pair[1].sample_rows ? "，其中样例 " + pair[1].sample_rows + " 条" : "")));
+            (pair[1].sample_rows ? "，其中样例 " + pair[1].sample_rows + " 条" : "") + "。文件：" + pair[1].file));
           state.imported = pair[1];
           return loadTargets();
         }

@@ -24,6 +24,17 @@
     if (cls) { el.className = cls; }
     return el;
   }
+  /* Tooltips and popups are DOM nodes filled with textContent: names and ids come from
+   * uploaded files, and Leaflet would parse a string as HTML. */
+  function label(value) { return text("span", value); }
+  function lines(values) {
+    var box = document.createElement("div");
+    values.forEach(function (v, i) {
+      if (i) { box.appendChild(document.createElement("br")); }
+      box.appendChild(document.createTextNode(v));
+    });
+    return box;
+  }
 
   var loaded = [
     getJSON(cfg.counties).then(function (data) {
@@ -36,7 +47,7 @@
           return { color: "#2166ac", weight: 1.5, fillOpacity: 0.12, dashArray: schematic ? "6 4" : null };
         },
         onEachFeature: function (f, layer) {
-          layer.bindTooltip(f.properties.name + (f.properties.precision === "schematic" ? "（示意范围）" : ""));
+          layer.bindTooltip(label(f.properties.name + (f.properties.precision === "schematic" ? "（示意范围）" : "")));
         }
       }).addTo(map);
     })
@@ -166,7 +177,7 @@
         if (both[1]) {
           L.geoJSON(both[1], {
             style: { color: "#08519c", weight: 2, fillOpacity: 0.08 },
-            onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + "（上传区界）"); }
+            onEachFeature: function (f, layer) { layer.bindTooltip(label(f.properties.name + "（上传区界）")); }
           }).addTo(resultLayer);
         }
         L.geoJSON(collection, {
@@ -174,8 +185,9 @@
             return { color: "#333", weight: 1, fillColor: STATUS[f.properties.status].color, fillOpacity: 0.6 };
           },
           onEachFeature: function (f, layer) {
-            layer.bindPopup(f.properties.parcel_id + "：" + STATUS[f.properties.status].zh +
-              "<br>面积 " + fmt(f.properties.area_mu, 4) + " 亩，区内 " + fmt(f.properties.inside_mu, 4) + " 亩");
+            layer.bindTooltip(label(f.properties.parcel_id + "（" + STATUS[f.properties.status].zh + "）"));
+            layer.bindPopup(lines([f.properties.parcel_id + "：" + STATUS[f.properties.status].zh,
+              "面积 " + fmt(f.properties.area_mu, 4) + " 亩，区内 " + fmt(f.properties.inside_mu, 4) + " 亩"]));
           }
         }).addTo(resultLayer);
         if (resultLayer.getLayers().length) { map.fitBounds(resultLayer.getBounds(), { maxZoom: 16 }); }
