@@ -15,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service.analysis.actuals import ActualsStore
     from geo_service.analysis.targets import load_targets
     from geo_service.catalog import load_catalog
-    from geo_service.land.jobs import Jobs
+    from geo_service.land.jobs import Jobs, Slots
     from geo_service.land.register import Register
     from geo_service.web.http import BodyCache
 
@@ -30,8 +30,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"])
     app.extensions["geo_service.bodies"] = BodyCache()
     checks_db = app.config["CHECKS_DB"] or Path(app.instance_path) / "data" / "checks.sqlite"
-    app.extensions["geo_service.register"] = Register(Path(checks_db))
-    app.extensions["geo_service.jobs"] = Jobs(int(app.config["CHECK_WORKERS"]))
+    inline = int(app.config["CHECK_INLINE_PARCELS"])
+    app.extensions["geo_service.register"] = Register(Path(checks_db), inline)
+    app.extensions["geo_service.jobs"] = Jobs(
+        Path(checks_db), app.config["CHECK_WORKERS"], app.config["MAX_QUEUED_CHECKS"], inline
+    )
+    app.extensions["geo_service.renders"] = Slots(app.config["MAX_RENDERS"])
     actuals_db = app.config["ACTUALS_DB"] or Path(app.instance_path) / "data" / "actuals.sqlite"
     app.extensions["geo_service.actuals"] = ActualsStore(Path(actuals_db))
     app.extensions["geo_service.targets"] = load_targets(app.config["LAYERS_DIR"])

@@ -42,6 +42,9 @@ DEFAULTS = {
     # (PNG/PDF). Past either bound the answer is 503 with Retry-After, never a hang.
     "MAX_QUEUED_CHECKS": 8,
     "MAX_RENDERS": 2,
+    # Checks of more parcels than this are stored without their parcel list in the document:
+    # GET /api/checks/{id} gives the summary and a link to the paged parcels.
+    "CHECK_INLINE_PARCELS": 1000,
     # Accounts (see README "Accounts and roles"): "local" (users and tokens in AUTH_DB),
     # "proxy" (trust PROXY_USER_HEADER from TRUSTED_PROXIES only), "none" (loopback only).
     "AUTH": "local",

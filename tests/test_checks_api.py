@@ -136,16 +136,11 @@ def test_register_exports_a_geopackage_gdal_reads(fresh_app, tmp_path):
 
 
 def test_register_survives_a_restart(tmp_path):
-    db = tmp_path / "checks.sqlite"
-    first = create_app(
-        {"TESTING": True, "CHECKS_DB": str(db), "ACTUALS_DB": str(tmp_path / "a.sqlite")}
-    )
+    first = create_app({"TESTING": True, **dbs(tmp_path)})
     check = post(
         first.test_client(), collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36)
     ).json
-    second = create_app(
-        {"TESTING": True, "CHECKS_DB": str(db), "ACTUALS_DB": str(tmp_path / "a.sqlite")}
-    )
+    second = create_app({"TESTING": True, **dbs(tmp_path)})
     client = second.test_client()
     assert client.get(f"/api/checks/{check['id']}").json["parcels"] == check["parcels"]
     listed = client.get("/api/checks").json
@@ -158,14 +153,14 @@ def test_long_checks_report_progress(tmp_path):
     client = app.test_client()
     response = post(client, collection(PARCEL_SHAPES, 36), zones=collection(ZONE_SHAPES, 36))
     assert response.status_code == 202
-    assert response.json["status"] == "running"
+    assert response.json["status"] in ("queued", "running")
     assert set(response.json["progress"]) == {"stage", "done", "total", "share"}
     monitor = response.headers["Location"]
-    for _ in range(100):
+    for _ in range(400):  # a worker process may be starting: up to 20 s
         state = client.get(monitor)
         if state.json.get("status") == "done":
             break
-        assert state.json["status"] == "running"
+        assert state.json["status"] in ("queued", "running")
         time.sleep(0.05)
     assert state.json["status"] == "done" and len(state.json["parcels"]) == 7
 
@@ -289,7 +284,7 @@ def test_unknown_check_and_format(fresh_app):
 def test_openapi_describes_the_checks(client):
     paths = client.get("/api").json["paths"]
     post_ = paths["/api/checks"]["post"]
-    assert set(post_["responses"]) == {"201", "202", "400", "413", "415", "422"}
+    assert set(post_["responses"]) >= {"201", "202", "400", "413", "415", "422", "503"}
     assert (
         "界址点"
         in post_["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["file"][

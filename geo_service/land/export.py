@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from markupsafe import Markup, escape
 from openpyxl import Workbook
+
+from geo_service.cells import safe_row, xlsx_row
 
 STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
 STATUS_COLOURS = {"inside": "#1a9850", "partial": "#fdae61", "outside": "#d73027"}
@@ -35,60 +38,81 @@ COLUMNS = [
 MAX_MAP_PARCELS = 3000
 
 
+def row_of(parcel: dict) -> dict:
+    """One parcel record with the text columns the tables show."""
+    zones = "；".join(
+        f"{z['name']}（{z['zone_id']}）{z['overlap_m2']:.2f} m²" for z in parcel["zones"]
+    )
+    return {
+        **parcel,
+        "status_zh": STATUS_ZH[parcel["status"]],
+        "zones_text": zones,
+        "warnings_text": "；".join(parcel["warnings"]),
+    }
+
+
 def rows(document: dict) -> list[dict]:
-    out = []
-    for parcel in document["parcels"]:
-        zones = "；".join(
-            f"{z['name']}（{z['zone_id']}）{z['overlap_m2']:.2f} m²" for z in parcel["zones"]
-        )
-        out.append(
-            {
-                **parcel,
-                "status_zh": STATUS_ZH[parcel["status"]],
-                "zones_text": zones,
-                "warnings_text": "；".join(parcel["warnings"]),
-            }
-        )
-    return out
+    return [row_of(parcel) for parcel in document["parcels"]]
 
 
-def to_csv(document: dict) -> bytes:
-    """UTF-8 with a BOM so that Excel opens the Chinese headers correctly."""
+def csv_chunks(records: Iterable[dict], batch: int = 1000) -> Iterator[bytes]:
+    """The CSV in pieces (UTF-8 with a BOM so that Excel opens the Chinese headers), every
+    text cell formula-safe; ``records`` may be a generator reading the register."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    buffer.write("\ufeff")
     writer.writerow([label for _, label in COLUMNS])
-    for row in rows(document):
-        writer.writerow(["" if row.get(key) is None else row.get(key) for key, _ in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    for count, parcel in enumerate(records, start=1):
+        row = row_of(parcel)
+        writer.writerow(
+            safe_row("" if row.get(key) is None else row.get(key) for key, _ in COLUMNS)
+        )
+        if count % batch == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(document: dict) -> bytes:
+def to_csv(document: dict, records: Iterable[dict] | None = None) -> bytes:
+    """The whole CSV as bytes (the CLI); the web streams :func:`csv_chunks` instead."""
+    return b"".join(csv_chunks(document["parcels"] if records is None else records))
+
+
+def write_xlsx(document: dict, records, overlaps, out) -> None:
+    """The workbook to ``out`` (a path or binary file) with openpyxl's write-only mode, so
+    memory stays flat: ``records`` and ``overlaps`` are iterables (each read once)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("地块检查结果")
     sheet.append([label for _, label in COLUMNS])
-    for row in rows(document):
-        sheet.append([row.get(key) for key, _ in COLUMNS])
-    overlaps = book.create_sheet("涉及园区")
-    overlaps.append(
+    for parcel in records:
+        row = row_of(parcel)
+        sheet.append(xlsx_row(sheet, (row.get(key) for key, _ in COLUMNS)))
+    zones_sheet = book.create_sheet("涉及园区")
+    zones_sheet.append(
         ["地块编号", "园区编号", "园区名称", "重叠面积(m²)", "重叠面积(亩)", "占地块比例"]
     )
-    for parcel in document["parcels"]:
+    for parcel in overlaps:
         for zone in parcel["zones"]:
-            overlaps.append(
-                [
-                    parcel["parcel_id"],
-                    zone["zone_id"],
-                    zone["name"],
-                    zone["overlap_m2"],
-                    zone["overlap_mu"],
-                    zone["share"],
-                ]
+            values = (
+                parcel["parcel_id"],
+                zone["zone_id"],
+                zone["name"],
+                zone["overlap_m2"],
+                zone["overlap_mu"],
+                zone["share"],
             )
+            zones_sheet.append(xlsx_row(zones_sheet, values))
     about = book.create_sheet("说明")
     for key, value in about_rows(document):
-        about.append([key, value])
+        about.append(xlsx_row(about, (key, value)))
+    book.save(out)
+
+
+def to_xlsx(document: dict) -> bytes:
+    """The workbook of a document that holds its parcels, as bytes (the CLI)."""
     buffer = io.BytesIO()
-    book.save(buffer)
+    write_xlsx(document, document["parcels"], document["parcels"], buffer)
     return buffer.getvalue()
 
 
@@ -172,7 +196,7 @@ def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoData
     from geo_service.render.static import Overlay
 
     schematic = document["zones"]["schematic"]
-    statuses = [p["status"] for p in document["parcels"]]
+    statuses = list(parcels["status"])  # from the register, also for big checks
     zone_title = "园区（示意范围）" if schematic else f"区界：{document['zones']['source']}"
     return [
         Overlay(

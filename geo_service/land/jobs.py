@@ -1,79 +1,336 @@
-"""Checks run on a small worker pool so a long one reports progress instead of blocking.
+"""Heavy work with bounds: checks in worker processes, a cap on concurrent renders.
 
-Only the state of running or failed jobs is held in memory; a finished check lives in the
-register, so nothing here needs to survive a restart (a check interrupted by one is simply
-not recorded, and its job id answers 404).
+Checks run in a pool of worker *processes* (not threads: a check holds the GIL for seconds)
+started at lower CPU priority, so the map keeps answering while they run. The web process
+writes the upload to a spool file and queues the job; the worker reads it, checks, saves to
+the register and writes its progress and outcome to the ``jobs`` table of the register, so a
+job's state survives a restart: jobs left queued or running by a dead server read back
+``interrupted``. Past ``workers + max_queued`` jobs in flight, or ``size`` renders, the answer
+is :class:`~geo_service.errors.Busy` (503 with Retry-After), never an unbounded wait.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import json
 import logging
+import multiprocessing
+import os
+import socket
+import sqlite3
 import threading
 import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
 
-from geo_service.errors import GeoServiceError
+from geo_service.errors import Busy, GeoServiceError
 
 log = logging.getLogger(__name__)
-KEEP_STATES = 500
+ACTIVE = ("queued", "running")
+INTERRUPTED_MESSAGE = (
+    "服务在这次检查完成前重启了，检查已中断，结果没有保存；请重新提交文件。"
+    " The service restarted before this check finished; submit the file again."
+)
+INTERNAL_MESSAGE = (
+    "检查时服务内部出错（已记入服务器日志），结果没有保存；请重新提交文件，"
+    "如仍出错请联系管理员。 The check failed with an internal error; see the server log."
+)
+PROGRESS_EVERY_S = 0.5
+QUEUE_RETRY_S = 30
+RENDER_WAIT_S = 3.0
+RENDER_RETRY_S = 10
+#: This process, as recorded in the jobs it owns (host:pid:token; the token tells a reused pid).
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def worker_init() -> None:
+    """Each worker process: lower CPU priority than the web process."""
+    os.nice(10)
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """The worker pool of this size, shared by the apps of one process ("spawn": no forked
+    copy of a threaded server)."""
+    with _pools_lock:
+        executor = _pools.get(workers)
+        if executor is None or getattr(executor, "_broken", False):
+            executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker_init,
+            )
+            _pools[workers] = executor
+        return executor
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the server process that wrote ``owner`` may still be running."""
+    host, _, rest = owner.partition(":")
+    pid, _, token = rest.partition(":")
+    if owner == OWNER:
+        return True
+    if host != socket.gethostname():
+        return True  # another machine's jobs: not ours to judge
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False  # our pid, another token: a dead process whose pid we reuse
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class StoredError(GeoServiceError):
+    """An error a worker recorded, raised again with its status, code and details."""
+
+    def __init__(self, error: dict):
+        super().__init__(error["message"], details=error.get("details"))
+        self.status = int(error.get("status", 422))
+        self.code = error.get("code", "invalid_input")
 
 
 class Jobs:
-    def __init__(self, workers: int = 2):
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check")
-        self.states: OrderedDict[str, dict] = OrderedDict()
-        self.events: dict[str, threading.Event] = {}
-        self.lock = threading.Lock()
+    """Checks queued in the register ``db``, run by ``workers`` processes."""
 
-    def submit(self, work: Callable[[Callable, str], None]) -> str:
-        """Run ``work(progress, job_id)``; it stores its result itself."""
-        job_id = uuid.uuid4().hex[:16]
+    def __init__(self, db: Path, workers: int = 2, max_queued: int = 8, inline_parcels: int = 1000):
+        self.db = Path(db)
+        self.workers = max(1, int(workers))
+        self.max_queued = max(0, int(max_queued))
+        self.inline_parcels = int(inline_parcels)
+        self.spool = self.db.parent / "uploads"
+        self.spool.mkdir(parents=True, exist_ok=True)
+        self.futures: dict[str, Future] = {}
+        self.lock = threading.Lock()
+        self.recover()
+
+    def connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db, timeout=30)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def recover(self) -> None:
+        """Jobs left queued or running by a dead server become ``interrupted``."""
+        with closing(self.connect()) as db, db:
+            rows = db.execute(
+                "SELECT id, owner FROM jobs WHERE status IN ('queued', 'running')"
+            ).fetchall()
+            dead = [row["id"] for row in rows if not owner_alive(row["owner"])]
+            db.executemany(
+                "UPDATE jobs SET status = 'interrupted', updated_at = ? WHERE id = ?",
+                [(now(), job_id) for job_id in dead],
+            )
+        for job_id in dead:
+            for path in self.spool.glob(f"{job_id}.*"):
+                path.unlink(missing_ok=True)
+
+    def in_flight(self) -> int:
+        return sum(not f.done() for f in self.futures.values())
+
+    def submit(self, request, zones, dataset_version: str) -> str:
+        """Queue one check (a CheckRequest against default ``zones``); Busy when full."""
         with self.lock:
-            self.states[job_id] = {
+            if self.in_flight() >= self.workers + self.max_queued:
+                raise Busy(
+                    f"检查队列已满（{self.workers} 个正在检查，{self.max_queued} 个在排队），"
+                    f"请约 {QUEUE_RETRY_S} 秒后重新提交。 The check queue is full; "
+                    f"try again in {QUEUE_RETRY_S} s.",
+                    retry_after=QUEUE_RETRY_S,
+                )
+            job_id = uuid.uuid4().hex[:16]
+            parcels_path = self.spool / f"{job_id}.parcels"
+            parcels_path.write_bytes(request.parcels.data)
+            zones_path = None
+            if request.zones is not None:
+                zones_path = self.spool / f"{job_id}.zones"
+                zones_path.write_bytes(request.zones.data)
+            spec = {
+                "db": str(self.db),
                 "id": job_id,
-                "status": "running",
-                "stage": "queued",
-                "done": 0,
-                "total": 0,
-                "started": time.time(),
+                "parent": os.getpid(),
+                "inline_parcels": self.inline_parcels,
+                "parcels": (request.parcels.name, str(parcels_path)),
+                "zones_file": (request.zones.name, str(zones_path)) if zones_path else None,
+                "crs": request.crs,
+                "zones_crs": request.zones_crs,
+                "layer": request.layer,
+                "limits": request.limits,
+                "user": request.user,
+                "client_addr": request.client_addr,
+                "zones": zones,
+                "version": dataset_version,
             }
-            self.events[job_id] = threading.Event()
-            while len(self.states) > KEEP_STATES:
-                old, _ = self.states.popitem(last=False)
-                self.events.pop(old, None)
-        self.pool.submit(self._run, work, job_id)
+            stamp = now()
+            with closing(self.connect()) as db, db:
+                db.execute(
+                    "INSERT INTO jobs (id, status, stage, user, client_addr, owner, created_at, "
+                    "updated_at) VALUES (?, 'queued', 'queued', ?, ?, ?, ?, ?)",
+                    (job_id, request.user, request.client_addr, OWNER, stamp, stamp),
+                )
+            try:
+                future = pool(self.workers).submit(run_job, spec)
+            except BrokenProcessPool:
+                future = pool(self.workers).submit(run_job, spec)  # a fresh pool
+            self.futures[job_id] = future
+        future.add_done_callback(lambda f: self._settled(job_id, f))
         return job_id
 
-    def _run(self, work, job_id: str) -> None:
-        def progress(stage: str, done: int, total: int) -> None:
-            with self.lock:
-                self.states[job_id].update(stage=stage, done=done, total=total)
-
-        try:
-            work(progress, job_id)
-            self._finish(job_id, status="done")
-        except GeoServiceError as exc:
-            self._finish(job_id, status="failed", error=exc)
-        except Exception as exc:  # a bug: keep it visible, never lose the job silently
-            log.exception("check %s failed", job_id)
-            self._finish(job_id, status="failed", error=exc)
-
-    def _finish(self, job_id: str, **update) -> None:
+    def _settled(self, job_id: str, future: Future) -> None:
+        """A worker that died (killed, out of memory) leaves its job failed, not running."""
+        error = future.exception()
+        if error is not None:
+            log.error("check %s: worker failed: %r", job_id, error)
+            record_error(self.db, job_id, internal_error())
         with self.lock:
-            self.states[job_id].update(update)
-            event = self.events[job_id]
-        event.set()
+            self.futures.pop(job_id, None)
 
-    def wait(self, job_id: str, seconds: float) -> dict:
-        event = self.events.get(job_id)
-        if event is not None:
-            event.wait(seconds)
+    def wait(self, job_id: str, seconds: float) -> dict | None:
+        future = self.futures.get(job_id)
+        if future is not None:
+            concurrent.futures.wait([future], timeout=seconds)
         return self.state(job_id)
 
     def state(self, job_id: str) -> dict | None:
-        with self.lock:
-            state = self.states.get(job_id)
-            return dict(state) if state else None
+        with closing(self.connect()) as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        state = {k: row[k] for k in ("id", "status", "stage", "done", "total")}
+        state["error"] = json.loads(row["error"]) if row["error"] else None
+        if state["status"] == "interrupted":
+            state["message"] = INTERRUPTED_MESSAGE
+        return state
+
+
+class Slots:
+    """At most ``size`` holders at once (Chromium renders); a caller waits at most ``wait``
+    seconds for a slot, then gets Busy."""
+
+    def __init__(self, size: int, wait: float = RENDER_WAIT_S):
+        self.size = max(1, int(size))
+        self.wait = wait
+        self.semaphore = threading.BoundedSemaphore(self.size)
+
+    @contextlib.contextmanager
+    def hold(self):
+        if not self.semaphore.acquire(timeout=self.wait):
+            raise Busy(
+                f"正在生成的 PNG/PDF 已达上限（同时 {self.size} 个），请约 {RENDER_RETRY_S} 秒后"
+                "重试，或改用 SVG。 Too many PNG/PDF renders at once; try again shortly or use "
+                "format=svg.",
+                retry_after=RENDER_RETRY_S,
+            )
+        try:
+            yield
+        finally:
+            self.semaphore.release()
+
+
+# ---- in the worker process ------------------------------------------------------------------
+
+
+def internal_error() -> dict:
+    return {"status": 500, "code": "internal_error", "message": INTERNAL_MESSAGE}
+
+
+def record_error(db_path, job_id: str, error: dict) -> None:
+    with closing(sqlite3.connect(db_path, timeout=30)) as db, db:
+        db.execute(
+            "UPDATE jobs SET status = 'failed', error = ?, updated_at = ? "
+            "WHERE id = ? AND status IN ('queued', 'running')",
+            (json.dumps(error, ensure_ascii=False, default=str), now(), job_id),
+        )
+
+
+def run_job(spec: dict) -> dict:
+    """Read the spooled upload, check it, store it; progress and outcome go to the jobs table.
+
+    Only this small state goes back to the web process. A worker whose server died (its
+    parent changed) stops at the next progress report instead of finishing unseen.
+    """
+    from geo_service.land.register import Register
+    from geo_service.land.service import CheckRequest, Upload, run_check
+
+    job_id = spec["id"]
+    db = sqlite3.connect(spec["db"], timeout=30)
+    last = [0.0, ""]
+
+    def alive() -> None:
+        if os.getppid() != spec["parent"]:
+            os._exit(0)
+
+    def progress(stage: str, done: int, total: int, force: bool = False) -> None:
+        alive()
+        moment = time.monotonic()
+        if force or stage != last[1] or moment - last[0] >= PROGRESS_EVERY_S:
+            last[:] = [moment, stage]
+            with db:
+                db.execute(
+                    "UPDATE jobs SET stage = ?, done = ?, total = ?, updated_at = ? WHERE id = ?",
+                    (stage, done, total, now(), job_id),
+                )
+
+    paths = [Path(spec["parcels"][1])] + (
+        [Path(spec["zones_file"][1])] if spec["zones_file"] else []
+    )
+    try:
+        with db:
+            started = db.execute(
+                "UPDATE jobs SET status = 'running', stage = 'reading', updated_at = ? "
+                "WHERE id = ? AND status = 'queued'",
+                (now(), job_id),
+            ).rowcount
+        if not started:
+            return {"id": job_id, "status": "gone"}
+        zones_upload = None
+        if spec["zones_file"]:
+            zones_upload = Upload(spec["zones_file"][0], paths[1].read_bytes())
+        request = CheckRequest(
+            parcels=Upload(spec["parcels"][0], paths[0].read_bytes()),
+            zones=zones_upload,
+            crs=spec["crs"],
+            zones_crs=spec["zones_crs"],
+            layer=spec["layer"],
+            limits=spec["limits"],
+            user=spec["user"],
+            client_addr=spec["client_addr"],
+        )
+        document, parcels, zones = run_check(
+            request, spec["zones"], spec["version"], progress, job_id
+        )
+        progress("storing", len(parcels), len(parcels), force=True)
+        Register(spec["db"], spec["inline_parcels"]).save(document, parcels, zones.frame)
+        with db:
+            db.execute(
+                "UPDATE jobs SET status = 'done', stage = 'done', updated_at = ? "
+                "WHERE id = ? AND status = 'running'",
+                (now(), job_id),
+            )
+        return {"id": job_id, "status": "done"}
+    except GeoServiceError as exc:
+        error = {"status": exc.status, "code": exc.code, "message": exc.message}
+        if exc.details:
+            error["details"] = exc.details
+        record_error(spec["db"], job_id, error)
+        return {"id": job_id, "status": "failed"}
+    except Exception:  # a bug: keep it visible in the log, never lose the job silently
+        log.exception("check %s failed", job_id)
+        record_error(spec["db"], job_id, internal_error())
+        return {"id": job_id, "status": "failed"}
+    finally:
+        db.close()
+        for path in paths:
+            path.unlink(missing_ok=True)

@@ -196,6 +196,12 @@
   }
 
   function fillTable(parcels) {
+    /* A big check's document has no parcel list: its first page comes from the paged
+     * parcels link (the table shows 2000 rows at most; the CSV/XLSX have them all). */
+    if (!parcels) {
+      var items = state.check.links.filter(function (l) { return l.rel === "items"; })[0];
+      return getJSON(items.href + "?limit=2000").then(function (page) { fillTable(page.parcels); });
+    }
     var table = document.getElementById("gs-table");
     var body = table.querySelector("tbody");
     body.innerHTML = "";

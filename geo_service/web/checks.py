@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import tempfile
 
 import geopandas as gpd
+import shapely
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from geo_service.errors import BadRequest, GeoServiceError, NotAcceptable, NotFound
+from geo_service.errors import BadRequest, NotAcceptable, TooLarge
 from geo_service.exports import export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
+from geo_service.land.jobs import ACTIVE, StoredError
 from geo_service.land.jzd_writer import write_jzd
 from geo_service.land.readers import FORMATS, Limits
-from geo_service.land.service import CheckRequest, Upload, run_check
+from geo_service.land.service import CheckRequest, Upload
 from geo_service.land.zones import zones_from_layer
 from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
@@ -27,6 +30,11 @@ DOWNLOADS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
 }
+#: The HTML/PDF report lists this many parcels; the CSV/XLSX have them all.
+REPORT_PARCELS = 1000
+#: Above this many parcels the PDF is refused (413): the report would only list the first ones.
+MAX_PDF_PARCELS = 20_000
+CHUNK = 64 * 1024
 
 
 def register():
@@ -67,32 +75,43 @@ def check_request() -> CheckRequest:
 
 @bp.post("/api/checks")
 def create_check():
-    """Start a check; answer with the result (201) or, if it takes longer, its progress (202)."""
+    """Queue a check; answer with the result (201) or, if it takes longer, its progress (202).
+
+    The queue is bounded: past CHECK_WORKERS running and MAX_QUEUED_CHECKS waiting the answer
+    is 503 with Retry-After and nothing is stored.
+    """
     check = check_request()
-    app = current_app._get_current_object()
     cat = catalog()
     default_zones = zones_from_layer(cat.get("zones"), cat.dataset_hash)
-
-    def work(progress, job_id):
-        document, parcels, zones = run_check(check, default_zones, cat.version, progress, job_id)
-        progress("storing", len(parcels), len(parcels))
-        app.extensions["geo_service.register"].save(document, parcels, zones.frame)
-
-    job_id = jobs().submit(work)
+    job_id = jobs().submit(check, default_zones, cat.version)
     state = jobs().wait(job_id, float(current_app.config["CHECK_SYNC_SECONDS"]))
-    if state["status"] == "failed":
-        raise state["error"] if isinstance(state["error"], GeoServiceError) else state["error"]
     location = url_for("checks.get_check", check_id=job_id, _external=True)
-    if state["status"] == "running":
-        return running(state), 202, {"Location": location}
-    return with_links(register().get(job_id)), 201, {"Location": location}
+    if state["status"] == "done":
+        return with_links(register().get(job_id)), 201, {"Location": location}
+    answer = job_answer(state)
+    if state["status"] in ACTIVE:
+        return answer, 202, {"Location": location}
+    return answer
+
+
+def job_answer(state: dict) -> dict:
+    """A job that is not done: its progress, its error (raised) or its interruption."""
+    if state["status"] in ACTIVE:
+        return running(state)
+    if state["status"] == "interrupted":
+        return {"id": state["id"], "status": "interrupted", "message": state["message"]}
+    error = state["error"] or {}
+    if error.get("status", 500) < 500:
+        raise StoredError(error)
+    # an internal error: answered as the job's state, not as a 500
+    return {"id": state["id"], "status": "failed", "error": error}
 
 
 def running(state: dict) -> dict:
     share = state["done"] / state["total"] if state["total"] else 0.0
     return {
         "id": state["id"],
-        "status": "running",
+        "status": state["status"],
         "progress": {
             "stage": state["stage"],
             "done": state["done"],
@@ -116,7 +135,13 @@ def with_links(document: dict) -> dict:
             "rel": "self",
             "type": "application/json",
             "href": url_for("checks.get_check", check_id=check_id, _external=True),
-        }
+        },
+        {
+            "rel": "items",
+            "title": "逐块结果（分页） parcels, paged",
+            "type": "application/json",
+            "href": url_for("checks.check_parcels", check_id=check_id, _external=True),
+        },
     ]
     for f, title in (
         ("csv", "CSV"),
@@ -162,58 +187,43 @@ def list_checks():
 @bp.get("/api/checks/<check_id>")
 def get_check(check_id: str):
     state = jobs().state(check_id)
-    if state and state["status"] == "running":
-        return running(state)
-    if state and state["status"] == "failed":
-        error = state["error"]
-        if isinstance(error, GeoServiceError):
-            raise error
-        raise NotFound(f"check {check_id} failed with an internal error; see the server log")
+    if state and state["status"] != "done":
+        return job_answer(state)
     wanted = request.args.get("f", "json")
     if wanted not in ("json", "geojson", "html", "pdf", *DOWNLOADS, *GIS_DOWNLOADS):
         raise NotAcceptable(
             f"f={wanted} is not offered; use json, geojson, html, pdf, csv, xlsx, gpkg, shp, kml "
             "or jzd (界址点 txt)"
         )
+    reg = register()
+    document = reg.get(check_id)  # 404 when unknown
     if wanted == "gpkg":
-        register().get(check_id)  # 404 when unknown
-        return download(register().export_geopackage([check_id]), "gpkg", f"check-{check_id}")
-    document = register().get(check_id)
+        return download(reg.export_geopackage([check_id]), "gpkg", f"check-{check_id}")
     if wanted in GIS_DOWNLOADS:
-        parcels, _ = register().geometries(check_id)
-        if wanted == "jzd":
-            data = write_jzd(parcels["parcel_id"], [""] * len(parcels), parcels.geometry)
-            return Response(
-                data,
-                mimetype="text/plain; charset=gb18030",
-                headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
-            )
-        frame = gpd.GeoDataFrame(
-            [{**p, "zones": "、".join(z["name"] for z in p["zones"])} for p in document["parcels"]],
-            geometry=list(parcels.geometry),
-            crs="EPSG:4490",
-        )
-        exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
-        return Response(
-            exported.data,
-            mimetype=exported.mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
-        )
+        return gis_download(check_id, wanted)
     if wanted == "csv":
-        return download(export.to_csv(document), "csv", f"check-{check_id}")
+        return download(export.csv_chunks(reg.iter_parcels(check_id)), "csv", f"check-{check_id}")
     if wanted == "xlsx":
-        return download(export.to_xlsx(document), "xlsx", f"check-{check_id}")
+        return download(xlsx_stream(document), "xlsx", f"check-{check_id}")
     if wanted == "geojson":
-        parcels, zones = register().geometries(check_id)
         if request.args.get("part") == "zones":
+            _, zones = reg.geometries(check_id, limit=0)
             return Response(zone_collection(document, zones), mimetype=GEOJSON)
-        return Response(parcel_collection(document, parcels), mimetype=GEOJSON)
+        return Response(parcel_collection(check_id), mimetype=GEOJSON)
     if wanted in ("html", "pdf"):
+        if wanted == "pdf" and document["summary"]["parcels"] > MAX_PDF_PARCELS:
+            raise TooLarge(
+                f"这次检查有 {document['summary']['parcels']} 块地块，超过 PDF 报告的上限 "
+                f"{MAX_PDF_PARCELS} 块；请下载 Excel（f=xlsx）或 CSV（f=csv）获取完整结果。"
+                f" Too many parcels for a PDF; download f=xlsx instead.",
+                details={"parcels": document["summary"]["parcels"], "max": MAX_PDF_PARCELS},
+            )
         html = report_html(document)
         if wanted == "html":
             return html
         browser = chromium.find_chromium(current_app.config["CHROMIUM_PATH"])
-        pdf = chromium.pdf(browser, inline_assets(html))
+        with current_app.extensions["geo_service.renders"].hold():
+            pdf = chromium.pdf(browser, inline_assets(html))
         return Response(
             pdf,
             mimetype="application/pdf",
@@ -222,14 +232,108 @@ def get_check(check_id: str):
     return with_links(document)
 
 
+@bp.get("/api/checks/<check_id>/parcels")
+def check_parcels(check_id: str):
+    """One page of a check's per-parcel results (``limit`` 1-10000, default 100; ``offset``)."""
+    limit = parse_int("limit", 100, 1, 10_000)
+    offset = parse_int("offset", 0, 0, 10**9)
+    parcels, total = register().parcels_page(check_id, limit, offset)
+
+    def page(at: int) -> str:
+        return url_for(
+            "checks.check_parcels", check_id=check_id, limit=limit, offset=at, _external=True
+        )
+
+    links = [{"rel": "self", "type": "application/json", "href": page(offset)}]
+    if offset + len(parcels) < total:
+        links.append({"rel": "next", "type": "application/json", "href": page(offset + limit)})
+    if offset > 0:
+        links.append(
+            {"rel": "prev", "type": "application/json", "href": page(max(0, offset - limit))}
+        )
+    links.append(
+        {
+            "rel": "collection",
+            "type": "application/json",
+            "href": url_for("checks.get_check", check_id=check_id, _external=True),
+        }
+    )
+    return {
+        "id": check_id,
+        "parcels": parcels,
+        "numberMatched": total,
+        "numberReturned": len(parcels),
+        "links": links,
+    }
+
+
+def xlsx_stream(document: dict):
+    """The workbook written (write-only) to a temporary file, then sent in chunks."""
+    reg = register()
+    check_id = document["id"]
+    out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed by chunks()
+    try:
+        export.write_xlsx(document, reg.iter_parcels(check_id), reg.iter_parcels(check_id), out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+
+    def chunks():
+        with out:
+            while chunk := out.read(CHUNK):
+                yield chunk
+
+    return chunks()
+
+
+def gis_download(check_id: str, wanted: str) -> Response:
+    """Shapefile, KML or 界址点 txt of a check's parcels with their results."""
+    reg = register()
+    if wanted == "jzd":
+        parcels, _ = reg.geometries(check_id)
+        data = write_jzd(parcels["parcel_id"], [""] * len(parcels), parcels.geometry)
+        return Response(
+            data,
+            mimetype="text/plain; charset=gb18030",
+            headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
+        )
+    records, blobs = [], []
+    for record, blob in reg.iter_parcels(check_id, geometry=True):
+        records.append({**record, "zones": "、".join(z["name"] for z in record["zones"])})
+        blobs.append(blob)
+    frame = gpd.GeoDataFrame(
+        records, geometry=list(shapely.from_wkb(blobs)) if blobs else [], crs="EPSG:4490"
+    )
+    exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
+    return Response(
+        exported.data,
+        mimetype=exported.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
+    )
+
+
 def report_html(document: dict) -> str:
-    """The printable report: summary, map (inline SVG), every parcel, method and data."""
-    parcels, zones = register().geometries(document["id"])
-    parcels["status"] = [p["status"] for p in document["parcels"]]
+    """The printable report: summary, map (inline SVG), the first parcels, method and data.
+
+    A big check lists its first REPORT_PARCELS parcels and says the CSV/XLSX have them all.
+    """
+    check_id = document["id"]
+    total = document["summary"]["parcels"]
+    parcels, zones = register().geometries(check_id, limit=export.MAX_MAP_PARCELS)
     svg = export.svg_map(parcels, zones, document["zones"]["schematic"])
+    listed = list(register().iter_parcels(check_id, limit=REPORT_PARCELS))
+    check = {**document, "parcels": listed}
+    if total > len(listed):
+        drawn = min(total, export.MAX_MAP_PARCELS)
+        check["warnings"] = [
+            *document["warnings"],
+            f"本次检查共 {total} 块地块，本报告只列出前 {len(listed)} 块、图中绘出前 {drawn} 块；"
+            "完整结果请下载 CSV 或 Excel（XLSX）。",
+        ]
     return render_template(
         "check_report.html",
-        check=document,
+        check=check,
         svg=svg,
         about=export.about_rows(document),
         status_zh=export.STATUS_ZH,
@@ -237,22 +341,39 @@ def report_html(document: dict) -> str:
     )
 
 
-def parcel_collection(document: dict, parcels) -> str:
-    """The checked parcels as RFC 7946 GeoJSON with their results (zones flattened)."""
-    features = []
-    geometries = clean_geometries(parcels.geometry.to_numpy(), 7)
-    for result, geometry in zip(document["parcels"], geometries):
-        properties = {k: v for k, v in result.items() if k != "zones"}
-        properties["zones"] = "、".join(z["name"] for z in result["zones"])
-        features.append(
-            {
+def parcel_collection(check_id: str, batch: int = 1000):
+    """The checked parcels as RFC 7946 GeoJSON with their results (zones flattened), streamed
+    from the register in batches."""
+    rows = register().iter_parcels(check_id, geometry=True)
+
+    def features(chunk):
+        geometries = clean_geometries(shapely.from_wkb([blob for _, blob in chunk]), 7)
+        for (result, _), geometry in zip(chunk, geometries):
+            properties = {k: v for k, v in result.items() if k != "zones"}
+            properties["zones"] = "、".join(z["name"] for z in result["zones"])
+            feature = {
                 "type": "Feature",
                 "id": result["parcel_id"],
                 "properties": properties,
                 "geometry": geometry_mapping(geometry),
             }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+            yield json.dumps(feature, ensure_ascii=False)
+
+    def pieces():
+        yield '{"type": "FeatureCollection", "features": ['
+        first, chunk = True, []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == batch:
+                text = ", ".join(features(chunk))
+                yield text if first else ", " + text
+                first, chunk = False, []
+        if chunk:
+            text = ", ".join(features(chunk))
+            yield text if first else ", " + text
+        yield "]}"
+
+    return pieces()
 
 
 def zone_collection(document: dict, zones) -> str:

@@ -36,7 +36,11 @@ def snapshot_view():
             f"检查编号 {check_id} · {document['created_at']} · 区内 {s['inside']}"
             f" / 部分 {s['partial']} / 区外 {s['outside']} 块"
         )
-    data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
+    if wanted.format == "svg":
+        data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
+    else:  # Chromium: at most MAX_RENDERS at once, else 503 with Retry-After
+        with current_app.extensions["geo_service.renders"].hold():
+            data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
     name = f"geo_service-{check_id or 'map'}.{wanted.format}"
     return Response(
         data,
