@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service import web
     from geo_service.analysis.actuals import ActualsStore
     from geo_service.analysis.targets import load_targets
+    from geo_service.auth.store import AuthStore
     from geo_service.catalog import load_catalog
     from geo_service.land.jobs import Jobs, Slots
     from geo_service.land.register import Register
@@ -27,6 +28,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     app.json.ensure_ascii = False
+    data_dir = Path(app.instance_path) / "data"
+    auth_db = Path(app.config["AUTH_DB"] or data_dir / "auth.sqlite")
+    app.extensions["geo_service.auth"] = AuthStore(auth_db)
+    app.secret_key = secret_key(app.config["SECRET_KEY"], auth_db.parent / "secret_key")
     app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"])
     app.extensions["geo_service.bodies"] = BodyCache()
     checks_db = app.config["CHECKS_DB"] or Path(app.instance_path) / "data" / "checks.sqlite"
@@ -41,3 +46,26 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geo_service.targets"] = load_targets(app.config["LAYERS_DIR"])
     web.register(app)
     return app
+
+
+def secret_key(configured: str, path: Path) -> str:
+    """The key that signs session cookies: SECRET_KEY, else one made once and kept in
+    ``path`` (next to the accounts database, readable by the service only) so that every
+    process of this installation shares it."""
+    if configured:
+        return configured
+    import os
+    import secrets
+
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key

@@ -23,9 +23,103 @@ def serve(args: argparse.Namespace) -> int:
         f"geo_service: 地图 http://{host}:{port}/  ·  API http://{host}:{port}/collections",
         flush=True,
     )
+    first_admin(app, f"http://{host}:{port}/login")
     waitress.serve(
         app, host=host, port=port, threads=int(app.config["THREADS"]), ident="geo_service"
     )
+    return 0
+
+
+def first_admin(app, login_url: str) -> None:
+    """On first start with local accounts and no users: an admin with a random password,
+    printed once (it is stored only as a hash)."""
+    import secrets
+
+    accounts = app.extensions["geo_service.auth"]
+    if app.config["AUTH"] != "local" or accounts.user_count():
+        return
+    password = secrets.token_urlsafe(12)
+    accounts.add_user("admin", "admin", password)
+    print(
+        f"geo_service: 首次启动，已创建管理员 admin，密码 {password}（只显示这一次）\n"
+        f"  登录 {login_url} ；改密码: python -m geo_service users passwd admin --password-stdin",
+        flush=True,
+    )
+
+
+def accounts_store():
+    from geo_service import create_app
+
+    return create_app().extensions["geo_service.auth"]
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    from geo_service.errors import BadRequest
+
+    if not args.password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise BadRequest("标准输入中没有密码（no password on standard input）")
+    return password
+
+
+def users(args: argparse.Namespace) -> int:
+    """users add|list|disable|enable|passwd|role: the local accounts."""
+    import json
+
+    from geo_service.errors import BadRequest
+
+    accounts = accounts_store()
+    if args.action == "list":
+        for user in accounts.list_users():
+            state = "停用 disabled" if user["disabled"] else "启用 enabled"
+            print(f"{user['name']}\t{user['role']}\t{state}\t{user['created_at']}")
+        return 0
+    if not args.name:
+        raise BadRequest(f"users {args.action} 需要用户名（NAME）")
+    if args.action == "add":
+        if not args.role:
+            raise BadRequest("users add 需要 --role（viewer、land、planner 或 admin）")
+        user = accounts.add_user(args.name, args.role, read_password(args))
+    elif args.action == "passwd":
+        password = read_password(args)
+        if password is None:
+            raise BadRequest("users passwd 需要 --password-stdin")
+        user = accounts.update_user(args.name, password=password)
+    elif args.action == "role":
+        user = accounts.update_user(args.name, role=args.role)
+    else:
+        user = accounts.update_user(args.name, disabled=args.action == "disable")
+    print(json.dumps(user, ensure_ascii=False))
+    return 0
+
+
+def tokens(args: argparse.Namespace) -> int:
+    """tokens create NAME | list | revoke ID: API tokens for scripts and desktop GIS."""
+    from geo_service.errors import BadRequest
+
+    accounts = accounts_store()
+    if args.action == "list":
+        for token in accounts.list_tokens():
+            state = f"吊销 revoked {token['revoked_at']}" if token["revoked_at"] else "有效 valid"
+            print(f"{token['id']}\t{token['user']}\t{token['label']}\t{state}")
+        return 0
+    if not args.name:
+        raise BadRequest(
+            f"tokens {args.action} 需要 {'用户名' if args.action == 'create' else 'ID'}"
+        )
+    if args.action == "create":
+        token, record = accounts.create_token(args.name, args.label or "")
+        print(token)
+        print(
+            f"令牌 {record['id']} 属于 {record['user']}，只显示这一次；"
+            "用法: Authorization: Bearer <令牌>",
+            file=sys.stderr,
+        )
+    else:
+        record = accounts.revoke_token(args.name)
+        print(f"已吊销令牌 {record['id']}（{record['user']}）", file=sys.stderr)
     return 0
 
 
@@ -215,6 +309,21 @@ def main(argv: list[str] | None = None) -> int:
     analysis.add_argument("--year", type=int, help="targets: the year of the figures")
     analysis.add_argument("--actuals", help="targets: import this CSV/XLSX of figures first")
     analysis.set_defaults(func=analyse)
+
+    people = commands.add_parser("users", help="local accounts: add, list, disable, passwd")
+    people.add_argument("action", choices=("add", "list", "disable", "enable", "passwd", "role"))
+    people.add_argument("name", nargs="?", help="the user name")
+    people.add_argument("--role", choices=("viewer", "land", "planner", "admin"))
+    people.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    people.set_defaults(func=users)
+
+    keys = commands.add_parser("tokens", help="API tokens: create NAME, list, revoke ID")
+    keys.add_argument("action", choices=("create", "list", "revoke"))
+    keys.add_argument("name", nargs="?", help="create: the user; revoke: the token id")
+    keys.add_argument("--label", help="what the token is for (QGIS on the planning desk ...)")
+    keys.set_defaults(func=tokens)
 
     args = parser.parse_args(argv)
     try:

@@ -86,3 +86,28 @@ def load_config(app, overrides: dict | None) -> None:
         raise ConfigError("basemap 'tianditu' needs GEO_SERVICE_TIANDITU_KEY (your 天地图 tk)")
     app.config["BASEMAPS"] = basemaps
     app.config["LAYERS_DIR"] = Path(app.config["LAYERS_DIR"])
+    check_auth_config(app.config)
+
+
+def check_auth_config(config) -> None:
+    """AUTH must be a known mode; "none" only on loopback; cookies as a browser expects."""
+    from datetime import timedelta
+
+    from geo_service.auth import AUTH_MODES
+    from geo_service.errors import ConfigError
+
+    if config["AUTH"] not in AUTH_MODES:
+        raise ConfigError(f"AUTH={config['AUTH']!r}: choose one of {', '.join(AUTH_MODES)}")
+    if config["AUTH"] == "none" and config["HOST"] not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError(
+            f"AUTH='none' serves everyone as admin: allowed only on loopback, not HOST="
+            f"{config['HOST']!r}; use AUTH='local' (or 'proxy' behind a single sign-on proxy)"
+        )
+    proxies = config["TRUSTED_PROXIES"]
+    if isinstance(proxies, str):
+        config["TRUSTED_PROXIES"] = [p.strip() for p in proxies.split(",") if p.strip()]
+    config["PUBLIC_READ"] = config["PUBLIC_READ"] in (True, 1, "1", "true", "True", "yes")
+    config["SESSION_COOKIE_NAME"] = "geo_service_session"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_HOURS"]))

@@ -91,6 +91,7 @@ class Unauthorized(GeoServiceError):
 
     status = 401
     code = "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="geo_service"'}
 
 
 class Forbidden(GeoServiceError):
@@ -115,6 +116,9 @@ class Busy(GeoServiceError):
 
 
 def headers_of(exc: GeoServiceError) -> dict:
-    """Extra response headers an error carries (Retry-After for Busy)."""
+    """Extra response headers an error carries (Retry-After, WWW-Authenticate)."""
+    headers = dict(getattr(exc, "headers", {}))
     retry_after = getattr(exc, "retry_after", None)
-    return {"Retry-After": str(retry_after)} if retry_after else {}
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    return headers

@@ -45,6 +45,7 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
     scratch = tempfile.TemporaryDirectory(prefix="geo_service-serve-")
     env = {
         "GEO_SERVICE_AUTH": "none",
+        "GEO_SERVICE_AUTH_DB": f"{scratch.name}/auth.sqlite",
         "GEO_SERVICE_CHECKS_DB": f"{scratch.name}/checks.sqlite",
         "GEO_SERVICE_ACTUALS_DB": f"{scratch.name}/actuals.sqlite",
         **(env or {}),

@@ -37,9 +37,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def dbs(folder) -> dict:
-    """Config putting the check register and the actual figures in ``folder``."""
+    """Config putting the check register, the actual figures and the accounts in ``folder``."""
     return {
         "AUTH": "none",
+        "AUTH_DB": str(folder / "auth.sqlite"),
         "CHECKS_DB": str(folder / "checks.sqlite"),
         "ACTUALS_DB": str(folder / "actuals.sqlite"),
     }
@@ -53,6 +54,7 @@ def app(tmp_path_factory):
             "TESTING": True,
             # most tests exercise features, not accounts: test_auth*.py use AUTH="local"
             "AUTH": "none",
+            "AUTH_DB": str(folder / "auth.sqlite"),
             "CHECKS_DB": str(folder / "checks.sqlite"),
             "ACTUALS_DB": str(folder / "actuals.sqlite"),
         }

@@ -7,6 +7,7 @@ until the whole file is clean. Rows marked 样例 (sample) stay marked wherever 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import sqlite3
 from contextlib import closing
@@ -56,6 +57,11 @@ CREATE TABLE IF NOT EXISTS actuals (
     value REAL NOT NULL, source TEXT NOT NULL, sample INTEGER NOT NULL,
     file_name TEXT NOT NULL, imported_at TEXT NOT NULL,
     PRIMARY KEY (year, subject, id, indicator)
+);
+CREATE TABLE IF NOT EXISTS imports (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    imported_at TEXT NOT NULL, user TEXT NOT NULL, address TEXT NOT NULL,
+    file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL, rows INTEGER NOT NULL
 );
 """
 
@@ -192,13 +198,26 @@ class ActualsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path)) as db:
             db.executescript(SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(actuals)")}
+            if "imported_by" not in columns:  # files from before accounts existed
+                db.execute("ALTER TABLE actuals ADD COLUMN imported_by TEXT NOT NULL DEFAULT ''")
 
-    def import_file(self, data: bytes, filename: str, catalog: Catalog) -> dict:
+    def import_file(
+        self, data: bytes, filename: str, catalog: Catalog, user: str = "", address: str = ""
+    ) -> dict:
+        """Import every row or none; the import is recorded with who made it and from where."""
         rows = validate(rows_of(data, filename), catalog, filename)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with closing(sqlite3.connect(self.path)) as db, db:
+            db.execute(
+                "INSERT INTO imports (imported_at, user, address, file_name, file_sha256, rows) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (now, user, address, filename, hashlib.sha256(data).hexdigest(), len(rows)),
+            )
             db.executemany(
-                "INSERT OR REPLACE INTO actuals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO actuals (year, subject, id, indicator, value, source, "
+                "sample, file_name, imported_at, imported_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         r["year"],
@@ -210,6 +229,7 @@ class ActualsStore:
                         int(r["sample"]),
                         filename,
                         now,
+                        user,
                     )
                     for r in rows
                 ],
@@ -219,6 +239,7 @@ class ActualsStore:
             "file": filename,
             "years": sorted({r["year"] for r in rows}),
             "sample_rows": sum(r["sample"] for r in rows),
+            "imported_by": {"user": user, "address": address},
         }
 
     def rows(self) -> list[dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 
 from geo_service.analysis import run_analysis
 from geo_service.analysis.actuals import HEADER, INDICATORS, template_rows
@@ -12,6 +12,7 @@ from geo_service.errors import BadRequest, NotAcceptable, NotFound
 from geo_service.web.checks import download
 from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog
+from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("analysis", __name__)
 KINDS = ("coverage", "reach", "enclaves", "targets")
@@ -70,7 +71,12 @@ def import_actuals():
     if file is None:
         raise BadRequest("multipart field 'file' is required (CSV or XLSX, see the template)")
     store = current_app.extensions["geo_service.actuals"]
-    return store.import_file(file.read(), file.filename or "file", catalog()), 201
+    user = current_user()
+    summary = store.import_file(
+        file.read(), file.filename or "file", catalog(), user.name, client_address()
+    )
+    g.audit_detail = {"file": summary["file"], "imported": summary["imported"]}
+    return summary, 201
 
 
 @bp.get("/api/analysis/targets/template")

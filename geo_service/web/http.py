@@ -7,13 +7,15 @@ GET costs a dictionary look-up.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from geo_service.errors import NotAcceptable
 
@@ -23,6 +25,7 @@ HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 GZIP_MIN_BYTES = 1024
 CACHE_ENTRIES = 512
+INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Body:
     gzipped: bytes | None
     etag: str
     mimetype: str
+    script_hashes: tuple[str, ...] = ()
 
 
 class BodyCache:
@@ -59,7 +63,16 @@ def compressible(mimetype: str) -> bool:
 def make_body(raw: bytes, mimetype: str) -> Body:
     worth_it = len(raw) >= GZIP_MIN_BYTES and compressible(mimetype)
     gzipped = gzip.compress(raw, compresslevel=6, mtime=0) if worth_it else None
-    return Body(raw, gzipped, hashlib.sha256(raw).hexdigest()[:32], mimetype)
+    hashes = tuple(script_hashes(raw)) if mimetype == HTML else ()
+    return Body(raw, gzipped, hashlib.sha256(raw).hexdigest()[:32], mimetype, hashes)
+
+
+def script_hashes(html: bytes) -> list[str]:
+    """CSP sources allowing each inline script of a page (Folium's included), and no other."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in INLINE_SCRIPT.findall(html)
+    ]
 
 
 def wanted_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
@@ -101,6 +114,7 @@ def send_body(body: Body) -> Response:
     }
     if request.if_none_match.contains_weak(body.etag):
         return Response(status=304, headers=headers)
+    g.csp_script_hashes = list(body.script_hashes)
     data = body.raw
     if body.gzipped is not None and "gzip" in request.accept_encodings:
         data = body.gzipped

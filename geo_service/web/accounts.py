@@ -1,0 +1,236 @@
+"""Logging in and out, and the admin's API for users, tokens and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session
+
+from geo_service.errors import BadRequest, GeoServiceError
+from geo_service.web.ogc import parse_int
+from geo_service.web.security import client_address, csrf_token, current_user, store
+
+bp = Blueprint("accounts", __name__)
+MAX_JSON_BYTES = 16 * 1024
+LOGIN_FAILURES = 10  # per client address ...
+LOGIN_WINDOW_S = 600  # ... in this many seconds, then 429 until the window has passed
+
+
+class LoginThrottled(GeoServiceError):
+    """Too many failed logins from one address (HTTP 429)."""
+
+    status = 429
+    code = "too_many_logins"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Failures:
+    """Failed logins per client address in a sliding window (in memory, per process)."""
+
+    def __init__(self):
+        self.seen: dict[str, deque] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def check(self, address: str) -> None:
+        with self.lock:
+            times = self.seen[address]
+            while times and times[0] < time.monotonic() - LOGIN_WINDOW_S:
+                times.popleft()
+            if len(times) >= LOGIN_FAILURES:
+                wait = int(times[0] + LOGIN_WINDOW_S - time.monotonic()) + 1
+                raise LoginThrottled(
+                    f"登录失败次数过多，请 {wait} 秒后再试（too many failed logins）", wait
+                )
+
+    def add(self, address: str) -> None:
+        with self.lock:
+            self.seen[address].append(time.monotonic())
+
+
+def failures() -> Failures:
+    return current_app.extensions.setdefault("geo_service.login_failures", Failures())
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no ``//``): never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(c in target for c in "\r\n\\"):
+        return "/"
+    return target
+
+
+@bp.get("/login")
+def login_form():
+    return render_template(
+        "login.html",
+        title="登录",
+        next=safe_next(request.args.get("next")),
+        mode=current_app.config["AUTH"],
+        error=None,
+    )
+
+
+@bp.post("/login")
+def login():
+    address = client_address()
+    failures().check(address)
+    name = request.form.get("name", "").strip()[:64]
+    password = request.form.get("password", "")[:1024]
+    target = safe_next(request.form.get("next"))
+    user = store().login(name, password) if current_app.config["AUTH"] != "none" else None
+    g.audit_detail = {"name": name}
+    if user is None:
+        failures().add(address)
+        page = render_template(
+            "login.html",
+            title="登录",
+            next=target,
+            mode=current_app.config["AUTH"],
+            error="用户名或密码错误，或账户已停用（wrong name or password, or account disabled）",
+        )
+        return page, 401
+    session.clear()
+    session.permanent = True
+    session["user"] = user.name
+    session["stamp"] = store().stamp_of(user.name)
+    csrf_token()
+    return redirect(target, code=303)
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect("/", code=303)
+
+
+@bp.get("/api/me")
+def me():
+    user = current_user()
+    return {
+        "user": user.name or None,
+        "role": None if user.anonymous else user.role,
+        "via": user.via,
+        "auth": current_app.config["AUTH"],
+        "public_read": bool(current_app.config["PUBLIC_READ"]),
+    }
+
+
+def json_body() -> dict:
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise BadRequest(f"JSON 请求体不得超过 {MAX_JSON_BYTES} 字节（body too large）")
+    try:
+        body = json.loads(request.get_data(cache=False) or b"{}")
+    except (ValueError, RecursionError):
+        raise BadRequest("请求体不是有效的 JSON 对象（the body must be a JSON object）") from None
+    if not isinstance(body, dict):
+        raise BadRequest("请求体须为 JSON 对象（the body must be a JSON object）")
+    return body
+
+
+def text_field(body: dict, key: str, required: bool = True) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"字段 {key} 须为字符串（field {key!r} must be a string）")
+    return value
+
+
+@bp.get("/api/users")
+def users():
+    return {"users": store().list_users()}
+
+
+@bp.post("/api/users")
+def create_user():
+    body = json_body()
+    user = store().add_user(
+        text_field(body, "name"),
+        text_field(body, "role"),
+        text_field(body, "password", required=False),
+    )
+    g.audit_detail = {"user": user["name"], "role": user["role"]}
+    return user, 201
+
+
+@bp.patch("/api/users/<name>")
+def update_user(name: str):
+    body = json_body()
+    disabled = body.get("disabled")
+    if disabled is not None and not isinstance(disabled, bool):
+        raise BadRequest("字段 disabled 须为 true 或 false（disabled must be a boolean）")
+    user = store().update_user(
+        name,
+        role=text_field(body, "role", required=False),
+        disabled=disabled,
+        password=text_field(body, "password", required=False),
+    )
+    g.audit_detail = {"user": name, "changed": sorted(k for k in body if k != "password")}
+    return user
+
+
+@bp.get("/api/tokens")
+def tokens():
+    return {"tokens": store().list_tokens()}
+
+
+@bp.post("/api/tokens")
+def create_token():
+    body = json_body()
+    token, record = store().create_token(
+        text_field(body, "user"), text_field(body, "label", required=False) or ""
+    )
+    g.audit_detail = {"token": record["id"], "user": record["user"]}
+    return {**record, "token": token, "note": "令牌只显示这一次，请妥善保存（shown once）"}, 201
+
+
+@bp.delete("/api/tokens/<token_id>")
+def revoke_token(token_id: str):
+    g.audit_detail = {"token": token_id}
+    return store().revoke_token(token_id)
+
+
+@bp.get("/api/audit")
+def audit():
+    """The audit log, newest first; ``f=csv`` exports it (cells safe for spreadsheets)."""
+    who = request.args.get("user") or None
+    if request.args.get("f") == "csv":
+        rows = store().audit(limit=10**9, offset=0, user=who)
+        return Response(
+            audit_csv(rows),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="geo_service-audit.csv"'},
+        )
+    limit = parse_int("limit", 100, 1, 1000)
+    offset = parse_int("offset", 0, 0, 10**9)
+    entries = store().audit(limit, offset, who)
+    return {
+        "entries": entries,
+        "numberMatched": store().audit_count(who),
+        "numberReturned": len(entries),
+    }
+
+
+AUDIT_HEADER = ("序号", "时间(UTC)", "用户", "地址", "操作", "对象", "状态码", "结果", "详情")
+
+
+def audit_csv(rows: list[dict]) -> bytes:
+    from geo_service.cells import safe_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_HEADER)
+    for r in rows:
+        values = (r["seq"], r["at"], r["user"], r["address"], r["action"], r["target"])
+        detail = json.dumps(r["detail"], ensure_ascii=False)
+        writer.writerow([safe_cell(v) for v in (*values, r["status"], r["outcome"], detail)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,253 @@
+"""Every request: who makes it, whether it may, whether it came from our own pages; every
+response: the security headers; every write: a line in the audit log.
+
+Identity comes from an API token (``Authorization: Bearer``), a trusted proxy's user header
+(AUTH="proxy", only from TRUSTED_PROXIES), or the session cookie of a local login. CSRF: a
+state-changing request carried by a cookie or proxy identity must come from this origin
+(Origin, else Referer; ``Sec-Fetch-Site`` cross-site is refused), and without either header it
+needs the session's CSRF token; bearer-token requests carry no ambient credential and are exempt.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from geo_service.auth import ANONYMOUS, OPEN_ENDPOINTS, SAFE_METHODS, User, required_role
+from geo_service.auth.store import AuthStore
+from geo_service.errors import Forbidden, Unauthorized
+from geo_service.web.http import script_hashes
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: HTML forms of ours: they always carry the session's CSRF token.
+FORM_ENDPOINTS = frozenset({"accounts.login", "accounts.logout"})
+
+
+def store() -> AuthStore:
+    return current_app.extensions["geo_service.auth"]
+
+
+def current_user() -> User:
+    return g.get("user", ANONYMOUS)
+
+
+def from_trusted_proxy() -> bool:
+    return request.remote_addr in current_app.config["TRUSTED_PROXIES"]
+
+
+def client_address() -> str:
+    """The client's address; behind a trusted proxy, the last X-Forwarded-For hop."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and from_trusted_proxy():
+        return forwarded.split(",")[-1].strip()[:64]
+    return request.remote_addr or ""
+
+
+def own_origin() -> str:
+    """scheme://host[:port] of this service as the browser sees it."""
+    scheme, host = request.scheme, request.host
+    if from_trusted_proxy():
+        scheme = request.headers.get("X-Forwarded-Proto", scheme).split(",")[0].strip()
+        host = request.headers.get("X-Forwarded-Host", host).split(",")[0].strip()
+    return f"{scheme}://{host}".lower()
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (made on first use), for forms and the pages' fetch calls."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def identify() -> User:
+    config = current_app.config
+    if config["AUTH"] == "none":
+        return User("local", "admin", "none")
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized(
+                "只接受 Authorization: Bearer 令牌（only bearer tokens are accepted）"
+            )
+        user = store().token_user(token.strip())
+        if user is None:
+            raise Unauthorized("令牌无效或已吊销（the token is unknown or revoked）")
+        return user
+    if config["AUTH"] == "proxy" and from_trusted_proxy():
+        name = request.headers.get(config["PROXY_USER_HEADER"], "").strip()
+        if name:
+            user = store().proxy_user(name)
+            if user is None:
+                raise Forbidden(f"用户 {name} 已停用（the account is disabled）")
+            return user
+    name, stamp = session.get("user"), session.get("stamp")
+    if name and stamp:
+        user = store().session_user(name, stamp)
+        if user is not None:
+            return user
+        session.clear()
+    return ANONYMOUS
+
+
+def same_origin(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.scheme and parts.netloc) and (
+        f"{parts.scheme}://{parts.netloc}".lower() == own_origin()
+    )
+
+
+def check_csrf(user: User) -> None:
+    if request.method in SAFE_METHODS or user.via == "token":
+        return
+    refused = "跨站请求被拒绝（cross-site request refused）：请在本服务的页面上操作"
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        raise Forbidden(refused, details={"reason": "Sec-Fetch-Site"})
+    if request.endpoint in FORM_ENDPOINTS:
+        require_token()
+    origin = request.headers.get("Origin")
+    referer = request.headers.get("Referer")
+    if origin is not None:
+        if not same_origin(origin):
+            raise Forbidden(refused, details={"reason": "Origin"})
+    elif referer:
+        if not same_origin(referer):
+            raise Forbidden(refused, details={"reason": "Referer"})
+    elif user.via == "session":
+        require_token()
+
+
+def require_token() -> None:
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+        raise Forbidden(
+            "缺少或错误的 CSRF 令牌（missing or wrong CSRF token）：请刷新页面后重试",
+            details={"reason": "token"},
+        )
+
+
+def authorise(user: User) -> None:
+    """Refuse what the user's role does not allow (401 to log in, 403 for the wrong role)."""
+    if request.url_rule is None:
+        return  # a 404 or 405 from routing: nothing to authorise
+    if request.endpoint in OPEN_ENDPOINTS:
+        return
+    role = required_role(request.endpoint, request.method, request.args)
+    if role is None and (current_app.config["PUBLIC_READ"] or not user.anonymous):
+        return
+    if role == "forbidden":
+        raise Forbidden("此操作不允许（no role may do this）")
+    if user.anonymous:
+        raise Unauthorized(
+            "请先登录（log in first）" + (f"：此操作需要 {role} 角色" if role else ""),
+            details={"login": url_for("accounts.login_form", _external=True)},
+        )
+    if role and not user.may(role):
+        raise Forbidden(
+            f"当前用户 {user.name}（{user.role}）无权执行此操作，需要 {role} 角色"
+            f"（role {role} needed）"
+        )
+
+
+def before_request():
+    g.user = ANONYMOUS
+    try:
+        g.user = identify()
+        check_csrf(g.user)
+        authorise(g.user)
+    except Unauthorized:
+        if request.method == "GET" and wants_page():
+            return redirect(url_for("accounts.login_form", next=request.full_path.rstrip("?")))
+        raise
+
+
+def wants_page() -> bool:
+    accept = request.accept_mimetypes
+    return (
+        request.args.get("f") in (None, "html") and accept["text/html"] > accept["application/json"]
+    )
+
+
+def content_security_policy(response) -> str:
+    hashes = g.get("csp_script_hashes")
+    plain = not response.is_streamed and "Content-Encoding" not in response.headers
+    if hashes is None and response.mimetype == "text/html" and plain:
+        hashes = script_hashes(response.get_data())
+    tiles = current_app.extensions.get("geo_service.tile_origins", ())
+    directives = (
+        ("default-src", ["'self'"]),
+        ("script-src", ["'self'", *(hashes or [])]),
+        ("style-src", ["'self'", "'unsafe-inline'"]),
+        ("img-src", ["'self'", "data:", "blob:", *tiles]),
+        ("font-src", ["'self'", "data:"]),
+        ("connect-src", ["'self'"]),
+        ("object-src", ["'none'"]),
+        ("base-uri", ["'none'"]),
+        ("form-action", ["'self'"]),
+        ("frame-ancestors", [current_app.config["FRAME_ANCESTORS"]]),
+    )
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives)
+
+
+def after_request(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(response))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["FRAME_ANCESTORS"].strip() == "'none'":
+        headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html" or "user" in session:
+        headers.add("Vary", "Cookie")
+    if request.method not in SAFE_METHODS:
+        audit(response)
+    return response
+
+
+def audit(response) -> None:
+    """One line in the audit log for every write, whatever its outcome."""
+    user = current_user()
+    detail = dict(g.get("audit_detail", {}))
+    if response.headers.get("Location") and response.status_code < 400:
+        detail.setdefault("location", response.headers["Location"])
+    if response.status_code >= 400 and response.is_json:
+        error = (response.get_json(silent=True) or {}).get("error", {})
+        detail.setdefault("error", error.get("code", ""))
+    store().record(
+        user.name or "（匿名 anonymous）",
+        client_address(),
+        f"{request.method} {request.endpoint or request.path}",
+        request.path,
+        response.status_code,
+        detail,
+    )
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever the browser came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or own_origin().startswith("https:")
+
+
+def register(app: Flask) -> None:
+    from geo_service.render.map import BASEMAPS
+
+    origins = []
+    for key in app.config["BASEMAPS"]:
+        parts = urlsplit(BASEMAPS[key]["tiles"])
+        labels = parts.netloc.split(".")
+        if "{s}" in labels[0]:
+            labels[0] = "*"  # subdomain rotation: CSP allows a wildcard leftmost label
+        origins.append(f"{parts.scheme}://{'.'.join(labels)}")
+    app.extensions["geo_service.tile_origins"] = tuple(origins)
+    app.before_request(before_request)
+    app.after_request(after_request)
+
+    @app.context_processor
+    def account_context():
+        return {"current_user": current_user, "csrf_token": csrf_token}
