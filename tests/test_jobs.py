@@ -1,0 +1,305 @@
+"""Heavy work has bounds: the check queue, the renders, durable job state, paged results."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import os
+import signal
+import sqlite3
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import dbs
+from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
+
+from geo_service import create_app
+from geo_service.config import REPO_ROOT
+from geo_service.land.jobs import INTERRUPTED_MESSAGE
+from geo_service.testing import chromium_available, running_service
+from geo_service.web import checks as checks_web
+
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+from land_check import make_parcels  # noqa: E402 - the land benchmark's generator
+
+
+@functools.cache
+def big_file(count: int) -> bytes:
+    """``count`` parcels (30-200 m rectangles around and between the zones), GeoPackage."""
+    import tempfile
+
+    from geo_service.catalog import load_catalog
+    from geo_service.land.zones import zones_from_layer
+
+    catalog = load_catalog(REPO_ROOT / "layers")
+    zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash).frame
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "parcels.gpkg"
+        make_parcels(zones, count).to_crs("EPSG:4545").to_file(path, engine="pyogrio")
+        return path.read_bytes()
+
+
+def post(client, data: bytes, name: str = "parcels.gpkg", **form):
+    body = {"file": (io.BytesIO(data), name), **form}
+    return client.post("/api/checks", data=body, content_type="multipart/form-data")
+
+
+def small() -> bytes:
+    return collection(PARCEL_SHAPES, 36)
+
+
+def wait_done(client, url: str, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = client.get(url).json
+        if state["status"] not in ("queued", "running"):
+            return state
+        time.sleep(0.2)
+    raise AssertionError(f"{url} still {state['status']} after {seconds} s")
+
+
+def test_queue_full_is_503_with_retry_after_and_stores_nothing(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            **dbs(tmp_path),
+            "CHECK_WORKERS": 1,
+            "MAX_QUEUED_CHECKS": 1,
+            "CHECK_SYNC_SECONDS": 0,
+        }
+    )
+    client = app.test_client()
+    data = big_file(30_000)
+    first, second = post(client, data), post(client, data)
+    assert first.status_code == 202 and second.status_code == 202, (first.json, second.json)
+    assert second.json["status"] in ("queued", "running")
+    refused = post(client, small(), "small.geojson")
+    assert refused.status_code == 503, refused.json
+    assert int(refused.headers["Retry-After"]) > 0
+    assert (
+        refused.json["error"]["code"] == "busy" and "队列已满" in refused.json["error"]["message"]
+    )
+    with sqlite3.connect(tmp_path / "checks.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 2
+    assert list((tmp_path / "uploads").glob("*")) != []  # the two spooled uploads, no third
+    for response in (first, second):
+        assert wait_done(client, response.headers["Location"])["status"] == "done"
+    assert client.get("/api/checks").json["numberMatched"] == 2
+    assert list((tmp_path / "uploads").glob("*")) == []  # workers removed their spool files
+    # with the queue free again the same small file is accepted
+    assert post(client, small(), "small.geojson").status_code in (201, 202)
+
+
+def test_renders_full_is_503_with_retry_after(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "MAX_RENDERS": 1})
+    client = app.test_client()
+    check = post(client, small(), "p.geojson").json
+    slots = app.extensions["geo_service.renders"]
+    started = time.monotonic()
+    with slots.hold():  # one render in progress, as another request would hold it
+        snap = client.get("/api/snapshot?format=png&dpi=300&layers=counties")
+        pdf = client.get(f"/api/checks/{check['id']}?f=pdf")
+        svg = client.get("/api/snapshot?format=svg&layers=counties")  # no Chromium: no bound
+    assert time.monotonic() - started < 15, "a bounded wait, not a hang"
+    for response in (snap, pdf):
+        assert response.status_code == 503, response.data[:300]
+        assert int(response.headers["Retry-After"]) > 0
+        assert "PNG/PDF" in response.json["error"]["message"]
+    assert svg.status_code == 200
+
+
+@pytest.mark.skipif(not chromium_available(), reason="needs Chromium")
+def test_concurrent_renders_past_the_bound_are_refused_not_queued():
+    """Six real 300 dpi PNGs at once on a server allowing one: every answer is a PNG or a
+    quick 503 with Retry-After, and at least one PNG is made."""
+    with running_service({"GEO_SERVICE_MAX_RENDERS": "1"}) as url:
+        answers = []
+
+        def fetch():
+            request = f"{url}/api/snapshot?format=png&dpi=300&layers=counties,zones"
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    answers.append((response.status, response.read()[:8], None))
+            except urllib.error.HTTPError as error:
+                answers.append((error.code, b"", error.headers.get("Retry-After")))
+
+        threads = [threading.Thread(target=fetch) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=180)
+    assert len(answers) == 6
+    assert {status for status, _, _ in answers} <= {200, 503}
+    assert any(status == 200 and head == b"\x89PNG\r\n\x1a\n" for status, head, _ in answers)
+    assert all(int(retry) > 0 for status, _, retry in answers if status == 503)
+
+
+def test_big_checks_are_paged(tmp_path, monkeypatch):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "CHECK_INLINE_PARCELS": 5})
+    client = app.test_client()
+    response = post(
+        client, small(), "p.geojson", zones=(io.BytesIO(collection(ZONE_SHAPES, 36)), "z.geojson")
+    )
+    assert response.status_code == 201, response.json
+    check = response.json
+    assert "parcels" not in check and check["parcels_paged"] is True
+    assert check["summary"]["parcels"] == 7
+    items = next(link["href"] for link in check["links"] if link["rel"] == "items")
+    assert client.get(f"/api/checks/{check['id']}").json == check
+
+    page = client.get(f"{items}?limit=3").json
+    assert page["numberMatched"] == 7 and page["numberReturned"] == 3
+    rels = {link["rel"]: link["href"] for link in page["links"]}
+    assert "prev" not in rels and "offset=3" in rels["next"]
+    seen = page["parcels"]
+    while "next" in rels:
+        page = client.get(rels["next"]).json
+        rels = {link["rel"]: link["href"] for link in page["links"]}
+        seen += page["parcels"]
+    assert page["numberReturned"] == 1 and "prev" in rels and "next" not in rels
+    assert [p["parcel_id"] for p in seen] == list(PARCEL_SHAPES)
+    assert seen[0]["status"] == "inside" and seen[0]["area_m2"] == pytest.approx(10_000, abs=0.5)
+
+    # the same file as a small check: identical per-parcel records
+    inline = create_app({"TESTING": True, **dbs(tmp_path / "inline")}).test_client()
+    whole = post(
+        inline, small(), "p.geojson", zones=(io.BytesIO(collection(ZONE_SHAPES, 36)), "z.geojson")
+    ).json
+    assert seen == whole["parcels"]
+
+    for bad in ("limit=0", "limit=10001", "offset=-1", "limit=x"):
+        assert client.get(f"{items}?{bad}").status_code == 400
+    assert client.get("/api/checks/nosuchcheck/parcels").status_code == 404
+
+    # downloads are read from the register, all parcels
+    url = f"/api/checks/{check['id']}"
+    text = client.get(f"{url}?f=csv").data.decode("utf-8")
+    assert text.startswith("\ufeff地块编号") and len(text.strip().splitlines()) == 8
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"{url}?f=xlsx").data))
+    assert book["地块检查结果"].max_row == 8
+    features = json.loads(client.get(f"{url}?f=geojson").data)["features"]
+    assert [f["id"] for f in features] == list(PARCEL_SHAPES)
+
+    # the report lists the first parcels and says where the rest are
+    monkeypatch.setattr(checks_web, "REPORT_PARCELS", 3)
+    report = client.get(f"{url}?f=html").get_data(as_text=True)
+    assert "只列出前 3 块" in report and "CSV 或 Excel" in report
+    assert report.count('<tr class="gs-status-') == 3
+    monkeypatch.setattr(checks_web, "MAX_PDF_PARCELS", 5)
+    pdf = client.get(f"{url}?f=pdf")
+    assert pdf.status_code == 413 and "xlsx" in pdf.json["error"]["message"]
+
+
+def test_a_failed_check_keeps_answering_its_error(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "CHECK_SYNC_SECONDS": 0})
+    client = app.test_client()
+    response = post(
+        client,
+        b'{"type": "FeatureCollection", "features": [{"type": "Feature"}]}',
+        "bad.geojson",
+        crs="EPSG:4545",
+    )
+    location = response.headers.get("Location")
+    if response.status_code == 202:
+        deadline = time.monotonic() + 60
+        while (answer := client.get(location)).status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        response = answer
+    assert response.status_code == 422, response.json
+    again = client.get(location)
+    assert again.status_code == 422 and again.json == response.json
+    assert client.get("/api/checks").json["numberMatched"] == 0
+
+
+def server_pid(port: str) -> int:
+    """The pid of the ``serve`` process we started on ``port`` (our own child)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ours = f"PPid:\t{os.getpid()}\n" in (entry / "status").read_text()
+        if ours and b"serve" in command and port.encode() in command:
+            return int(entry.name)
+    raise AssertionError(f"no serve process of ours on port {port}")
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def post_file(url: str, data: bytes, name: str) -> tuple[int, dict]:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{url}/api/checks",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, json.load(response)
+
+
+def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
+    env = {
+        "GEO_SERVICE_CHECKS_DB": str(tmp_path / "checks.sqlite"),
+        "GEO_SERVICE_CHECK_WORKERS": "1",
+        "GEO_SERVICE_CHECK_SYNC_SECONDS": "0",
+    }
+    data = big_file(50_000)
+    with running_service(env) as url:
+        status, done = post_file(url, small(), "small.geojson")  # one finished check
+        while done["status"] != "done":
+            time.sleep(0.2)
+            status, done = get_json(f"{url}/api/checks/{done['id']}")
+        status, first = post_file(url, data, "first.gpkg")
+        assert status == 202
+        status, second = post_file(url, data, "second.gpkg")
+        assert status == 202 and second["status"] == "queued"
+        deadline = time.monotonic() + 60
+        while get_json(f"{url}/api/checks/{first['id']}")[1]["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        os.kill(server_pid(url.rsplit(":", 1)[1]), signal.SIGKILL)
+    with running_service(env) as url:
+        for job in (first, second):
+            status, answer = get_json(f"{url}/api/checks/{job['id']}")
+            assert status == 200, answer
+            assert answer == {
+                "id": job["id"],
+                "status": "interrupted",
+                "message": INTERRUPTED_MESSAGE,
+            }
+            assert "重新提交" in answer["message"]
+        status, kept = get_json(f"{url}/api/checks/{done['id']}")
+        assert status == 200 and kept["summary"] == done["summary"]
+        listed = get_json(f"{url}/api/checks")[1]
+        assert [c["id"] for c in listed["checks"]] == [done["id"]]
+        time.sleep(2)  # an orphaned worker, had it survived, would have stored by now
+        status, answer = get_json(f"{url}/api/checks/{first['id']}")
+        assert answer["status"] == "interrupted"
+    with sqlite3.connect(tmp_path / "checks.sqlite") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == 1
+    assert list((tmp_path / "uploads").glob("*")) == []
