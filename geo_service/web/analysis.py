@@ -39,6 +39,7 @@ def analysis(kind: str):
     if kind not in KINDS:
         raise NotFound(f"no analysis {kind!r}; there are {', '.join(KINDS)}")
     year = parse_year(request.args.get("year"))
+    parse_bands(request.args.get("bands"))  # a bad bands= is a 400 for every kind (OpenAPI)
     result = run_analysis(
         kind,
         **analysis_context(),

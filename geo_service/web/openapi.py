@@ -1,9 +1,45 @@
-"""The OpenAPI 3.0 description of the service, generated from the catalog."""
+"""The OpenAPI 3.0 description of the service: every operation, every status, the real bounds.
+
+To document a new path, add one call to a ``*_paths`` function of ``openapi_paths``::
+
+    api.add("/api/users", "post", "create an account", ok={"201": ok("created", {JSON: OBJECT})},
+            errors=("400", *WRITE, "422"), body=form({"name": STRING}, required=("name",)))
+
+``errors`` lists the statuses besides the success ones; each refers to one reusable response in
+``components/responses`` (one error schema for all of them). ``WRITE`` and ``GUARDED`` add the
+401/403 that accounts bring; every operation gets a 401 for ``PUBLIC_READ = false``.
+"""
 
 from __future__ import annotations
 
+from flask import current_app
+
 from geo_service.catalog import Catalog
 
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GPKG = "application/geopackage+sqlite3"
+CSV = "text/csv"
+HTML_F = "html"  # the f= value of an HTML page
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+MAX_OFFSET = 10**9  # geo_service.web.ogc.parse_int's bound for every offset
+CHECKS_MAX_LIMIT = 1000  # GET /api/checks
+PARCELS_MAX_LIMIT = 10000  # GET /api/checks/{checkId}/parcels
+
+STRING = {"type": "string"}
+OBJECT = {"type": "object"}
+BINARY = {"type": "string", "format": "binary"}
+LINKS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["href"],
+        "properties": {"href": STRING, "rel": STRING, "type": STRING, "title": STRING},
+    },
+}
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -11,308 +47,240 @@ ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string", "description": "stable code, e.g. invalid_input"},
+                "message": {"type": "string", "description": "中文说明，可附英文"},
+                "details": {
+                    "type": "object",
+                    "description": "422: problems[] by file and feature or line",
+                    "properties": {"problems": {"type": "array", "items": OBJECT}},
+                },
+            },
         }
     },
 }
+PAGE = {
+    "numberMatched": {"type": "integer", "minimum": 0},
+    "numberReturned": {"type": "integer", "minimum": 0},
+}
+FEATURE = {"type": "object", "required": ["type"], "properties": {"type": {"enum": ["Feature"]}}}
+FEATURES = {
+    "type": "object",
+    "required": ["type", "features", "numberMatched", "numberReturned", "links"],
+    "properties": {
+        "type": {"enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": FEATURE},
+        **PAGE,
+        "links": LINKS,
+    },
+}
+CHECK = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {"id": STRING, "status": STRING, "links": LINKS},
+}
+RUNNING = {
+    "type": "object",
+    "required": ["id", "status", "progress"],
+    "properties": {"id": STRING, "status": {"enum": ["running"]}, "progress": OBJECT},
+}
+
+# Every error the service answers, as a reusable response: (description, extra headers).
+RETRY_AFTER = {
+    "Retry-After": {"description": "seconds to wait (when busy)", "schema": {"type": "integer"}}
+}
+ERRORS = {
+    "400": (
+        "BadRequest",
+        "参数有误（消息指明哪个参数、允许的范围）。A parameter is malformed or out of range.",
+        None,
+    ),
+    "401": (
+        "Unauthorized",
+        "需要登录或令牌（PUBLIC_READ = false 时读取也需要）。Login or token needed.",
+        None,
+    ),
+    "403": (
+        "Forbidden",
+        "角色无权操作，或跨站请求。The role does not allow it, or a cross-site request.",
+        None,
+    ),
+    "404": (
+        "NotFound",
+        "没有该图层、要素、检查或分析。No such collection, feature, check or analysis.",
+        None,
+    ),
+    "406": ("NotAcceptable", "不提供该格式（f=）。The requested format is not offered.", None),
+    "413": (
+        "TooLarge",
+        "上传或解压后超过上限（MAX_CONTENT_LENGTH、MAX_UNPACKED_BYTES）。Too large.",
+        None,
+    ),
+    "415": ("UnsupportedFormat", "文件格式无法识别。Not a format the service reads.", None),
+    "422": (
+        "InvalidInput",
+        "文件内容无法使用，details.problems 指明文件、要素或行。Unusable content.",
+        None,
+    ),
+    "503": (
+        "Busy",
+        "服务繁忙或渲染器不可用，请按 Retry-After 稍后重试。Busy: retry later.",
+        RETRY_AFTER,
+    ),
+}
+READ = ("401",)
+GUARDED = ("401", "403")  # register reads
+WRITE = ("401", "403", "413")  # state-changing operations (every body counts for 413)
 
 
-def _param(
-    name: str, schema: dict, description: str, where: str = "query", required: bool = False
-) -> dict:
+def param(name, schema, description, where="query", required=False, **extra) -> dict:
     return {
         "name": name,
         "in": where,
-        "required": required,
+        "required": required or where == "path",
         "schema": schema,
         "description": description,
+        **extra,
     }
 
 
-F_PARAM = _param("f", {"type": "string", "enum": ["json", "html"]}, "output format")
+def comma_list(name, items, description, min_items=1, max_items=None) -> dict:
+    """A comma-separated query array (style form, explode false), as OGC API uses."""
+    schema = {"type": "array", "minItems": min_items, "items": items}
+    if max_items:
+        schema["maxItems"] = max_items
+    return param(name, schema, description, style="form", explode=False)
 
 
-def _responses(media_type: str, description: str) -> dict:
-    error = {"description": "error", "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-    return {
-        "200": {
-            "description": description,
-            "content": {
-                media_type: {"schema": {"type": "object"}},
-                "text/html": {"schema": {"type": "string"}},
-            },
-        },
-        "304": {"description": "not modified (If-None-Match matched the ETag)"},
-        "400": error,
-        "404": error,
-    }
+def format_param(values, description="output format (f=; the Accept header where HTML is offered)"):
+    return param("f", {"type": "string", "enum": list(values)}, description)
 
 
-def openapi_document(catalog: Catalog) -> dict:
-    """Paths for the landing page, conformance, collections and features of every layer."""
-    collection_ids = list(catalog.layers)
-    collection_param = _param(
-        "collectionId",
-        {"type": "string", "enum": collection_ids},
-        "the collection (layer) id",
-        "path",
-        True,
-    )
-    items_params = [
-        collection_param,
-        _param(
+def paging(default: int, maximum: int, what: str) -> list[dict]:
+    return [
+        param(
             "limit",
-            {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
-            "page size",
+            {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+            f"page size (1-{maximum})",
         ),
-        _param("offset", {"type": "integer", "minimum": 0, "default": 0}, "features to skip"),
-        _param(
-            "bbox",
-            {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
-            "minx,miny,maxx,maxy in lon/lat (CRS84)",
+        param(
+            "offset",
+            {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            f"{what} to skip",
         ),
-        F_PARAM,
     ]
+
+
+def content(types: dict) -> dict:
+    """``{media type: schema}`` to an OpenAPI content map."""
+    return {media: {"schema": schema} for media, schema in types.items()}
+
+
+def ok(description: str, types: dict, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": content(types)}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def json_ok(description: str, schema: dict = OBJECT) -> dict:
+    return {"200": ok(description, {JSON: schema})}
+
+
+def files_ok(description: str, types: list[str]) -> dict:
+    return {"200": ok(description, {media: body_schema(media) for media in types})}
+
+
+def body_schema(media: str) -> dict:
+    """What a download is to a client: JSON parses to an object, text is a string."""
+    if media.endswith("json"):
+        return OBJECT
+    return STRING if media.startswith("text/") else BINARY
+
+
+def negotiated(description: str, schema: dict, media: str = JSON) -> dict:
+    """200 as JSON (or GeoJSON) or HTML, with ETag, and 304 for a matching If-None-Match."""
+    etag = {"ETag": {"description": "strong entity tag", "schema": STRING}}
+    return {
+        "200": ok(description, {media: schema, HTML: STRING}, etag),
+        "304": {"description": "not modified (If-None-Match matched the ETag)"},
+    }
+
+
+def form(properties: dict, required: tuple[str, ...] = ("file",)) -> dict:
+    """A required multipart/form-data body."""
+    schema = {"type": "object", "required": list(required), "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+class Paths:
+    """Collects operations; ``add`` is the one call a new path needs."""
+
+    def __init__(self):
+        self.paths: dict[str, dict] = {}
+
+    def add(self, path, method, summary, *, ok, errors=(), params=(), body=None) -> None:
+        """Document ``method path``: its success responses ``ok`` and its error statuses."""
+        statuses = sorted({*errors, *READ})
+        responses = dict(ok)
+        for status in statuses:
+            responses[status] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+        if not path.startswith("/api/") or any(  # errors as JSON or HTML: see wants_html
+            p["name"] == "f" and HTML_F in p["schema"].get("enum", ()) for p in params
+        ):
+            responses = {k: self._with_html(k, v) for k, v in responses.items()}
+        operation = {"summary": summary, "parameters": list(params), "responses": responses}
+        if body:
+            operation["requestBody"] = body
+        self.paths.setdefault(path, {})[method] = operation
+
+    @staticmethod
+    def _with_html(status: str, response: dict) -> dict:
+        if "$ref" not in response:
+            return response
+        name = ERRORS[status][0]
+        return {"$ref": f"#/components/responses/{name}OrPage"}
+
+
+def components() -> dict:
+    responses = {}
+    for name, description, headers in ERRORS.values():
+        for suffix, types in (
+            ("", {JSON: {"$ref": "#/components/schemas/Error"}}),
+            ("OrPage", {JSON: {"$ref": "#/components/schemas/Error"}, HTML: STRING}),
+        ):
+            response = {"description": description, "content": content(types)}
+            if headers:
+                response["headers"] = headers
+            responses[name + suffix] = response
+    responses["MethodNotAllowed"] = {
+        "description": "此地址不支持该方法。Method not allowed; Allow lists the methods.",
+        "headers": {"Allow": {"required": True, "schema": STRING}},
+        "content": content({JSON: {"$ref": "#/components/schemas/Error"}}),
+    }
+    return {"schemas": {"Error": ERROR_SCHEMA}, "responses": responses}
+
+
+def openapi_document(catalog: Catalog, config=None) -> dict:
+    """The whole document for this catalog and configuration."""
+    config = config if config is not None else current_app.config
+    max_body = int(config["MAX_CONTENT_LENGTH"])
+    from geo_service.web import openapi_paths as paths
+
+    api = Paths()
+    paths.ogc_paths(api, catalog, config)
+    paths.check_paths(api, max_body)
+    paths.export_paths(api, catalog)
+    paths.analysis_paths(api, max_body)
     return {
         "openapi": "3.0.3",
         "info": {
             "title": catalog.title,
             "version": catalog.version,
-            "description": catalog.title_en + " - OGC API - Features Part 1",
+            "description": f"{catalog.title_en} - OGC API - Features Part 1. Uploads are "
+            f"limited to {max_body} bytes (MAX_CONTENT_LENGTH); errors are "
+            '{"error": {"code", "message", "details"}} (Chinese first).',
         },
-        "paths": {
-            "/": {
-                "get": {
-                    "summary": "landing page (JSON) or the interactive map (HTML)",
-                    "parameters": [F_PARAM],
-                    "responses": _responses("application/json", "landing page"),
-                }
-            },
-            "/conformance": {
-                "get": {
-                    "summary": "conformance classes",
-                    "parameters": [F_PARAM],
-                    "responses": _responses("application/json", "conformance"),
-                }
-            },
-            "/collections": {
-                "get": {
-                    "summary": "the layers",
-                    "parameters": [F_PARAM],
-                    "responses": _responses("application/json", "collections"),
-                }
-            },
-            "/collections/{collectionId}": {
-                "get": {
-                    "summary": "one layer's metadata",
-                    "parameters": [collection_param, F_PARAM],
-                    "responses": _responses("application/json", "collection"),
-                }
-            },
-            "/collections/{collectionId}/items": {
-                "get": {
-                    "summary": "a layer's features",
-                    "parameters": items_params,
-                    "responses": _responses("application/geo+json", "features"),
-                }
-            },
-            "/collections/{collectionId}/items/{featureId}": {
-                "get": {
-                    "summary": "one feature",
-                    "parameters": [
-                        collection_param,
-                        _param("featureId", {"type": "string"}, "feature id", "path", True),
-                        F_PARAM,
-                    ],
-                    "responses": _responses("application/geo+json", "feature"),
-                }
-            },
-            **CHECK_PATHS,
-            **EXPORT_PATHS,
-            **ANALYSIS_PATHS,
-        },
+        "paths": api.paths,
+        "components": components(),
     }
-
-
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-
-
-PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
-CHECK_ID = _param("checkId", {"type": "string"}, "check id", "path", True)
-CHECK_FORMATS = ["json", "geojson", "html", "pdf", "csv", "xlsx", "gpkg", "shp", "kml", "jzd"]
-
-
-def _multipart(properties: dict) -> dict:
-    """A required multipart/form-data body whose ``file`` field is required."""
-    schema = {"type": "object", "required": ["file"], "properties": properties}
-    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
-
-
-CHECK_PATHS = {
-    "/api/checks": {
-        "post": {
-            "summary": "check land parcels against the zones (and record the check)",
-            "requestBody": _multipart(
-                {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": PARCEL_FORMATS,
-                    },
-                    "zones": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "official zone boundaries (default: the "
-                        "zones layer, schematic)",
-                    },
-                    "crs": {
-                        "type": "string",
-                        "description": "the parcels' CRS when the "
-                        "file does not say it (EPSG:4545, gcj02, ...)",
-                    },
-                    "zones_crs": {"type": "string"},
-                    "layer": {
-                        "type": "string",
-                        "description": "layer of a multi-layer file",
-                    },
-                }
-            ),
-            "responses": {
-                "201": {
-                    "description": "the finished check",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-                "202": {
-                    "description": "still running: progress, and the URL to poll",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-                "400": _error("a parameter is wrong"),
-                "413": _error("the upload or what it unpacks to is too large"),
-                "415": _error("not a format the service reads"),
-                "422": _error("the file's content cannot be checked; details.problems"),
-            },
-        },
-        "get": {
-            "summary": "the check register, newest first (f=gpkg exports it)",
-            "parameters": [
-                _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size"),
-                _param("offset", {"type": "integer", "minimum": 0}, "checks to skip"),
-                _param("f", {"type": "string", "enum": ["json", "gpkg"]}, "output format"),
-            ],
-            "responses": {"200": {"description": "the checks"}, "400": _error("bad parameter")},
-        },
-    },
-    "/api/checks/{checkId}": {
-        "get": {
-            "summary": "one check (its progress while running), or a download of it",
-            "parameters": [
-                CHECK_ID,
-                _param("f", {"type": "string", "enum": CHECK_FORMATS}, "output format"),
-                _param(
-                    "part",
-                    {"type": "string", "enum": ["parcels", "zones"]},
-                    "with f=geojson: the parcels (default) or the zones used",
-                ),
-            ],
-            "responses": {
-                "200": {"description": "the check"},
-                "404": _error("no such check"),
-                "406": _error("format not offered"),
-            },
-        }
-    },
-}
-
-
-def _get(summary: str, parameters: list, ok: str = "the result") -> dict:
-    return {
-        "get": {
-            "summary": summary,
-            "parameters": parameters,
-            "responses": {
-                "200": {"description": ok},
-                "400": _error("bad parameter"),
-                "404": _error("not found"),
-            },
-        }
-    }
-
-
-EXPORT_PATHS = {
-    "/api/snapshot": _get(
-        "a static map: PNG, PDF or SVG with title, legend, scale bar, north arrow, CRS and sources",
-        [
-            _param("format", {"type": "string", "enum": ["png", "pdf", "svg"]}, "output format"),
-            _param("layers", {"type": "string"}, "comma-separated layer ids (default: the map's)"),
-            _param("bbox", {"type": "string"}, "minlon,minlat,maxlon,maxlat (default: the city)"),
-            _param("dpi", {"type": "integer", "minimum": 72, "maximum": 600}, "PNG resolution"),
-            _param(
-                "paper",
-                {
-                    "type": "string",
-                    "enum": ["A4-landscape", "A4-portrait", "A3-landscape", "A3-portrait"],
-                },
-                "paper",
-            ),
-            _param("size", {"type": "string"}, "WIDTHxHEIGHT pixels instead of a paper"),
-            _param("title", {"type": "string", "maxLength": 80}, "the map's title (图名)"),
-            _param("check", {"type": "string"}, "draw this check's parcels by status"),
-        ],
-        "the image or document",
-    ),
-    "/export/map.html": _get("the interactive map as one HTML file that works offline", []),
-    "/collections/{collectionId}/download": _get(
-        "a whole layer as a file",
-        [
-            _param("collectionId", {"type": "string"}, "the layer", "path", True),
-            _param(
-                "f",
-                {"type": "string", "enum": ["geojson", "gpkg", "shp", "csv", "kml"]},
-                "file format",
-            ),
-        ],
-        "the file",
-    ),
-}
-ANALYSIS_PATHS = {
-    "/api/analysis/{kind}": _get(
-        "plan analysis: cluster coverage, logistics reach, enclave links, targets and progress",
-        [
-            _param(
-                "kind",
-                {"type": "string", "enum": ["coverage", "reach", "enclaves", "targets"]},
-                "which analysis",
-                "path",
-                True,
-            ),
-            _param(
-                "f",
-                {"type": "string", "enum": ["json", "csv", "xlsx", "geojson"]},
-                "output (geojson: the reach bands)",
-            ),
-            _param("bands", {"type": "string"}, "reach: distance bands in km, e.g. 10,30,60"),
-            _param("year", {"type": "integer"}, "targets: the year of the figures"),
-        ],
-    ),
-    "/api/analysis/targets/actuals": {
-        "post": {
-            "summary": "import actual figures (CSV/XLSX; all or nothing, bad rows by line)",
-            "requestBody": _multipart({"file": {"type": "string", "format": "binary"}}),
-            "responses": {
-                "201": {"description": "imported"},
-                "400": _error("no file"),
-                "415": _error("not CSV or XLSX"),
-                "422": _error("bad rows"),
-            },
-        }
-    },
-    "/api/analysis/targets/template": _get(
-        "the figures template",
-        [
-            _param("f", {"type": "string", "enum": ["csv", "xlsx"]}, "format"),
-            _param("year", {"type": "integer"}, "the year to fill in"),
-        ],
-        "the template",
-    ),
-}

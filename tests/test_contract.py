@@ -1,0 +1,123 @@
+"""The API keeps the contract it publishes at /api: a bounded schemathesis run, in-process.
+
+Every operation of the app's own OpenAPI document gets its explicit examples, schemathesis'
+coverage cases (boundaries, undeclared methods, missing and wrong parameters) and a capped
+number of fuzzed positive and negative cases; every response must be a documented status with
+a documented content type, headers and body. A real check (a 界址点 txt file) is then fetched in
+every format it offers, each answer validated against the same document.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from conftest import REPO_ROOT, dbs
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from geo_service import create_app
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    unsupported_method,
+]
+# schemathesis' WSGI transport asks for gzip but does not decode it (requests would); the
+# service's gzip is tested in test_api.py, so the contract run asks for identity.
+IDENTITY = {"Accept-Encoding": "identity"}
+MAX_EXAMPLES = 30  # fuzzed cases per operation and mode; the coverage phase adds its own
+JZD = REPO_ROOT / "tests" / "data" / "jzd" / "ankang_gbk.txt"
+TALLY: collections.Counter = collections.Counter()
+FAILED: collections.Counter = collections.Counter()
+
+
+# Loaded at collection: schemathesis makes one test per operation from the document itself.
+# (schemathesis.pytest.from_fixture does not work with this pytest.)
+SCRATCH = tempfile.TemporaryDirectory(prefix="geo_service-contract-")
+APP = create_app({"TESTING": True, **dbs(Path(SCRATCH.name))})
+schema = schemathesis.openapi.from_wsgi("/api", APP)
+
+
+@pytest.fixture(scope="module")
+def contract_app():
+    return APP
+
+
+@pytest.fixture(scope="module")
+def contract_schema():
+    return schema
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_keeps_its_contract(case):
+    TALLY[case.operation.label] += 1
+    try:
+        case.call_and_validate(headers=IDENTITY, checks=CHECKS)
+    except BaseException:  # schemathesis raises a FailureGroup (a BaseExceptionGroup)
+        FAILED[case.operation.label] += 1
+        raise
+
+
+def test_contract_run_reached_every_operation(contract_app):
+    """The run above covered every documented operation (it cannot silently test nothing)."""
+    if not TALLY:
+        pytest.skip("run together with test_api_keeps_its_contract")
+    document = contract_app.test_client().get("/api").get_json()
+    labels = {
+        f"{method.upper()} {path}" for path, ops in document["paths"].items() for method in ops
+    } - {"GET /api"}  # schemathesis skips the schema's own URL; test_api.py validates it
+    assert set(TALLY) == labels
+    assert all(count >= 5 for count in TALLY.values()), TALLY
+    print(f"\ncontract run: {sum(TALLY.values())} cases over {len(TALLY)} operations, "
+          f"{sum(FAILED.values())} failing: {dict(FAILED)}")  # fmt: skip
+    assert not FAILED
+
+
+def test_a_real_check_in_every_format_matches_the_document(contract_app, contract_schema):
+    """A real 界址点 file checked, then read back in every documented format."""
+    client = contract_app.test_client()
+    response = client.post(
+        "/api/checks",
+        data={"file": (io.BytesIO(JZD.read_bytes()), JZD.name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    check_id = response.get_json()["id"]
+    created = contract_schema["/api/checks"]["POST"]
+    created.validate_response(response)
+    operation = contract_schema["/api/checks/{checkId}"]["GET"]
+    formats = operation.definition.raw["parameters"][1]["schema"]["enum"]
+    assert {"json", "geojson", "csv", "xlsx", "gpkg", "shp", "kml", "jzd"} <= set(formats)
+    for fmt in formats:
+        if fmt == "pdf":
+            continue  # needs Chromium: test_check_page.py renders the report
+        case = operation.Case(path_parameters={"checkId": check_id}, query={"f": fmt})
+        answer = case.call_and_validate(headers=IDENTITY, checks=CHECKS)
+        assert answer.status_code == 200, (fmt, answer.status_code)
+    listing = contract_schema["/api/checks"]["GET"].Case(query={"limit": 1000, "offset": 0})
+    assert listing.call_and_validate(headers=IDENTITY, checks=CHECKS).json()["numberMatched"] >= 1
