@@ -201,7 +201,7 @@ def test_broken_geometries_are_reported_with_their_feature(fresh_app):
     assert "empty geometry" in problems[0]["message"]
     assert "ring not closed" in problems[1]["message"] and problems[1]["hint"]
     assert "too few points" in problems[2]["message"]
-    assert response.json["error"]["message"].startswith("bad.geojson: 3 problems")
+    assert response.json["error"]["message"].startswith("bad.geojson: 共 3 处问题（3 problems）")
 
 
 def test_swapped_and_faraway_coordinates(fresh_app):

@@ -84,7 +84,7 @@ def test_zone_field_and_prefix_must_agree():
 
 def test_swapped_x_and_y_are_reported_by_line():
     raw = read_jzd(square(swap=True).encode(), "swapped.txt")
-    assert errors(raw)[0] == "line 7: X and Y appear swapped"
+    assert errors(raw)[0] == "line 7: X 与 Y 似乎颠倒 (X and Y appear swapped)"
     assert len(errors(raw)) == 5
 
 
@@ -107,15 +107,17 @@ def test_full_width_commas_short_header_and_point_count():
     assert raw.parcels[0].parcel_id == "T1" and raw.parcels[0].attributes["name"] == ""
     assert raw.parcels[0].rings[0].shape == (5, 2)
     # a count that does not match means lost lines: an error, not a shrug
-    assert errors(raw) == ["line 6 (T1): 界址点数 says 6 points, 5 follow"]
+    assert errors(raw) == [
+        "line 6 (T1): 界址点数为 6，实际有 5 个点 (界址点数 says 6 points, 5 follow)"
+    ]
 
 
 def test_points_before_a_header_and_a_header_without_points():
     text = HEAD.format(zone="带号=36\n") + "J1,1,3621000,36520000\n3,0.1,EMPTY,空,面,@\n"
     raw = read_jzd(text.encode(), "broken.txt")
     assert errors(raw) == [
-        "line 6: a point before any parcel header",
-        "line 7 (EMPTY 空): a parcel header without points",
+        "line 6: 界址点出现在地块属性行之前 (a point before any parcel header)",
+        "line 7 (EMPTY 空): 地块属性行之后没有界址点 (a parcel header without points)",
     ]
 
 
@@ -126,7 +128,7 @@ def test_unclosed_ring_is_reported_not_fixed():
     with pytest.raises(InputError) as caught:
         prepare_parcels(raw)
     messages = [p["message"] for p in caught.value.details["problems"]]
-    assert any(m.startswith("ring not closed") for m in messages), messages
+    assert any(m.startswith("环未闭合") and "ring not closed" in m for m in messages), messages
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,9 @@ from pathlib import Path
 from geo_service.catalog import Catalog
 from geo_service.errors import InputError, UnsupportedFormat
 from geo_service.land.readers import Limits
-from geo_service.land.readers.ogr import safe_members
+from geo_service.land.readers.ogr import member_name, read_member, safe_members
 from geo_service.land.readers.text import decode_text
+from geo_service.land.readers.xmlsafe import decode_xml, refuse_dtd
 
 INDICATORS = {
     "zone": {
@@ -78,20 +79,25 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
     if data.startswith(b"PK\x03\x04"):
         from openpyxl import load_workbook
 
-        safe_members(data, filename, Limits())  # an XLSX is a zip: refuse bombs first
-        try:
+        check_xlsx_xml(data, filename)
+        try:  # openpyxl parses through defusedxml (a requirement) when it is installed
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-            raise InputError(f"{filename}: not a readable XLSX workbook ({exc})") from None
+        except Exception:  # openpyxl raises many kinds for a broken workbook
+            raise InputError(
+                f"{filename}: 无法读取该 XLSX 工作簿，请用 Excel 重新保存 "
+                "(not a readable XLSX workbook)"
+            ) from None
         table = [
             ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
         ]
     elif b"\x00" in data[:1024]:
-        raise UnsupportedFormat(f"{filename}: upload the figures as CSV or XLSX")
+        raise UnsupportedFormat(
+            f"{filename}: 请以 CSV 或 XLSX 上传数据 (upload the figures as CSV or XLSX)"
+        )
     else:
         table = list(csv.reader(io.StringIO(decode_text(data, strict=False))))
     if not table:
-        raise InputError(f"{filename}: the file is empty")
+        raise InputError(f"{filename}: 文件为空 (the file is empty)")
     header = [h.strip().lower() for h in table[0]]
     index = {}
     for key, names in COLUMNS.items():
@@ -103,7 +109,8 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
     ]
     if missing:
         raise InputError(
-            f"{filename}: line 1 lacks the column(s) {', '.join(missing)}; "
+            f"{filename}: 第 1 行缺少列 {'、'.join(missing)}，请下载模板对照格式 "
+            f"(line 1 lacks the column(s) {', '.join(missing)}); "
             f"download the template for the layout",
             details={
                 "problems": [
@@ -124,6 +131,18 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
             (number, {k: (cells[i].strip() if i < len(cells) else "") for k, i in index.items()})
         )
     return rows
+
+
+def check_xlsx_xml(data: bytes, filename: str) -> None:
+    """An XLSX is a zip of XML parts: refuse bombs, then any part with a DTD/ENTITY
+    declaration (in whatever encoding it declares), before openpyxl parses anything."""
+    limits = Limits()
+    archive = safe_members(data, filename, limits)
+    for info in archive.infolist():
+        name = member_name(info)
+        if info.is_dir() or not name.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        refuse_dtd(decode_xml(read_member(archive, info, limits), filename, name), filename, name)
 
 
 def validate(rows, catalog: Catalog, filename: str) -> list[dict]:

@@ -78,11 +78,17 @@ class RawFile:
 
 
 def input_error(filename: str, problems: list[Problem]) -> InputError:
-    """One 422 listing every problem (up to a limit), the first in the message."""
+    """One 422 listing every problem (up to a limit), the first in the message (Chinese first:
+    each Problem's message and hint are written "中文 (English)")."""
     shown = problems[:MAX_REPORTED_PROBLEMS]
-    more = f"; {len(problems) - len(shown)} more not listed" if len(problems) > len(shown) else ""
+    hidden = len(problems) - len(shown)
+    more = f"；另有 {hidden} 处未列出 ({hidden} more not listed)" if hidden else ""
     first = shown[0].text()
-    count = f"{len(problems)} problems, the first: " if len(problems) > 1 else ""
+    count = (
+        f"共 {len(problems)} 处问题（{len(problems)} problems），第一处："
+        if len(problems) > 1
+        else ""
+    )
     return InputError(
         f"{filename}: {count}{first}{more}",
         details={"file": filename, "problems": [p.to_dict() for p in shown]},

@@ -35,23 +35,30 @@ class Parcels:
 def ring_problems(ring: np.ndarray, where: str, number: int) -> list[Problem]:
     label = f"{where}, ring {number}"
     if not np.isfinite(ring).all():
-        return [Problem(label, "coordinates that are not numbers", "check the coordinate columns")]
+        return [
+            Problem(
+                label,
+                "坐标不是数字 (coordinates that are not numbers)",
+                "请检查坐标列 (check the coordinate columns)",
+            )
+        ]
     if len(ring) < 4 or len(np.unique(ring, axis=0)) < 3:
         return [
             Problem(
                 label,
-                f"too few points ({len(ring)}): a ring needs at least 3 "
-                "distinct points plus the closing one",
-                "add the missing points",
+                f"点数过少（{len(ring)} 个）：一个环至少需要 3 个不同的点加闭合点 "
+                f"(too few points ({len(ring)}): a ring needs at least 3 "
+                "distinct points plus the closing one)",
+                "请补齐缺少的点 (add the missing points)",
             )
         ]
     if not np.array_equal(ring[0], ring[-1]):
         return [
             Problem(
                 label,
-                "ring not closed: its last point differs from its first "
-                f"({ring[0][0]:.3f}, {ring[0][1]:.3f})",
-                "repeat the first point at the end of the ring",
+                f"环未闭合：末点与首点（{ring[0][0]:.3f}, {ring[0][1]:.3f}）不同 "
+                "(ring not closed: its last point differs from its first)",
+                "请在环的末尾重复首点 (repeat the first point at the end of the ring)",
             )
         ]
     return []
@@ -101,9 +108,10 @@ def resolve_crs(raw: RawFile, crs_given) -> tuple[pyproj.CRS | str, str]:
             [
                 Problem(
                     "file",
-                    "the file does not say its coordinate system",
-                    "pass crs=, e.g. EPSG:4545 (CGCS2000 GK CM 108E, no zone prefix), EPSG:4524 "
-                    "(zone 36 with prefix), EPSG:4546/4525 for zone 37, EPSG:4490 for lon/lat",
+                    "文件未注明坐标系 (the file does not say its coordinate system)",
+                    "请指定 crs=，例如 EPSG:4545（CGCS2000 3 度带中央经线 108°，无带号前缀）、"
+                    "EPSG:4524（36 带，有前缀）、37 带用 EPSG:4546/4525、经纬度用 EPSG:4490 "
+                    "(pass crs=, e.g. EPSG:4545)",
                 )
             ],
         )
@@ -154,17 +162,25 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         raise input_error(raw.filename, problems)
     if len(table.geometry) == 0:
         raise input_error(
-            raw.filename, [Problem("file", "no parcels in the file", "the file must hold polygons")]
+            raw.filename,
+            [
+                Problem(
+                    "file",
+                    "文件中没有地块 (no parcels in the file)",
+                    "文件须含多边形 (the file must hold polygons)",
+                )
+            ],
         )
     geometries = table.geometry.copy()
     warnings = [() for _ in range(len(geometries))]
     kinds = shapely.get_type_id(geometries)
     for i in np.flatnonzero(~np.isin(kinds, (3, 6))):  # Polygon, MultiPolygon
+        kind = geometries[i].geom_type if geometries[i] is not None else "空几何"
         problems.append(
             Problem(
                 table.where[i],
-                f"a {geometries[i].geom_type} is not a parcel",
-                "parcels must be Polygon or MultiPolygon",
+                f"{kind} 不是地块 (a {kind} is not a parcel)",
+                "地块须为 Polygon 或 MultiPolygon (parcels must be Polygon or MultiPolygon)",
             )
         )
     if problems:
@@ -172,7 +188,13 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     crs, crs_note = resolve_crs(raw, crs_given)
     empty = shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
-        problems.append(Problem(table.where[i], "empty geometry", "give the parcel its polygon"))
+        problems.append(
+            Problem(
+                table.where[i],
+                "几何为空 (empty geometry)",
+                "请为该地块提供多边形 (give the parcel its polygon)",
+            )
+        )
     invalid = ~shapely.is_valid(geometries) & ~empty
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geometries[i])
@@ -181,8 +203,8 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
             problems.append(
                 Problem(
                     table.where[i],
-                    f"invalid geometry that cannot be repaired: {reason}",
-                    "redraw the parcel",
+                    f"几何无效且无法修复：{reason} (invalid geometry that cannot be repaired)",
+                    "请重新绘制该地块 (redraw the parcel)",
                 )
             )
             continue
@@ -202,9 +224,10 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
                 [
                     Problem(
                         "file",
-                        f"crs=gcj02 is for lon/lat from Gaode/Tencent, but the coordinates reach "
-                        f"{max(abs(minx), abs(maxx)):.0f}",
-                        "give the file's real CRS, e.g. EPSG:4545",
+                        f"crs=gcj02 只适用于高德/腾讯的经纬度，而坐标达到 "
+                        f"{max(abs(minx), abs(maxx)):.0f} (crs=gcj02 is for lon/lat from "
+                        "Gaode/Tencent)",
+                        "请给出文件的真实坐标系，例如 EPSG:4545 (give the file's real CRS)",
                     )
                 ],
             )
@@ -221,21 +244,22 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
                 problems.append(
                     Problem(
                         table.where[i],
-                        "X and Y appear swapped",
-                        "X is northing (北), Y is easting (东); lon before lat",
+                        "X 与 Y 似乎颠倒 (X and Y appear swapped)",
+                        "X 为北坐标，Y 为东坐标；经度在前、纬度在后 "
+                        "(X is northing, Y is easting; lon before lat)",
                     )
                 )
             else:
                 landing = (
-                    f"lands at {centre.x:.4f}°E {centre.y:.4f}°N"
+                    f"落在 {centre.x:.4f}°E {centre.y:.4f}°N"
                     if np.isfinite([centre.x, centre.y]).all()
-                    else "cannot be converted to lon/lat"
+                    else "无法转换为经纬度"
                 )
                 problems.append(
                     Problem(
                         table.where[i],
-                        f"outside Ankang: {landing} with {describe(crs)}",
-                        "check the coordinate system and the zone (带号)",
+                        f"不在安康市范围内：按 {describe(crs)} {landing} (outside Ankang)",
+                        "请检查坐标系与带号 (check the coordinate system and the zone 带号)",
                     )
                 )
         raise input_error(raw.filename, problems)

@@ -49,6 +49,16 @@ class Limits:
         )
 
 
+FORMATS_ZH = (
+    "GeoJSON",
+    "Shapefile 压缩包（.zip）",
+    "GeoPackage（.gpkg）",
+    "KML/KMZ",
+    "含 WKT 列的 CSV",
+    "界址点坐标 txt",
+)
+
+
 def accepted_formats() -> str:
     return "; ".join(FORMATS.values())
 
@@ -61,6 +71,14 @@ def sniff(data: bytes) -> str:
         return "zip"
     if data.startswith(b"SQLite format 3\x00"):
         return "gpkg"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00")):
+        from geo_service.land.readers.xmlsafe import xml_encoding
+
+        try:  # UTF-16/32 XML: KML saved by a Windows tool
+            text = data[:4096].decode(xml_encoding(data[:4096]), errors="ignore")
+        except LookupError:
+            return "unknown"
+        return "kml" if "kml" in text[:1024].lower() else "unknown"
     head = data[:4096]
     if b"\x00" in head:
         return "unknown"
@@ -87,24 +105,31 @@ def read_parcel_file(
 ) -> RawFile:
     """Read a parcel (or boundary) file of any accepted format into a RawFile."""
     from geo_service.land.readers import ogr, text
+    from geo_service.land.readers.caps import check_raw
 
     kind = sniff(data)
     given = crs_given if isinstance(crs_given, pyproj.CRS) else None
     if kind == "geojson":
-        return text.read_geojson(data, filename)
-    if kind == "jzd":
+        raw = text.read_geojson(data, filename, limits)
+    elif kind == "jzd":
         from geo_service.land.readers.jzd import read_jzd
 
-        return read_jzd(data, filename, crs_given=given)
-    if kind == "kml":
-        return text.read_kml(data, filename)
-    if kind == "csv":
-        return text.read_csv(data, filename)
-    if kind == "gpkg":
-        return ogr.read_geopackage(data, filename, layer=layer)
-    if kind == "zip":
-        return ogr.read_zip(data, filename, limits=limits, layer=layer)
-    raise UnsupportedFormat(
-        f"{filename}: not a format geo_service reads. Accepted: {accepted_formats()}",
-        details={"file": filename, "accepted": list(FORMATS.values())},
-    )
+        raw = read_jzd(data, filename, crs_given=given, limits=limits)
+    elif kind == "kml":
+        from geo_service.land.readers.kml import read_kml
+
+        raw = read_kml(data, filename, limits)
+    elif kind == "csv":
+        raw = text.read_csv(data, filename, limits)
+    elif kind == "gpkg":
+        raw = ogr.read_geopackage(data, filename, layer=layer, limits=limits)
+    elif kind == "zip":
+        raw = ogr.read_zip(data, filename, limits=limits, layer=layer)
+    else:
+        raise UnsupportedFormat(
+            f"{filename}: 无法识别的文件格式，可接受的格式：{'；'.join(FORMATS_ZH)} "
+            f"(not a format geo_service reads. Accepted: {accepted_formats()})",
+            details={"file": filename, "accepted": list(FORMATS.values())},
+        )
+    check_raw(raw, limits)
+    return raw

@@ -24,6 +24,7 @@ import pyproj
 
 from geo_service.land.crs import datum_from_text, gk_crs, zone_from_easting
 from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+from geo_service.land.readers.caps import Tally
 
 SECTION = re.compile(r"^\s*\[(.+?)\]\s*$")
 FIELDS = re.compile(r"\s*[,，]\s*")
@@ -68,15 +69,25 @@ def is_point_line(fields: list[str]) -> bool:
     )
 
 
-def read_jzd(data: bytes, filename: str, crs_given: pyproj.CRS | None = None) -> RawFile:
-    """Parse the file; problems are collected (the caller raises), not thrown one by one."""
+def read_jzd(
+    data: bytes, filename: str, crs_given: pyproj.CRS | None = None, limits=None
+) -> RawFile:
+    """Parse the file; problems are collected (the caller raises), not thrown one by one.
+
+    Parcels and points are counted against the caps as they are read."""
+    from geo_service.land.readers import Limits
+
+    tally = Tally(filename, limits or Limits())
     text, encoding = decode(data)
     if "[地块坐标]" not in text:
         raise input_error(
             filename,
             [
                 Problem(
-                    "file", "no [地块坐标] section", "a 界址点 file has [属性描述] then [地块坐标]"
+                    "file",
+                    "缺少 [地块坐标] 节 (no [地块坐标] section)",
+                    "界址点文件先有 [属性描述]，再有 [地块坐标] "
+                    "(a 界址点 file has [属性描述] then [地块坐标])",
                 )
             ],
         )
@@ -104,21 +115,23 @@ def read_jzd(data: bytes, filename: str, crs_given: pyproj.CRS | None = None) ->
                 raw.problems.append(
                     Problem(
                         f"line {line_number}",
-                        "a point before any parcel header",
-                        "start each parcel with its header line",
+                        "界址点出现在地块属性行之前 (a point before any parcel header)",
+                        "每个地块以其属性行开始 (start each parcel with its header line)",
                     )
                 )
                 continue
             add_point(current, fields, line_number, raw.problems)
+            tally.add(current["where"], current["points"], 1)
         elif fields[-1] == "@" or (len(fields) >= 3 and number(fields[0]) is not None):
             current = new_parcel(fields, line_number, len(parcels) + 1)
+            tally.parcel(current["where"])
             parcels.append(current)
         else:
             raw.problems.append(
                 Problem(
                     f"line {line_number}",
-                    f"unreadable line: {line.strip()}",
-                    "point lines are 点号,圈号,X,Y",
+                    "无法识别的行 (unreadable line)",
+                    "界址点行格式为 点号,圈号,X,Y (point lines are 点号,圈号,X,Y)",
                 )
             )
     for parcel in parcels:
@@ -128,7 +141,7 @@ def read_jzd(data: bytes, filename: str, crs_given: pyproj.CRS | None = None) ->
 
 
 def new_parcel(fields: list[str], line_number: int, ordinal: int) -> dict:
-    values = dict(zip(HEADER_NAMES, [f for f in fields if f != "@"]))
+    values = dict(zip(HEADER_NAMES, [f[:200] for f in fields if f != "@"]))
     parcel_id = values.get("parcel_id") or f"地块{ordinal}"
     name = values.get("name", "")
     return {
@@ -149,8 +162,8 @@ def add_point(parcel: dict, fields: list[str], line_number: int, problems: list)
         problems.append(
             Problem(
                 f"line {line_number}",
-                "coordinates that are not numbers",
-                "point lines are 点号,圈号,X(北),Y(东)",
+                "坐标不是数字 (coordinates that are not numbers)",
+                "界址点行格式为 点号,圈号,X(北),Y(东) (point lines are 点号,圈号,X,Y)",
             )
         )
         return
@@ -159,8 +172,8 @@ def add_point(parcel: dict, fields: list[str], line_number: int, problems: list)
         problems.append(
             Problem(
                 f"line {line_number}",
-                "X and Y appear swapped",
-                "X is northing (北, 7 digits), Y is easting (东)",
+                "X 与 Y 似乎颠倒 (X and Y appear swapped)",
+                "X 为北坐标（7 位），Y 为东坐标 (X is northing, 7 digits; Y is easting)",
             )
         )
         return
@@ -176,8 +189,8 @@ def finish(parcel: dict, raw: RawFile) -> None:
         raw.problems.append(
             Problem(
                 parcel["where"],
-                "a parcel header without points",
-                "list the boundary points after the header",
+                "地块属性行之后没有界址点 (a parcel header without points)",
+                "请在属性行后列出界址点 (list the boundary points after the header)",
             )
         )
         return
@@ -186,8 +199,9 @@ def finish(parcel: dict, raw: RawFile) -> None:
         raw.problems.append(
             Problem(
                 parcel["where"],
-                f"界址点数 says {int(declared_points)} points, {parcel['points']} follow",
-                "the file may be cut short or a line lost: check it against the original",
+                f"界址点数为 {int(declared_points)}，实际有 {parcel['points']} 个点 "
+                f"(界址点数 says {int(declared_points)} points, {parcel['points']} follow)",
+                "文件可能被截断或缺行，请与原件核对 (check it against the original)",
             )
         )
     raw.parcels.append(
@@ -216,8 +230,8 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
         problems.append(
             Problem(
                 where,
-                f"几度分带={attributes['几度分带']}: only 3° zones are read",
-                "convert to 3° zones or pass crs=EPSG:XXXX",
+                "只支持 3 度分带 (only 3° zones are read)",
+                "请转换为 3 度分带或指定 crs=EPSG:XXXX (convert, or pass crs=EPSG:XXXX)",
             )
         )
         return None, ""
@@ -226,8 +240,8 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
         problems.append(
             Problem(
                 where,
-                f"计量单位={unit}: coordinates must be in metres",
-                "export the coordinates in metres",
+                "计量单位须为米 (coordinates must be in metres)",
+                "请以米为单位导出坐标 (export the coordinates in metres)",
             )
         )
     stated = attributes.get("坐标系", "")
@@ -236,8 +250,9 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
         problems.append(
             Problem(
                 where,
-                f"坐标系 {'not stated' if not stated else repr(stated)}: CGCS2000 assumed",
-                "pass crs=EPSG:XXXX to override",
+                f"坐标系{'未注明' if not stated else '无法识别'}，按 CGCS2000 处理 "
+                f"(坐标系 {'not stated' if not stated else 'not recognised'}: CGCS2000 assumed)",
+                "如不正确请指定 crs=EPSG:XXXX (pass crs=EPSG:XXXX to override)",
                 severity="warning",
             )
         )
@@ -245,7 +260,7 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
     eastings = [e for p in parcels for ring in p["rings"].values() for e, _ in ring]
     prefixes = {zone_from_easting(e) for e in eastings}
     field = attributes.get("带号", "").strip()
-    zone = int(field) if field.isdigit() else None
+    zone = int(field) if field.isdigit() and len(field) <= 3 else None
     prefixed = prefixes != {None} and bool(eastings)
     if prefixed:
         found = sorted(z for z in prefixes if z is not None)
@@ -253,8 +268,8 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
             problems.append(
                 Problem(
                     where,
-                    f"eastings carry different zone prefixes {found}",
-                    "one file must use one zone",
+                    f"东坐标带有不同的带号前缀 {found} (eastings carry different zone prefixes)",
+                    "一个文件只能使用一个分带 (one file must use one zone)",
                 )
             )
             return None, ""
@@ -262,8 +277,9 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
             problems.append(
                 Problem(
                     where,
-                    f"带号={zone} but the eastings carry zone {found[0]}",
-                    "correct 带号 or the coordinates",
+                    f"带号={zone}，但东坐标的前缀为 {found[0]} "
+                    f"(带号={zone} but the eastings carry zone {found[0]})",
+                    "请更正带号或坐标 (correct 带号 or the coordinates)",
                 )
             )
             return None, ""
@@ -272,8 +288,9 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
         problems.append(
             Problem(
                 where,
-                "no 带号 and eastings without zone prefix: the 3° zone is unknown",
-                "add 带号=36 or 37, or pass crs=EPSG:4545 (zone 36) / EPSG:4546 (zone 37)",
+                "没有带号且东坐标无带号前缀，无法确定 3 度分带 "
+                "(no 带号 and eastings without zone prefix: the 3° zone is unknown)",
+                "请添加 带号=36 或 37，或指定 crs=EPSG:4545（36 带）/ EPSG:4546（37 带）",
             )
         )
         return None, ""
@@ -283,7 +300,7 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
         problems.append(Problem(where, getattr(exc, "message", str(exc)), ""))
         return None, ""
     source = (
-        f"坐标系={stated or '(none)'}, 带号={field or '(none)'}, eastings "
+        f"坐标系={stated[:60] or '(none)'}, 带号={field[:10] or '(none)'}, eastings "
         + ("with" if prefixed else "without")
         + " zone prefix"
     )

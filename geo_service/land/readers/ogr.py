@@ -2,16 +2,19 @@
 
 Archives are inspected before anything is unpacked (member count, total size, compression
 ratio, names): members are copied into a fresh temporary folder under names the service
-chooses, and GDAL only opens those.
+chooses, checked by their magic bytes, and GDAL opens only those, with the recognised
+format's driver (see guard.py).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -19,9 +22,26 @@ import shapely
 
 from geo_service.errors import TooLarge
 from geo_service.land.model import ParcelTable, Problem, RawFile, input_error
-from geo_service.land.readers.text import DECLARED_HA_KEYS, ID_KEYS, NAME_KEYS, read_kml
+from geo_service.land.readers import guard
+from geo_service.land.readers.caps import check_counts, over_cap
+from geo_service.land.readers.kml import read_kml
+from geo_service.land.readers.text import DECLARED_HA_KEYS, ID_KEYS, NAME_KEYS
 
+log = logging.getLogger(__name__)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+REEXPORT = "请重新压缩或导出文件 (zip or export the files again)"
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its author wrote it: names without the UTF-8 flag (0x800) are
+    the archiver's code page, GBK on Chinese Windows; zipfile read them as cp437."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", errors="replace")
 
 
 def safe_members(data: bytes, filename: str, limits) -> zipfile.ZipFile:
@@ -29,74 +49,103 @@ def safe_members(data: bytes, filename: str, limits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, ValueError, NotImplementedError):
         raise input_error(
-            filename, [Problem("file", f"broken zip archive: {exc}", "zip the files again")]
+            filename, [Problem("file", "zip 压缩包已损坏 (broken zip archive)", REEXPORT)]
         ) from None
     if len(members) > limits.max_zip_members:
         raise TooLarge(
-            f"{filename}: {len(members)} files in the archive; at most "
-            f"{limits.max_zip_members} are accepted"
+            f"{filename}: 压缩包内有 {len(members)} 个文件，最多接受 {limits.max_zip_members} 个 "
+            f"({len(members)} files in the archive; at most {limits.max_zip_members})"
         )
     unpacked = sum(m.file_size for m in members)
     if unpacked > limits.max_unpacked_bytes:
         raise TooLarge(
-            f"{filename}: unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}"
+            f"{filename}: 解压后 {unpacked:,} 字节，超过上限 MAX_UNPACKED_BYTES="
+            f"{limits.max_unpacked_bytes} (unpacks to {unpacked:,} bytes; the limit is "
+            f"{limits.max_unpacked_bytes:,})"
         )
     for member in members:
-        path = PurePosixPath(member.filename.replace("\\", "/"))
-        if path.is_absolute() or ".." in path.parts or member.filename.startswith("/"):
+        name = member_name(member)
+        path = PurePosixPath(name.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or name.startswith("/") or ":" in name:
             raise input_error(
                 filename,
                 [
                     Problem(
-                        member.filename,
-                        "unsafe path in the archive",
-                        "archive members must be relative paths",
+                        name,
+                        "压缩包内有不安全的路径 (unsafe path in the archive)",
+                        "压缩包成员须为相对路径 (archive members must be relative paths)",
                     )
                 ],
             )
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
             raise TooLarge(
-                f"{filename}: {member.filename} expands {ratio:.0f}-fold (a zip bomb?); refused"
+                f"{filename}: {name} 压缩比 {ratio:.0f} 倍，疑似压缩炸弹，已拒绝 "
+                f"(expands {ratio:.0f}-fold, a zip bomb?)"
             )
     return archive
+
+
+def pick_shapefile(filename: str, shapefiles: dict[str, zipfile.ZipInfo], layer: str | None):
+    """The .shp ``layer`` names (its stem, or its path in the archive), or the only one."""
+    stems = [PurePosixPath(n).stem for n in shapefiles]
+    listing = "、".join(stems)
+    if layer is None:
+        if len(shapefiles) > 1:
+            raise input_error(
+                filename,
+                [
+                    Problem(
+                        "file",
+                        f"压缩包内有 {len(shapefiles)} 个 Shapefile：{listing} "
+                        f"({len(shapefiles)} shapefiles in the archive)",
+                        "请用 layer=图层名 指定其一 (pass layer=NAME to pick one)",
+                    )
+                ],
+            )
+        return next(iter(shapefiles))
+    wanted = layer.strip().lower().removesuffix(".shp")
+    for name in shapefiles:
+        if wanted in (PurePosixPath(name).stem.lower(), name.lower().removesuffix(".shp")):
+            return name
+    raise input_error(
+        filename,
+        [
+            Problem(
+                "layer",
+                f"没有名为 {layer[:100]!r} 的图层；可用图层：{listing} "
+                f"(no layer named {layer[:100]!r}; available: {', '.join(stems)})",
+                "请用 layer= 指定上列图层之一 (pass one of these as layer=)",
+            )
+        ],
+    )
 
 
 def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) -> RawFile:
     """A zipped Shapefile (the .shp may sit in a subfolder), or a KMZ."""
     archive = safe_members(data, filename, limits)
-    names = [m.filename for m in archive.infolist() if not m.is_dir()]
-    shapefiles = [n for n in names if n.lower().endswith(".shp")]
+    members = {member_name(m): m for m in archive.infolist() if not m.is_dir()}
+    shapefiles = {n: m for n, m in members.items() if n.lower().endswith(".shp")}
     if not shapefiles:
-        kml = [n for n in names if n.lower().endswith(".kml")]
+        kml = [n for n in members if n.lower().endswith(".kml")]
         if kml:
-            return read_kml(read_member(archive, kml[0], limits), filename)
+            return read_kml(read_member(archive, members[kml[0]], limits), filename, limits)
         raise input_error(
             filename,
             [
                 Problem(
                     "file",
-                    "the archive holds no .shp (or .kml)",
-                    "zip the .shp with its .shx, .dbf and .prj",
+                    "压缩包内没有 .shp（或 .kml）文件 (the archive holds no .shp (or .kml))",
+                    "请将 .shp 与 .shx、.dbf、.prj 一起压缩 "
+                    "(zip the .shp with its .shx, .dbf and .prj)",
                 )
             ],
         )
-    if len(shapefiles) > 1 and layer is None:
-        raise input_error(
-            filename,
-            [
-                Problem(
-                    "file",
-                    f"{len(shapefiles)} shapefiles in the archive: {', '.join(shapefiles)}",
-                    "pass layer=NAME to pick one",
-                )
-            ],
-        )
-    chosen = next((s for s in shapefiles if PurePosixPath(s).stem == layer), shapefiles[0])
+    chosen = pick_shapefile(filename, shapefiles, layer)
     stem = chosen[:-4]
-    lower = {n.lower(): n for n in names}
+    lower = {n.lower(): n for n in members}
     missing = [ext for ext in (".shx", ".dbf") if (stem + ext).lower() not in lower]
     if missing:
         raise input_error(
@@ -104,31 +153,49 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
             [
                 Problem(
                     chosen,
-                    f"missing {', '.join(missing)}",
-                    "a Shapefile needs its .shp, .shx and .dbf",
+                    f"缺少 {'、'.join(missing)} (missing {', '.join(missing)})",
+                    "Shapefile 需要 .shp、.shx 和 .dbf (a Shapefile needs its .shp, .shx and .dbf)",
                 )
             ],
         )
+    parts = {
+        ext: read_member(archive, members[lower[(stem + ext).lower()]], limits)
+        for ext in SHAPEFILE_PARTS
+        if (stem + ext).lower() in lower
+    }
+    guard.check_shapefile_parts(filename, chosen, parts[".shp"], parts[".shx"], parts[".dbf"])
+    counts = guard.shapefile_vertex_counts(parts[".shp"], parts[".shx"])
+    features = np.array([f"feature {n}" for n in range(1, len(counts) + 1)], dtype=object)
+    check_counts(filename, features, counts, limits)
     with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
-        for ext in SHAPEFILE_PARTS:
-            member = lower.get((stem + ext).lower())
-            if member:
-                (Path(folder) / f"upload{ext}").write_bytes(read_member(archive, member, limits))
+        for ext, content in parts.items():
+            (Path(folder) / f"upload{ext}").write_bytes(content)
         notes = []
         encoding = None
-        if not (Path(folder) / "upload.cpg").exists():
-            encoding = dbf_encoding((Path(folder) / "upload.dbf").read_bytes())
+        if ".cpg" not in parts:
+            encoding = dbf_encoding(parts[".dbf"])
             notes.append(f"no .cpg: attribute encoding detected as {encoding}")
-        raw = read_with_gdal(Path(folder) / "upload.shp", filename, "shapefile", None, encoding)
+        path = Path(folder) / "upload.shp"
+        guard.require_driver(path, guard.SHAPEFILE_DRIVER, filename)
+        raw = read_with_gdal(path, filename, "shapefile", None, encoding, limits)
     raw.notes = notes + raw.notes
     return raw
 
 
-def read_member(archive: zipfile.ZipFile, name: str, limits) -> bytes:
-    with archive.open(name) as member:
-        content = member.read(limits.max_unpacked_bytes + 1)
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits) -> bytes:
+    try:
+        with archive.open(info) as member:
+            content = member.read(limits.max_unpacked_bytes + 1)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
+        raise input_error(
+            "zip",
+            [Problem(member_name(info), "无法解压该文件 (cannot unpack this member)", REEXPORT)],
+        ) from None
     if len(content) > limits.max_unpacked_bytes:
-        raise TooLarge(f"{name} unpacks beyond {limits.max_unpacked_bytes:,} bytes")
+        raise TooLarge(
+            f"{member_name(info)}: 解压后超过 MAX_UNPACKED_BYTES={limits.max_unpacked_bytes} "
+            f"(unpacks beyond {limits.max_unpacked_bytes:,} bytes)"
+        )
     return content
 
 
@@ -142,53 +209,51 @@ def dbf_encoding(dbf: bytes) -> str:
         return "GB18030"
 
 
-def read_geopackage(data: bytes, filename: str, *, layer: str | None = None) -> RawFile:
+def read_geopackage(data: bytes, filename: str, *, layer: str | None = None, limits) -> RawFile:
     with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
         path = Path(folder) / "upload.gpkg"
         path.write_bytes(data)
-        try:
-            layers = pyogrio.list_layers(path)
-        except pyogrio.errors.DataSourceError as exc:
-            raise input_error(
+        if not guard.is_geopackage(path):
+            raise guard.refused(
                 filename,
-                [Problem("file", f"not a readable GeoPackage: {exc}", "export the file again")],
-            ) from None
-        polygons = [str(n) for n, kind in layers if kind and "Polygon" in str(kind)]
-        if layer is None and len(polygons) > 1:
-            raise input_error(
-                filename,
-                [
-                    Problem(
-                        "file",
-                        f"several polygon layers: {', '.join(polygons)}",
-                        "pass layer=NAME to pick one",
-                    )
-                ],
+                "file",
+                "不是 GeoPackage：SQLite 文件缺少 GeoPackage 标识"
+                "（application_id 或 gpkg_contents）",
+                "not a GeoPackage: no application_id GPKG nor gpkg_contents",
+                "请从 GIS 软件导出为 GeoPackage (export as GeoPackage)",
             )
-        chosen = layer or (polygons[0] if polygons else None)
-        if chosen is None or chosen not in [str(n) for n, _ in layers]:
-            raise input_error(
-                filename,
-                [
-                    Problem(
-                        "file",
-                        "no polygon layer" + (f" named {layer!r}" if layer else ""),
-                        "the GeoPackage must hold the parcels as polygons",
-                    )
-                ],
-            )
-        return read_with_gdal(path, filename, "gpkg", chosen, None)
+        layers = guard.gpkg_layers(path, filename)
+        chosen = guard.pick_gpkg_layer(filename, layers, layer)
+        guard.check_gpkg_layer(path, filename, chosen, limits)
+        guard.require_driver(path, guard.GPKG_DRIVER, filename)
+        # the GPKG: prefix makes GDAL open the file with the GeoPackage driver and no other
+        return read_with_gdal(Path(f"GPKG:{path}"), filename, "gpkg", chosen, None, limits)
 
 
 def read_with_gdal(
-    path: Path, filename: str, kind: str, layer: str | None, encoding: str | None
+    path: Path, filename: str, kind: str, layer: str | None, encoding: str | None, limits
 ) -> RawFile:
+    driver = guard.GPKG_DRIVER if kind == "gpkg" else guard.SHAPEFILE_DRIVER
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        frame = pyogrio.read_dataframe(
+            str(path), layer=layer, encoding=encoding, max_features=limits.max_parcels + 1
+        )
+    except Exception as exc:  # GDAL's message may quote the file: never sent to the client
+        log.info("GDAL (%s) cannot read an upload: %s", driver, type(exc).__name__)
+        raise guard.gdal_failed(filename, driver) from None
+    if not isinstance(frame, gpd.GeoDataFrame):
         raise input_error(
-            filename, [Problem("file", f"GDAL cannot read it: {exc}", "export the file again")]
-        ) from None
+            filename,
+            [
+                Problem(
+                    str(layer or "file"),
+                    "没有几何列：这是属性表，不含地块图形 (no geometry column: an attribute table)",
+                    "请上传含多边形的图层 (upload the layer holding the polygons)",
+                )
+            ],
+        )
+    if len(frame) > limits.max_parcels:
+        raise over_cap(filename, "file", "max_parcels", len(frame), limits.max_parcels, True)
     crs = frame.crs
     note = f"the file's own CRS ({'.prj' if kind == 'shapefile' else 'GeoPackage'})" if crs else ""
     raw = RawFile(filename, kind, [], crs, note)
@@ -201,11 +266,16 @@ def read_with_gdal(
     kinds = shapely.get_type_id(geometries)  # -1 missing, 3 Polygon, 6 MultiPolygon
     empty = (kinds == -1) | shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
-        raw.problems.append(Problem(where[i], "empty geometry", "give the parcel its polygon"))
+        raw.problems.append(
+            Problem(where[i], "几何为空 (empty geometry)", "请提供地块多边形 (give the polygon)")
+        )
     for i in np.flatnonzero(~empty & ~np.isin(kinds, (3, 6))):
+        kind_name = geometries[i].geom_type
         raw.problems.append(
             Problem(
-                where[i], f"a {geometries[i].geom_type} is not a parcel", "parcels must be polygons"
+                where[i],
+                f"{kind_name} 不是地块 (a {kind_name} is not a parcel)",
+                "地块须为多边形 (parcels must be polygons)",
             )
         )
     names = first_column(frame, NAME_KEYS)

@@ -1,22 +1,23 @@
-"""Text formats read in Python (so every problem has a line or feature): GeoJSON, CSV, KML."""
+"""Text formats read in Python (so every problem has a line or feature): GeoJSON, CSV.
+
+KML is in kml.py."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import xml.etree.ElementTree as ET
 
 import numpy as np
 import pyproj
 import shapely
 
 from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+from geo_service.land.readers.caps import Tally, check_json_depth
 
 ID_KEYS = ("parcel_id", "id", "地块编号", "dkbh", "bh", "编号", "name", "名称", "地块名称")
 DECLARED_HA_KEYS = ("area_ha", "地块面积", "面积公顷", "面积(公顷)", "面积（公顷）", "公顷")
 WKT_COLUMNS = ("wkt", "geometry", "geom", "几何")
-KML_NS = "{http://www.opengis.net/kml/2.2}"
 
 
 def decode_text(data: bytes, strict: bool = True) -> str:
@@ -56,40 +57,69 @@ def pick_declared_ha(properties: dict) -> float | None:
     return None
 
 
-def rings_of(geometry: dict, where: str, problems: list[Problem]):
+EMPTY = "几何为空 (empty geometry)"
+GEOJSON_TYPES = {
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+    "Feature",
+    "FeatureCollection",
+}
+GIVE_POLYGON = "请为该地块提供多边形 (give the parcel its polygon)"
+
+
+def rings_of(geometry: dict, where: str, problems: list[Problem], tally: Tally | None = None):
     """(rings, parts) of a GeoJSON Polygon/MultiPolygon; problems for anything else."""
     if not geometry:
-        problems.append(Problem(where, "empty geometry (null)", "give the parcel its polygon"))
+        problems.append(Problem(where, "几何为空 (empty geometry (null))", GIVE_POLYGON))
+        return None, None
+    if not isinstance(geometry, dict):
+        problems.append(Problem(where, "geometry 不是 GeoJSON 对象 (not a geometry)", GIVE_POLYGON))
         return None, None
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
     polygons = (
         [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
     )
     if polygons is None:
+        kind = kind if kind in GEOJSON_TYPES else "非 GeoJSON 几何类型"
         problems.append(
-            Problem(where, f"a {kind} is not a parcel", "parcels must be Polygon or MultiPolygon")
+            Problem(
+                where,
+                f"{kind} 不是地块 (a {kind} is not a parcel)",
+                "地块须为 Polygon 或 MultiPolygon (parcels must be Polygon or MultiPolygon)",
+            )
         )
         return None, None
     rings, parts = [], []
+    vertices = 0
     try:
         for polygon in polygons:
             part = []
             for ring in polygon:
+                if tally is not None:
+                    vertices += len(ring)
+                    tally.add(where, vertices, len(ring))
                 array = np.asarray(ring, dtype=float)
                 if array.ndim != 2 or array.shape[1] < 2:
                     raise ValueError("a ring must be a list of [x, y] positions")
                 part.append(len(rings))
                 rings.append(array[:, :2])
             parts.append(part)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError):
         problems.append(
             Problem(
-                where, f"malformed coordinates: {exc}", "each ring is a list of [x, y] positions"
+                where,
+                "坐标格式错误 (malformed coordinates)",
+                "每个环是 [x, y] 坐标的列表 (each ring is a list of [x, y] positions)",
             )
         )
         return None, None
     if not rings:
-        problems.append(Problem(where, "empty geometry", "give the parcel its polygon"))
+        problems.append(Problem(where, EMPTY, GIVE_POLYGON))
         return None, None
     return rings, parts
 
@@ -104,15 +134,17 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
             [
                 Problem(
                     "crs member",
-                    "a crs member without a name",
-                    'write {"type": "name", "properties": {"name": '
-                    '"urn:ogc:def:crs:EPSG::4545"}} or drop it',
+                    "crs 成员缺少坐标系名称 (a crs member without a name)",
+                    '请写 {"type": "name", "properties": {"name": '
+                    '"urn:ogc:def:crs:EPSG::4545"}} 或删除 (or drop it)',
                 )
             ],
         )
     if not named:
         return pyproj.CRS.from_epsg(4326), "RFC 7946: GeoJSON without a crs member is WGS 84"
     try:
+        if not isinstance(named, str) or len(named) > 200:
+            raise pyproj.exceptions.CRSError("not a CRS name")
         crs = pyproj.CRS.from_user_input(named)
     except pyproj.exceptions.CRSError:
         raise input_error(
@@ -120,27 +152,58 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
             [
                 Problem(
                     "crs member",
-                    f"unknown CRS {named!r}",
-                    "use urn:ogc:def:crs:EPSG::4545 or similar",
+                    "crs 成员中的坐标系名称无法识别 (unknown CRS name in the crs member)",
+                    "请使用 urn:ogc:def:crs:EPSG::4545 等 (use urn:ogc:def:crs:EPSG::4545)",
                 )
             ],
         ) from None
-    return crs, f"the file's crs member {named}"
+    return crs, f"the file's crs member ({crs.name})"
 
 
-def read_geojson(data: bytes, filename: str) -> RawFile:
+AS_GEOJSON = "请重新导出为 GeoJSON (export the file again as GeoJSON)"
+
+
+def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
+    from geo_service.land.readers import Limits
+
+    limits = limits or Limits()
     try:
-        document = json.loads(decode_text(data))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "file"
+        text = decode_text(data)
+    except UnicodeDecodeError:
         raise input_error(
-            filename, [Problem(where, f"not valid JSON: {exc}", "export the file again as GeoJSON")]
+            filename, [Problem("file", "文本编码无法识别 (not UTF-8 or GBK text)", AS_GEOJSON)]
+        ) from None
+    check_json_depth(text, filename, limits)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise input_error(
+            filename,
+            [
+                Problem(
+                    f"line {exc.lineno}",
+                    f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 "
+                    f"(not valid JSON: {exc.msg})",
+                    AS_GEOJSON,
+                )
+            ],
+        ) from None
+    except RecursionError:  # a last guard: the depth scan refuses such files first
+        raise input_error(
+            filename, [Problem("file", "JSON 嵌套过深 (JSON nested too deep)")]
         ) from None
     if not isinstance(document, dict):
-        raise input_error(filename, [Problem("file", "not a GeoJSON object")])
+        raise input_error(
+            filename, [Problem("file", "不是 GeoJSON 对象 (not a GeoJSON object)", AS_GEOJSON)]
+        )
     kind = document.get("type")
     if kind == "FeatureCollection":
         features = document.get("features") or []
+        if not isinstance(features, list):
+            raise input_error(
+                filename,
+                [Problem("features", "features 须为数组 (features must be an array)", AS_GEOJSON)],
+            )
     elif kind == "Feature":
         features = [document]
     elif kind in ("Polygon", "MultiPolygon"):
@@ -151,24 +214,32 @@ def read_geojson(data: bytes, filename: str) -> RawFile:
             [
                 Problem(
                     "file",
-                    f"GeoJSON type {kind!r} holds no parcels",
-                    "use a FeatureCollection of polygons",
+                    f"GeoJSON 类型 {kind if kind in GEOJSON_TYPES else '(未知)'} 不含地块 "
+                    "(this GeoJSON type holds no parcels)",
+                    "请使用多边形的 FeatureCollection (use a FeatureCollection of polygons)",
                 )
             ],
         )
+    if len(features) > limits.max_parcels:  # before any parcel is built
+        from geo_service.land.readers.caps import over_cap
+
+        raise over_cap(filename, "features", "max_parcels", len(features), limits.max_parcels)
     crs, note = geojson_crs(document, filename)
     raw = RawFile(filename, "geojson", [], crs, note)
+    tally = Tally(filename, limits)
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            raw.problems.append(Problem(f"feature {number}", "not a GeoJSON Feature"))
+            raw.problems.append(
+                Problem(f"feature {number}", "不是 GeoJSON Feature (not a GeoJSON Feature)")
+            )
             continue
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
             raw.problems.append(
                 Problem(
                     f"feature {number}",
-                    "properties must be an object",
-                    'write "properties": {...} or null',
+                    "properties 须为对象 (properties must be an object)",
+                    '请写 "properties": {...} 或 null',
                 )
             )
             continue
@@ -178,7 +249,8 @@ def read_geojson(data: bytes, filename: str) -> RawFile:
             else pick_id(properties, number)
         )
         where = f"feature {number} ({parcel_id})"
-        rings, parts = rings_of(feature.get("geometry"), where, raw.problems)
+        tally.parcel(where)
+        rings, parts = rings_of(feature.get("geometry"), where, raw.problems, tally)
         if rings is not None:
             raw.parcels.append(
                 RawParcel(
@@ -193,7 +265,10 @@ def read_geojson(data: bytes, filename: str) -> RawFile:
     return raw
 
 
-def read_csv(data: bytes, filename: str) -> RawFile:
+def read_csv(data: bytes, filename: str, limits=None) -> RawFile:
+    from geo_service.land.readers import Limits
+
+    tally = Tally(filename, limits or Limits())
     text = decode_text(data, strict=False)
     sample = text[:4096]
     try:
@@ -201,7 +276,11 @@ def read_csv(data: bytes, filename: str) -> RawFile:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = {name.strip().lower(): name for name in reader.fieldnames or []}
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error:
+        fieldnames = []
+    columns = {name.strip().lower(): name for name in fieldnames}
     wkt_column = next((columns[c] for c in WKT_COLUMNS if c in columns), None)
     if wkt_column is None:
         raise input_error(
@@ -209,21 +288,44 @@ def read_csv(data: bytes, filename: str) -> RawFile:
             [
                 Problem(
                     "line 1",
-                    "no WKT column in the header",
-                    f"name the column one of {', '.join(WKT_COLUMNS)}",
+                    "表头中没有 WKT 几何列 (no WKT column in the header)",
+                    f"请将几何列命名为 {', '.join(WKT_COLUMNS)} 之一 "
+                    f"(name the column one of {', '.join(WKT_COLUMNS)})",
                 )
             ],
         )
+    try:
+        return csv_rows(reader, wkt_column, filename, tally)
+    except csv.Error as exc:
+        raise input_error(
+            filename,
+            [
+                Problem(
+                    f"line {reader.line_num}",
+                    "CSV 格式错误 (malformed CSV)",
+                    "请检查引号与分隔符 (check quotes and delimiters)",
+                )
+            ],
+        ) from exc
+
+
+def csv_rows(reader, wkt_column: str, filename: str, tally: Tally) -> RawFile:
+    """The rows of a CSV with a WKT column, vertices counted before the geometry is built."""
     raw = RawFile(filename, "csv", [], None, "")
     for number, row in enumerate(reader, start=1):
         line = reader.line_num
         properties = {k: v for k, v in row.items() if k != wkt_column and k is not None}
         parcel_id = pick_id(properties, number)
         where = f"line {line} ({parcel_id})"
+        tally.parcel(where)
         text_value = (row.get(wkt_column) or "").strip()
         if not text_value:
-            raw.problems.append(Problem(where, "empty geometry", "fill in the WKT column"))
+            raw.problems.append(Problem(where, EMPTY, "请填写 WKT 列 (fill in the WKT column)"))
             continue
+        # an upper bound of the vertices (one comma between two), before parsing
+        estimate = text_value.count(",") + 1
+        if estimate > tally.limits.max_vertices_per_parcel:
+            tally.add(where, estimate, estimate)
         try:
             geometry = shapely.from_wkt(text_value)
         except shapely.errors.GEOSException as exc:
@@ -231,11 +333,13 @@ def read_csv(data: bytes, filename: str) -> RawFile:
                 Problem(
                     where,
                     wkt_problem(str(exc)),
-                    "write the polygon as POLYGON((x y, ...)) "
-                    "with the first point repeated at the end",
+                    "多边形写作 POLYGON((x y, ...))，末点重复首点 "
+                    "(write POLYGON((x y, ...)) with the first point repeated at the end)",
                 )
             )
             continue
+        count = int(shapely.get_num_coordinates(geometry))
+        tally.add(where, count, count)
         raw.parcels.append(
             RawParcel(
                 parcel_id,
@@ -246,75 +350,22 @@ def read_csv(data: bytes, filename: str) -> RawFile:
             )
         )
     if not raw.parcels and not raw.problems:
-        raw.problems.append(Problem("file", "no rows", "the file has a header but no parcels"))
+        raw.problems.append(
+            Problem(
+                "file",
+                "只有表头，没有数据行 (no rows)",
+                "文件只有表头，没有地块 (the file has a header but no parcels)",
+            )
+        )
     return raw
 
 
 def wkt_problem(message: str) -> str:
     if "closed" in message:
-        return "ring not closed: its last point differs from its first"
+        return "环未闭合：末点与首点不同 (ring not closed: its last point differs from its first)"
     if "number of points" in message:
-        return "too few points: a ring needs at least 3 distinct points (4 with the closing one)"
-    return f"unreadable WKT: {message.split(':', 1)[-1].strip()}"
-
-
-def read_kml(data: bytes, filename: str) -> RawFile:
-    """KML Placemarks with Polygon or MultiGeometry; KML is WGS 84 lon/lat by definition."""
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise input_error(
-            filename,
-            [
-                Problem(
-                    "file",
-                    "KML with a DOCTYPE/ENTITY declaration",
-                    "remove the DTD; KML needs none",
-                )
-            ],
+        return (
+            "点数过少：一个环至少需要 3 个不同的点（含闭合点 4 个） "
+            "(too few points: a ring needs at least 3 distinct points, 4 with the closing one)"
         )
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise input_error(
-            filename,
-            [
-                Problem(
-                    f"line {exc.position[0]}",
-                    f"not valid XML: {exc}",
-                    "export the file again as KML",
-                )
-            ],
-        ) from None
-    ns = KML_NS if root.tag.startswith(KML_NS) else ""
-    raw = RawFile(filename, "kml", [], pyproj.CRS.from_epsg(4326), "KML is WGS 84 by definition")
-    for number, placemark in enumerate(root.iter(f"{ns}Placemark"), start=1):
-        name = (placemark.findtext(f"{ns}name") or "").strip() or f"地块{number}"
-        where = f"Placemark {number} ({name})"
-        rings, parts = [], []
-        for polygon in placemark.iter(f"{ns}Polygon"):
-            part = []
-            for boundary in ("outerBoundaryIs", "innerBoundaryIs"):
-                for ring in polygon.findall(f"{ns}{boundary}/{ns}LinearRing/{ns}coordinates"):
-                    try:
-                        values = [tuple(map(float, p.split(",")[:2])) for p in ring.text.split()]
-                        array = np.asarray(values, dtype=float).reshape(-1, 2)
-                    except (AttributeError, ValueError):
-                        raw.problems.append(
-                            Problem(
-                                where,
-                                "malformed coordinates",
-                                "coordinates are lon,lat[,alt] tuples",
-                            )
-                        )
-                        continue
-                    part.append(len(rings))
-                    rings.append(array)
-            parts.append(part)
-        if not rings:
-            raw.problems.append(
-                Problem(where, "no Polygon in this Placemark", "parcels must be polygons")
-            )
-            continue
-        raw.parcels.append(RawParcel(name, where, rings=rings, parts=parts))
-    if not raw.parcels and not raw.problems:
-        raw.problems.append(Problem("file", "no Placemark found", "the KML holds no parcels"))
-    return raw
+    return "无法解析的 WKT (unreadable WKT)"

@@ -1,0 +1,145 @@
+"""Caps on what one upload may hold (config MAX_*), enforced while reading, before big objects.
+
+Every cap refusal is a 422 naming the cap, its value and the config key that sets it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import shapely
+
+from geo_service.errors import InputError
+from geo_service.land.model import Problem, input_error
+
+#: cap attribute of Limits -> (config key, what is counted in Chinese, in English)
+CAPS = {
+    "max_parcels": ("MAX_PARCELS", "地块数", "parcels"),
+    "max_vertices_per_parcel": (
+        "MAX_VERTICES_PER_PARCEL",
+        "单个地块的顶点数",
+        "vertices in one parcel",
+    ),
+    "max_vertices": ("MAX_VERTICES", "顶点总数", "vertices in the file"),
+    "max_json_depth": ("MAX_JSON_DEPTH", "JSON 嵌套深度", "JSON nesting depth"),
+}
+# A JSON string (escapes included): strings hold no structure, so they are skipped.
+JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def over_cap(
+    filename: str, where: str, cap: str, count: int, limit: int, at_least: bool = False
+) -> InputError:
+    """The 422 for ``count`` (or more, when ``at_least``) over ``cap`` (a Limits attribute)."""
+    key, zh, en = CAPS[cap]
+    zh_count, en_count = ("至少 ", "at least ") if at_least else ("", "")
+    return input_error(
+        filename,
+        [
+            Problem(
+                where,
+                f"{zh}{zh_count}{count:,}，超过上限 {key}={limit} "
+                f"({en}: {en_count}{count:,}, over the cap {key}={limit})",
+                f"请拆分文件后分批检查，或请管理员调高配置 {key} (split the file, or raise {key})",
+            )
+        ],
+    )
+
+
+class Tally:
+    """Counts parcels and vertices as a reader goes, refusing as soon as a cap is passed."""
+
+    def __init__(self, filename: str, limits):
+        self.filename, self.limits = filename, limits
+        self.parcels = self.vertices = 0
+
+    def parcel(self, where: str) -> None:
+        self.parcels += 1
+        if self.parcels > self.limits.max_parcels:
+            raise over_cap(
+                self.filename, where, "max_parcels", self.parcels, self.limits.max_parcels, True
+            )
+
+    def add(self, where: str, in_parcel: int, added: int) -> None:
+        """``added`` more vertices, ``in_parcel`` now in the current parcel."""
+        self.vertices += added
+        if in_parcel > self.limits.max_vertices_per_parcel:
+            raise over_cap(
+                self.filename,
+                where,
+                "max_vertices_per_parcel",
+                in_parcel,
+                self.limits.max_vertices_per_parcel,
+                True,
+            )
+        if self.vertices > self.limits.max_vertices:
+            raise over_cap(
+                self.filename, where, "max_vertices", self.vertices, self.limits.max_vertices, True
+            )
+
+
+def check_counts(filename: str, where: np.ndarray, counts: np.ndarray, limits) -> None:
+    """Vertex counts per parcel (a bulk reader's) against the caps, parcels included."""
+    if len(counts) > limits.max_parcels:
+        raise over_cap(filename, "file", "max_parcels", len(counts), limits.max_parcels)
+    big = np.flatnonzero(counts > limits.max_vertices_per_parcel)
+    if len(big):
+        raise over_cap(
+            filename,
+            str(where[big[0]]),
+            "max_vertices_per_parcel",
+            int(counts[big[0]]),
+            limits.max_vertices_per_parcel,
+        )
+    total = int(counts.sum())
+    if total > limits.max_vertices:
+        raise over_cap(filename, "file", "max_vertices", total, limits.max_vertices)
+
+
+def check_raw(raw, limits) -> None:
+    """The caps on what a reader produced (a last guard: readers refuse earlier)."""
+    if raw.table is not None:
+        where, geometries = raw.table.where, raw.table.geometry
+        counts = shapely.get_num_coordinates(geometries) if len(geometries) else np.zeros(0, int)
+    else:
+        where = np.array([p.where for p in raw.parcels], dtype=object)
+        counts = np.array(
+            [
+                sum(len(r) for r in p.rings)
+                if p.rings is not None
+                else int(shapely.get_num_coordinates(p.geometry))
+                for p in raw.parcels
+            ],
+            dtype=np.int64,
+        )
+    check_counts(raw.filename, where, np.asarray(counts, dtype=np.int64), limits)
+
+
+def json_depth(text: str) -> int:
+    """How deep ``text``'s arrays and objects nest, found without recursion (or parsing)."""
+    structure = JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
+    brackets = np.frombuffer(structure.translate(None, NOT_BRACKETS), dtype=np.uint8)
+    if not len(brackets):
+        return 0
+    steps = np.where((brackets == 0x5B) | (brackets == 0x7B), 1, -1).astype(np.int32)
+    return int(np.cumsum(steps).max())
+
+
+def check_json_depth(text: str, filename: str, limits) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before json.loads sees it."""
+    limit = limits.max_json_depth
+    depth = json_depth(text)
+    if depth <= limit:
+        return
+    level = 0
+    line = 1
+    for match in JSON_TOKEN.finditer(text):  # the error path only: find the line
+        token = match.group()
+        level += 1 if token in "[{" else -1 if token in "]}" else 0
+        if level > limit:
+            line = text.count("\n", 0, match.start()) + 1
+            break
+    raise over_cap(filename, f"line {line}", "max_json_depth", depth, limit)

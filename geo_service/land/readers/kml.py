@@ -1,0 +1,73 @@
+"""KML (and the doc.kml of a KMZ), read in Python: every problem has its Placemark."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+
+from geo_service.land.model import Problem, RawFile, RawParcel
+from geo_service.land.readers.caps import Tally
+from geo_service.land.readers.xmlsafe import parse_xml
+
+KML_NS = "{http://www.opengis.net/kml/2.2}"
+
+
+def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
+    """KML Placemarks with Polygon or MultiGeometry; KML is WGS 84 lon/lat by definition.
+
+    Decoded by its BOM or declaration, refused with any DTD, parsed by defusedxml; nothing
+    it links to (NetworkLink, href) is fetched.
+    """
+    from geo_service.land.readers import Limits
+
+    tally = Tally(filename, limits or Limits())
+    root = parse_xml(data, filename)
+    ns = KML_NS if root.tag.startswith(KML_NS) else ""
+    raw = RawFile(filename, "kml", [], pyproj.CRS.from_epsg(4326), "KML is WGS 84 by definition")
+    for number, placemark in enumerate(root.iter(f"{ns}Placemark"), start=1):
+        name = (placemark.findtext(f"{ns}name") or "").strip()[:200] or f"地块{number}"
+        where = f"Placemark {number} ({name})"
+        tally.parcel(where)
+        rings, parts = [], []
+        vertices = 0
+        for polygon in placemark.iter(f"{ns}Polygon"):
+            part = []
+            for boundary in ("outerBoundaryIs", "innerBoundaryIs"):
+                for ring in polygon.findall(f"{ns}{boundary}/{ns}LinearRing/{ns}coordinates"):
+                    tuples = (ring.text or "").split()
+                    vertices += len(tuples)
+                    tally.add(where, vertices, len(tuples))
+                    try:
+                        values = [tuple(map(float, p.split(",")[:2])) for p in tuples]
+                        array = np.asarray(values, dtype=float).reshape(-1, 2)
+                    except ValueError:
+                        raw.problems.append(
+                            Problem(
+                                where,
+                                "坐标格式错误 (malformed coordinates)",
+                                "坐标为 经度,纬度[,高程] (coordinates are lon,lat[,alt] tuples)",
+                            )
+                        )
+                        continue
+                    part.append(len(rings))
+                    rings.append(array)
+            parts.append(part)
+        if not rings:
+            raw.problems.append(
+                Problem(
+                    where,
+                    "该 Placemark 中没有多边形 (no Polygon in this Placemark)",
+                    "地块须为多边形 (parcels must be polygons)",
+                )
+            )
+            continue
+        raw.parcels.append(RawParcel(name, where, rings=rings, parts=parts))
+    if not raw.parcels and not raw.problems:
+        raw.problems.append(
+            Problem(
+                "file",
+                "未找到 Placemark (no Placemark found)",
+                "该 KML 不含地块 (the KML holds no parcels)",
+            )
+        )
+    return raw
