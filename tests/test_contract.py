@@ -119,5 +119,62 @@ def test_a_real_check_in_every_format_matches_the_document(contract_app, contrac
         case = operation.Case(path_parameters={"checkId": check_id}, query={"f": fmt})
         answer = case.call_and_validate(headers=IDENTITY, checks=CHECKS)
         assert answer.status_code == 200, (fmt, answer.status_code)
+    paged = contract_schema["/api/checks/{checkId}/parcels"]["GET"].Case(
+        path_parameters={"checkId": check_id}, query={"limit": 1, "offset": 1}
+    )
+    page = paged.call_and_validate(headers=IDENTITY, checks=CHECKS).json()
+    assert page["numberReturned"] == 1 and page["numberMatched"] >= 2
+    assert {link["rel"] for link in page["links"]} >= {"prev"}
     listing = contract_schema["/api/checks"]["GET"].Case(query={"limit": 1000, "offset": 0})
     assert listing.call_and_validate(headers=IDENTITY, checks=CHECKS).json()["numberMatched"] >= 1
+
+
+def test_405_carries_allow_and_the_one_error_shape(contract_app):
+    response = contract_app.test_client().delete("/collections/zones/items")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
+    assert response.content_type == "application/json"
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert "不支持" in response.get_json()["error"]["message"]
+
+
+def test_api_errors_stay_json_for_browsers_unless_f_html(contract_app):
+    client = contract_app.test_client()
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    response = client.get("/api/checks/nope", headers=browser)
+    assert response.status_code == 404 and response.content_type == "application/json"
+    page = client.get("/api/checks/nope?f=html", headers=browser)
+    assert page.status_code == 404 and page.content_type.startswith("text/html")
+    # OGC resources and pages negotiate, as their documented error responses say
+    assert client.get("/collections/nope", headers=browser).content_type.startswith("text/html")
+
+
+def test_bounds_come_from_config(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "ITEMS_MAX_LIMIT": 500})
+    document = app.test_client().get("/api").get_json()
+    params = {
+        p["name"]: p
+        for p in document["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
+    }
+    assert params["limit"]["schema"]["maximum"] == 500
+    assert params["bbox"]["style"] == "form" and params["bbox"]["explode"] is False
+    assert app.test_client().get("/collections/zones/items?limit=501").status_code == 400
+    upload = document["paths"]["/api/checks"]["post"]
+    assert str(app.config["MAX_CONTENT_LENGTH"]) in str(upload["requestBody"])
+    busy = document["components"]["responses"]["Busy"]
+    assert "Retry-After" in busy["headers"]
+    for path in ("/api/checks", "/api/analysis/targets/actuals"):
+        assert {"401", "403", "413"} <= set(document["paths"][path]["post"]["responses"])
+    for path in ("/api/checks", "/api/checks/{checkId}", "/api/checks/{checkId}/parcels"):
+        assert {"401", "403"} <= set(document["paths"][path]["get"]["responses"])
+
+
+def test_an_upload_over_max_content_length_is_a_json_413(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "MAX_CONTENT_LENGTH": 1024 * 1024})
+    big = io.BytesIO(b"x" * (1024 * 1024 + 1))
+    response = app.test_client().post(
+        "/api/checks", data={"file": (big, "big.geojson")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 413 and response.content_type == "application/json"
+    error = response.get_json()["error"]
+    assert error["code"] == "too_large" and "1 MB" in error["message"]
