@@ -347,3 +347,16 @@ def test_audit_log_export(app):
     exported = client.get("/api/audit?f=csv", headers=bearer(app, "admin"))
     text = exported.get_data(as_text=True)
     assert exported.mimetype == "text/csv" and "u_viewer" in text and "\n=" not in text
+
+
+def test_admin_page_lists_users_tokens_and_audit_escaped(app):
+    client = app.test_client()
+    hostile = '<img src=x onerror="alert(1)">'
+    app.extensions["geo_service.auth"].create_token("u_land", hostile)
+    client.post(
+        "/api/tokens", json={"user": "u_land", "label": hostile}, headers=bearer(app, "admin")
+    )
+    assert client.get("/admin", headers=bearer(app, "land")).status_code == 403
+    page = client.get("/admin", headers=bearer(app, "admin")).get_data(as_text=True)
+    assert "u_planner" in page and "创建令牌" in page and "管理员（admin）" in page
+    assert hostile not in page and "&lt;img src=x onerror=" in page

@@ -36,6 +36,7 @@ ENDPOINT_ROLES = {
     "accounts.create_token": "admin",
     "accounts.revoke_token": "admin",
     "accounts.audit": "admin",
+    "accounts.admin_page": "admin",
 }
 #: Endpoints anyone may use, logged in or not, whatever PUBLIC_READ says.
 OPEN_ENDPOINTS = frozenset({"accounts.login", "accounts.login_form", "accounts.logout", "static"})

@@ -229,7 +229,7 @@
         a.target = "_blank";
         li.appendChild(a);
         li.appendChild(text("small", " " + c.created_at.replace("T", " ").slice(0, 16) + " · " +
-          c.summary.parcels + " 块"));
+          c.summary.parcels + " 块 · 检查人 " + (c.user || "—")));
         list.appendChild(li);
       });
     });

@@ -93,6 +93,7 @@ def login():
         page = render_template(
             "login.html",
             title="登录",
+            name=name,
             next=target,
             mode=current_app.config["AUTH"],
             error="用户名或密码错误，或账户已停用（wrong name or password, or account disabled）",
@@ -218,6 +219,35 @@ def audit():
         "numberMatched": store().audit_count(who),
         "numberReturned": len(entries),
     }
+
+
+ACTION_ZH = {
+    "POST checks.create_check": "用地检查",
+    "POST analysis.import_actuals": "导入实际数据",
+    "POST accounts.login": "登录",
+    "POST accounts.logout": "退出登录",
+    "POST accounts.create_user": "新建用户",
+    "PATCH accounts.update_user": "修改用户",
+    "POST accounts.create_token": "创建令牌",
+    "DELETE accounts.revoke_token": "吊销令牌",
+}
+
+
+@bp.get("/admin")
+def admin_page():
+    from geo_service.auth import ROLE_ZH
+
+    return render_template(
+        "admin.html",
+        title="账户与审计",
+        users=store().list_users(),
+        tokens=store().list_tokens(),
+        entries=store().audit(200),
+        total=store().audit_count(),
+        role_zh=ROLE_ZH,
+        outcome_zh={"ok": "成功", "refused": "拒绝", "error": "失败"},
+        action_zh=ACTION_ZH,
+    )
 
 
 AUDIT_HEADER = ("序号", "时间(UTC)", "用户", "地址", "操作", "对象", "状态码", "结果", "详情")

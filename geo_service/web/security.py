@@ -217,8 +217,11 @@ def audit(response) -> None:
     if response.status_code >= 400 and response.is_json:
         error = (response.get_json(silent=True) or {}).get("error", {})
         detail.setdefault("error", error.get("code", ""))
+    name = user.name
+    if request.endpoint == "accounts.login":
+        name = request.form.get("name", "").strip()[:64]  # who tried to log in
     store().record(
-        user.name or "（匿名 anonymous）",
+        name or "（匿名 anonymous）",
         client_address(),
         f"{request.method} {request.endpoint or request.path}",
         request.path,
