@@ -101,7 +101,7 @@ def csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
     table["wkt"] = [
         None if g is None else shapely.to_wkt(g, rounding_precision=7) for g in frame.geometry
     ]
-    return ("\ufeff" + table.to_csv(index=False)).encode("utf-8")
+    return ("\ufeff" + table.to_csv(index=False, lineterminator="\r\n")).encode("utf-8")
 
 
 def shapefile_zip(frame: gpd.GeoDataFrame, folder: Path, stem: str) -> bytes:
