@@ -44,7 +44,7 @@ def test_analysis_page(browser, live_server):
             "#gs-an-file", str(LAYERS_DIR / "src" / "samples" / "actuals_sample.csv")
         )
         page.click("#gs-an-import button")
-        page.wait_for_function("GS_ANALYSIS_PAGE.state.imported !== undefined")
+        page.wait_for_function("() => GS_ANALYSIS_PAGE.state.imported !== undefined")
         page.wait_for_selector("#gs-an-sample:not([hidden])")
         assert "样例数据" in page.locator("#gs-an-sample").inner_text()
         assert page.locator("#gs-an-ranking li.gs-met").count() == 5

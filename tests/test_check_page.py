@@ -98,7 +98,7 @@ def test_bad_file_shows_the_problems(page, tmp_path):
     p.set_input_files("#gs-file", str(bad))
     p.fill("#gs-crs", "EPSG:4545")
     p.click("#gs-submit")
-    p.wait_for_function("GS_CHECK_PAGE.state.error !== null", timeout=15_000)
+    p.wait_for_function("() => GS_CHECK_PAGE.state.error !== null", timeout=15_000)
     message = p.locator("#gs-message").inner_text()
     assert "bad.csv" in message and "line 2 (A)" in message
     # the 422 itself is the only failed request, and Chromium's console notes it

@@ -71,7 +71,7 @@ def test_export_what_i_see(browser, live_server):
     page = visit.page
     try:
         # Leaflet ignores setView while the opening fitBounds is still animating
-        page.wait_for_function("!GS_MAP.map._animatingZoom")
+        page.wait_for_function("() => !GS_MAP.map._animatingZoom")
         page.evaluate("GS_MAP.map.setView([32.72, 109.0], 11, {animate: false})")
         page.evaluate("GS_MAP.map.removeLayer(GS_MAP.layers.enclave_links)")
         page.fill("#gs-export-title", "恒口示范区周边")
