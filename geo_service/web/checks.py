@@ -174,14 +174,14 @@ def with_links(document: dict) -> dict:
 @bp.get("/api/checks")
 def list_checks():
     """The register, newest first; ``f=gpkg`` exports all of it as a GeoPackage."""
+    limit = parse_int("limit", 100, 1, 1000)  # checked for f=gpkg too (engineer H4: OpenAPI)
+    offset = parse_int("offset", 0, 0, 10**9)
     if request.args.get("f") == "gpkg":
         return download(register().export_geopackage(), "gpkg", "geo_service-checks")
     if request.args.get("f", "json") != "json":  # documented in openapi.py (engineer H4)
         raise NotAcceptable(
             f"登记簿不提供 f={request.args['f']}，请用 json 或 gpkg。Use f=json or f=gpkg."
         )
-    limit = parse_int("limit", 100, 1, 1000)
-    offset = parse_int("offset", 0, 0, 10**9)
     checks = register().list(limit, offset)
     for check in checks:
         check["href"] = url_for("checks.get_check", check_id=check["id"], _external=True)

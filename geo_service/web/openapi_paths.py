@@ -287,6 +287,8 @@ def export_paths(api: Paths, catalog: Catalog) -> None:
         param("title", {"type": "string", "maxLength": 80}, "the map's title (图名)"),
         param("check", STRING, "draw this check's parcels by status"),
     ]
+    for parameter in params:  # parse_request takes an empty value as "the default"
+        parameter["allowEmptyValue"] = True
     api.add(
         "/api/snapshot",
         "get",
@@ -313,7 +315,8 @@ def analysis_paths(api: Paths, max_body: int) -> None:
     year = param(
         "year",
         {"type": "integer", "minimum": 2000, "maximum": 2100},
-        "targets: the year of the figures",
+        "targets: the year of the figures (empty: the latest)",
+        allowEmptyValue=True,
     )
     bands = comma_list(
         "bands",
