@@ -110,7 +110,7 @@
       if (response.status === 201 || (response.status === 200 && body.status === "done")) {
         return show(body);
       }
-      if (response.status === 202 || body.status === "running") {
+      if (response.status === 202 || body.status === "running" || body.status === "queued") {
         showProgress(body.progress);
         state.progressSeen.push(body.progress);
         var monitor = body.links[0].href;
@@ -118,7 +118,7 @@
           return fetch(monitor, { headers: { Accept: "application/json" } }).then(follow);
         });
       }
-      return showError(body);
+      return showError(body.error || !body.message ? body : { error: { message: body.message } });
     });
   }
   function submit(form) {
