@@ -16,6 +16,7 @@ Chromium renders only our markup, and nothing it could be tricked into fetching:
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shutil
@@ -47,6 +48,11 @@ FLAGS = [
 ]
 TIMEOUT_S = 60
 NICE = 10
+PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>
+try:  # loaded here: the child between fork and exec only makes the call
+    PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    PRCTL = None
 #: Everything a rendered page may use: inline styles, data: images and fonts. Nothing else.
 POLICY = (
     "default-src 'none'; style-src 'unsafe-inline' data:; img-src data:; font-src data:; "
@@ -100,7 +106,11 @@ def harden(html: str, policy: str = POLICY) -> str:
 
 
 def lower_priority() -> None:  # pragma: no cover - runs in the child before exec
+    """Nice +10, and (when running as root) no way back: Chromium raises some of its threads
+    to nice -8 when it may, so CAP_SYS_NICE is dropped from the bounding set before exec."""
     os.nice(NICE)
+    if PRCTL is not None:
+        PRCTL(PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0)  # fails harmlessly unless root
 
 
 def run(chromium: str, html: str, args: list[str], output_name: str, policy: str = POLICY) -> bytes:
