@@ -24,10 +24,8 @@ CAPS = {
     "max_vertices": ("MAX_VERTICES", "顶点总数", "vertices in the file"),
     "max_json_depth": ("MAX_JSON_DEPTH", "JSON 嵌套深度", "JSON nesting depth"),
 }
-# A JSON string (escapes included): strings hold no structure, so they are skipped.
-JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# A JSON string (escapes included) or a bracket: strings hold no structure.
 JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
-NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def over_cap(
@@ -119,13 +117,19 @@ def check_raw(raw, limits) -> None:
 
 
 def json_depth(text: str) -> int:
-    """How deep ``text``'s arrays and objects nest, found without recursion (or parsing)."""
-    structure = JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
-    brackets = np.frombuffer(structure.translate(None, NOT_BRACKETS), dtype=np.uint8)
-    if not len(brackets):
+    """How deep ``text``'s arrays and objects nest, found without recursion or parsing:
+    brackets inside strings (an odd number of unescaped quotes before them) do not count."""
+    data = text.encode("utf-8", "surrogatepass")
+    if "\\" in text:  # escapes keep their length, so positions stay put
+        data = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    codes = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(codes == 0x22)
+    at = np.flatnonzero((codes == 0x5B) | (codes == 0x5D) | (codes == 0x7B) | (codes == 0x7D))
+    at = at[np.searchsorted(quotes, at) % 2 == 0]
+    if not len(at):
         return 0
-    steps = np.where((brackets == 0x5B) | (brackets == 0x7B), 1, -1).astype(np.int32)
-    return int(np.cumsum(steps).max())
+    opening = (codes[at] == 0x5B) | (codes[at] == 0x7B)
+    return int(np.cumsum(np.where(opening, 1, -1).astype(np.int32)).max())
 
 
 def check_json_depth(text: str, filename: str, limits) -> None:

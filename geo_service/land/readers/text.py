@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pyproj
@@ -15,6 +16,11 @@ import shapely
 from geo_service.land.model import Problem, RawFile, RawParcel, input_error
 from geo_service.land.readers.caps import Tally, check_json_depth
 
+#: GeoJSON crs names as authority and code only (PROJ would open files for "+init=...")
+CRS_NAME = re.compile(
+    r"^(urn:ogc:def:crs:[A-Za-z]+:[0-9.]*:[A-Za-z0-9]+|(EPSG|CGCS|OGC|ESRI):[A-Za-z0-9]+"
+    r"|https?://www\.opengis\.net/def/crs/[A-Za-z]+/[0-9.]+/[A-Za-z0-9]+)$"
+)
 ID_KEYS = ("parcel_id", "id", "地块编号", "dkbh", "bh", "编号", "name", "名称", "地块名称")
 DECLARED_HA_KEYS = ("area_ha", "地块面积", "面积公顷", "面积(公顷)", "面积（公顷）", "公顷")
 WKT_COLUMNS = ("wkt", "geometry", "geom", "几何")
@@ -143,8 +149,8 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
     if not named:
         return pyproj.CRS.from_epsg(4326), "RFC 7946: GeoJSON without a crs member is WGS 84"
     try:
-        if not isinstance(named, str) or len(named) > 200:
-            raise pyproj.exceptions.CRSError("not a CRS name")
+        if not isinstance(named, str) or not CRS_NAME.match(named):  # no +init=/path, no WKT
+            raise pyproj.exceptions.CRSError("not an authority:code CRS name")
         crs = pyproj.CRS.from_user_input(named)
     except pyproj.exceptions.CRSError:
         raise input_error(
