@@ -457,3 +457,32 @@ def test_unknown_geopackage_layer_lists_the_layers(checks_app, tmp_path):
     response = post(checks_app, path.read_bytes(), "two.gpkg", layer="nothing")
     message = response.json["error"]["message"]
     assert response.status_code == 422 and "地块" in message and "区界" in message
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_xlsx_with_an_entity_declaration_is_refused(tmp_path, encoding):
+    from openpyxl import Workbook
+
+    from geo_service.analysis.actuals import rows_of
+
+    book = Workbook()
+    book.active.append(["年份", "类型", "编号", "指标", "数值"])
+    book.active.append([2020, "zone", "z1", "firms", 3])
+    book.save(tmp_path / "figures.xlsx")
+    clean = (tmp_path / "figures.xlsx").read_bytes()
+    assert len(rows_of(clean, "figures.xlsx")) == 1  # the workbook itself is readable
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(clean)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = content.decode("utf-8").split("?>", 1)[-1]  # openpyxl may omit it
+                text = (
+                    f'<?xml version="1.0" encoding="{encoding.upper()}"?>'
+                    f'<!DOCTYPE x [<!ENTITY e SYSTEM "/etc/passwd">]>{body}'
+                )
+                content = text.encode(encoding)
+            target.writestr(info, content)
+    with pytest.raises(InputError, match="ENTITY|DOCTYPE") as caught:
+        rows_of(buffer.getvalue(), "figures.xlsx")
+    assert caught.value.status == 422 and "root:" not in str(caught.value.to_dict())
