@@ -234,6 +234,26 @@ def server_pid(port: str) -> int:
     raise AssertionError(f"no serve process of ours on port {port}")
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"PPid:\t{pid}\n" in (entry / "status").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def gone(pids: list[int], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def get_json(url: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -281,7 +301,11 @@ def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
         while get_json(f"{url}/api/checks/{first['id']}")[1]["status"] != "running":
             assert time.monotonic() < deadline
             time.sleep(0.1)
-        os.kill(server_pid(url.rsplit(":", 1)[1]), signal.SIGKILL)
+        server = server_pid(url.rsplit(":", 1)[1])
+        workers = children(server)  # the check worker and multiprocessing's resource tracker
+        assert workers
+        os.kill(server, signal.SIGKILL)
+        assert gone(workers), "worker processes outlived their server"
     with running_service(env) as url:
         for job in (first, second):
             status, answer = get_json(f"{url}/api/checks/{job['id']}")
@@ -296,10 +320,16 @@ def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
         assert status == 200 and kept["summary"] == done["summary"]
         listed = get_json(f"{url}/api/checks")[1]
         assert [c["id"] for c in listed["checks"]] == [done["id"]]
-        time.sleep(2)  # an orphaned worker, had it survived, would have stored by now
         status, answer = get_json(f"{url}/api/checks/{first['id']}")
         assert answer["status"] == "interrupted"
+        status, more = post_file(url, small(), "again.geojson")  # the restarted server works
+        while more["status"] != "done":
+            time.sleep(0.2)
+            status, more = get_json(f"{url}/api/checks/{more['id']}")
+        workers = children(server_pid(url.rsplit(":", 1)[1]))
+        assert workers
+    assert gone(workers), "worker processes outlived a server stopped with SIGTERM"
     with sqlite3.connect(tmp_path / "checks.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == 2  # done, again
     assert list((tmp_path / "uploads").glob("*")) == []

@@ -56,8 +56,20 @@ def now() -> str:
 
 
 def worker_init() -> None:
-    """Each worker process: lower CPU priority than the web process."""
+    """Each worker process: lower CPU priority than the web process, and gone with it.
+
+    A worker idle on the call queue never sees its server die (every worker holds the queue's
+    write end too), so a watchdog thread ends the worker when its parent changes.
+    """
     os.nice(10)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def pool(workers: int) -> ProcessPoolExecutor:
