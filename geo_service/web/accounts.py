@@ -11,7 +11,7 @@ from collections import defaultdict, deque
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session
 
-from geo_service.errors import BadRequest, GeoServiceError
+from geo_service.errors import BadRequest, GeoServiceError, NotAcceptable
 from geo_service.web.ogc import parse_int
 from geo_service.web.security import client_address, csrf_token, current_user, store
 
@@ -128,8 +128,11 @@ def me():
 def json_body() -> dict:
     if (request.content_length or 0) > MAX_JSON_BYTES:
         raise BadRequest(f"JSON 请求体不得超过 {MAX_JSON_BYTES} 字节（body too large）")
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raise BadRequest("缺少 JSON 请求体（a JSON object body is required）")
     try:
-        body = json.loads(request.get_data(cache=False) or b"{}")
+        body = json.loads(raw)
     except (ValueError, RecursionError):
         raise BadRequest("请求体不是有效的 JSON 对象（the body must be a JSON object）") from None
     if not isinstance(body, dict):
@@ -138,9 +141,9 @@ def json_body() -> dict:
 
 
 def text_field(body: dict, key: str, required: bool = True) -> str | None:
-    value = body.get(key)
-    if value is None and not required:
+    if key not in body and not required:
         return None
+    value = body.get(key)
     if not isinstance(value, str):
         raise BadRequest(f"字段 {key} 须为字符串（field {key!r} must be a string）")
     return value
@@ -204,15 +207,20 @@ def revoke_token(token_id: str):
 def audit():
     """The audit log, newest first; ``f=csv`` exports it (cells safe for spreadsheets)."""
     who = request.args.get("user") or None
-    if request.args.get("f") == "csv":
+    wanted = request.args.get("f", "json")
+    if wanted not in ("json", "csv"):
+        raise NotAcceptable(
+            f"f={wanted}：审计日志提供 json 或 csv（the audit log comes as json or csv）"
+        )
+    limit = parse_int("limit", 100, 1, 1000)
+    offset = parse_int("offset", 0, 0, 10**9)
+    if wanted == "csv":
         rows = store().audit(limit=10**9, offset=0, user=who)
         return Response(
             audit_csv(rows),
             mimetype="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="geo_service-audit.csv"'},
         )
-    limit = parse_int("limit", 100, 1, 1000)
-    offset = parse_int("offset", 0, 0, 10**9)
     entries = store().audit(limit, offset, who)
     return {
         "entries": entries,

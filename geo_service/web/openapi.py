@@ -122,6 +122,11 @@ ERRORS = {
         "文件内容无法使用，details.problems 指明文件、要素或行。Unusable content.",
         None,
     ),
+    "429": (
+        "TooManyRequests",
+        "登录失败次数过多，请按 Retry-After 稍后重试。Too many failed logins.",
+        RETRY_AFTER,
+    ),
     "503": (
         "Busy",
         "服务繁忙或渲染器不可用，请按 Retry-After 稍后重试。Busy: retry later.",
@@ -258,7 +263,15 @@ def components() -> dict:
         "headers": {"Allow": {"required": True, "schema": STRING}},
         "content": content({JSON: {"$ref": "#/components/schemas/Error"}}),
     }
-    return {"schemas": {"Error": ERROR_SCHEMA}, "responses": responses}
+    security = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "API token (gs_…)"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "geo_service_session"},
+    }
+    return {
+        "schemas": {"Error": ERROR_SCHEMA},
+        "responses": responses,
+        "securitySchemes": security,
+    }
 
 
 def openapi_document(catalog: Catalog, config=None) -> dict:
@@ -266,12 +279,14 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     config = config if config is not None else current_app.config
     max_body = int(config["MAX_CONTENT_LENGTH"])
     from geo_service.web import openapi_paths as paths
+    from geo_service.web.openapi_accounts import account_paths
 
     api = Paths()
     paths.ogc_paths(api, catalog, config)
     paths.check_paths(api, max_body)
     paths.export_paths(api, catalog)
     paths.analysis_paths(api, max_body)
+    account_paths(api)
     return {
         "openapi": "3.0.3",
         "info": {

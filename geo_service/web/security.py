@@ -122,7 +122,8 @@ def check_csrf(user: User) -> None:
 
 def require_token() -> None:
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
-    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+    expected = session.get("csrf", "")
+    if not sent or not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             "缺少或错误的 CSRF 令牌（missing or wrong CSRF token）：请刷新页面后重试",
             details={"reason": "token"},
