@@ -155,6 +155,8 @@ def check(args: argparse.Namespace) -> int:
         crs=args.crs,
         zones_crs=args.zones_crs,
         layer=args.layer,
+        user=local_user(),
+        client_addr="命令行 cli",
     )
     default_zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash)
     document, parcels, zones = run_check(request, default_zones, catalog.version)
@@ -223,7 +225,7 @@ def analyse(args: argparse.Namespace) -> int:
     actuals = app.extensions["geo_service.actuals"]
     if args.actuals:
         upload = read_upload(args.actuals)
-        summary = actuals.import_file(upload.data, upload.name, catalog)
+        summary = actuals.import_file(upload.data, upload.name, catalog, local_user(), "命令行 cli")
         print(f"imported {summary['imported']} figures from {upload.name}", file=sys.stderr)
     result = run_analysis(
         args.kind,
@@ -244,6 +246,16 @@ def analyse(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(output)
     return 0
+
+
+def local_user() -> str:
+    """The operating-system user running a command: what the register records for the CLI."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
 
 
 def read_upload(name: str):

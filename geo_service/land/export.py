@@ -79,20 +79,19 @@ def to_csv(document: dict, records: Iterable[dict] | None = None) -> bytes:
     return b"".join(csv_chunks(document["parcels"] if records is None else records))
 
 
-def write_xlsx(document: dict, records, overlaps, out) -> None:
+def write_xlsx(document: dict, records: Iterable[dict], out) -> None:
     """The workbook to ``out`` (a path or binary file) with openpyxl's write-only mode, so
-    memory stays flat: ``records`` and ``overlaps`` are iterables (each read once)."""
+    memory stays flat: ``records`` is read once (each sheet spools to its own file)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("地块检查结果")
     sheet.append([label for _, label in COLUMNS])
-    for parcel in records:
-        row = row_of(parcel)
-        sheet.append(xlsx_row(sheet, (row.get(key) for key, _ in COLUMNS)))
     zones_sheet = book.create_sheet("涉及园区")
     zones_sheet.append(
         ["地块编号", "园区编号", "园区名称", "重叠面积(m²)", "重叠面积(亩)", "占地块比例"]
     )
-    for parcel in overlaps:
+    for parcel in records:
+        row = row_of(parcel)
+        sheet.append(xlsx_row(sheet, (row.get(key) for key, _ in COLUMNS)))
         for zone in parcel["zones"]:
             values = (
                 parcel["parcel_id"],
@@ -112,7 +111,7 @@ def write_xlsx(document: dict, records, overlaps, out) -> None:
 def to_xlsx(document: dict) -> bytes:
     """The workbook of a document that holds its parcels, as bytes (the CLI)."""
     buffer = io.BytesIO()
-    write_xlsx(document, document["parcels"], document["parcels"], buffer)
+    write_xlsx(document, document["parcels"], buffer)
     return buffer.getvalue()
 
 
@@ -121,6 +120,7 @@ def about_rows(document: dict) -> list[tuple[str, str]]:
     return [
         ("检查编号", document["id"]),
         ("检查时间(UTC)", document["created_at"]),
+        ("检查人", checked_by(document)),
         ("地块文件", document["input"]["name"]),
         ("文件 SHA-256", document["input"]["sha256"]),
         ("文件坐标系", document["input"]["crs"]),
@@ -136,6 +136,15 @@ def about_rows(document: dict) -> list[tuple[str, str]]:
         ),
         ("提示", "；".join(document["warnings"]) or "—"),
     ]
+
+
+def checked_by(document: dict) -> str:
+    """Who ran the check and from where ("—" for checks from before accounts, or the CLI)."""
+    who = document.get("requested_by") or {}
+    user, address = who.get("user") or "", who.get("address") or ""
+    if not user:
+        return f"—（{address}）" if address else "—（账户功能之前的检查）"
+    return f"{user}（{address}）" if address else user
 
 
 def svg_map(
