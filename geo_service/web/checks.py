@@ -22,6 +22,7 @@ from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
 from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog, parse_int
+from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("checks", __name__)
 GIS_DOWNLOADS = ("shp", "kml", "jzd")
@@ -70,6 +71,8 @@ def check_request() -> CheckRequest:
         zones_crs=values.get("zones_crs") or None,
         layer=values.get("layer") or None,
         limits=Limits.from_config(config),
+        user=current_user().name,
+        client_addr=client_address(),
     )
 
 
@@ -277,7 +280,7 @@ def xlsx_stream(document: dict):
     check_id = document["id"]
     out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed by chunks()
     try:
-        export.write_xlsx(document, reg.iter_parcels(check_id), reg.iter_parcels(check_id), out)
+        export.write_xlsx(document, reg.iter_parcels(check_id), out)
         out.seek(0)
     except BaseException:
         out.close()
