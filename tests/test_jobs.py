@@ -333,3 +333,28 @@ def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == 2  # done, again
     assert list((tmp_path / "uploads").glob("*")) == []
+
+
+@pytest.mark.browser
+def test_check_page_pages_through_a_big_check(browser, tmp_path):
+    """A check above CHECK_INLINE_PARCELS has no parcel list in its document: the page's
+    table is filled from the paged parcels link, and the map still shows every parcel."""
+    from test_browser import open_page
+
+    parcels = tmp_path / "地块.geojson"
+    parcels.write_bytes(small())
+    zones = tmp_path / "区界.geojson"
+    zones.write_bytes(collection(ZONE_SHAPES, 36))
+    with running_service({"GEO_SERVICE_CHECK_INLINE_PARCELS": "3"}) as url:
+        visit = open_page(browser, url, "/check", "body[data-check-ready]")
+        p = visit.page
+        p.set_input_files("#gs-file", str(parcels))
+        p.set_input_files("#gs-zones", str(zones))
+        p.click("#gs-submit")
+        p.wait_for_selector("body[data-check-shown]", timeout=30_000)
+        assert p.evaluate("GS_CHECK_PAGE.state.check.parcels_paged") is True
+        p.wait_for_function("document.querySelectorAll('#gs-table tbody tr').length === 7")
+        ids = p.locator("#gs-table tbody tr td:nth-child(1)").all_inner_texts()
+        assert ids == list(PARCEL_SHAPES)
+        assert visit.errors == [] and visit.failed == [] and visit.outside == []
+        visit.page.context.close()
