@@ -9,6 +9,7 @@ tree, in the same run, on loopback only.
 
     git worktree add /tmp/before 6ce9c2c     # once
     PYTHONPATH=. .venv/bin/python benchmarks/isolation.py [--before /tmp/before] [--parcels 50000]
+    PYTHONPATH=. .venv/bin/python benchmarks/isolation.py --exports 100000   # export memory
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ HOST = "127.0.0.1"  # loopback only
 GOAL_P99_S = 1.0
 SNAPSHOTS = 8
 CHECKS = 8
-MAX_PROBES = 3000
-MAX_SECONDS = 240
+MAX_PROBES = 6000
+MAX_SECONDS = 300
+PROBE_EVERY_S = 0.05  # a client clicking about, not a flood
 
 
 @contextlib.contextmanager
@@ -87,8 +89,8 @@ def serve(tree: Path, folder: Path):
         log.close()
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants (from /proc), in MB."""
+def tree_rss_mb(pid: int, descendants: bool = True) -> float:
+    """Resident memory of ``pid`` and (by default) all its descendants (from /proc), in MB."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -106,7 +108,8 @@ def tree_rss_mb(pid: int) -> float:
     while stack:
         current = stack.pop()
         total += rss.get(current, 0)
-        stack.extend(children.get(current, []))
+        if descendants:
+            stack.extend(children.get(current, []))
     return total / 1024
 
 
@@ -177,6 +180,7 @@ def measure(url: str, pid: int, parcels: bytes) -> dict:
     while len(latencies) < MAX_PROBES and time.monotonic() - start < MAX_SECONDS:
         status, seconds, _ = call(items, timeout=60)
         latencies.append(seconds if status == 200 else float("inf"))
+        time.sleep(max(0.0, PROBE_EVERY_S - seconds))
         if any(t.is_alive() for t in threads) or time.monotonic() - checked_at < 1:
             continue
         checked_at = time.monotonic()
@@ -198,13 +202,55 @@ def measure(url: str, pid: int, parcels: bytes) -> dict:
         "peak_mb": max(peak),
         "snapshots": sorted(status for status, _, _ in results["snapshot"]),
         "checks": sorted(status for status, _, _ in results["check"]),
+        "slowest_snapshot": max(seconds for _, seconds, _ in results["snapshot"]),
+        "slowest_check_answer": max(seconds for _, seconds, _ in results["check"]),
     }
+
+
+def exports(url: str, pid: int, parcels: bytes) -> dict:
+    """One check of ``parcels`` stored, then its CSV and XLSX downloaded one after the other:
+    the server process's peak resident memory above what it held before each download."""
+    body, boundary = multipart(parcels, "parcels.gpkg")
+    status, _, location = call(f"{url}/api/checks", body, boundary, timeout=300)
+    deadline = time.monotonic() + MAX_SECONDS
+    while status == 202 and still_running(location) and time.monotonic() < deadline:
+        time.sleep(1)
+    figures = {}
+    for kind in ("csv", "xlsx"):
+        base = tree_rss_mb(pid, descendants=False)  # the server alone (workers are apart)
+        peak = [base]
+        stop = threading.Event()
+
+        def sample(stop=stop, peak=peak) -> None:
+            while not stop.wait(0.05):
+                peak.append(tree_rss_mb(pid, descendants=False))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        status, seconds, _ = call(f"{location}?f={kind}", timeout=300)
+        stop.set()
+        sampler.join()
+        figures[kind] = {
+            "status": status,
+            "seconds": seconds,
+            "base_mb": base,
+            "peak_mb": max(peak),
+        }
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, default=Path("/tmp/before"))
     parser.add_argument("--parcels", type=int, default=50_000)
+    parser.add_argument("--only", choices=("before", "after"), help="measure one build only")
+    parser.add_argument(
+        "--exports",
+        type=int,
+        metavar="PARCELS",
+        help="instead: peak RSS of the server while it sends one PARCELS-parcel check's "
+        "CSV and XLSX (e.g. 100000)",
+    )
     args = parser.parse_args()
 
     from geo_service.catalog import load_catalog
@@ -215,16 +261,27 @@ def main() -> int:
     runs = {}
     with tempfile.TemporaryDirectory(prefix="geo_service-isolation-") as scratch:
         path = Path(scratch) / "parcels.gpkg"
-        make_parcels(zones, args.parcels).to_crs("EPSG:4545").to_file(path, engine="pyogrio")
+        count = args.exports or args.parcels
+        make_parcels(zones, count).to_crs("EPSG:4545").to_file(path, engine="pyogrio")
         parcels = path.read_bytes()
         trees = [("before", args.before), ("after", REPO_ROOT)]
         for name, tree in trees:
+            if args.only and name != args.only:
+                continue
             if not (tree / "geo_service").is_dir():
                 print(f"{name}: no checkout at {tree} (git worktree add {tree} 6ce9c2c)")
                 continue
             folder = Path(scratch) / name
             folder.mkdir()
             with serve(tree, folder) as (url, pid):
+                if args.exports:
+                    for kind, f in exports(url, pid, parcels).items():
+                        print(
+                            f"{name:6}: {count} parcels {kind:4}: HTTP {f['status']} in "
+                            f"{f['seconds']:.1f} s, server RSS {f['base_mb']:.0f} -> peak "
+                            f"{f['peak_mb']:.0f} MB (+{f['peak_mb'] - f['base_mb']:.0f} MB)"
+                        )
+                    continue
                 runs[name] = measure(url, pid, parcels)
             result = runs[name]
             print(
@@ -233,8 +290,13 @@ def main() -> int:
                 f"({result['probes']} probes in {result['seconds']:.0f} s; idle p50 "
                 f"{result['idle_p50'] * 1000:.1f} ms); peak RSS of the process tree "
                 f"{result['peak_mb']:.0f} MB; snapshots {result['snapshots']}; "
-                f"checks {result['checks']}"
+                f"checks {result['checks']} (slowest answers: snapshot "
+                f"{result['slowest_snapshot']:.1f} s, check {result['slowest_check_answer']:.1f} s)"
             )
+            if 0 in result["snapshots"] + result["checks"]:
+                print((folder / "serve.log").read_text()[-3000:])
+    if args.exports:
+        return 0
     if "before" in runs and "after" in runs:
         before, after = runs["before"], runs["after"]
         print(
