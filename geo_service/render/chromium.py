@@ -16,10 +16,11 @@ Chromium renders only our markup, and nothing it could be tricked into fetching:
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -48,11 +49,6 @@ FLAGS = [
 ]
 TIMEOUT_S = 60
 NICE = 10
-PR_CAPBSET_DROP, CAP_SYS_NICE = 24, 23  # <linux/prctl.h>, <linux/capability.h>
-try:  # loaded here: the child between fork and exec only makes the call
-    PRCTL = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    PRCTL = None
 #: Everything a rendered page may use: inline styles, data: images and fonts. Nothing else.
 POLICY = (
     "default-src 'none'; style-src 'unsafe-inline' data:; img-src data:; font-src data:; "
@@ -105,12 +101,24 @@ def harden(html: str, policy: str = POLICY) -> str:
     return f"<!DOCTYPE html><html><head>{meta}</head><body>{html}</body></html>"
 
 
-def lower_priority() -> None:  # pragma: no cover - runs in the child before exec
-    """Nice +10, and (when running as root) no way back: Chromium raises some of its threads
-    to nice -8 when it may, so CAP_SYS_NICE is dropped from the bounding set before exec."""
-    os.nice(NICE)
-    if PRCTL is not None:
-        PRCTL(PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0)  # fails harmlessly unless root
+def lower_priority() -> list[str]:
+    """A command prefix: nice +10, and (when running as root) no way back: Chromium raises some
+    of its threads to nice -8 when it may, so CAP_SYS_NICE leaves the bounding set first.
+
+    A prefix, not ``preexec_fn``: forking a threaded server and running Python in the child
+    can deadlock before ``exec`` (seen here under load)."""
+    prefix = [shutil.which("nice") or "nice", "-n", str(NICE)]
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv:
+        prefix += [setpriv, "--bounding-set", "-sys_nice"]
+    return prefix
+
+
+def end_group(process: subprocess.Popen) -> None:
+    """Chromium and every helper it started: none outlives the render."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def run(chromium: str, html: str, args: list[str], output_name: str, policy: str = POLICY) -> bytes:
@@ -125,18 +133,28 @@ def run(chromium: str, html: str, args: list[str], output_name: str, policy: str
         page.write_text(harden(html, policy), encoding="utf-8")
         output = Path(folder) / output_name
         args = [a.replace("{out}", str(output)) for a in args]
-        command = [chromium, *FLAGS, f"--user-data-dir={folder}/profile", *args, page.as_uri()]
+        command = [
+            *lower_priority(),
+            chromium,
+            *FLAGS,
+            f"--user-data-dir={folder}/profile",
+            *args,
+            page.as_uri(),
+        ]
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         try:
-            done = subprocess.run(
-                command, capture_output=True, timeout=TIMEOUT_S, preexec_fn=lower_priority
-            )
+            _, stderr = process.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise RendererUnavailable(
                 f"渲染超过 {TIMEOUT_S} 秒，请减小尺寸或 dpi。"
                 f"Chromium took over {TIMEOUT_S} s; try a smaller size or dpi"
             ) from None
+        finally:
+            end_group(process)
         if not output.exists():
-            tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+            tail = stderr.decode(errors="replace").strip().splitlines()[-1:]
             raise RendererUnavailable(
                 f"渲染失败，Chromium 未生成文件。Chromium produced no output ({' '.join(tail)})"
             )
