@@ -54,6 +54,10 @@ def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
     result = run(tmp_path, str(bad), "--crs", "EPSG:4545")
     assert result.returncode == 2
     stderr = result.stderr.decode()
-    assert "bad.csv: 共 2 处问题（2 problems）" in stderr and "line 2 (A)" in stderr and "line 3 (B)" in stderr
+    assert (
+        "bad.csv: 共 2 处问题（2 problems）" in stderr
+        and "line 2 (A)" in stderr
+        and "line 3 (B)" in stderr
+    )
     missing = run(tmp_path, str(tmp_path / "nope.geojson"))
     assert missing.returncode == 2 and "no such file" in missing.stderr.decode()
