@@ -40,7 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geo_service.jobs"] = Jobs(
         Path(checks_db), app.config["CHECK_WORKERS"], app.config["MAX_QUEUED_CHECKS"], inline
     )
-    app.extensions["geo_service.renders"] = Slots(app.config["MAX_RENDERS"])
+    app.extensions["geo_service.renders"] = Slots(
+        app.config["MAX_RENDERS"], app.config["MAX_RENDER_WAITING"]
+    )
     actuals_db = app.config["ACTUALS_DB"] or Path(app.instance_path) / "data" / "actuals.sqlite"
     app.extensions["geo_service.actuals"] = ActualsStore(Path(actuals_db))
     app.extensions["geo_service.targets"] = load_targets(app.config["LAYERS_DIR"])

@@ -39,9 +39,11 @@ DEFAULTS = {
     "MAX_VERTICES": 5_000_000,
     "MAX_JSON_DEPTH": 64,
     # Heavy work: checks waiting beyond the running ones, and concurrent Chromium renders
-    # (PNG/PDF). Past either bound the answer is 503 with Retry-After, never a hang.
+    # (PNG/PDF) with how many may wait in line (45 s at most). Past a bound: 503 with
+    # Retry-After at once, never a hang.
     "MAX_QUEUED_CHECKS": 8,
     "MAX_RENDERS": 2,
+    "MAX_RENDER_WAITING": 8,
     # Checks of more parcels than this are stored without their parcel list in the document:
     # GET /api/checks/{id} gives the summary and a link to the paged parcels.
     "CHECK_INLINE_PARCELS": 1000,

@@ -23,6 +23,7 @@ from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
 
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
+from geo_service.errors import Busy
 from geo_service.land.jobs import INTERRUPTED_MESSAGE
 from geo_service.testing import chromium_available, running_service
 from geo_service.web import checks as checks_web
@@ -99,7 +100,7 @@ def test_queue_full_is_503_with_retry_after_and_stores_nothing(tmp_path):
 
 
 def test_renders_full_is_503_with_retry_after(tmp_path):
-    app = create_app({"TESTING": True, **dbs(tmp_path), "MAX_RENDERS": 1})
+    app = create_app({"TESTING": True, **dbs(tmp_path), "MAX_RENDERS": 1, "MAX_RENDER_WAITING": 0})
     client = app.test_client()
     check = post(client, small(), "p.geojson").json
     slots = app.extensions["geo_service.renders"]
@@ -117,10 +118,31 @@ def test_renders_full_is_503_with_retry_after(tmp_path):
 
 
 @pytest.mark.skipif(not chromium_available(), reason="needs Chromium")
+def test_a_render_waits_in_line_then_gets_the_slot():
+    """Within the waiting line a render waits for the slot instead of failing; a second
+    waiter past the line is refused at once."""
+    from geo_service.land.jobs import Slots
+
+    slots = Slots(1, waiting=1, wait=10)
+    got = []
+    with slots.hold():
+        waiter = threading.Thread(target=lambda: got.append(slots.hold().__enter__() or "ok"))
+        waiter.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(Busy), slots.hold():
+            pass
+        assert time.monotonic() - started < 0.5  # refused at once, not after a wait
+    waiter.join(timeout=5)
+    assert got == ["ok"]
+
+
 def test_concurrent_renders_past_the_bound_are_refused_not_queued():
     """Six real 300 dpi PNGs at once on a server allowing one: every answer is a PNG or a
     quick 503 with Retry-After, and at least one PNG is made."""
-    with running_service({"GEO_SERVICE_MAX_RENDERS": "1"}) as url:
+    with running_service(
+        {"GEO_SERVICE_MAX_RENDERS": "1", "GEO_SERVICE_MAX_RENDER_WAITING": "2"}
+    ) as url:
         answers = []
 
         def fetch():

@@ -42,7 +42,7 @@ INTERNAL_MESSAGE = (
 )
 PROGRESS_EVERY_S = 0.5
 QUEUE_RETRY_S = 30
-RENDER_WAIT_S = 3.0
+RENDER_WAIT_S = 45.0  # the longest a render waits in line for a slot
 RENDER_RETRY_S = 10
 #: This process, as recorded in the jobs it owns (host:pid:token; the token tells a reused pid).
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -228,23 +228,39 @@ class Jobs:
 
 
 class Slots:
-    """At most ``size`` holders at once (Chromium renders); a caller waits at most ``wait``
-    seconds for a slot, then gets Busy."""
+    """At most ``size`` holders at once (Chromium renders) and at most ``waiting`` callers in
+    line for them, each waiting at most ``wait`` seconds: past either bound, Busy at once."""
 
-    def __init__(self, size: int, wait: float = RENDER_WAIT_S):
+    def __init__(self, size: int, waiting: int = 8, wait: float = RENDER_WAIT_S):
         self.size = max(1, int(size))
+        self.waiting = max(0, int(waiting))
         self.wait = wait
         self.semaphore = threading.BoundedSemaphore(self.size)
+        self.lock = threading.Lock()
+        self.in_line = 0
+
+    def busy(self) -> Busy:
+        return Busy(
+            f"正在生成的 PNG/PDF 已达上限（同时 {self.size} 个，排队 {self.waiting} 个），"
+            f"请约 {RENDER_RETRY_S} 秒后重试，或改用 SVG。 Too many PNG/PDF renders at once; "
+            "try again shortly or use format=svg.",
+            retry_after=RENDER_RETRY_S,
+        )
 
     @contextlib.contextmanager
     def hold(self):
-        if not self.semaphore.acquire(timeout=self.wait):
-            raise Busy(
-                f"正在生成的 PNG/PDF 已达上限（同时 {self.size} 个），请约 {RENDER_RETRY_S} 秒后"
-                "重试，或改用 SVG。 Too many PNG/PDF renders at once; try again shortly or use "
-                "format=svg.",
-                retry_after=RENDER_RETRY_S,
-            )
+        if not self.semaphore.acquire(blocking=False):
+            with self.lock:
+                if self.in_line >= self.waiting:
+                    raise self.busy()
+                self.in_line += 1
+            try:
+                acquired = self.semaphore.acquire(timeout=self.wait)
+            finally:
+                with self.lock:
+                    self.in_line -= 1
+            if not acquired:
+                raise self.busy()
         try:
             yield
         finally:
