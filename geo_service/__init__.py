@@ -64,10 +64,14 @@ def secret_key(configured: str, path: Path) -> str:
     except FileNotFoundError:
         pass
     key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return path.read_text(encoding="ascii").strip()
+    scratch = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(key)
+    try:
+        os.link(scratch, path)  # atomic: a process starting at the same time reads a whole key
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+    finally:
+        scratch.unlink()
     return key

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from numbers import Number
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,7 +38,8 @@ def xlsx_cell(sheet, value):
         return value
     if not isinstance(value, str):
         return value  # dates and times keep their type
-    cell = WriteOnlyCell(sheet, value)
+    # control characters XML 1.0 cannot hold become U+FFFD, so the file can always be written
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
     cell.data_type = "s"
     return cell
 

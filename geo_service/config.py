@@ -58,6 +58,8 @@ DEFAULTS = {
     "TRUSTED_PROXIES": ["127.0.0.1", "::1"],
     # Security headers: who may frame the pages (CSP frame-ancestors).
     "FRAME_ANCESTORS": "'none'",
+    # Host names the service answers to (empty: any; with AUTH="none": loopback names only).
+    "ALLOWED_HOSTS": [],
     # Headless Chromium for PNG/PDF snapshots (found on PATH when empty).
     "CHROMIUM_PATH": "",
     # serve
@@ -105,9 +107,9 @@ def check_auth_config(config) -> None:
             f"AUTH='none' serves everyone as admin: allowed only on loopback, not HOST="
             f"{config['HOST']!r}; use AUTH='local' (or 'proxy' behind a single sign-on proxy)"
         )
-    proxies = config["TRUSTED_PROXIES"]
-    if isinstance(proxies, str):
-        config["TRUSTED_PROXIES"] = [p.strip() for p in proxies.split(",") if p.strip()]
+    for key in ("TRUSTED_PROXIES", "ALLOWED_HOSTS"):
+        if isinstance(config[key], str):
+            config[key] = [p.strip() for p in config[key].split(",") if p.strip()]
     config["PUBLIC_READ"] = config["PUBLIC_READ"] in (True, 1, "1", "true", "True", "yes")
     config["SESSION_COOKIE_NAME"] = "geo_service_session"
     config["SESSION_COOKIE_HTTPONLY"] = True

@@ -212,3 +212,11 @@ def test_static_assets_are_gzipped_and_cached(client):
 def test_static_outside_or_missing_is_404(client, url):
     response = client.get(url)
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("name", ["rel", "title", "endpoint", "mimetype", "_external", "_method"])
+def test_items_links_ignore_unknown_query_names(client, name):
+    """Query names are never keywords of url_for: reserved ones were a 500 (found by review)."""
+    response = client.get(f"/collections/zones/items?{name}=POST&collection_id=counties")
+    assert response.status_code == 200
+    assert all("/collections/zones/" in link["href"] for link in response.json["links"][:2])

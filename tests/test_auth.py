@@ -360,3 +360,120 @@ def test_admin_page_lists_users_tokens_and_audit_escaped(app):
     page = client.get("/admin", headers=bearer(app, "admin")).get_data(as_text=True)
     assert "u_planner" in page and "创建令牌" in page and "管理员（admin）" in page
     assert hostile not in page and "&lt;img src=x onerror=" in page
+
+
+# Found by an attacker's review of this issue; each was reproduced before its fix.
+
+
+def test_long_values_never_break_the_audit_log(app):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={
+            "name": "u_viewer",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/" + "a" * 2100,
+        },
+    )
+    planner = app.test_client()
+    planner.post(
+        "/api/analysis/targets/actuals",
+        data={"file": (io.BytesIO(SAMPLE_ACTUALS), "x" * 2100 + ".csv")},
+        headers=bearer(app, "planner"),
+    )
+    admin = bearer(app, "admin")
+    for url in ("/admin", "/api/audit", "/api/audit?f=csv"):
+        assert client.get(url, headers=admin).status_code == 200, url
+    entries = client.get("/api/audit", headers=admin).json["entries"]
+    assert all(len(json.dumps(e["detail"])) < 2000 for e in entries)
+
+
+@pytest.mark.parametrize(
+    "target", ["/\t/evil.example", "/\n/evil.example", "/%09/x\t", "\t//evil.example", "/" * 600]
+)
+def test_login_next_never_leaves_the_site(app, target):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        data={"name": "u_viewer", "password": PASSWORD, "csrf_token": token, "next": target},
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_logout_ends_the_session_even_for_a_replayed_cookie(app):
+    client = app.test_client()
+    login(client, "u_admin")
+    cookie = client.get_cookie("geo_service_session").value
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("geo_service_session", cookie)
+    assert replay.get("/api/users").status_code == 401
+
+
+def test_no_accounts_means_loopback_host_names_only(tmp_path):
+    """AUTH="none": a DNS-rebinding page (a foreign name resolving to 127.0.0.1) gets 400."""
+    client = create_app({"TESTING": True, **dbs(tmp_path)}).test_client()
+    rebound = {"Host": "rebind.attacker.example:8000"}
+    origin = {**rebound, "Origin": "http://rebind.attacker.example:8000"}
+    assert client.get("/api/checks", headers=rebound).status_code == 400
+    form = {"file": (io.BytesIO(PARCEL), "p.geojson")}
+    assert client.post("/api/checks", headers=origin, data=form).status_code == 400
+    assert client.get("/api/checks", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/api/checks", headers={"Host": "localhost"}).status_code == 200
+
+
+def test_allowed_hosts(tmp_path):
+    app = local_app(tmp_path, ALLOWED_HOSTS="gis.ankang.example, 10.0.0.5")
+    client = app.test_client()
+    assert client.get("/collections", headers={"Host": "gis.ankang.example"}).status_code == 200
+    assert client.get("/collections", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_forwarded_headers_count_only_behind_the_proxy(app):
+    """AUTH="local": X-Forwarded-For from loopback does not dodge the login throttle, and
+    X-Forwarded-Host does not make a foreign Origin our own."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    statuses = [
+        client.post(
+            "/login",
+            data={"name": "u_admin", "password": "wrong", "csrf_token": token},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses[-1] == 429
+    login(client, "u_land")
+    forged = client.post(
+        "/api/checks",
+        data={"file": (io.BytesIO(PARCEL), "p.geojson")},
+        headers={"X-Forwarded-Host": "evil.example", "Origin": "http://evil.example"},
+    )
+    assert forged.status_code == 403
+
+
+def test_cached_pages_do_not_show_who_viewed_them_first(app):
+    admin = app.test_client()
+    login(admin, "u_admin")
+    assert admin.get("/collections?f=html").status_code == 200
+    page = app.test_client().get("/collections?f=html").get_data(as_text=True)
+    assert "u_admin" not in page and "登录 / 账户" in page
+
+
+def test_routing_errors_are_not_audited(app):
+    client = app.test_client()
+    for i in range(20):
+        assert client.post(f"/no/such/write/{i}").status_code == 404
+    assert app.extensions["geo_service.auth"].audit_count() == 0
+
+
+def test_accounts_database_is_private(app):
+    assert (app.extensions["geo_service.auth"].path.stat().st_mode & 0o777) == 0o600

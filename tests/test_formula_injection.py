@@ -199,3 +199,26 @@ def test_analysis_downloads_hold_no_formula(client, kind):
     assert any(isinstance(c.value, int | float) for c in cells) or kind == "enclaves"
     for row in read_csv(client.get(f"/api/analysis/{kind}?f=csv").data):
         assert all(not cell.startswith(TRIGGERS) for cell in row)
+
+
+def test_control_characters_do_not_break_the_excel_download(tmp_path):
+    """openpyxl refuses XML-illegal control characters: they become U+FFFD, never a 500."""
+    client = create_app({"TESTING": True, **dbs(tmp_path)}).test_client()
+    ring = [[109.0, 32.7], [109.001, 32.7], [109.001, 32.701], [109.0, 32.7]]
+    parcels = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "HY\x01-1",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    data = {"file": (io.BytesIO(json.dumps(parcels).encode()), "p\x02.geojson")}
+    check = client.post("/api/checks", data=data).json
+    response = client.get(f"/api/checks/{check['id']}?f=xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    assert "HY\ufffd-1" in [c.value for row in sheet.iter_rows() for c in row]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -51,6 +52,10 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+CREATE TABLE IF NOT EXISTS ended_sessions (
+    sid TEXT PRIMARY KEY,
+    ended_at TEXT NOT NULL
+);
 """
 TOKEN_PREFIX = "gs_"
 MAX_NAME = 64
@@ -88,6 +93,8 @@ class AuthStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # password hashes: readable by the service's user only
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         with closing(self.connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
@@ -173,16 +180,27 @@ class AuthStore:
             return None
         return User(row["name"], row["role"], "session")
 
-    def session_user(self, name: str, stamp: str) -> User | None:
-        """The user of a session cookie, while the account is enabled and its password (the
-        stamp is taken from its hash) unchanged: disabling or a new password ends sessions."""
+    def session_user(self, name: str, stamp: str, sid: str) -> User | None:
+        """The user of a session cookie, while the account is enabled, its password (the
+        stamp is taken from its hash) unchanged and the session not logged out."""
         with closing(self.connect()) as db:
             row = db.execute(
                 "SELECT name, role, password_hash, disabled FROM users WHERE name = ?", (name,)
             ).fetchone()
-        if row is None or row["disabled"] or session_stamp(row["password_hash"]) != stamp:
+            ended = db.execute("SELECT 1 FROM ended_sessions WHERE sid = ?", (sid,)).fetchone()
+        if row is None or row["disabled"] or ended:
+            return None
+        if session_stamp(row["password_hash"]) != stamp:
             return None
         return User(row["name"], row["role"], "session")
+
+    def end_session(self, sid: str, keep_days: float) -> None:
+        """Log a session out for good (its signed cookie may still be replayed); entries
+        older than the longest session are dropped."""
+        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        with closing(self.connect()) as db, db:
+            db.execute("INSERT OR IGNORE INTO ended_sessions VALUES (?, ?)", (sid, now()))
+            db.execute("DELETE FROM ended_sessions WHERE ended_at < ?", (cutoff,))
 
     def stamp_of(self, name: str) -> str:
         with closing(self.connect()) as db:
@@ -280,7 +298,7 @@ class AuthStore:
                     target[:500],
                     status,
                     outcome,
-                    json.dumps(detail or {}, ensure_ascii=False)[:2000],
+                    json.dumps(bounded(detail or {}), ensure_ascii=False),
                 ),
             )
 
@@ -292,12 +310,35 @@ class AuthStore:
                 "ORDER BY seq DESC LIMIT ? OFFSET ?",
                 (*params, limit, offset),
             ).fetchall()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return [{**dict(r), "detail": decoded(r["detail"])} for r in rows]
 
     def audit_count(self, user: str | None = None) -> int:
         where, params = ("WHERE user = ?", (user,)) if user else ("", ())
         with closing(self.connect()) as db:
             return db.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
+
+
+MAX_DETAIL_VALUE = 300
+MAX_DETAIL_KEYS = 20
+
+
+def bounded(detail: dict) -> dict:
+    """The audit detail with every value cut to a bounded length (the JSON stays whole)."""
+    out = {}
+    for key, value in list(detail.items())[:MAX_DETAIL_KEYS]:
+        if not isinstance(value, int | float | bool) and value is not None:
+            value = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            value = value[:MAX_DETAIL_VALUE]
+        out[str(key)[:64]] = value
+    return out
+
+
+def decoded(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:  # rows written before details were bounded
+        return {"raw": text[:MAX_DETAIL_VALUE]}
+    return value if isinstance(value, dict) else {"raw": str(value)[:MAX_DETAIL_VALUE]}
 
 
 def session_stamp(password_hash: str) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session
 
@@ -17,6 +19,7 @@ from geo_service.web.security import client_address, csrf_token, current_user, s
 
 bp = Blueprint("accounts", __name__)
 MAX_JSON_BYTES = 16 * 1024
+MAX_NEXT = 500
 LOGIN_FAILURES = 10  # per client address ...
 LOGIN_WINDOW_S = 600  # ... in this many seconds, then 429 until the window has passed
 
@@ -60,12 +63,19 @@ def failures() -> Failures:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no host, no ``//``): never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only a path on this site: no scheme, no host, no ``//`` once a browser has dropped tabs
+    and line breaks, no control characters, bounded length. Never an open redirect."""
+    if not target or len(target) > MAX_NEXT or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
         return "/"
-    if any(c in target for c in "\r\n\\"):
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
         return "/"
-    return target
+    return "/" if "\\" in target else target
 
 
 @bp.get("/login")
@@ -101,6 +111,7 @@ def login():
         return page, 401
     session.clear()
     session.permanent = True
+    session["sid"] = secrets.token_urlsafe(16)
     session["user"] = user.name
     session["stamp"] = store().stamp_of(user.name)
     csrf_token()
@@ -109,6 +120,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if session.get("sid"):  # the signed cookie stays valid until it expires: end it here
+        hours = float(current_app.config["SESSION_HOURS"])
+        store().end_session(session["sid"], keep_days=hours / 24 + 1)
     session.clear()
     return redirect("/", code=303)
 

@@ -22,6 +22,10 @@ CONFORMANCE = [
 ]
 
 
+#: What the items query understands besides offset and f: carried into its paging links.
+ITEM_PARAMETERS = ("limit", "bbox", "bbox-crs", "datetime", "crs")
+
+
 def catalog() -> Catalog:
     return current_app.extensions["geo_service.catalog"]
 
@@ -156,7 +160,8 @@ def items(collection_id: str):
 
 
 def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict]:
-    args = {k: v for k, v in request.args.items() if k not in ("offset", "f")}
+    # only the item query's own parameters go into the links (never url_for's keywords)
+    args = {k: v for k, v in request.args.items() if k in ITEM_PARAMETERS}
     values = {"collection_id": layer.id, **args}
     links = [
         link("ogc.items", "self", GEOJSON, "this page", f="json", offset=offset, **values),

@@ -18,7 +18,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from geo_service.auth import ANONYMOUS, OPEN_ENDPOINTS, SAFE_METHODS, User, required_role
 from geo_service.auth.store import AuthStore
-from geo_service.errors import Forbidden, Unauthorized
+from geo_service.errors import BadRequest, Forbidden, Unauthorized
 from geo_service.web.http import script_hashes
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -35,7 +35,9 @@ def current_user() -> User:
 
 
 def from_trusted_proxy() -> bool:
-    return request.remote_addr in current_app.config["TRUSTED_PROXIES"]
+    """Only AUTH="proxy" has a proxy in front whose X-Forwarded-* headers mean anything."""
+    config = current_app.config
+    return config["AUTH"] == "proxy" and request.remote_addr in config["TRUSTED_PROXIES"]
 
 
 def client_address() -> str:
@@ -84,9 +86,9 @@ def identify() -> User:
             if user is None:
                 raise Forbidden(f"用户 {name} 已停用（the account is disabled）")
             return user
-    name, stamp = session.get("user"), session.get("stamp")
-    if name and stamp:
-        user = store().session_user(name, stamp)
+    name, stamp, sid = session.get("user"), session.get("stamp"), session.get("sid")
+    if name and stamp and sid:
+        user = store().session_user(name, stamp, sid)
         if user is not None:
             return user
         session.clear()
@@ -116,7 +118,7 @@ def check_csrf(user: User) -> None:
     elif referer:
         if not same_origin(referer):
             raise Forbidden(refused, details={"reason": "Referer"})
-    elif user.via == "session":
+    elif user.via in ("session", "proxy"):  # ambient credentials: a token or nothing
         require_token()
 
 
@@ -153,8 +155,24 @@ def authorise(user: User) -> None:
         )
 
 
+def check_host() -> None:
+    """Answer only to the names this service is known by: with AUTH="none" loopback names
+    (a DNS-rebinding page gets nothing), and ALLOWED_HOSTS when it is set."""
+    config = current_app.config
+    host = request.host.rsplit(":", 1)[0].strip("[]").lower() if request.host else ""
+    allowed = [h.lower() for h in config["ALLOWED_HOSTS"]]
+    if config["AUTH"] == "none":
+        allowed = allowed or list(LOOPBACK)
+    if allowed and host not in allowed:
+        raise BadRequest(
+            f"主机名 {host[:64]!r} 不在允许列表中（Host not allowed）；"
+            "请用本服务的地址访问，或在 ALLOWED_HOSTS 中加入它"
+        )
+
+
 def before_request():
     g.user = ANONYMOUS
+    check_host()
     try:
         g.user = identify()
         check_csrf(g.user)
@@ -204,8 +222,8 @@ def after_request(response):
         headers.setdefault("X-Frame-Options", "DENY")
     if response.mimetype == "text/html" or "user" in session:
         headers.add("Vary", "Cookie")
-    if request.method not in SAFE_METHODS:
-        audit(response)
+    if request.method not in SAFE_METHODS and request.url_rule is not None:
+        audit(response)  # every write to a real endpoint; routing 404/405s are not writes
     return response
 
 
@@ -219,8 +237,9 @@ def audit(response) -> None:
         error = (response.get_json(silent=True) or {}).get("error", {})
         detail.setdefault("error", error.get("code", ""))
     name = user.name
-    if request.endpoint == "accounts.login":
-        name = request.form.get("name", "").strip()[:64]  # who tried to log in
+    if request.endpoint == "accounts.login":  # who logged in, or whose name was tried
+        tried = request.form.get("name", "").strip()[:64]
+        name = tried if response.status_code < 400 else f"（尝试 tried）{tried}"
     store().record(
         name or "（匿名 anonymous）",
         client_address(),
