@@ -77,12 +77,20 @@ FEATURES = {
 CHECK = {
     "type": "object",
     "required": ["id"],
-    "properties": {"id": STRING, "status": STRING, "links": LINKS},
+    "properties": {
+        "id": STRING,
+        "status": {
+            "type": "string",
+            "enum": ["done", "queued", "running", "interrupted"],
+            "description": "interrupted: cut off by a restart of the service; submit again",
+        },
+        "links": LINKS,
+    },
 }
 RUNNING = {
     "type": "object",
     "required": ["id", "status", "progress"],
-    "properties": {"id": STRING, "status": {"enum": ["running"]}, "progress": OBJECT},
+    "properties": {"id": STRING, "status": {"enum": ["queued", "running"]}, "progress": OBJECT},
 }
 
 # Every error the service answers, as a reusable response: (description, extra headers).
