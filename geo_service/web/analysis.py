@@ -9,7 +9,7 @@ from geo_service.analysis.actuals import HEADER, INDICATORS, template_rows
 from geo_service.analysis.reach import band_rings, parse_bands
 from geo_service.analysis.tables import tables, to_csv, to_xlsx
 from geo_service.errors import BadRequest, NotAcceptable, NotFound
-from geo_service.web.checks import download
+from geo_service.web.check_files import download
 from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog
 from geo_service.web.security import client_address, current_user

@@ -2,40 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import tempfile
-
-import geopandas as gpd
-import shapely
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geo_service.errors import BadRequest, NotAcceptable, TooLarge
-from geo_service.exports import export_frame
-from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jobs import ACTIVE, StoredError
-from geo_service.land.jzd_writer import write_jzd
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.land.service import CheckRequest, Upload
 from geo_service.land.zones import zones_from_layer
 from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
+from geo_service.web.check_files import (
+    DOWNLOADS,
+    GIS_DOWNLOADS,
+    download,
+    gis_download,
+    parcel_collection,
+    report_html,
+    xlsx_stream,
+    zone_collection,
+)
 from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog, parse_int
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("checks", __name__)
-GIS_DOWNLOADS = ("shp", "kml", "jzd")
-DOWNLOADS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
-}
-#: The HTML/PDF report lists this many parcels; the CSV/XLSX have them all.
-REPORT_PARCELS = 1000
 #: Above this many parcels the PDF is refused (413): the report would only list the first ones.
 MAX_PDF_PARCELS = 20_000
-CHUNK = 64 * 1024
 
 
 def register():
@@ -272,141 +265,6 @@ def check_parcels(check_id: str):
         "numberReturned": len(parcels),
         "links": links,
     }
-
-
-def xlsx_stream(document: dict):
-    """The workbook written (write-only) to a temporary file, then sent in chunks."""
-    reg = register()
-    check_id = document["id"]
-    out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed by chunks()
-    try:
-        export.write_xlsx(document, reg.iter_parcels(check_id), out)
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-
-    def chunks():
-        with out:
-            while chunk := out.read(CHUNK):
-                yield chunk
-
-    return chunks()
-
-
-def gis_download(check_id: str, wanted: str) -> Response:
-    """Shapefile, KML or 界址点 txt of a check's parcels with their results."""
-    reg = register()
-    if wanted == "jzd":
-        parcels, _ = reg.geometries(check_id)
-        data = write_jzd(parcels["parcel_id"], [""] * len(parcels), parcels.geometry)
-        return Response(
-            data,
-            mimetype="text/plain; charset=gb18030",
-            headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
-        )
-    records, blobs = [], []
-    for record, blob in reg.iter_parcels(check_id, geometry=True):
-        records.append({**record, "zones": "、".join(z["name"] for z in record["zones"])})
-        blobs.append(blob)
-    frame = gpd.GeoDataFrame(
-        records, geometry=list(shapely.from_wkb(blobs)) if blobs else [], crs="EPSG:4490"
-    )
-    exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
-    return Response(
-        exported.data,
-        mimetype=exported.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
-    )
-
-
-def report_html(document: dict) -> str:
-    """The printable report: summary, map (inline SVG), the first parcels, method and data.
-
-    A big check lists its first REPORT_PARCELS parcels and says the CSV/XLSX have them all.
-    """
-    check_id = document["id"]
-    total = document["summary"]["parcels"]
-    parcels, zones = register().geometries(check_id, limit=export.MAX_MAP_PARCELS)
-    svg = export.svg_map(parcels, zones, document["zones"]["schematic"])
-    listed = list(register().iter_parcels(check_id, limit=REPORT_PARCELS))
-    check = {**document, "parcels": listed}
-    if total > len(listed):
-        drawn = min(total, export.MAX_MAP_PARCELS)
-        check["warnings"] = [
-            *document["warnings"],
-            f"本次检查共 {total} 块地块，本报告只列出前 {len(listed)} 块、图中绘出前 {drawn} 块；"
-            "完整结果请下载 CSV 或 Excel（XLSX）。",
-        ]
-    return render_template(
-        "check_report.html",
-        check=check,
-        svg=svg,
-        about=export.about_rows(document),
-        status_zh=export.STATUS_ZH,
-        max_map=export.MAX_MAP_PARCELS,
-    )
-
-
-def parcel_collection(check_id: str, batch: int = 1000):
-    """The checked parcels as RFC 7946 GeoJSON with their results (zones flattened), streamed
-    from the register in batches."""
-    rows = register().iter_parcels(check_id, geometry=True)
-
-    def features(chunk):
-        geometries = clean_geometries(shapely.from_wkb([blob for _, blob in chunk]), 7)
-        for (result, _), geometry in zip(chunk, geometries):
-            properties = {k: v for k, v in result.items() if k != "zones"}
-            properties["zones"] = "、".join(z["name"] for z in result["zones"])
-            feature = {
-                "type": "Feature",
-                "id": result["parcel_id"],
-                "properties": properties,
-                "geometry": geometry_mapping(geometry),
-            }
-            yield json.dumps(feature, ensure_ascii=False)
-
-    def pieces():
-        yield '{"type": "FeatureCollection", "features": ['
-        first, chunk = True, []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == batch:
-                text = ", ".join(features(chunk))
-                yield text if first else ", " + text
-                first, chunk = False, []
-        if chunk:
-            text = ", ".join(features(chunk))
-            yield text if first else ", " + text
-        yield "]}"
-
-    return pieces()
-
-
-def zone_collection(document: dict, zones) -> str:
-    """The zones this check used (the layer's or the uploaded boundaries), as GeoJSON."""
-    precision = "schematic" if document["zones"]["schematic"] else "supplied"
-    features = [
-        {
-            "type": "Feature",
-            "id": zone_id,
-            "properties": {"zone_id": zone_id, "name": name, "precision": precision},
-            "geometry": geometry_mapping(geometry),
-        }
-        for zone_id, name, geometry in zip(
-            zones["zone_id"], zones["name"], clean_geometries(zones.geometry.to_numpy(), 7)
-        )
-    ]
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-
-
-def download(data: bytes, kind: str, stem: str) -> Response:
-    mimetype, extension = DOWNLOADS[kind]
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{extension}"'},
-    )
 
 
 @bp.get("/check")
