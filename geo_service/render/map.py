@@ -14,7 +14,7 @@ import folium.plugins
 import shapely
 from flask import url_for
 from folium.template import Template
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
@@ -50,11 +50,13 @@ BASEMAPS = {
 
 @dataclass
 class MapPage:
-    """What the map template needs: Folium's three parts plus our own page data."""
+    """What the map template needs: Folium's three parts (markup Folium generated, with the
+    layer data JSON-encoded and popups as text: ``Markup``, so the template needs no ``|safe``)
+    plus our own page data."""
 
-    header: str
-    html: str
-    script: str
+    header: Markup
+    html: Markup
+    script: Markup
     layer_vars: dict[str, str]
     basemap_vars: dict[str, dict]
     map_var: str
@@ -326,9 +328,9 @@ def build_map(catalog: Catalog, config) -> MapPage:
         for f in catalog.get("clusters").features
     ]
     return MapPage(
-        header=root.header.render(),
-        html=root.html.render(),
-        script=root.script.render(),
+        header=Markup(root.header.render()),
+        html=Markup(root.html.render()),
+        script=Markup(root.script.render()),
         layer_vars=layer_vars,
         basemap_vars=basemap_vars,
         map_var=fmap.get_name(),
