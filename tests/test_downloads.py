@@ -116,3 +116,19 @@ def test_check_downloads_round_trip(tmp_path):
 def test_unknown_download_format(client):
     assert client.get("/collections/zones/download?f=dwg").status_code == 406
     assert client.get("/collections/nope/download?f=gpkg").status_code == 404
+
+
+def test_downloads_have_one_content_type_and_a_chinese_file_name(client):
+    """One charset, never doubled; an ASCII filename and the Chinese filename* (RFC 6266)."""
+    from urllib.parse import unquote
+
+    for f, extension, media in (
+        ("csv", "csv", "text/csv; charset=utf-8"),
+        ("geojson", "geojson", "application/geo+json"),
+        ("gpkg", "gpkg", "application/geopackage+sqlite3"),
+    ):
+        response = client.get(f"/collections/zones/download?f={f}")
+        assert response.headers["Content-Type"] == media
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith(f'attachment; filename="zones.{extension}"; filename*=')
+        assert unquote(disposition.split("UTF-8''")[1]) == f"工业集中区与产业园区.{extension}"

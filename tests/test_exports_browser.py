@@ -17,7 +17,9 @@ def without_scripts(html: str) -> str:
 def test_standalone_map_works_offline_from_disk(client, browser, tmp_path):
     response = client.get("/export/map.html")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'attachment; filename="ankang-map.html"'
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=\"ankang-map.html\"; filename*=UTF-8''")
+    assert "%E5%9C%B0%E5%9B%BE.html" in disposition  # …地图.html (RFC 6266 filename*)
     html = response.get_data(as_text=True)
     references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", without_scripts(html))
     outside = [r for r in references if not r.startswith(("data:", "#"))]

@@ -11,9 +11,10 @@ import time
 from collections import defaultdict, deque
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session
+from flask import Blueprint, current_app, g, redirect, render_template, request, session
 
 from geo_service.errors import BadRequest, GeoServiceError, NotAcceptable
+from geo_service.web.http import file_response
 from geo_service.web.ogc import parse_int
 from geo_service.web.security import client_address, csrf_token, current_user, store
 
@@ -230,10 +231,11 @@ def audit():
     offset = parse_int("offset", 0, 0, 10**9)
     if wanted == "csv":
         rows = store().audit(limit=10**9, offset=0, user=who)
-        return Response(
+        return file_response(
             audit_csv(rows),
-            mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="geo_service-audit.csv"'},
+            "text/csv; charset=utf-8",
+            "审计日志.csv",
+            fallback="geo_service-audit.csv",
         )
     entries = store().audit(limit, offset, who)
     return {

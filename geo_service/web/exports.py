@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 
 from geo_service.exports import export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
+from geo_service.web.http import file_response
 from geo_service.web.ogc import catalog
 
 bp = Blueprint("exports", __name__)
@@ -42,21 +43,15 @@ def snapshot_view():
         with current_app.extensions["geo_service.renders"].hold():
             data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
     name = f"geo_service-{check_id or 'map'}.{wanted.format}"
-    return Response(
-        data,
-        mimetype=snapshot.FORMATS[wanted.format],
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return file_response(data, snapshot.FORMATS[wanted.format], name, inline=True)
 
 
 @bp.get("/export/map.html")
 def standalone_view():
     """The interactive map as one file that works offline from disk."""
     html = standalone_map(current_app)
-    return Response(
-        html,
-        mimetype="text/html",
-        headers={"Content-Disposition": 'attachment; filename="ankang-map.html"'},
+    return file_response(
+        html, "text/html; charset=utf-8", "安康市工业集中区地图.html", fallback="ankang-map.html"
     )
 
 
@@ -65,8 +60,10 @@ def layer_download(collection_id: str):
     """A whole layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML (``f=``)."""
     layer = catalog().get(collection_id)
     download = export_frame(layer_frame(layer), request.args.get("f", "gpkg"), layer.id, layer.id)
-    return Response(
+    extension = download.filename.rpartition(".")[2]
+    return file_response(
         download.data,
-        mimetype=download.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+        download.mimetype,
+        f"{layer.title}.{extension}",
+        fallback=download.filename,
     )

@@ -12,8 +12,10 @@ import gzip
 import hashlib
 import json
 import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import Response, current_app, g, request
 
@@ -120,3 +122,28 @@ def send_body(body: Body) -> Response:
         data = body.gzipped
         headers["Content-Encoding"] = "gzip"
     return Response(data, mimetype=body.mimetype, headers=headers)
+
+
+def file_response(
+    data, content_type: str, filename: str, *, fallback: str | None = None, inline: bool = False
+) -> Response:
+    """A file: ``content_type`` sent as given (one charset, never doubled) and a
+    Content-Disposition with an ASCII ``filename`` and, for a Chinese name, ``filename*``
+    (RFC 6266 / RFC 5987). ``data`` may be bytes or an iterator of chunks (streamed)."""
+    disposition = "inline" if inline else "attachment"
+    ascii_name = fallback or ascii_fallback(filename)
+    value = f'{disposition}; filename="{ascii_name}"'
+    if ascii_name != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(data, content_type=content_type, headers={"Content-Disposition": value})
+
+
+def ascii_fallback(filename: str) -> str:
+    """``filename`` reduced to safe ASCII for old clients: letters, digits, ``-_.`` only."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.") or "download"
+    extension = re.sub(r"[^A-Za-z0-9]+", "", extension)
+    return f"{plain}.{extension}" if extension else plain
