@@ -37,10 +37,19 @@ def open_map(browser, base_url: str, stub_tiles: bool = False) -> Visit:
     return open_page(browser, base_url, "/", "body[data-map-ready]", stub_tiles)
 
 
-def open_page(browser, base_url: str, path: str, ready: str, stub_tiles: bool = False) -> Visit:
+def open_page(
+    browser,
+    base_url: str,
+    path: str,
+    ready: str,
+    stub_tiles: bool = False,
+    viewport: tuple[int, int] = (1400, 900),
+) -> Visit:
     """Open ``path`` in a fresh context and wait for ``ready``, recording what goes wrong."""
     context = browser.new_context(
-        viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True
+        viewport={"width": viewport[0], "height": viewport[1]},
+        locale="zh-CN",
+        accept_downloads=True,
     )
     page = context.new_page()
     visit = Visit(page, base_url)

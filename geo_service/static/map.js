@@ -13,13 +13,23 @@
   }
   Object.keys(cfg.layers).forEach(function (id) { layers[id] = window[cfg.layers[id]]; });
 
-  /* Visit every leaf layer of a group; `parent` is the L.GeoJSON holding it, if any. */
+  /* Visit every leaf layer of a group; `parent` is the L.GeoJSON holding it, if any.
+   * A MultiPoint feature is an L.FeatureGroup of markers that carries the `feature` while its
+   * markers do not: each marker is visited with the feature set on it, so popups, tooltips and
+   * the filter see the feature whichever marker is clicked. */
   function eachLeaf(group, fn, parent) {
     group.eachLayer(function (layer) {
-      if (layer.eachLayer && !layer.feature) { eachLeaf(layer, fn, layer.feature ? parent : layer); }
-      else { fn(layer, parent); }
+      if (layer.eachLayer && !layer.feature) { eachLeaf(layer, fn, layer); }
+      else if (layer.eachLayer) {
+        layer.eachLayer(function (part) {
+          part.feature = part.feature || layer.feature;
+          fn(part, parent);
+        });
+      } else { fn(layer, parent); }
     });
   }
+  /* Give every marker of a MultiPoint its feature now, before any click. */
+  Object.keys(layers).forEach(function (id) { eachLeaf(layers[id], function () {}); });
 
   /* Enclave links: repeated arrows along each line, pointing from the county to the park. */
   eachLeaf(layers.enclave_links, function (line) {
@@ -67,7 +77,15 @@
         }
       });
     });
-    if (hosts && !map.hasLayer(layers.clusters)) { map.addLayer(layers.clusters); }
+    /* The filter shows the cluster layer while a cluster is picked, and takes it away again
+     * on reset if it was the filter that showed it. */
+    if (hosts && !map.hasLayer(layers.clusters)) {
+      map.addLayer(layers.clusters);
+      state.clustersShownByFilter = true;
+    } else if (!hosts && state.clustersShownByFilter) {
+      if (map.hasLayer(layers.clusters)) { map.removeLayer(layers.clusters); }
+      state.clustersShownByFilter = false;
+    }
     showInfo(cluster);
     state.cluster = clusterId || "";
     state.counts = counts;
@@ -182,7 +200,7 @@
     return out;
   }
 
-  var state = { cluster: "", gcj02: false, counts: null };
+  var state = { cluster: "", gcj02: false, counts: null, clustersShownByFilter: false };
   window.GS_MAP = {
     map: map, layers: layers, features: features, applyFilter: applyFilter, toGcj: toGcj, state: state,
     snapshotUrl: snapshotUrl

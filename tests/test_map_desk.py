@@ -1,0 +1,96 @@
+"""The map page as a planner reads it, in a real Chromium at 1366x768 (issue 11).
+
+Every test fails on any JS error and on "null", "undefined" or "NaN" shown in a popup or in
+the cluster info panel.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_browser import open_page
+
+pytestmark = pytest.mark.browser
+
+JUNK = re.compile(r"\b(null|undefined|NaN)\b")
+
+
+@pytest.fixture(scope="module")
+def desk(browser, live_server):
+    visit = open_page(browser, live_server, "/", "body[data-map-ready]", viewport=(1366, 768))
+    yield visit
+    visit.page.context.close()
+
+
+@pytest.fixture()
+def page(desk):
+    """The shared page, reset to its opening state; fails the test on any JS error."""
+    desk.page.evaluate("""() => {
+        GS_MAP.map.closePopup();
+        document.getElementById("gs-cluster").value = "";
+        GS_MAP.applyFilter("");
+    }""")
+    before = len(desk.errors)
+    yield desk.page
+    assert desk.errors[before:] == [], desk.errors[before:]
+
+
+def assert_readable(text: str) -> None:
+    assert text.strip(), "nothing shown"
+    assert not JUNK.search(text), text
+
+
+def click_marker(page, layer: str, feature_id: str) -> str:
+    """Click the marker of ``feature_id`` in ``layer`` with the mouse; the popup's text."""
+    page.evaluate(
+        """([layer, id]) => {
+            const marker = GS_MAP.features(layer).find(l => l.feature.id === id);
+            GS_MAP.map.setView(marker.getLatLng(), 11, {animate: false});
+            marker.setZIndexOffset(100000);  // cluster anchors share places: this one on top
+        }""",
+        [layer, feature_id],
+    )
+    box = page.evaluate(
+        """([layer, id]) => {
+            const marker = GS_MAP.features(layer).find(l => l.feature.id === id);
+            const r = marker._icon.getBoundingClientRect();
+            return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+        }""",
+        [layer, feature_id],
+    )
+    page.mouse.click(box["x"], box["y"])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    return popup.inner_text()
+
+
+def test_cluster_markers_open_after_the_filter_is_reset(page):
+    """Bug: pick a cluster, reset, click a cluster marker: TypeError and no popup."""
+    page.select_option("#gs-cluster", "new-materials")
+    assert page.evaluate("GS_MAP.map.hasLayer(GS_MAP.layers.clusters)")
+    assert_readable(page.locator("#gs-cluster-info").inner_text())
+    page.select_option("#gs-cluster", "")
+    # the filter showed the cluster layer, so the reset hides it again
+    assert not page.evaluate("GS_MAP.map.hasLayer(GS_MAP.layers.clusters)")
+    # shown by hand, every cluster's markers open that cluster's popup
+    page.evaluate("GS_MAP.map.addLayer(GS_MAP.layers.clusters)")
+    try:
+        for cluster_id, name in (("new-materials", "新型材料"), ("tea", "茶产业")):
+            text = click_marker(page, "clusters", cluster_id)
+            assert name in text, text
+            assert_readable(text)
+    finally:
+        page.evaluate("GS_MAP.map.removeLayer(GS_MAP.layers.clusters)")
+
+
+def test_filter_dims_the_other_clusters_markers(page):
+    page.select_option("#gs-cluster", "tea")
+    opacity = page.evaluate("""() => {
+        const out = {};
+        GS_MAP.features("clusters").forEach(m => {
+            out[m.feature.id] = Math.max(out[m.feature.id] || 0, m.options.opacity);
+        });
+        return out;
+    }""")
+    assert opacity["tea"] == 1 and opacity["new-materials"] == 0, opacity
