@@ -50,6 +50,7 @@ COLUMNS = {
     "source": ("来源", "source"),
     "sample": ("样例", "sample"),
 }
+SUBJECT_NAMES = {"zone": "集中区", "cluster": "集群"}
 HEADER = ["年份", "类型", "编号", "名称", "指标", "数值", "来源", "样例"]
 YES = {"是", "yes", "y", "true", "1", "样例", "sample"}
 SCHEMA = """
@@ -116,8 +117,9 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
                 "problems": [
                     {
                         "where": "line 1",
-                        "message": "missing columns " + ", ".join(missing),
-                        "hint": "use the template",
+                        "line": 1,
+                        "message": "缺少列 " + "、".join(missing) + " (missing columns)",
+                        "hint": "请使用模板 (use the template)",
                         "severity": "error",
                     }
                 ]
@@ -158,34 +160,44 @@ def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
         try:
             year = int(float(row["year"]))
             if not 2015 <= year <= 2035:
-                errors.append(f"year {year} is outside 2015-2035")
+                errors.append(f"年份 {year} 不在 2015–2035 之间 (year outside 2015-2035)")
         except ValueError:
-            errors.append(f"year {row['year']!r} is not a year")
+            errors.append(f"年份 {row['year']!r} 不是年份 (not a year)")
             year = None
         if subject is None:
-            errors.append(f"类型 {row['subject']!r}: write zone/集中区 or cluster/集群")
+            errors.append(
+                f"类型 {row['subject']!r}：请填 集中区/zone 或 集群/cluster (write zone or cluster)"
+            )
         elif row["id"] not in ids[subject]:
-            errors.append(f"no {subject} with id {row['id']!r} on the map")
+            errors.append(
+                f"地图上没有编号为 {row['id']!r} 的{SUBJECT_NAMES[subject]} "
+                f"(no {subject} with this id on the map)"
+            )
         indicator = row["indicator"]
         if subject and indicator not in INDICATORS[subject]:
             indicator = labels[subject].get(indicator, indicator)
             if indicator not in INDICATORS[subject]:
                 errors.append(
-                    f"指标 {row['indicator']!r} is not one of {', '.join(INDICATORS[subject])}"
+                    f"指标 {row['indicator']!r} 不是 {'、'.join(INDICATORS[subject])} 之一 "
+                    "(unknown indicator)"
                 )
         try:
             value = float(row["value"].replace(",", ""))
             if value < 0 or value != value:
-                errors.append(f"数值 {row['value']!r} must be a number ≥ 0")
+                errors.append(f"数值 {row['value']!r} 必须是不小于 0 的数 (must be a number ≥ 0)")
         except ValueError:
-            errors.append(f"数值 {row['value']!r} is not a number")
+            errors.append(f"数值 {row['value']!r} 不是数字 (not a number)")
             value = None
         key = (year, subject, row["id"], indicator)
         if not errors and key in seen:
-            errors.append(f"repeats line {seen[key]} (same year, subject, id and indicator)")
+            errors.append(
+                f"与第 {seen[key]} 行重复（年份、类型、编号、指标相同） "
+                f"(repeats line {seen[key]}: same year, subject, id and indicator)"
+            )
         if errors:
             problems.extend(
-                {"where": where, "message": e, "hint": "", "severity": "error"} for e in errors
+                {"where": where, "line": line, "message": e, "hint": "", "severity": "error"}
+                for e in errors
             )
             continue
         seen[key] = line
@@ -201,13 +213,14 @@ def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
             }
         )
     if problems:
-        first = f"{problems[0]['where']}: {problems[0]['message']}"
+        first = f"第 {problems[0]['line']} 行：{problems[0]['message']}"
         raise InputError(
-            f"{filename}: {len(problems)} problem(s), the first: {first}; nothing was imported",
+            f"{filename}：有 {len(problems)} 处问题，未导入任何数据；第一处：{first} "
+            f"({len(problems)} problem(s), nothing was imported)",
             details={"file": filename, "problems": problems},
         )
     if not clean:
-        raise InputError(f"{filename}: no figures in the file (every 数值 is empty)")
+        raise InputError(f"{filename}：文件中没有数据（所有“数值”都为空） (no figures in the file)")
     return clean
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from geo_service.catalog import Catalog
 
 VIA = ("county", "zone", "base", "node")
+#: How a county hosts a cluster, in words: the plan names the county, a zone, a base or a node.
+VIA_NAMES = {"county": "县区", "zone": "园区", "base": "基地", "node": "物流节点"}
 
 
 def split(text: str) -> list[str]:
@@ -73,8 +75,9 @@ def coverage(catalog: Catalog) -> dict:
         "clusters_without_place": [c["name"] for c in clusters if not c["placed"]],
         "matrix": {code: matrix[code] for code in counties},
         "cluster_ids": [c["id"] for c in clusters],
-        "note": "“county” = the plan names the county; “zone”/“base” = a zone or new-materials "
-        "base in the county is named for the cluster (71号、72号).",
+        "note": "县区承载某集群，指规划为该集群点名了该县区，或点名了县区内的园区或新材料基地"
+        "（71号、72号） (a county hosts a cluster when the plan names the county, or a zone or "
+        "new-materials base in it, for that cluster)",
     }
 
 
@@ -86,6 +89,8 @@ def matrix_rows(result: dict) -> list[dict]:
         row = {"县区": county["name"], "adcode": county["adcode"], "集群数": county["count"]}
         for cluster_id in result["cluster_ids"]:
             reasons = result["matrix"][county["adcode"]].get(cluster_id)
-            row[names[cluster_id]] = "✓ " + "/".join(reasons) if reasons else ""
+            row[names[cluster_id]] = (
+                "✓ " + "/".join(VIA_NAMES[r] for r in reasons) if reasons else ""
+            )
         rows.append(row)
     return rows

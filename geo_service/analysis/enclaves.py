@@ -20,7 +20,9 @@ NAMED_COUNTIES = {
     "610927": "镇坪县",
     "610925": "岚皋县",
 }
-NAMED_SOURCE = "public material summarised in docs/domain.md §6 (since 2013)"
+NAMED_SOURCE = (
+    "公开资料（2013年以来），摘要见 docs/domain.md 第6节 (public material, docs/domain.md §6)"
+)
 MODEL = "种养基地在县区、加工生产在飞地、塑造品牌在全域"
 
 
@@ -82,8 +84,8 @@ def enclaves(catalog: Catalog) -> dict:
                 {
                     "link": None,
                     "check": "county_has_link",
-                    "message": f"{name} is named as building an enclave park but has "
-                    "no link on the map",
+                    "message": f"{name}：公开资料称其建设飞地园区，但地图上没有它的飞地联系 "
+                    f"({name} is named as building an enclave park but has no link on the map)",
                 }
             )
     return {
@@ -92,16 +94,21 @@ def enclaves(catalog: Catalog) -> dict:
         "named_counties": list(NAMED_COUNTIES.values()),
         "named_source": NAMED_SOURCE,
         "model": MODEL,
-        "note": "the links are schematic straight arrows from the origin county's seat to "
-        "the park; the parks' positions are estimates (see their source)",
+        "note": "飞地联系为示意：从来源县城到园区的直线箭头；园区位置为估计（见其来源） "
+        "(the links are "
+        "schematic straight arrows from the origin county's seat to the park; park positions "
+        "are estimates)",
     }
 
 
 PROBLEM_TEXT = {
-    "ends_in_park": "{origin_name} → {host_zone_name}: the link does not end inside the park",
-    "park_is_enclave_park": "{origin_name} → {host_zone_name}: the host is not an enclave park",
-    "starts_in_origin_county": "{origin_name} → {host_zone_name}: the link does not start in "
-    "{origin_name}",
-    "park_outside_origin_county": "{origin_name} → {host_zone_name}: the park lies inside the "
-    "origin county, so nothing is processed 'in the enclave'",
+    "ends_in_park": "{origin_name} → {host_zone_name}：联系线的终点不在园区范围内 "
+    "(the link does not end inside the park)",
+    "park_is_enclave_park": "{origin_name} → {host_zone_name}：承接园区不是飞地园区 "
+    "(the host is not an enclave park)",
+    "starts_in_origin_county": "{origin_name} → {host_zone_name}："
+    "联系线的起点不在{origin_name}境内 "
+    "(the link does not start in {origin_name})",
+    "park_outside_origin_county": "{origin_name} → {host_zone_name}：园区位于来源县区境内，"
+    "谈不上“在飞地加工” (the park lies inside the origin county)",
 }

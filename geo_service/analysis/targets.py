@@ -105,14 +105,18 @@ def targets_report(
     return {
         "year": year,
         "years": years,
+        # what a page offers to pick: the years with figures and the targets' own years
+        "year_options": sorted(set(years) | {t["year"] for t in targets["targets"]} | {2020}),
         "targets": results,
         "clusters": clusters,
         "ranking": ranking,
         "assessment": targets["assessment"],
         "sample": used_sample,
         "sample_label": SAMPLE_LABEL if used_sample else "",
-        "note": "zone totals add the zones that have figures; 72号's 19 key zones are not "
-        "listed in the plan, so a total may cover fewer zones than the target means",
+        "note": "集中区合计只加总有数据的集中区；72号未列出19个重点集中区的名单，"
+        "因此合计覆盖的集中区可能少于目标所指"
+        " (zone totals add the zones that have figures; 72号 does not list its 19 key "
+        "zones, so a total may cover fewer zones than the target means)",
     }
 
 
@@ -181,7 +185,7 @@ def evaluate(target: dict, per_zone: dict, clusters: list, zones: dict, value, y
         out.update(
             actual=sum(c["met"] for c in checks) if checks else None,
             covered=len(checks),
-            met=bool(checks) and all(c["met"] for c in checks),
+            met=all(c["met"] for c in checks) if checks else None,
             per_zone=checks,
             actual_unit="个集中区达标",
         )

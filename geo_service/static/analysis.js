@@ -50,6 +50,29 @@
     });
   }
 
+  /* ---- legend: one box, its rows set by the shown tab; DOM nodes with text only ------- */
+  var legendBox = el("div", null, "gs-an-legend leaflet-bar");
+  var legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () { return legendBox; };
+  legend.addTo(map);
+  /* rows: [{ fill, line, dashed, text }] */
+  function setLegend(title, rows, note) {
+    legendBox.textContent = "";
+    legendBox.appendChild(el("div", title, "gs-legend-title"));
+    rows.forEach(function (row) {
+      var line = el("div", null, "gs-legend-row");
+      var swatch = el("span", null, "gs-an-swatch");
+      swatch.style.background = row.fill || "transparent";
+      swatch.style.borderColor = row.line || "#555";
+      swatch.style.borderStyle = row.dashed ? "dashed" : "solid";
+      line.appendChild(swatch);
+      line.appendChild(el("span", row.text));
+      legendBox.appendChild(line);
+    });
+    if (note) { legendBox.appendChild(el("div", note, "gs-legend-note")); }
+  }
+  var ZONE_ROW = { fill: "rgba(178,24,43,0.3)", line: "#b2182b", dashed: true, text: "园区（示意范围）" };
+
   /* ---- base layers -------------------------------------------------------------------- */
   var counties, zones, links;
   var base = Promise.all([
@@ -74,15 +97,22 @@
     }
     var names = {};
     result.clusters.forEach(function (c) { names[c.id] = c.name; });
-    table("gs-an-matrix", ["县区", "数"].concat(result.cluster_ids.map(function (id) { return names[id].replace("产业集群", ""); })),
+    var VIA = { county: "县区", zone: "园区", base: "基地", node: "物流节点" };
+    table("gs-an-matrix", ["县区", "集群数"].concat(result.cluster_ids.map(function (id) { return names[id].replace("产业集群", ""); })),
       result.counties.map(function (county) {
         return [county.name, county.count].concat(result.cluster_ids.map(function (id) {
-          return result.matrix[county.adcode][id] ? "✓" : "";
+          var how = result.matrix[county.adcode][id];
+          if (!how) { return ""; }
+          var mark = el("span", "✓");
+          mark.title = "规划点名：" + how.map(function (v) { return VIA[v] || v; }).join("、");
+          return mark;
         }));
       }));
+    var heads = document.querySelectorAll("#gs-an-matrix th");
+    result.cluster_ids.forEach(function (id, i) { heads[i + 2].title = names[id]; });
     document.getElementById("gs-an-coverage-none").textContent =
       "未承载任何集群的县区：" + (result.counties_hosting_none.join("、") || "无") +
-      "；未落位的集群：" + (result.clusters_without_place.join("、") || "无");
+      "；未落位的集群：" + (result.clusters_without_place.join("、") || "无") + "。" + result.note;
     colourCoverage("");
   }
   function colourCoverage(clusterId) {
@@ -105,6 +135,18 @@
       "；园区：" + (cluster.zones.map(function (z) { return z.name; }).join("、") || "—") +
       "；依据：" + cluster.hosts_source : "颜色越深，县区承载的集群越多（0–9）。";
     state.coverageCluster = clusterId;
+    if (state.tab === "coverage" || state.tab === undefined) { coverageLegend(cluster); }
+  }
+  function coverageLegend(cluster) {
+    if (cluster) {
+      setLegend(cluster.name, [{ fill: "#fdae61", text: "承载该集群的县区" },
+        { fill: "#f7f7f7", text: "其他县区" }, ZONE_ROW], "园区淡显者未被点名承载该集群");
+      return;
+    }
+    var rows = COUNT_COLOURS.map(function (colour, i) {
+      return { fill: colour, text: i === COUNT_COLOURS.length - 1 ? i + "–9 个集群" : i + " 个集群" };
+    });
+    setLegend("县区承载的集群数", rows.concat([ZONE_ROW]));
   }
   document.getElementById("gs-an-cluster").addEventListener("change", function (e) { colourCoverage(e.target.value); });
 
@@ -124,16 +166,24 @@
           var i = result.bands_km.indexOf(f.properties.limit_km);
           return { color: BAND_COLOURS[i], weight: 1, fillColor: BAND_COLOURS[i], fillOpacity: 0.18 };
         }, onEachFeature: function (f, layer) { layer.bindTooltip(label("距物流节点 " + f.properties.band)); } }).addTo(bandLayer);
-        document.getElementById("gs-an-reach-note").textContent = result.method + "。" + result.interpretation + "。" + result.note;
+        document.getElementById("gs-an-reach-note").textContent = "方法：" + result.method + "。" +
+          result.interpretation + "。" + result.note + "。";
+        if (state.tab === "reach") { reachLegend(); }
         var out = document.getElementById("gs-an-reach-out");
         out.innerHTML = "";
         (result.outside_every_band.length ? result.outside_every_band.map(function (t) { return "节点：" + t; }) : ["距最近节点：无"])
           .concat(result.outside_hub_bands.map(function (t) { return "距一心：" + t; }))
           .forEach(function (t) { out.appendChild(el("li", t)); });
-        table("gs-an-reach", ["对象", "最近节点", "km", "距一心 km", "一心距离带"], result.targets.map(function (t) {
+        table("gs-an-reach", ["对象", "最近节点", "距离 km", "距一心 km", "一心距离带"], result.targets.map(function (t) {
           return [t.name, t.nearest_node, t.distance_km, t.hub_distance_km, t.hub_band];
         }));
       });
+  }
+  function reachLegend() {
+    var bands = state.results.reach ? state.results.reach.bands_km : [];
+    setLegend("距最近物流节点（直线）", bands.map(function (km, i) {
+      return { fill: BAND_COLOURS[i], line: BAND_COLOURS[i], text: (i ? bands[i - 1] + "–" : "0–") + km + " km" };
+    }).concat([ZONE_ROW]));
   }
   document.getElementById("gs-an-bands-go").addEventListener("click", loadReach);
 
@@ -148,7 +198,8 @@
         layer.bindTooltip(label(f.properties.origin_name + " → " + f.properties.host_zone_name));
         if (layer.setText) { layer.setText("  ►  ", { repeat: true, offset: 5, attributes: { fill: ok[f.id] ? "#7b3294" : "#d73027" } }); }
       } }).addTo(flowLayer);
-    document.getElementById("gs-an-enclave-model").textContent = "模式：" + result.model + "。" + result.note + "。";
+    document.getElementById("gs-an-enclave-model").textContent = "模式：" + result.model + "。" + result.note + "。" +
+      "需建设飞地园区的县区依据：" + result.named_source + "。";
     table("gs-an-enclaves", ["县区", "飞地园区", "产业", "检查"], result.links.map(function (l) {
       return [l.origin_name, l.host_zone_name, l.industries, el("span", l.ok ? "通过" : "有问题", l.ok ? "gs-met" : "gs-unmet")];
     }));
@@ -166,15 +217,25 @@
       banner.hidden = !result.sample;
       banner.textContent = result.sample ? "⚠ " + result.sample_label : "";
       var select = document.getElementById("gs-an-year");
-      select.innerHTML = "";
-      result.years.forEach(function (y) { select.appendChild(new Option(y, y, false, y === result.year)); });
+      select.textContent = "";
+      var have = {};
+      result.years.forEach(function (y) { have[y] = true; });
+      if (result.year === null || result.year === undefined) {
+        select.appendChild(new Option("（尚无实际数据）", "", false, true));
+      }
+      (result.year_options || result.years).forEach(function (y) {
+        select.appendChild(new Option(y + " 年" + (have[y] ? "" : "（无数据）"), y, false, y === result.year));
+      });
       table("gs-an-targets", ["目标", "目标值", "实际", "达标", "依据"], result.targets.map(function (t) {
-        var flag = t.met === null || t.met === undefined ? "无数据" : t.met ? "是" : "否";
-        var actual = t.actual === undefined ? null : t.scope === "each" && t.actual !== null ?
-          t.actual + "/" + t.covered + " 个集中区达标" : t.actual;
-        return [t.label + "（" + t.figures_year + "）", t.value + " " + t.unit, actual,
-                el("span", flag, t.met ? "gs-met" : t.met === false ? "gs-unmet" : ""), t.citation];
+        var noData = t.met === null || t.met === undefined;
+        var flag = noData ? "无数据" : t.met ? "是" : "否";
+        var actual = t.actual === undefined || t.actual === null ? "—" : t.scope === "each" ?
+          t.actual + "/" + t.covered + " 个集中区达标" : t.actual + " " + t.unit;
+        var name = t.label + (t.figures_year ? "（" + t.figures_year + " 年数据）" : "");
+        return [name, t.value + " " + t.unit, actual,
+                el("span", flag, noData ? "gs-nodata" : t.met ? "gs-met" : "gs-unmet"), t.citation];
       }));
+      document.getElementById("gs-an-targets-note").textContent = result.note + "。";
       var ranking = document.getElementById("gs-an-ranking");
       ranking.innerHTML = "";
       result.ranking.forEach(function (r) {
@@ -182,7 +243,14 @@
       });
       if (result.ranking.length) { ranking.appendChild(el("p", result.assessment.assumption, "gs-note")); }
       colourProgress(result);
+      if (state.tab === "targets") { targetsLegend(); }
     });
+  }
+  function targetsLegend() {
+    setLegend("集中区营业收入排名", [{ fill: "#1a9850", line: "#b2182b", text: "前五名" },
+      { fill: "#fee08b", line: "#b2182b", text: "其他有数据的集中区" },
+      { fill: "rgba(204,204,204,0.4)", line: "#b2182b", dashed: true, text: "无数据" }],
+      state.results.targets && state.results.targets.ranking.length ? "" : "尚未导入实际数据");
   }
   function colourProgress(result) {
     var rank = {};
@@ -209,7 +277,9 @@
         }
         box.appendChild(el("p", pair[1].error.message));
         var list = el("ul");
-        ((pair[1].error.details || {}).problems || []).forEach(function (p) { list.appendChild(el("li", p.where + "：" + p.message)); });
+        ((pair[1].error.details || {}).problems || []).forEach(function (p) {
+          list.appendChild(el("li", (p.line ? "第 " + p.line + " 行" : p.where) + "：" + p.message));
+        });
         box.appendChild(list);
         state.importError = pair[1].error;
       });
@@ -225,10 +295,23 @@
     });
     map[tab === "reach" ? "addLayer" : "removeLayer"](bandLayer);
     map[tab === "enclaves" ? "addLayer" : "removeLayer"](flowLayer);
-    if (tab === "coverage") { colourCoverage(state.coverageCluster || ""); }
-    if (tab === "targets" && state.results.targets) { colourProgress(state.results.targets); }
-    downloads(tab);
     state.tab = tab;
+    /* the county colours belong to the coverage tab (its legend); elsewhere they are neutral */
+    if (tab !== "coverage") {
+      eachCounty(function (layer) { layer.setStyle({ fillColor: "#f7f7f7", fillOpacity: 0.6 }); });
+      eachZone(function (layer) { layer.setStyle({ opacity: 1, fillOpacity: 0.3 }); });
+    }
+    if (tab === "coverage") { colourCoverage(state.coverageCluster || ""); }
+    if (tab === "reach") { reachLegend(); }
+    if (tab === "enclaves") {
+      setLegend("飞地经济联系（示意）", [{ fill: "#7b3294", line: "#7b3294", text: "来源县区 → 飞地园区：检查通过" },
+        { fill: "#d73027", line: "#d73027", text: "有问题" }, ZONE_ROW]);
+    }
+    if (tab === "targets") {
+      if (state.results.targets) { colourProgress(state.results.targets); }
+      targetsLegend();
+    }
+    downloads(tab);
   }
   Array.prototype.forEach.call(document.querySelectorAll(".gs-tabs button"), function (b) {
     b.addEventListener("click", function () { show(b.dataset.tab); });
@@ -244,7 +327,7 @@
     ]);
   }).then(function () {
     show("coverage");
-    window.GS_ANALYSIS_PAGE = { map: map, state: state, show: show, colourCoverage: colourCoverage };
+    window.GS_ANALYSIS_PAGE = { map: map, state: state, show: show, colourCoverage: colourCoverage, legend: legendBox };
     document.body.setAttribute("data-analysis-ready", "1");
   });
 })();

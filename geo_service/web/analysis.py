@@ -30,14 +30,14 @@ def parse_year(text: str | None) -> int | None:
     if text in (None, ""):
         return None
     if not text.isdigit() or not 2000 <= int(text) <= 2100:
-        raise BadRequest(f"year={text!r}: give a year between 2000 and 2100")
+        raise BadRequest(f"year={text!r}：请给出 2000–2100 之间的年份 (give a year 2000-2100)")
     return int(text)
 
 
 @bp.get("/api/analysis/<kind>")
 def analysis(kind: str):
     if kind not in KINDS:
-        raise NotFound(f"no analysis {kind!r}; there are {', '.join(KINDS)}")
+        raise NotFound(f"没有名为 {kind!r} 的分析，可选：{'、'.join(KINDS)} (no such analysis)")
     year = parse_year(request.args.get("year"))
     parse_bands(request.args.get("bands"))  # a bad bands= is a 400 for every kind (OpenAPI)
     result = run_analysis(
@@ -61,7 +61,10 @@ def analysis(kind: str):
         note = result.get("sample_label", "")
         return download(to_xlsx(sheets, note), "xlsx", f"analysis-{kind}")
     raise NotAcceptable(
-        f"f={wanted}: use json, csv or xlsx" + (" or geojson" if kind == "reach" else "")
+        f"f={wanted}：可选 json、csv、xlsx"
+        + ("、geojson" if kind == "reach" else "")
+        + " (use json, csv or xlsx"
+        + (" or geojson)" if kind == "reach" else ")")
     )
 
 
@@ -70,7 +73,7 @@ def import_actuals():
     """Import actual figures (CSV/XLSX); all or nothing, bad rows reported by line."""
     file = request.files.get("file")
     if file is None:
-        raise BadRequest("multipart field 'file' is required (CSV or XLSX, see the template)")
+        raise BadRequest("请上传 CSV 或 XLSX 文件（见模板） (multipart field 'file' is required)")
     store = current_app.extensions["geo_service.actuals"]
     user = current_user()
     summary = store.import_file(
@@ -85,7 +88,9 @@ def actuals_template():
     year = parse_year(request.args.get("year")) or 2021
     wanted = request.args.get("f", "csv")
     if wanted not in ("csv", "xlsx"):
-        raise NotAcceptable(f"f={wanted}: the template comes as csv or xlsx")
+        raise NotAcceptable(
+            f"f={wanted}：模板只提供 csv 或 xlsx (the template comes as csv or xlsx)"
+        )
     rows = [dict(zip(HEADER, row)) for row in template_rows(catalog(), year)]
     if wanted == "xlsx":
         indicators = [
