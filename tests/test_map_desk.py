@@ -94,3 +94,27 @@ def test_filter_dims_the_other_clusters_markers(page):
         return out;
     }""")
     assert opacity["tea"] == 1 and opacity["new-materials"] == 0, opacity
+
+
+def test_popups_show_values_in_words_without_empty_rows(page):
+    page.select_option("#gs-cluster", "")
+    text = click_marker(page, "new_materials_bases", "nm-pingli-barite")
+    assert_readable(text)
+    assert "近似位置" in text and "(domain.md" not in text, text
+    rows = page.locator(".leaflet-popup-content tr")
+    for i in range(rows.count()):
+        assert rows.nth(i).locator("td").inner_text().strip(), rows.nth(i).inner_text()
+
+
+def test_zone_popup_location_precision_and_citation(page):
+    page.evaluate("GS_MAP.map.closePopup()")
+    text = page.evaluate("""() => {
+        const zone = GS_MAP.features("zones").find(l => l.feature.id === "ankang-hitech");
+        zone.fire("click", {latlng: zone.getCenter()}, true);  // as a click on it
+        return document.querySelector(".leaflet-popup-content").innerText;
+    }""")
+    assert_readable(text)
+    assert "位置精度\t近似位置（乡镇级）" in text, text
+    assert "town" not in text and "(domain.md" not in text, text
+    assert "安政办发〔2018〕72号" in text and "资料说明 docs/domain.md §6" in text, text
+    assert "所属园区" not in text  # empty parent: no row

@@ -133,3 +133,30 @@ def test_display_counties_are_simplified_as_one_coverage(catalog, app):
     original = shapely.union_all(counties.geometries)
     assert union.symmetric_difference(original).area / original.area < 0.01
     assert union.geom_type == "Polygon" and shapely.get_num_interior_rings(union) == 0
+
+
+def test_popup_values_in_words(catalog, app):
+    """Codes and raw citations get words (``<field>_zh``) from one table; empty values none."""
+    from geo_service.render.styles import display_value, readable_citation
+
+    labels = catalog.precision_labels
+    assert display_value("location_precision", "town", labels) == labels["town"]
+    assert display_value("location_precision", "county-seat", labels) == labels["county-seat"]
+    assert display_value("assumption", "", labels) is None
+    assert display_value("parent", None, labels) is None
+    assert readable_citation(
+        "72号 二（三）: 汉阴; zone name from public material (domain.md §6)"
+    ) == (
+        "安政办发〔2018〕72号 二（三）：汉阴；园区名称来自公开资料"
+        "（见项目资料说明 docs/domain.md §6）"
+    )
+    zones = display_collection(
+        catalog, catalog.get("zones"), app.config["DISPLAY_TOLERANCE_DEG"], 5
+    )
+    by_id = {f["id"]: f["properties"] for f in zones["features"]}
+    child = next(p for p in by_id.values() if p["parent"] == "ankang-hitech")
+    assert child["parent_zh"] == by_id["ankang-hitech"]["name"]
+    assert all(
+        "domain.md §" not in p.get("source_zh", p["source"]) or "docs/" in p["source_zh"]
+        for p in by_id.values()
+    )

@@ -18,7 +18,13 @@ from markupsafe import Markup, escape
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
-from geo_service.render.styles import POINT_TYPES, base_style, legend_entries, path_style
+from geo_service.render.styles import (
+    POINT_TYPES,
+    base_style,
+    display_value,
+    legend_entries,
+    path_style,
+)
 
 BASEMAPS = {
     "tianditu": {
@@ -71,11 +77,20 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
     if layer.geometry_type.endswith("Polygon") and layer.id == "counties":
         geometries[present] = shapely.coverage_simplify(geometries[present], tolerance)
     geometries[present] = clean_geometries(geometries[present], decimals)
+    zone_names = {f["id"]: f["properties"]["name"] for f in catalog.get("zones").features}
     features = []
     for feature, geometry in zip(layer.features, geometries):
         properties = dict(feature["properties"])
         properties["precision_zh"] = catalog.precision_labels[properties["precision"]]
         properties["layer"] = layer.id
+        # the popup's values in words (``<field>_zh``); the codes stay for the page's script
+        for name in catalog.popup.get(layer.id, []):
+            value = properties.get(name)
+            if name == "parent" and value:
+                value = zone_names.get(value, value)
+            words = display_value(name, value, catalog.precision_labels)
+            if words != properties.get(name):
+                properties[f"{name}_zh"] = words
         features.append(
             {
                 "type": "Feature",
@@ -120,12 +135,14 @@ _DETAIL = """
     let fields = {{ this.fields | tojson | safe }};
     let aliases = {{ this.aliases | tojson | safe }};
     let table = L.DomUtil.create('table', '', div);
+    let props = (layer.feature || {}).properties || {};
     fields.forEach(function (v, i) {
-        let value = layer.feature.properties[v];
+        let value = v + '_zh' in props ? props[v + '_zh'] : props[v];
+        if (value === null || value === undefined || String(value).trim() === '') { return; }
         let row = L.DomUtil.create('tr', '', table);
         {% if this.labels %}L.DomUtil.create('th', '', row).textContent = aliases[i];{% endif %}
-        L.DomUtil.create('td', '', row).textContent = value === null || value === undefined ?
-            '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+        L.DomUtil.create('td', '', row).textContent =
+            typeof value === 'object' ? JSON.stringify(value) : String(value);
     });
     {% endif %}
     return div;

