@@ -147,6 +147,13 @@ def test_cluster_filter_highlights_the_hosts(visit):
     assert page.locator("#gs-cluster-info").inner_text() == ""
 
 
+def choose_layer(page, text: str) -> None:
+    """Open the (collapsed) layer control by hovering it, and click the entry ``text``."""
+    control = page.locator(".leaflet-control-layers")
+    control.hover()
+    control.get_by_text(text, exact=False).click()
+
+
 @pytest.fixture(scope="module")
 def gaode_server():
     with running_service({"GEO_SERVICE_BASEMAPS": "gaode"}) as url:
@@ -165,13 +172,13 @@ def test_gaode_shifts_overlays_to_gcj02(browser, gaode_server):
             return [ll.lng, ll.lat];
         }"""
         assert page.evaluate(where) == pytest.approx([109.027, 32.695], abs=1e-9)
-        page.locator(".leaflet-control-layers").get_by_text("高德地图", exact=False).click()
+        choose_layer(page, "高德地图")
         page.wait_for_function("() => GS_MAP.state.gcj02 === true", timeout=5000)
         lon, lat = wgs84_to_gcj02(109.027, 32.695)
         assert page.evaluate(where) == pytest.approx([float(lon), float(lat)], abs=1e-7)
         page.wait_for_timeout(300)
         assert any("autonavi.com" in url for url in visit.outside)
-        page.locator(".leaflet-control-layers").get_by_text("高德地图", exact=False).click()
+        choose_layer(page, "高德地图")
         page.wait_for_function("() => GS_MAP.state.gcj02 === false", timeout=5000)
         assert page.evaluate(where) == pytest.approx([109.027, 32.695], abs=1e-9)
         assert visit.errors == [] and visit.failed == []

@@ -118,3 +118,37 @@ def test_zone_popup_location_precision_and_citation(page):
     assert "town" not in text and "(domain.md" not in text, text
     assert "安政办发〔2018〕72号" in text and "资料说明 docs/domain.md §6" in text, text
     assert "所属园区" not in text  # empty parent: no row
+
+
+def test_scale_bar_is_metric_only(page):
+    lines = page.locator(".leaflet-control-scale-line")
+    assert lines.count() == 1
+    text = lines.first.inner_text()
+    assert re.fullmatch(r"\d+ (m|km)", text), text
+
+
+def test_layer_control_is_collapsed_and_opens(page):
+    control = page.locator(".leaflet-control-layers")
+    box = control.bounding_box()
+    assert box["width"] < 60 and box["height"] < 60, box  # a button, not a panel over the map
+    assert "图层" in control.locator(".leaflet-control-layers-toggle").get_attribute("title")
+    control.hover()
+    assert control.get_by_text("园区", exact=True).is_visible()
+    page.mouse.move(700, 700)
+    page.mouse.click(700, 700)
+    page.wait_for_function(
+        "() => !document.querySelector('.leaflet-control-layers-expanded')", timeout=3000
+    )
+
+
+def test_county_labels_lie_above_the_markers(page):
+    z = page.evaluate("""() => {
+        const label = document.querySelector(".gs-county-label");
+        const pane = label.closest(".leaflet-pane");
+        return {
+            labels: Number(getComputedStyle(pane).zIndex),
+            markers: Number(getComputedStyle(GS_MAP.map.getPane("markerPane")).zIndex),
+            events: getComputedStyle(pane).pointerEvents,
+        };
+    }""")
+    assert z["labels"] > z["markers"] and z["events"] == "none", z

@@ -103,6 +103,8 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
 
 
 GROUPED = "leaflet-groupedlayercontrol"
+#: The map pane of place names (county names here, zone names from map.js): above markers.
+LABEL_PANE = "gs-labels"
 
 
 def _use_local_assets(element) -> None:
@@ -257,6 +259,7 @@ def _county_labels(layer: Layer, group: folium.FeatureGroup) -> None:
                 class_name="gs-div",
             ),
             interactive=False,
+            pane=LABEL_PANE,
         ).add_to(group)
 
 
@@ -268,7 +271,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=8,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # map.js adds a metric-only scale bar
         min_zoom=6,
         max_zoom=18,
         width="100%",
@@ -277,6 +280,8 @@ def build_map(catalog: Catalog, config) -> MapPage:
     fmap.options["maxZoom"] = 18
     fmap.options["zoomSnap"] = 0.25
     _use_local_assets(fmap)
+    # names above the markers, so no marker hides a county's name; clicks go through
+    folium.map.CustomPane(LABEL_PANE, z_index=640, pointer_events=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
     basemap_vars = {}
@@ -318,7 +323,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
             **groups,
         }
     control = folium.plugins.GroupedLayerControl(
-        control_groups, exclusive_groups=False, collapsed=False
+        control_groups, exclusive_groups=False, collapsed=True
     )
     _use_local_assets(control)
     control.add_to(fmap)

@@ -13,6 +13,18 @@
   }
   Object.keys(cfg.layers).forEach(function (id) { layers[id] = window[cfg.layers[id]]; });
 
+  /* Metric-only scale bar (no miles). */
+  var scale = L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
+  /* The layer control is collapsed to its button (it would cover a third of a 1366x768 map);
+   * hovering or focusing the button opens it. */
+  var layerControl = document.querySelector(".leaflet-control-layers");
+  var toggle = layerControl && layerControl.querySelector(".leaflet-control-layers-toggle");
+  if (toggle) {
+    toggle.title = "图层（悬停或点击展开） Layers";
+    toggle.setAttribute("aria-label", "图层 Layers");
+    toggle.setAttribute("role", "button");
+  }
+
   /* Visit every leaf layer of a group; `parent` is the L.GeoJSON holding it, if any.
    * A MultiPoint feature is an L.FeatureGroup of markers that carries the `feature` while its
    * markers do not: each marker is visited with the feature set on it, so popups, tooltips and
@@ -203,7 +215,7 @@
   var state = { cluster: "", gcj02: false, counts: null, clustersShownByFilter: false };
   window.GS_MAP = {
     map: map, layers: layers, features: features, applyFilter: applyFilter, toGcj: toGcj, state: state,
-    snapshotUrl: snapshotUrl
+    snapshotUrl: snapshotUrl, scale: scale
   };
   document.body.setAttribute("data-map-ready", "1");
   /* Timing marks for benchmarks/page_weight.py: layers built, then the first frame painted. */
