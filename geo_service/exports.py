@@ -16,7 +16,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import shapely
 
 from geo_service.catalog import Layer
@@ -104,18 +103,37 @@ def csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
     return ("\ufeff" + table.to_csv(index=False, lineterminator="\r\n")).encode("utf-8")
 
 
+def dbase_names(names: list[str], size: int = 10) -> list[str]:
+    """Field names dBASE can hold: at most ``size`` bytes of UTF-8, cut between characters
+    (GDAL would cut inside one), unique (a number replaces the end of a repeated name)."""
+    result: list[str] = []
+    for name in names:
+        short = cut_utf8(name, size)
+        number = 1
+        while short.lower() in {r.lower() for r in result}:
+            suffix = str(number)
+            short = cut_utf8(name, size - len(suffix)) + suffix
+            number += 1
+        result.append(short)
+    return result
+
+
+def cut_utf8(text: str, size: int) -> str:
+    return text.encode("utf-8")[:size].decode("utf-8", errors="ignore")
+
+
 def shapefile_zip(frame: gpd.GeoDataFrame, folder: Path, stem: str) -> bytes:
     """A UTF-8 Shapefile (with its .cpg) in a zip; dBASE names are cut to 10 bytes, so a
-    字段说明.txt lists which column each field came from."""
-    with warnings.catch_warnings():  # the truncation is expected and listed in 字段说明.txt
+    字段说明.txt lists which column each field came from (the check's reader reads it back)."""
+    original = [str(c) for c in frame.columns if c != "geometry"]
+    short = dbase_names(original)
+    renamed = frame.rename(columns=dict(zip(original, short)))
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        frame.to_file(
+        renamed.to_file(
             folder / "data.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8"
         )
-
-    written = pyogrio.read_info(folder / "data.shp")["fields"].tolist()
-    original = [c for c in frame.columns if c != "geometry"]
-    notes = "\n".join(f"{short}\t{long}" for short, long in zip(written, original))
+    notes = "\n".join(f"{s}\t{o}" for s, o in zip(short, original))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.iterdir()):

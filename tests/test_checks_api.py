@@ -100,7 +100,7 @@ def test_downloads(fresh_app):
     url = f"/api/checks/{check['id']}"
 
     text = client.get(f"{url}?f=csv").data.decode("utf-8")
-    assert text.startswith("\ufeff地块编号,检查结果")
+    assert text.startswith("\ufeff地块编号,地块名称,检查结果")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert {r["地块编号"]: r["检查结果"] for r in rows}["edge"] == "部分在区内"
 

@@ -46,8 +46,8 @@ def test_committed_gbk_file_with_two_parcels_and_a_hole():
     assert raw.notes == ["encoding: GB18030 (GBK)"]
     first, second = raw.parcels
     assert (first.parcel_id, second.parcel_id) == ("AK-001", "AK-002")
-    assert first.attributes["name"] == "恒口示范区某项目用地"
-    assert first.attributes["land_use"] == "工业用地" and first.attributes["land_class"] == "0601"
+    assert first.attributes["地块名称"] == "恒口示范区某项目用地"
+    assert first.attributes["地块用途"] == "工业用地" and first.attributes["地类编码"] == "0601"
     assert first.declared_area_ha == 1.65 and second.declared_area_ha == 0.5
     assert first.where == "line 13 (AK-001 恒口示范区某项目用地)"
     assert len(first.rings) == 2 and len(second.rings) == 1
@@ -104,7 +104,7 @@ def test_full_width_commas_short_header_and_point_count():
         .replace("5,1.0000,T1,测试,面,,工业用地,0601,@", "6,1.0000,T1")
     )
     raw = read_jzd(text.encode("gbk"), "variant.txt")
-    assert raw.parcels[0].parcel_id == "T1" and raw.parcels[0].attributes["name"] == ""
+    assert raw.parcels[0].parcel_id == "T1" and raw.parcels[0].attributes.get("地块名称", "") == ""
     assert raw.parcels[0].rings[0].shape == (5, 2)
     # a count that does not match means lost lines: an error, not a shrug
     assert errors(raw) == [

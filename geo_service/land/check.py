@@ -203,6 +203,7 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
     parcels = pd.DataFrame(
         {
             "parcel_id": frame["parcel_id"].to_numpy(),
+            "name": frame["name"].to_numpy() if "name" in frame else "",
             "status": status,
             "area_m2": area,
             "area_ha": area / SQUARE_METRES_PER_HECTARE,
@@ -217,6 +218,7 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
             "crs_used": np.where(zone_of == 36, AREA_PLANES[36], AREA_PLANES[37]),
             "declared_area_ha": frame["declared_area_ha"].to_numpy(),
             "warnings": list(frame["warnings"]),  # copied on write below
+            "attributes": list(frame["attributes"]) if "attributes" in frame else [{}] * len(area),
         }
     )
     declared = pd.to_numeric(parcels["declared_area_ha"], errors="coerce").to_numpy(dtype=float)
@@ -285,6 +287,8 @@ def parcel_records(result: CheckResult, decimals: int = 2) -> list[dict]:
             columns[name] = [None if v != v else v for v in numbers.tolist()]
         elif name == "warnings":
             columns[name] = [list(w) for w in values]
+        elif name == "attributes":
+            columns[name] = [dict(a) for a in values]
         else:
             columns[name] = values.tolist()
     names = list(columns)

@@ -18,6 +18,7 @@ STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区�
 STATUS_COLOURS = {"inside": "#1a9850", "partial": "#fdae61", "outside": "#d73027"}
 COLUMNS = [
     ("parcel_id", "地块编号"),
+    ("name", "地块名称"),
     ("status_zh", "检查结果"),
     ("status", "status"),
     ("area_m2", "面积(m²)"),
@@ -51,22 +52,36 @@ def row_of(parcel: dict) -> dict:
     }
 
 
+def attribute_columns(fields: Iterable[str] | None) -> list[tuple[str, str]]:
+    """(attribute name, column label) for the file's fields after the result columns; a name
+    that is already a result column's label gets "（原文件）" so that no two columns agree."""
+    labels = {label for _, label in COLUMNS}
+    return [(f, f"{f}（原文件）" if f in labels else f) for f in fields or ()]
+
+
+def table_row(parcel: dict, extra: list[tuple[str, str]]) -> list:
+    row = row_of(parcel)
+    attributes = parcel.get("attributes") or {}
+    return [row.get(key) for key, _ in COLUMNS] + [attributes.get(key) for key, _ in extra]
+
+
 def rows(document: dict) -> list[dict]:
     return [row_of(parcel) for parcel in document["parcels"]]
 
 
-def csv_chunks(records: Iterable[dict], batch: int = 1000) -> Iterator[bytes]:
+def csv_chunks(
+    records: Iterable[dict], batch: int = 1000, fields: Iterable[str] | None = None
+) -> Iterator[bytes]:
     """The CSV in pieces (UTF-8 with a BOM so that Excel opens the Chinese headers), every
-    text cell formula-safe; ``records`` may be a generator reading the register."""
+    text cell formula-safe; ``records`` may be a generator reading the register; ``fields``
+    (the document's ``input.attribute_fields``) are the file's own columns, after the results."""
+    extra = attribute_columns(fields)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow([label for _, label in COLUMNS])
+    writer.writerow(safe_row(label for _, label in COLUMNS + extra))
     for count, parcel in enumerate(records, start=1):
-        row = row_of(parcel)
-        writer.writerow(
-            safe_row("" if row.get(key) is None else row.get(key) for key, _ in COLUMNS)
-        )
+        writer.writerow(safe_row("" if v is None else v for v in table_row(parcel, extra)))
         if count % batch == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -76,22 +91,27 @@ def csv_chunks(records: Iterable[dict], batch: int = 1000) -> Iterator[bytes]:
 
 def to_csv(document: dict, records: Iterable[dict] | None = None) -> bytes:
     """The whole CSV as bytes (the CLI); the web streams :func:`csv_chunks` instead."""
-    return b"".join(csv_chunks(document["parcels"] if records is None else records))
+    return b"".join(
+        csv_chunks(
+            document["parcels"] if records is None else records,
+            fields=document["input"].get("attribute_fields"),
+        )
+    )
 
 
 def write_xlsx(document: dict, records: Iterable[dict], out) -> None:
     """The workbook to ``out`` (a path or binary file) with openpyxl's write-only mode, so
     memory stays flat: ``records`` is read once (each sheet spools to its own file)."""
+    extra = attribute_columns(document["input"].get("attribute_fields"))
     book = Workbook(write_only=True)
     sheet = book.create_sheet("地块检查结果")
-    sheet.append([label for _, label in COLUMNS])
+    sheet.append(xlsx_row(sheet, [label for _, label in COLUMNS + extra]))
     zones_sheet = book.create_sheet("涉及园区")
     zones_sheet.append(
         ["地块编号", "园区编号", "园区名称", "重叠面积(m²)", "重叠面积(亩)", "占地块比例"]
     )
     for parcel in records:
-        row = row_of(parcel)
-        sheet.append(xlsx_row(sheet, (row.get(key) for key, _ in COLUMNS)))
+        sheet.append(xlsx_row(sheet, table_row(parcel, extra)))
         for zone in parcel["zones"]:
             values = (
                 parcel["parcel_id"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +12,9 @@ import pyproj
 from geo_service.errors import InputError
 
 MAX_REPORTED_PROBLEMS = 50
+#: Bounds on what travels with each parcel from its file (fields per parcel, characters each).
+MAX_ATTRIBUTES = 100
+MAX_ATTRIBUTE_CHARS = 1000
 
 
 @dataclass
@@ -61,6 +66,7 @@ class ParcelTable:
     declared_area_ha: np.ndarray
     name: np.ndarray
     geometry: np.ndarray
+    attributes: np.ndarray | None = None  # one dict per parcel: the file's fields as read
 
 
 @dataclass
@@ -75,6 +81,51 @@ class RawFile:
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     table: ParcelTable | None = None  # instead of ``parcels`` for formats read in bulk
+    header: dict = field(default_factory=dict)  # a 界址点 file's [属性描述], as read
+
+
+def attribute_value(value):
+    """One attribute as JSON can hold it: text or a number (NaN and missing -> None)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        if value != value:  # NaT, pd.NA
+            return None
+    except (TypeError, ValueError):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def bounded_attributes(values: dict) -> tuple[dict, bool]:
+    """The file's fields of one parcel, JSON-safe, at most MAX_ATTRIBUTES fields of
+    MAX_ATTRIBUTE_CHARS characters each; and whether anything was cut."""
+    cut = len(values) > MAX_ATTRIBUTES
+    result = {}
+    for key, value in list(values.items())[:MAX_ATTRIBUTES]:
+        key, value = str(key)[:200], attribute_value(value)
+        if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
+            value, cut = value[:MAX_ATTRIBUTE_CHARS], True
+        result[key] = value
+    return result, cut
+
+
+ATTRIBUTES_CUT = (
+    f"部分地块的属性超出上限（每块最多 {MAX_ATTRIBUTES} 个字段、每个值最多 "
+    f"{MAX_ATTRIBUTE_CHARS} 个字符），超出部分未保留 (attributes beyond {MAX_ATTRIBUTES} fields "
+    f"or {MAX_ATTRIBUTE_CHARS} characters per value were cut)"
+)
 
 
 def input_error(filename: str, problems: list[Problem]) -> InputError:

@@ -16,7 +16,15 @@ import shapely
 
 from geo_service.geo.gcj02 import gcj02_to_wgs84
 from geo_service.land.crs import ANKANG_BBOX, area_zone_of, describe, is_approximate
-from geo_service.land.model import ParcelTable, Problem, RawFile, RawParcel, input_error
+from geo_service.land.model import (
+    ATTRIBUTES_CUT,
+    ParcelTable,
+    Problem,
+    RawFile,
+    RawParcel,
+    bounded_attributes,
+    input_error,
+)
 from geo_service.land.readers.text import pick_name
 
 LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre here
@@ -26,7 +34,8 @@ LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre he
 class Parcels:
     """Checkable parcels (CGCS2000 lon/lat) and how they were read."""
 
-    frame: gpd.GeoDataFrame  # parcel_id, where, declared_area_ha, source_zone, warnings, geometry
+    frame: gpd.GeoDataFrame  # parcel_id, where, name, attributes, declared_area_ha, source_zone,
+    # warnings, geometry
     source_crs: str
     crs_note: str
     notes: list[str]
@@ -149,9 +158,22 @@ def table_of(parcels: list[RawParcel], problems: list[Problem]) -> ParcelTable:
         parcel_id=np.array([p.parcel_id for p in kept], dtype=object),
         where=np.array([p.where for p in kept], dtype=object),
         declared_area_ha=np.array([p.declared_area_ha for p in kept], dtype=object),
-        name=np.array([pick_name(p.attributes) or p.parcel_id for p in kept], dtype=object),
+        name=np.array([pick_name(p.attributes) for p in kept], dtype=object),
         geometry=np.array(geometries + [None], dtype=object)[:-1],  # keep a 1-d object array
+        attributes=np.array([p.attributes for p in kept] + [None], dtype=object)[:-1],
     )
+
+
+def table_attributes(table: ParcelTable) -> tuple[np.ndarray, bool]:
+    """Each parcel's fields, bounded and JSON-safe; and whether any were cut."""
+    count = len(table.geometry)
+    source = table.attributes if table.attributes is not None else [{}] * count
+    result = np.empty(count, dtype=object)
+    cut = False
+    for i, values in enumerate(source):
+        result[i], was_cut = bounded_attributes(values or {})
+        cut = cut or was_cut
+    return result, cut
 
 
 def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
@@ -268,11 +290,13 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
             "西安80/北京54 到 CGCS2000 只能近似转换，位置可能偏差数十米 (approximate datum shift)"
         )
         warnings = [(*w, shift) for w in warnings]
+    attributes, cut = table_attributes(table)
     frame = gpd.GeoDataFrame(
         {
             "parcel_id": table.parcel_id,
             "where": table.where,
             "name": table.name,
+            "attributes": attributes,
             "declared_area_ha": table.declared_area_ha,
             "source_zone": area_zone_of(crs),
             "warnings": warnings,
@@ -284,7 +308,9 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         frame,
         describe(crs),
         crs_note,
-        list(raw.notes) + [p.text() for p in raw.problems if p.severity == "warning"],
+        list(raw.notes)
+        + [p.text() for p in raw.problems if p.severity == "warning"]
+        + ([ATTRIBUTES_CUT] if cut else []),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from geo_service.land.check import AREA_METHOD, check_parcels, parcel_records
 from geo_service.land.crs import parse_crs
+from geo_service.land.model import bounded_attributes
 from geo_service.land.prepare import prepare_parcels
 from geo_service.land.readers import Limits, read_parcel_file
 from geo_service.land.zones import Zones, zones_from_file
@@ -99,6 +100,8 @@ def run_check(
             "crs": parcels.source_crs,
             "crs_note": parcels.crs_note,
             "notes": parcels.notes,
+            "attribute_fields": attribute_fields(records),
+            **({"jzd_header": bounded_attributes(raw.header)[0]} if raw.format == "jzd" else {}),
         },
         "zones": {
             "source": zones.source,
@@ -121,3 +124,11 @@ def run_check(
         "parcels": records,
     }
     return document, parcels.frame, zones
+
+
+def attribute_fields(records: list[dict]) -> list[str]:
+    """Every attribute name the parcels carry, in the order the file first gives them."""
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record["attributes"]))
+    return list(names)

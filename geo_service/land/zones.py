@@ -45,7 +45,9 @@ def zones_from_file(raw: RawFile, sha256: str, crs_given=None) -> Zones:
     frame = gpd.GeoDataFrame(
         {
             "zone_id": parcels.frame["parcel_id"],
-            "name": parcels.frame["name"],
+            "name": parcels.frame["name"].where(
+                parcels.frame["name"] != "", parcels.frame["parcel_id"]
+            ),
             "precision": "supplied",
         },
         geometry=parcels.frame.geometry,

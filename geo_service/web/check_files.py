@@ -6,6 +6,7 @@ import json
 import tempfile
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from flask import Response, current_app, render_template
 
@@ -14,7 +15,7 @@ from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jzd_writer import write_jzd
 
-GIS_DOWNLOADS = ("shp", "kml", "jzd")
+GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -50,29 +51,58 @@ def xlsx_stream(document: dict):
 
 
 def gis_download(check_id: str, wanted: str) -> Response:
-    """Shapefile, KML or 界址点 txt of a check's parcels with their results."""
+    """GeoPackage, Shapefile, KML or 界址点 txt of a check's parcels with their results and
+    the file's own attributes (after the results)."""
     reg = register()
+    records, blobs = [], []
+    for record, blob in reg.iter_parcels(check_id, geometry=True):
+        records.append(record)
+        blobs.append(blob)
+    geometries = list(shapely.from_wkb(blobs)) if blobs else []
     if wanted == "jzd":
-        parcels, _ = reg.geometries(check_id)
-        data = write_jzd(parcels["parcel_id"], [""] * len(parcels), parcels.geometry)
+        document = reg.get(check_id)
+        data = write_jzd(
+            [r["parcel_id"] for r in records],
+            [r.get("name") or "" for r in records],
+            geometries,
+            header=document["input"].get("jzd_header"),
+            attributes=[r.get("attributes") or {} for r in records],
+        )
         return Response(
             data,
             mimetype="text/plain; charset=gb18030",
             headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
         )
-    records, blobs = [], []
-    for record, blob in reg.iter_parcels(check_id, geometry=True):
-        records.append({**record, "zones": "、".join(z["name"] for z in record["zones"])})
-        blobs.append(blob)
-    frame = gpd.GeoDataFrame(
-        records, geometry=list(shapely.from_wkb(blobs)) if blobs else [], crs="EPSG:4490"
-    )
+    frame = parcel_frame(records, geometries)
     exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
     return Response(
         exported.data,
         mimetype=exported.mimetype,
         headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
+
+
+def parcel_frame(records: list[dict], geometries: list) -> gpd.GeoDataFrame:
+    """Results (status in Chinese beside its code, zones as text), then the file's fields by
+    their own names ("_原" added to a name that is already a result column)."""
+    results = [
+        {
+            **{k: v for k, v in r.items() if k != "attributes"},
+            "status_zh": export.STATUS_ZH.get(r["status"], r["status"]),
+            "zones": "、".join(z["name"] for z in r["zones"]),
+        }
+        for r in records
+    ]
+    frame = pd.DataFrame(results)
+    fields = list(dict.fromkeys(k for r in records for k in (r.get("attributes") or {})))
+    for field in fields[:100]:
+        values = pd.Series([(r.get("attributes") or {}).get(field) for r in records])
+        numeric = values.map(lambda v: v is None or isinstance(v, int | float))
+        if not numeric.all() or values.map(lambda v: isinstance(v, bool)).any():
+            values = values.map(lambda v: None if v is None else str(v))
+        name = field if field not in frame.columns else f"{field}_原"
+        frame[name] = values.to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=geometries, crs="EPSG:4490")
 
 
 def report_html(document: dict) -> str:

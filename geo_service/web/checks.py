@@ -197,12 +197,12 @@ def get_check(check_id: str):
         )
     reg = register()
     document = reg.get(check_id)  # 404 when unknown
-    if wanted == "gpkg":
-        return download(reg.export_geopackage([check_id]), "gpkg", f"check-{check_id}")
     if wanted in GIS_DOWNLOADS:
         return gis_download(check_id, wanted)
     if wanted == "csv":
-        return download(export.csv_chunks(reg.iter_parcels(check_id)), "csv", f"check-{check_id}")
+        fields = document["input"].get("attribute_fields")
+        rows = export.csv_chunks(reg.iter_parcels(check_id), fields=fields)
+        return download(rows, "csv", f"check-{check_id}")
     if wanted == "xlsx":
         return download(xlsx_stream(document), "xlsx", f"check-{check_id}")
     if wanted == "geojson":

@@ -38,6 +38,20 @@ HEADER_NAMES = (
     "land_use",
     "land_class",
 )
+#: The header fields' names as the Ministry's format gives them, in file order.
+JZD_FIELDS = (
+    "界址点数",
+    "地块面积",
+    "地块编号",
+    "地块名称",
+    "记录图形属性",
+    "图幅号",
+    "地块用途",
+    "地类编码",
+)
+#: In [属性描述]: the names of the fields after the eight above ("|" between them), written
+#: by geo_service so that every attribute of a parcel survives a 界址点 round trip.
+EXTRA_FIELDS_KEY = "附加字段"
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -123,7 +137,8 @@ def read_jzd(
             add_point(current, fields, line_number, raw.problems)
             tally.add(current["where"], current["points"], 1)
         elif fields[-1] == "@" or (len(fields) >= 3 and number(fields[0]) is not None):
-            current = new_parcel(fields, line_number, len(parcels) + 1)
+            extra = [n for n in attributes.get(EXTRA_FIELDS_KEY, "").split("|") if n.strip()]
+            current = new_parcel(fields, line_number, len(parcels) + 1, extra)
             tally.parcel(current["where"])
             parcels.append(current)
         else:
@@ -137,17 +152,22 @@ def read_jzd(
     for parcel in parcels:
         finish(parcel, raw)
     raw.crs, raw.crs_note = file_crs(attributes, parcels, crs_given, raw.problems)
+    raw.header = attributes
     return raw
 
 
-def new_parcel(fields: list[str], line_number: int, ordinal: int) -> dict:
-    values = dict(zip(HEADER_NAMES, [f[:200] for f in fields if f != "@"]))
+def new_parcel(fields: list[str], line_number: int, ordinal: int, extra=()) -> dict:
+    given = [f for f in fields if f != "@"]
+    values = dict(zip(HEADER_NAMES, [f[:200] for f in given]))
+    named = [*JZD_FIELDS, *(n.strip()[:200] for n in extra)]
+    names = [*named, *(f"字段{n}" for n in range(len(named) + 1, len(given) + 1))]
     parcel_id = values.get("parcel_id") or f"地块{ordinal}"
     name = values.get("name", "")
     return {
         "line": line_number,
         "id": parcel_id,
         "values": values,
+        "fields": dict(zip(names, given)),
         "where": f"line {line_number} ({parcel_id}{' ' + name if name else ''})",
         "rings": {},
         "points": 0,
@@ -210,13 +230,7 @@ def finish(parcel: dict, raw: RawFile) -> None:
             parcel["where"],
             rings=[np.asarray(points, dtype=float) for points in parcel["rings"].values()],
             declared_area_ha=number(values.get("area_ha", "")),
-            attributes={
-                "name": values.get("name", ""),
-                "land_use": values.get("land_use", ""),
-                "land_class": values.get("land_class", ""),
-                "sheet": values.get("sheet", ""),
-                "shape": values.get("shape", ""),
-            },
+            attributes=parcel["fields"],
         )
     )
 

@@ -61,7 +61,9 @@ def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
                 )
             )
             continue
-        raw.parcels.append(RawParcel(name, where, rings=rings, parts=parts))
+        raw.parcels.append(
+            RawParcel(name, where, rings=rings, parts=parts, attributes=kml_fields(placemark, ns))
+        )
     if not raw.parcels and not raw.problems:
         raw.problems.append(
             Problem(
@@ -71,3 +73,20 @@ def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
             )
         )
     return raw
+
+
+def kml_fields(placemark, ns: str) -> dict:
+    """A Placemark's name, description and ExtendedData (Data and SchemaData), in file order."""
+    fields = {}
+    for key in ("name", "description"):
+        value = placemark.findtext(f"{ns}{key}")
+        if value is not None:
+            fields[key] = value.strip()
+    extended = placemark.find(f"{ns}ExtendedData")
+    if extended is not None:
+        for item in extended.iter():
+            if item.tag == f"{ns}Data" and item.get("name"):
+                fields[item.get("name")] = (item.findtext(f"{ns}value") or "").strip()
+            elif item.tag == f"{ns}SimpleData" and item.get("name"):
+                fields[item.get("name")] = (item.text or "").strip()
+    return fields

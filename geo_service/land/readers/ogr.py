@@ -178,8 +178,27 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
         path = Path(folder) / "upload.shp"
         guard.require_driver(path, guard.SHAPEFILE_DRIVER, filename)
         raw = read_with_gdal(path, filename, "shapefile", None, encoding, limits)
+    renamed = field_notes(archive, members, stem, limits)
+    if renamed and raw.table is not None and raw.table.attributes is not None:
+        raw.table.attributes = np.array(
+            [{renamed.get(k, k): v for k, v in a.items()} for a in raw.table.attributes] + [None],
+            dtype=object,
+        )[:-1]
+        notes.append("字段说明.txt: dBASE 字段名已恢复为原字段名 (field names restored)")
     raw.notes = notes + raw.notes
     return raw
+
+
+def field_notes(archive, members: dict, stem: str, limits) -> dict[str, str]:
+    """The 字段说明.txt geo_service writes beside a Shapefile (dBASE name -> original name)."""
+    folder = PurePosixPath(stem).parent
+    wanted = str(folder / "字段说明.txt") if str(folder) != "." else "字段说明.txt"
+    info = members.get(wanted)
+    if info is None or info.file_size > 1024 * 1024:
+        return {}
+    text = read_member(archive, info, limits).decode("utf-8", errors="replace")
+    pairs = [line.split("\t") for line in text.splitlines()[1:]]
+    return {p[0]: p[1] for p in pairs if len(p) == 2 and p[0] and p[1]}
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits) -> bytes:
@@ -280,12 +299,16 @@ def read_with_gdal(
         )
     names = first_column(frame, NAME_KEYS)
     declared = first_column(frame, DECLARED_HA_KEYS, text=False)
+    fields = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    attributes = np.empty(count, dtype=object)
+    attributes[:] = fields.to_dict("records") if len(fields.columns) else [{}] * count
     raw.table = ParcelTable(
         parcel_id=parcel_id,
         where=where,
         declared_area_ha=declared,
-        name=np.where(names == "", parcel_id, names),
+        name=names,
         geometry=geometries,
+        attributes=attributes,
     )
     return raw
 
