@@ -152,3 +152,43 @@ def test_county_labels_lie_above_the_markers(page):
         };
     }""")
     assert z["labels"] > z["markers"] and z["events"] == "none", z
+
+
+def visible_labels(page) -> list[dict]:
+    return page.evaluate("""() => Array.from(
+        document.querySelectorAll(".gs-zone-label, .gs-county-label")
+    ).filter(el => getComputedStyle(el).visibility === "visible" && el.offsetParent !== null)
+     .map(el => {
+        const r = el.getBoundingClientRect();
+        return {text: el.textContent, zone: el.classList.contains("gs-zone-label"),
+                left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    })""")
+
+
+def test_zone_names_from_zoom_10_and_never_overlapping(page):
+    page.evaluate("GS_MAP.map.setView([32.70, 108.95], 9, {animate: false})")
+    assert [label for label in visible_labels(page) if label["zone"]] == []
+    for zoom in (10, 11, 12):
+        page.evaluate(f"GS_MAP.map.setView([32.70, 108.95], {zoom}, {{animate: false}})")
+        labels = visible_labels(page)
+        zones = [label for label in labels if label["zone"]]
+        assert zones, zoom
+        assert "安康高新区" in {label["text"] for label in zones}, zoom
+        assert "试验区" not in {label["text"] for label in zones}, zoom
+        for i, a in enumerate(labels):
+            assert_readable(a["text"])
+            for b in labels[i + 1 :]:
+                apart = (
+                    a["right"] <= b["left"]
+                    or b["right"] <= a["left"]
+                    or a["bottom"] <= b["top"]
+                    or b["bottom"] <= a["top"]
+                )
+                assert apart, (zoom, a, b)
+    counts = page.evaluate("GS_MAP.state.zoneLabels")
+    assert counts["shown"] + counts["hidden"] == 16, counts
+    page.evaluate("GS_MAP.map.removeLayer(GS_MAP.layers.zones)")
+    try:
+        assert [label for label in visible_labels(page) if label["zone"]] == []
+    finally:
+        page.evaluate("GS_MAP.map.addLayer(GS_MAP.layers.zones)")

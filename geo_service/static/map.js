@@ -129,6 +129,60 @@
     applyFilter(event.target.value);
   });
 
+  /* ---- zone names from zoom 10, a name that would overlap another one is hidden ---------- */
+  var ZONE_LABEL_ZOOM = 10;
+  var zoneLabels = L.layerGroup();
+  var zoneLabelList = [];
+  eachLeaf(layers.zones, function (zone) {
+    if (!zone.feature || !zone.getBounds) { return; }
+    var props = zone.feature.properties;
+    /* 安康高新技术产业开发区（安康高新区） → 安康高新区; 安康恒口示范区（试验区） → 安康恒口示范区 */
+    var name = props.name || "";
+    var paren = /^(.+)（([^（）]+)）$/.exec(name);
+    var el = document.createElement("div");
+    el.className = "gs-zone-label";
+    el.textContent = !paren ? name : paren[2].charAt(0) === name.charAt(0) ? paren[2] : paren[1];
+    var marker = L.marker(zone.getBounds().getCenter(), {
+      icon: L.divIcon({ className: "gs-div gs-zone-label-icon", html: el, iconSize: null }),
+      interactive: false, keyboard: false, pane: cfg.labelPane || "markerPane"
+    });
+    marker.feature = zone.feature;
+    zoneLabelList.push({ marker: marker, el: el, area: Number(props.drawn_area_km2) || 0 });
+    zoneLabels.addLayer(marker);
+  });
+  /* bigger zones first: they keep their names when names collide */
+  zoneLabelList.sort(function (a, b) { return b.area - a.area; });
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function placeZoneLabels() {
+    var wanted = map.getZoom() >= ZONE_LABEL_ZOOM && map.hasLayer(layers.zones);
+    if (!wanted) {
+      if (map.hasLayer(zoneLabels)) { map.removeLayer(zoneLabels); }
+      state.zoneLabels = { shown: 0, hidden: 0 };
+      return;
+    }
+    if (!map.hasLayer(zoneLabels)) { map.addLayer(zoneLabels); }
+    var kept = Array.prototype.map.call(document.querySelectorAll(".gs-county-label"), function (el) {
+      return el.getBoundingClientRect();
+    });
+    var counts = { shown: 0, hidden: 0 };
+    zoneLabelList.forEach(function (item) {
+      item.el.style.visibility = "visible";
+      var box = item.el.getBoundingClientRect();
+      var clash = kept.some(function (other) { return overlaps(box, other); });
+      item.el.style.visibility = clash ? "hidden" : "visible";
+      if (!clash) { kept.push(box); }
+      counts[clash ? "hidden" : "shown"] += 1;
+    });
+    state.zoneLabels = counts;
+  }
+  map.on("zoomend moveend", placeZoneLabels);
+  map.on("layeradd layerremove", function (event) {
+    if (event.layer === layers.zones) { placeZoneLabels(); }
+  });
+
   /* ---- GCJ-02 shift while a GCJ-02 basemap is on ----------------------------------------- */
   var A = 6378245.0, EE = 0.00669342162296594323;
   function dLat(x, y) {
@@ -158,8 +212,9 @@
   }
 
   function shiftOverlays(toGcj02) {
-    Object.keys(layers).forEach(function (id) {
-      eachLeaf(layers[id], function (leaf) {
+    var groups = Object.keys(layers).map(function (id) { return layers[id]; }).concat([zoneLabels]);
+    groups.forEach(function (group) {
+      eachLeaf(group, function (leaf) {
         if (leaf.getLatLngs) {
           leaf._gsWgs = leaf._gsWgs || mapDeep(leaf.getLatLngs(), L.latLng);
           leaf.setLatLngs(toGcj02 ? mapDeep(leaf._gsWgs, toGcj) : leaf._gsWgs);
@@ -212,11 +267,14 @@
     return out;
   }
 
-  var state = { cluster: "", gcj02: false, counts: null, clustersShownByFilter: false };
+  var state = {
+    cluster: "", gcj02: false, counts: null, clustersShownByFilter: false, zoneLabels: null
+  };
   window.GS_MAP = {
     map: map, layers: layers, features: features, applyFilter: applyFilter, toGcj: toGcj, state: state,
-    snapshotUrl: snapshotUrl, scale: scale
+    snapshotUrl: snapshotUrl, scale: scale, placeZoneLabels: placeZoneLabels
   };
+  placeZoneLabels();
   document.body.setAttribute("data-map-ready", "1");
   /* Timing marks for benchmarks/page_weight.py: layers built, then the first frame painted. */
   performance.mark("gs-map-ready");
