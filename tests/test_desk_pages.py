@@ -5,10 +5,15 @@ Every visit fails on a JS error and on "null", "undefined" or "NaN" shown to a p
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pytest
+import shapely
 from conftest import LAYERS_DIR
+from land_fixtures import PARCEL_SHAPES, collection, shifted
+from shapely.geometry import box
 from test_browser import open_page
 
 from geo_service.testing import running_service
@@ -110,6 +115,127 @@ def test_analysis_tabs_read_as_a_planner_reads_them(browser, own_server):
         assert "（2020 年数据）" in first
         assert "2021 年" in page.locator("#gs-an-year option").all_inner_texts()
         assert "前五名" in legend_text(page) and "尚未导入" not in legend_text(page)
+        assert_readable(page)
+        assert [e for e in visit.errors if "422" not in e] == [] and visit.outside == []
+        assert [f for f in visit.failed if not f.startswith("422 ")] == []
+    finally:
+        page.context.close()
+
+
+# ---- /check ------------------------------------------------------------------------------------
+
+
+def attributed_parcels() -> bytes:
+    """A 1 ha parcel with the bureau's fields, and a 1 m² one 4 km away (a speck when fitted)."""
+    big, speck = box(100, 100, 200, 200), box(4000, 3000, 4001, 3001)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"地块编号": key, "地块名称": name, "地块用途": use, "图幅号": "I-49"},
+            "geometry": json.loads(shapely.to_geojson(shifted(shape, 36))),
+        }
+        for key, name, use, shape in (
+            ("HY-1", "恒口一号地块", "工业用地", big),
+            ("HY-2", "恒口二号地块", "仓储用地", speck),
+        )
+    ]
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4545"}},
+            "features": features,
+        },
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+def column(page, cls: str) -> list[str]:
+    return page.locator(f"#gs-table tbody td.{cls}").all_inner_texts()
+
+
+def summary_of(page) -> str:
+    return page.locator("#gs-summary").inner_text()
+
+
+def test_check_page_names_its_file_leads_to_parcels_and_clears_on_error(
+    browser, own_server, tmp_path
+):
+    visit = open_page(browser, own_server, "/check", "body[data-check-ready]")
+    page = visit.page
+    try:
+        first = tmp_path / "恒口地块.geojson"
+        first.write_bytes(attributed_parcels())
+        page.set_input_files("#gs-file", str(first))
+        page.click("#gs-submit")
+        page.wait_for_selector("body[data-check-shown]", timeout=15_000)
+        check = page.evaluate("GS_CHECK_PAGE.state.check")
+        summary = summary_of(page)
+        digest = hashlib.sha256(first.read_bytes()).hexdigest()
+        assert "文件：恒口地块.geojson" in summary
+        assert f"文件 SHA-256：{digest[:12]}…" in summary
+        assert check["zones"]["sha256"][:12] in summary and "本服务园区图层" in summary
+        assert f"园区数据版本：{check['dataset_version']}" in summary
+        assert column(page, "gs-col-id") == ["HY-1", "HY-2"]
+        if check["parcels"][0].get("name"):  # records with name and attributes (issue 11)
+            assert column(page, "gs-col-name") == ["恒口一号地块", "恒口二号地块"]
+        else:
+            assert page.locator("#gs-table th.gs-col-name").count() == 0
+        if check["parcels"][0].get("attributes", {}).get("地块用途"):
+            assert column(page, "gs-col-use") == ["工业用地", "仓储用地"]
+        assert column(page, "gs-col-status") == ["区外", "区外"]
+        # fitted to the parcels; the 1 m² one is a speck there, so it has a circle marker
+        fitted = page.evaluate("""() => {
+            const m = GS_CHECK_PAGE.map, p = GS_CHECK_PAGE.parcels();
+            return { inside: m.getBounds().contains(p.getBounds()), zoom: m.getZoom(),
+                     markers: GS_CHECK_PAGE.markers.getLayers().length };
+        }""")
+        assert fitted["inside"] and fitted["zoom"] >= 12 and fitted["markers"] == 1
+        assert page.locator("path.gs-small-parcel").count() == 1
+        assert_readable(page)
+
+        # a row leads to its parcel: zoomed in, its popup open
+        page.locator("#gs-table tbody tr").nth(1).click()
+        assert page.evaluate("GS_CHECK_PAGE.state.zoomedTo") == "HY-2"
+        assert page.evaluate("GS_CHECK_PAGE.map.getZoom()") > fitted["zoom"]
+        popup = page.locator(".leaflet-popup-content").inner_text()
+        assert popup.startswith("HY-2：区外") and "null" not in popup
+        page.locator("#gs-table tbody tr").nth(0).click()
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 1")
+        assert page.locator(".leaflet-popup-content").inner_text().startswith("HY-1：区外")
+        assert_readable(page)
+
+        # an error: the old result is gone, the problem is said once
+        bad = tmp_path / "坏文件.csv"
+        bad.write_text("id,wkt\nA,POLYGON((1 2, 3 4))\n", encoding="utf-8")
+        page.set_input_files("#gs-file", str(bad))
+        page.fill("#gs-crs", "EPSG:4545")
+        page.click("#gs-submit")
+        page.wait_for_function("() => GS_CHECK_PAGE.state.error !== null", timeout=15_000)
+        assert page.locator("#gs-result").is_hidden() and page.locator("#gs-table").is_hidden()
+        assert page.locator("#gs-table tbody tr").count() == 0
+        assert page.locator("#gs-downloads a").count() == 0 and summary_of(page) == ""
+        assert page.evaluate("GS_CHECK_PAGE.parcels()") is None
+        assert page.locator("path.gs-small-parcel").count() == 0
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 0")
+        message = page.locator("#gs-message").inner_text()
+        error = page.evaluate("GS_CHECK_PAGE.state.error")
+        for problem in error["details"]["problems"]:
+            assert message.count(problem["message"]) == 1
+        assert "恒口" not in page.locator("#gs-summary, #gs-table").all_inner_texts()[0]
+        assert_readable(page)
+
+        # a second upload: only the second file's result
+        page.fill("#gs-crs", "")
+        second = tmp_path / "第二批.geojson"
+        second.write_bytes(collection(PARCEL_SHAPES, 36))
+        page.set_input_files("#gs-file", str(second))
+        page.click("#gs-submit")
+        page.wait_for_selector("body[data-check-shown]", timeout=15_000)
+        summary = summary_of(page)
+        assert "文件：第二批.geojson" in summary and "恒口" not in summary
+        assert page.locator("#gs-message").inner_text() == ""
+        assert sorted(column(page, "gs-col-id")) == sorted(PARCEL_SHAPES)
+        assert page.locator("path.gs-small-parcel").count() == 0
         assert_readable(page)
         assert [e for e in visit.errors if "422" not in e] == [] and visit.outside == []
         assert [f for f in visit.failed if not f.startswith("422 ")] == []

@@ -92,14 +92,19 @@
   }
   function showError(body) {
     progress.hidden = true;
-    message.innerHTML = "";
+    clearResult();
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { animate: false });
+    message.textContent = "";
     var error = (body && body.error) || { message: "请求失败" };
-    message.appendChild(text("p", error.message, "gs-error-text"));
-    var problems = (error.details && error.details.problems) || [];
+    message.appendChild(text("p", error.message || "请求失败", "gs-error-text"));
+    /* the message often quotes the first problem already: each problem is shown once */
+    var problems = ((error.details && error.details.problems) || []).filter(function (p) {
+      return !p.message || (error.message || "").indexOf(p.message) < 0;
+    });
     if (problems.length) {
       var list = document.createElement("ul");
       problems.forEach(function (p) {
-        list.appendChild(text("li", p.where + "：" + p.message + (p.hint ? "（" + p.hint + "）" : "")));
+        list.appendChild(text("li", (p.where ? p.where + "：" : "") + p.message + (p.hint ? "（" + p.hint + "）" : "")));
       });
       message.appendChild(list);
     }
@@ -122,8 +127,9 @@
     });
   }
   function submit(form) {
-    message.innerHTML = "";
+    message.textContent = "";
     state.error = null;
+    clearResult();
     showProgress(null);
     return fetch(cfg.api, { method: "POST", body: form, headers: { Accept: "application/json" } })
       .then(follow)
@@ -136,24 +142,96 @@
 
   /* ---- showing a result ----------------------------------------------------------------- */
   var resultLayer = L.featureGroup().addTo(map);
-  function fmt(value, digits) { return value === null || value === undefined ? "" : Number(value).toFixed(digits); }
+  var parcelLayer = null;       /* the parcels' GeoJSON layer of the shown check */
+  var markerLayer = L.featureGroup().addTo(map);  /* circle markers for parcels too small to see */
+  var byParcel = {};            /* parcel_id -> [layer, ...] in file order */
+  var SMALL_PX = 6;
+  var USE_KEYS = ["用途", "地块用途", "地类", "地类编码"];
+  function fmt(value, digits) {
+    return value === null || value === undefined || value === "" || isNaN(Number(value)) ? "" : Number(value).toFixed(digits);
+  }
+  function short(hash) { return hash ? hash.slice(0, 12) + "…" : "—"; }
+  function present(value) { return value !== null && value !== undefined && value !== ""; }
+  function useOf(record) {
+    var attrs = (record && record.attributes) || {};
+    for (var i = 0; i < USE_KEYS.length; i++) {
+      if (present(attrs[USE_KEYS[i]])) { return String(attrs[USE_KEYS[i]]); }
+    }
+    return "";
+  }
+  function nameOf(record) { return record && present(record.name) ? String(record.name) : ""; }
+
+  /* A new upload or an error: nothing of the previous check stays on the page. */
+  function clearResult() {
+    state.check = null;
+    document.body.removeAttribute("data-check-shown");
+    document.getElementById("gs-result").hidden = true;
+    document.getElementById("gs-summary").textContent = "";
+    document.getElementById("gs-downloads").textContent = "";
+    var table = document.getElementById("gs-table");
+    table.querySelector("tbody").textContent = "";
+    table.hidden = true;
+    resultLayer.clearLayers();
+    markerLayer.clearLayers();
+    parcelLayer = null;
+    byParcel = {};
+    map.closePopup();
+  }
+
+  /* Parcels smaller than SMALL_PX on screen at this zoom get a circle marker as well. */
+  function markSmall() {
+    markerLayer.clearLayers();
+    if (!parcelLayer) { return; }
+    parcelLayer.eachLayer(function (layer) {
+      var bounds = layer.getBounds();
+      var a = map.latLngToLayerPoint(bounds.getSouthWest());
+      var c = map.latLngToLayerPoint(bounds.getNorthEast());
+      if (Math.max(Math.abs(c.x - a.x), Math.abs(c.y - a.y)) >= SMALL_PX) { return; }
+      var status = STATUS[layer.feature.properties.status] || STATUS.outside;
+      var marker = L.circleMarker(bounds.getCenter(), { radius: 7, color: "#333", weight: 1.5,
+        fillColor: status.color, fillOpacity: 0.9, className: "gs-small-parcel" });
+      marker.bindTooltip(label(layer.feature.properties.parcel_id + "（" + status.zh + "）"));
+      marker.on("click", function () { layer.openPopup(bounds.getCenter()); });
+      marker.parcel = layer;
+      markerLayer.addLayer(marker);
+    });
+  }
+  map.on("zoomend", markSmall);
+
+  function zoomTo(parcelId, occurrence) {
+    var layer = (byParcel[parcelId] || [])[occurrence || 0];
+    if (!layer) { return false; }
+    var bounds = layer.getBounds();
+    map.fitBounds(bounds, { maxZoom: 18, padding: [40, 40], animate: false });
+    layer.openPopup(bounds.getCenter());
+    state.zoomedTo = parcelId;
+    return true;
+  }
 
   function show(check) {
     progress.hidden = true;
     state.check = check;
     document.getElementById("gs-result").hidden = false;
     var s = check.summary;
+    var input = check.input || {};
+    var zones = check.zones || {};
     var summary = document.getElementById("gs-summary");
-    summary.innerHTML = "";
-    [["地块", s.parcels + " 块（区内 " + s.inside + "，部分 " + s.partial + "，区外 " + s.outside + "）"],
+    summary.textContent = "";
+    var zonesName = zones.source === "layer:zones" ? "本服务园区图层（layer:zones）" : (zones.source || "—");
+    [["文件", (input.name || "—"), "gs-sum-file"],
+     ["文件 SHA-256", short(input.sha256), "gs-sum-sha", input.sha256],
+     ["地块", s.parcels + " 块（区内 " + s.inside + "，部分 " + s.partial + "，区外 " + s.outside + "）"],
      ["总面积", fmt(s.area_m2, 2) + " m² ＝ " + fmt(s.area_mu, 4) + " 亩"],
      ["区内 / 区外", fmt(s.inside_mu, 4) + " 亩 / " + fmt(s.outside_mu, 4) + " 亩"],
-     ["文件坐标系", check.input.crs],
-     ["园区边界", check.zones.source + (check.zones.schematic ? "（示意范围）" : "")]
+     ["文件坐标系", input.crs || "—"],
+     ["园区边界", zonesName + (zones.schematic ? "（示意范围）" : "") + "，SHA-256 " + short(zones.sha256),
+      "gs-sum-zones", zones.sha256],
+     ["园区数据版本", check.dataset_version || "—", "gs-sum-version"]
     ].forEach(function (pair) {
-      var row = text("div", "");
+      var row = text("div", "", pair[2]);
       row.appendChild(text("b", pair[0] + "："));
       row.appendChild(document.createTextNode(pair[1]));
+      if (pair[3]) { row.title = "SHA-256 " + pair[3]; }
       summary.appendChild(row);
     });
     check.warnings.forEach(function (w) { summary.appendChild(text("p", w, "gs-warning")); });
@@ -172,25 +250,51 @@
     var zonesShown = check.zones.source === "layer:zones" ? Promise.resolve(null) :
       getJSON(base + "?f=geojson&part=zones");
     return Promise.all([getJSON(base + "?f=geojson"), zonesShown]).then(function (both) {
+        if (state.check !== check) { return; }  /* a newer upload or an error came first */
         var collection = both[0];
         resultLayer.clearLayers();
+        byParcel = {};
+        var records = {};
+        (check.parcels || []).forEach(function (r) { (records[r.parcel_id] = records[r.parcel_id] || []).push(r); });
+        var touched = {};  /* the uploaded zones a parcel touches: shown in the fitted view too */
+        (check.parcels || []).forEach(function (r) {
+          (r.zones || []).forEach(function (z) { touched[z.zone_id] = true; });
+        });
+        var zoneBounds = L.latLngBounds([]);
         if (both[1]) {
           L.geoJSON(both[1], {
             style: { color: "#08519c", weight: 2, fillOpacity: 0.08 },
-            onEachFeature: function (f, layer) { layer.bindTooltip(label(f.properties.name + "（上传区界）")); }
+            onEachFeature: function (f, layer) {
+              layer.bindTooltip(label(f.properties.name + "（上传区界）"));
+              if (touched[f.properties.zone_id]) { zoneBounds.extend(layer.getBounds()); }
+            }
           }).addTo(resultLayer);
         }
-        L.geoJSON(collection, {
+        parcelLayer = L.geoJSON(collection, {
           style: function (f) {
             return { color: "#333", weight: 1, fillColor: STATUS[f.properties.status].color, fillOpacity: 0.6 };
           },
           onEachFeature: function (f, layer) {
-            layer.bindTooltip(label(f.properties.parcel_id + "（" + STATUS[f.properties.status].zh + "）"));
-            layer.bindPopup(lines([f.properties.parcel_id + "：" + STATUS[f.properties.status].zh,
-              "面积 " + fmt(f.properties.area_mu, 4) + " 亩，区内 " + fmt(f.properties.inside_mu, 4) + " 亩"]));
+            var id = f.properties.parcel_id;
+            var list = byParcel[id] = byParcel[id] || [];
+            var record = (records[id] || [])[list.length] || f.properties;
+            list.push(layer);
+            var status = STATUS[f.properties.status];
+            var name = nameOf(record) || (present(f.properties.name) ? String(f.properties.name) : "");
+            var use = useOf(record);
+            var rows = [id + "：" + status.zh];
+            if (name) { rows.push("地块名称：" + name); }
+            if (use) { rows.push("用途/地类：" + use); }
+            rows.push("面积 " + fmt(f.properties.area_mu, 4) + " 亩，区内 " + fmt(f.properties.inside_mu, 4) + " 亩");
+            layer.bindTooltip(label(id + (name && name !== id ? " " + name : "") + "（" + status.zh + "）"));
+            layer.bindPopup(lines(rows));
           }
         }).addTo(resultLayer);
-        if (resultLayer.getLayers().length) { map.fitBounds(resultLayer.getBounds(), { maxZoom: 16 }); }
+        /* fit the parcels (and the uploaded zones they touch), then mark those still too small */
+        if (parcelLayer.getLayers().length) {
+          map.fitBounds(parcelLayer.getBounds().extend(zoneBounds), { maxZoom: 17, padding: [30, 30], animate: false });
+        }
+        markSmall();
         document.body.setAttribute("data-check-shown", check.id);
       });
   }
@@ -202,17 +306,37 @@
       var items = state.check.links.filter(function (l) { return l.rel === "items"; })[0];
       return getJSON(items.href + "?limit=2000").then(function (page) { fillTable(page.parcels); });
     }
+    if (!state.check) { return; }
     var table = document.getElementById("gs-table");
+    var shown = parcels.slice(0, 2000);
+    var withName = shown.some(function (p) { return nameOf(p) !== ""; });
+    var withUse = shown.some(function (p) { return useOf(p) !== ""; });
+    var head = table.querySelector("thead tr");
+    head.textContent = "";
+    [["地块编号", "gs-col-id"], withName && ["地块名称", "gs-col-name"], withUse && ["用途/地类", "gs-col-use"],
+     ["结果", "gs-col-status"], ["面积(m²)"], ["面积(亩)"], ["区内(亩)"], ["区外(亩)"], ["区内比例"], ["涉及园区"],
+     ["距园区(m)"], ["提示"]
+    ].forEach(function (h) { if (h) { head.appendChild(text("th", h[0], h[1])); } });
     var body = table.querySelector("tbody");
-    body.innerHTML = "";
-    parcels.slice(0, 2000).forEach(function (p) {
+    body.textContent = "";
+    var seen = {};
+    shown.forEach(function (p) {
       var tr = document.createElement("tr");
       tr.className = "gs-status-" + p.status;
-      [p.parcel_id, STATUS[p.status].zh, fmt(p.area_m2, 2), fmt(p.area_mu, 4), fmt(p.inside_mu, 4),
-       fmt(p.outside_mu, 4), fmt(p.share_inside * 100, 2) + "%",
-       p.zones.map(function (z) { return z.name; }).join("、"),
-       p.status === "outside" ? fmt(p.distance_m, 1) : "", p.warnings.join("；")
-      ].forEach(function (v) { tr.appendChild(text("td", v)); });
+      var occurrence = seen[p.parcel_id] = (seen[p.parcel_id] === undefined ? 0 : seen[p.parcel_id] + 1);
+      var status = STATUS[p.status] || { zh: p.status };
+      [[p.parcel_id, "gs-col-id"], withName && [nameOf(p), "gs-col-name"], withUse && [useOf(p), "gs-col-use"],
+       [status.zh, "gs-col-status"], [fmt(p.area_m2, 2)], [fmt(p.area_mu, 4)], [fmt(p.inside_mu, 4)],
+       [fmt(p.outside_mu, 4)], [present(p.share_inside) ? fmt(p.share_inside * 100, 2) + "%" : ""],
+       [(p.zones || []).map(function (z) { return z.name; }).join("、"), "gs-col-zones"],
+       [p.status === "outside" ? fmt(p.distance_m, 1) : ""], [(p.warnings || []).join("；")]
+      ].forEach(function (v) { if (v) { tr.appendChild(text("td", v[0], v[1])); } });
+      tr.title = "点击在地图上定位该地块";
+      tr.addEventListener("click", function () {
+        Array.prototype.forEach.call(body.querySelectorAll("tr.gs-selected"), function (r) { r.classList.remove("gs-selected"); });
+        tr.classList.add("gs-selected");
+        zoomTo(p.parcel_id, occurrence);
+      });
       body.appendChild(tr);
     });
     table.hidden = false;
@@ -237,6 +361,7 @@
   loadRegister();
 
   var state = { check: null, error: null, progressSeen: [] };
-  window.GS_CHECK_PAGE = { map: map, state: state, submit: submit, drawn: drawn };
+  window.GS_CHECK_PAGE = { map: map, state: state, submit: submit, drawn: drawn, markers: markerLayer,
+    parcels: function () { return parcelLayer; }, zoomTo: zoomTo };
   Promise.all(loaded).then(function () { document.body.setAttribute("data-check-ready", "1"); });
 })();
