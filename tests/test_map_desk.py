@@ -192,3 +192,33 @@ def test_zone_names_from_zoom_10_and_never_overlapping(page):
         assert [label for label in visible_labels(page) if label["zone"]] == []
     finally:
         page.evaluate("GS_MAP.map.addLayer(GS_MAP.layers.zones)")
+
+
+def test_cluster_hosts_agree_with_the_analysis_and_say_so(page, catalog):
+    """One definition: the map's host counties are the analysis's coverage counties."""
+    from geo_service.analysis.coverage import coverage
+
+    expected = {
+        c["id"]: {x["adcode"] for x in c["counties"]} for c in coverage(catalog)["clusters"]
+    }
+    assert len(expected["new-materials"]) == 6  # not 平利县 only
+    for cluster_id in ("new-materials", "biopharma", "tea"):
+        page.select_option("#gs-cluster", cluster_id)
+        fills = page.evaluate("""() => GS_MAP.features("counties")
+            .filter(l => l._path.getAttribute("fill") === "#fdae61")
+            .map(l => l.feature.properties.adcode)""")
+        assert set(fills) == expected[cluster_id], cluster_id
+    page.select_option("#gs-cluster", "new-materials")
+    info = page.locator("#gs-cluster-info").inner_text()
+    assert_readable(info)
+    assert "集群覆盖分析口径" in info and "与规划分析页" in info, info
+    assert "旬阳市" in info and "石泉县" in info and "直接点名的县区（粗边框）：平利县" in info, (
+        info
+    )
+    page.select_option("#gs-cluster", "")
+    page.evaluate("GS_MAP.map.addLayer(GS_MAP.layers.clusters)")
+    try:
+        text = click_marker(page, "clusters", "new-materials")
+        assert "集群覆盖分析口径" in text and "平利县" in text and "旬阳市" in text, text
+    finally:
+        page.evaluate("GS_MAP.map.removeLayer(GS_MAP.layers.clusters)")

@@ -19,8 +19,11 @@ from markupsafe import Markup, escape
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.render.styles import (
+    HOST_DEFINITION,
+    NAMED_DEFINITION,
     POINT_TYPES,
     base_style,
+    cluster_hosts,
     display_value,
     legend_entries,
     path_style,
@@ -78,6 +81,7 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
         geometries[present] = shapely.coverage_simplify(geometries[present], tolerance)
     geometries[present] = clean_geometries(geometries[present], decimals)
     zone_names = {f["id"]: f["properties"]["name"] for f in catalog.get("zones").features}
+    hosts = cluster_hosts(catalog) if layer.id == "clusters" else {}
     features = []
     for feature, geometry in zip(layer.features, geometries):
         properties = dict(feature["properties"])
@@ -91,6 +95,8 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
             words = display_value(name, value, catalog.precision_labels)
             if words != properties.get(name):
                 properties[f"{name}_zh"] = words
+        if feature["id"] in hosts:
+            properties["host_county_names_zh"] = hosts[feature["id"]]["statement"]
         features.append(
             {
                 "type": "Feature",
@@ -330,6 +336,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
 
     root = fmap.get_root()
     root.render()
+    hosts = cluster_hosts(catalog)
     clusters = [
         {
             k: f["properties"][k]
@@ -346,6 +353,12 @@ def build_map(catalog: Catalog, config) -> MapPage:
                 "host_zone_names",
                 "assumption",
             )
+        }
+        | {
+            "covered_counties": hosts[f["id"]]["covered_counties"],
+            "covered_county_names": hosts[f["id"]]["covered_county_names"],
+            "host_definition": HOST_DEFINITION,
+            "named_definition": NAMED_DEFINITION,
         }
         for f in catalog.get("clusters").features
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from geo_service.analysis.coverage import coverage
 from geo_service.catalog import Catalog, Layer
 
 POINT_TYPES = ("Point", "MultiPoint")
@@ -155,3 +156,29 @@ def display_value(field: str, value, precision_labels: dict[str, str]):
     if field in CITATION_FIELDS and isinstance(value, str):
         return readable_citation(value)
     return value
+
+
+#: Who hosts a cluster, as the map states it: the one definition of the analysis page's
+#: cluster coverage matrix (geo_service.analysis.coverage), not a second one.
+HOST_DEFINITION = "集群覆盖分析口径：规划为该集群点名的县区，或点名的园区、新型材料基地所在的县区"
+NAMED_DEFINITION = "71号、72号直接点名的县区"
+
+
+def cluster_hosts(catalog: Catalog) -> dict[str, dict]:
+    """Each cluster's host counties by the analysis's definition, and the sentence saying so."""
+    out = {}
+    for cluster in coverage(catalog)["clusters"]:
+        codes = [c["adcode"] for c in cluster["counties"]]
+        names = "、".join(c["name"] for c in cluster["counties"])
+        feature = next(f for f in catalog.get("clusters").features if f["id"] == cluster["id"])
+        named = feature["properties"].get("host_county_names") or "无"
+        out[cluster["id"]] = {
+            "covered_counties": ",".join(codes),
+            "covered_county_names": names,
+            "statement": (
+                f"{names}（{HOST_DEFINITION}）；其中{NAMED_DEFINITION}：{named}"
+                if names
+                else "无（规划未点名地点）"
+            ),
+        }
+    return out

@@ -68,11 +68,15 @@
 
   var HIGHLIGHT = { fillColor: "#fdae61", fillOpacity: 0.7, opacity: 1, weight: 2.5 };
   var DIMMED = { fillOpacity: 0.06, opacity: 0.25 };
+  var NAMED = { weight: 4.5, color: "#b35806" };
 
   function applyFilter(clusterId) {
     var cluster = cfg.clusters.filter(function (c) { return c.id === clusterId; })[0] || null;
     var hosts = cluster && {
-      id: cluster.id, counties: split(cluster.host_counties), zones: split(cluster.host_zones),
+      /* host counties by the analysis page's definition (cluster coverage): named by the plan,
+       * or holding a named zone or base; the counties the plan names itself get a bold border */
+      id: cluster.id, counties: split(cluster.covered_counties), named: split(cluster.host_counties),
+      zones: split(cluster.host_zones),
       bases: split(cluster.host_bases), nodes: split(cluster.host_nodes)
     };
     var counts = { highlighted: 0, dimmed: 0 };
@@ -84,6 +88,9 @@
         if (leaf.setStyle) {
           if (parent && parent.resetStyle) { parent.resetStyle(leaf); }
           if (hosts) { leaf.setStyle(on ? HIGHLIGHT : DIMMED); }
+          if (hosts && id === "counties" && hosts.named.has(leaf.feature.properties.adcode)) {
+            leaf.setStyle(NAMED);
+          }
         } else if (leaf.setOpacity) {
           leaf.setOpacity(!hosts ? 1 : on ? 1 : id === "clusters" ? 0 : 0.2);
         }
@@ -110,8 +117,10 @@
     var target = cluster.target_2020_yi === null ? "（无单列目标）" : cluster.target_2020_yi + " 亿元";
     var lines = [
       ["2020年目标", target + "　原文：" + cluster.target_wording + "（安政办发〔2018〕71号）"],
-      ["承载县区", cluster.host_county_names || "—"],
-      ["承载园区", cluster.host_zone_names || "—"]
+      ["承载县区", cluster.covered_county_names || "无（规划未点名地点）"],
+      ["口径", cluster.host_definition + "（与规划分析页“集群覆盖”矩阵一致）"],
+      ["其中" + cluster.named_definition + "（粗边框）", cluster.host_county_names || "无"],
+      ["承载园区", cluster.host_zone_names || "无"]
     ];
     if (cluster.assumption) { lines.push(["说明", cluster.assumption]); }
     box.innerHTML = "";
