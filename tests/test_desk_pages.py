@@ -35,10 +35,30 @@ def shown_text(page) -> str:
     return page.evaluate("() => document.body.innerText")
 
 
+#: Text nodes with two Latin words and no Chinese, neither in them nor around them.
+ENGLISH_ONLY = r"""() => {
+    const cjk = /[\u4e00-\u9fff]/, out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walk.nextNode())) {
+        const text = node.textContent.trim(), parent = node.parentElement;
+        if (!text || parent.closest("script, style, [hidden]") || !parent.offsetParent) continue;
+        if (cjk.test(text) || !/[A-Za-z]{2,}\S*\s+\S*[A-Za-z]{2,}/.test(text)) continue;
+        if (cjk.test(parent.textContent)) continue;  // an English gloss after the Chinese
+        const inline = /^(SMALL|SPAN|B|I|EM)$/.test(parent.tagName) && parent.parentElement;
+        if (inline && cjk.test(inline.textContent)) continue;  // <h1>中文 <small>English</small>
+        out.push(text);
+    }
+    return out;
+}"""
+
+
 def assert_readable(page):
     text = shown_text(page)
     found = NOT_FOR_PEOPLE.findall(text)
     assert not found, f"shown to a person: {found}"
+    english = page.evaluate(ENGLISH_ONLY)
+    assert english == [], f"English only: {english}"
 
 
 def legend_text(page) -> str:
