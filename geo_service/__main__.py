@@ -154,6 +154,8 @@ def check(args: argparse.Namespace) -> int:
         zones=read_upload(args.zones) if args.zones else None,
         crs=args.crs,
         zones_crs=args.zones_crs,
+        zones_id_field=args.zones_id_field,
+        zones_name_field=args.zones_name_field,
         layer=args.layer,
         user=local_user(),
         client_addr="命令行 cli",
@@ -296,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     checker.add_argument("--zones", help="official zone boundaries to use instead of the layer")
     checker.add_argument("--crs", help="the parcels' CRS when the file does not say (EPSG:4545)")
     checker.add_argument("--zones-crs", help="the zones file's CRS when it does not say")
+    checker.add_argument(
+        "--zones-id-field", help="the zones file's id field (default: zone_id, id, code, 代码 …)"
+    )
+    checker.add_argument(
+        "--zones-name-field", help="the zones file's name field (default: name, 名称, 区名 …)"
+    )
     checker.add_argument("--layer", help="the layer to read in a multi-layer file")
     checker.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     checker.add_argument("--out", help="write the result here instead of standard output")

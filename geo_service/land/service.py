@@ -39,6 +39,9 @@ class CheckRequest:
     zones: Upload | None = None
     crs: str | None = None
     zones_crs: str | None = None
+    #: The zones file's id and name fields, when not one of the recognised names.
+    zones_id_field: str | None = None
+    zones_name_field: str | None = None
     layer: str | None = None
     limits: Limits = field(default_factory=Limits)
     #: Who asked (user name, "" for the CLI's local user) and from which client address.
@@ -47,7 +50,13 @@ class CheckRequest:
 
     @property
     def parameters(self) -> dict:
-        return {"crs": self.crs, "zones_crs": self.zones_crs, "layer": self.layer}
+        return {
+            "crs": self.crs,
+            "zones_crs": self.zones_crs,
+            "layer": self.layer,
+            "zones_id_field": self.zones_id_field,
+            "zones_name_field": self.zones_name_field,
+        }
 
 
 Progress = Callable[[str, int, int], None]
@@ -80,7 +89,13 @@ def run_check(
             crs_given=parse_crs(request.zones_crs),
             limits=request.limits,
         )
-        zones = zones_from_file(zones_raw, request.zones.sha256, parse_crs(request.zones_crs))
+        zones = zones_from_file(
+            zones_raw,
+            request.zones.sha256,
+            parse_crs(request.zones_crs),
+            id_field=request.zones_id_field,
+            name_field=request.zones_name_field,
+        )
     total = len(parcels.frame)
     report("checking", 0, total)
     result = check_parcels(
@@ -109,6 +124,8 @@ def run_check(
             "count": len(zones.frame),
             "schematic": zones.schematic,
             "crs_note": zones.crs_note,
+            "id_field": zones.id_field,
+            "name_field": zones.name_field,
         },
         "parameters": request.parameters,
         "requested_by": {"user": request.user, "address": request.client_addr},

@@ -1,4 +1,9 @@
-"""What parcels are checked against: the service's zones layer or the bureau's own file."""
+"""What parcels are checked against: the service's zones layer or the bureau's own file.
+
+A boundary file's id and name come from its own fields: the first of ZONE_ID_FIELDS and of
+ZONE_NAME_FIELDS it has (case-insensitive), or the fields the user names (zones_id_field,
+zones_name_field); the result says which were used.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,21 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 from geo_service.catalog import Layer
-from geo_service.land.model import RawFile
+from geo_service.land.model import Problem, RawFile, input_error
 from geo_service.land.prepare import prepare_parcels
+
+ZONE_ID_FIELDS = ("zone_id", "id", "code", "代码", "编号", "园区代码", "yqdm", "kfqdm", "bm")
+ZONE_NAME_FIELDS = (
+    "zone_name",
+    "name",
+    "名称",
+    "区名",
+    "园区名称",
+    "开发区名称",
+    "yqmc",
+    "kfqmc",
+    "mc",
+)
 
 
 @dataclass
@@ -18,6 +36,9 @@ class Zones:
     sha256: str  # the dataset's hash (catalog) or the file's
     schematic: bool
     crs_note: str = ""
+    #: The fields the ids and names came from (None: the feature ids / the ids).
+    id_field: str | None = "id"
+    name_field: str | None = "name"
 
 
 def zones_from_layer(layer: Layer, dataset_hash: str) -> Zones:
@@ -39,18 +60,74 @@ def zones_from_layer(layer: Layer, dataset_hash: str) -> Zones:
     )
 
 
-def zones_from_file(raw: RawFile, sha256: str, crs_given=None) -> Zones:
-    """The bureau's own boundaries, read and validated like parcels."""
+def field_names(attributes) -> list[str]:
+    names: dict[str, None] = {}
+    for values in attributes:
+        names.update(dict.fromkeys(values))
+    return list(names)
+
+
+def pick_field(
+    filename: str, names: list[str], chosen: str | None, known: tuple, form: str
+) -> str | None:
+    """The field ``chosen`` (it must exist: 422 listing the fields), else the first known."""
+    lowered = {n.lower(): n for n in reversed(names)}
+    if chosen:
+        found = chosen if chosen in names else lowered.get(chosen.strip().lower())
+        if found is None:
+            listing = "、".join(names[:100]) or "（无属性字段）"
+            raise input_error(
+                filename,
+                [
+                    Problem(
+                        form,
+                        f"区界文件中没有字段 {chosen[:100]!r}，可用字段：{listing} "
+                        f"(no field {chosen[:100]!r} in the zones file)",
+                        f"请将 {form} 设为上列字段之一 (set {form} to one of these fields)",
+                    )
+                ],
+            ) from None
+        return found
+    return next((lowered[k] for k in known if k in lowered), None)
+
+
+def zones_from_file(
+    raw: RawFile,
+    sha256: str,
+    crs_given=None,
+    id_field: str | None = None,
+    name_field: str | None = None,
+) -> Zones:
+    """The bureau's own boundaries, read and validated like parcels; id and name from the
+    file's fields (see the module's description)."""
     parcels = prepare_parcels(raw, crs_given)
+    attributes = list(parcels.frame["attributes"])
+    names = field_names(attributes)
+    id_used = pick_field(raw.filename, names, id_field, ZONE_ID_FIELDS, "zones_id_field")
+    name_used = pick_field(raw.filename, names, name_field, ZONE_NAME_FIELDS, "zones_name_field")
+
+    def column(field: str | None, fallback: list[str]) -> list[str]:
+        if field is None:
+            return fallback
+        values = [a.get(field) for a in attributes]
+        return [fb if v in (None, "") else str(v) for v, fb in zip(values, fallback)]
+
+    zone_ids = column(id_used, [str(v) for v in parcels.frame["parcel_id"]])
     frame = gpd.GeoDataFrame(
         {
-            "zone_id": parcels.frame["parcel_id"],
-            "name": parcels.frame["name"].where(
-                parcels.frame["name"] != "", parcels.frame["parcel_id"]
-            ),
+            "zone_id": zone_ids,
+            "name": column(name_used, zone_ids),
             "precision": "supplied",
         },
         geometry=parcels.frame.geometry,
         crs=parcels.frame.crs,
     )
-    return Zones(frame, raw.filename, sha256, schematic=False, crs_note=parcels.crs_note)
+    return Zones(
+        frame,
+        raw.filename,
+        sha256,
+        schematic=False,
+        crs_note=parcels.crs_note,
+        id_field=id_used,
+        name_field=name_used,
+    )

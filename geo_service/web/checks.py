@@ -62,6 +62,8 @@ def check_request() -> CheckRequest:
         zones=upload("zones", required=False),
         crs=values.get("crs") or None,
         zones_crs=values.get("zones_crs") or None,
+        zones_id_field=(values.get("zones_id_field") or "").strip()[:200] or None,
+        zones_name_field=(values.get("zones_name_field") or "").strip()[:200] or None,
         layer=values.get("layer") or None,
         limits=Limits.from_config(config),
         user=current_user().name,
