@@ -94,6 +94,10 @@ def test_filter_dims_the_other_clusters_markers(page):
         return out;
     }""")
     assert opacity["tea"] == 1 and opacity["new-materials"] == 0, opacity
+    caught = page.evaluate("""() => GS_MAP.features("clusters")
+        .filter(m => m.feature.id === "new-materials")
+        .map(m => m._icon.style.pointerEvents)""")
+    assert set(caught) == {"none"}, caught
 
 
 def test_popups_show_values_in_words_without_empty_rows(page):
@@ -222,3 +226,45 @@ def test_cluster_hosts_agree_with_the_analysis_and_say_so(page, catalog):
         assert "集群覆盖分析口径" in text and "平利县" in text and "旬阳市" in text, text
     finally:
         page.evaluate("GS_MAP.map.removeLayer(GS_MAP.layers.clusters)")
+
+
+RAW = ("town", "county-seat", "schematic", "official", "(domain.md", "undefined")
+
+
+def test_every_popup_and_cluster_panel_reads_well(page):
+    """Each feature's popup, as a click opens it, and each cluster's info panel."""
+    popups = page.evaluate("""() => {
+        GS_MAP.map.addLayer(GS_MAP.layers.clusters);
+        const out = [];
+        Object.keys(GS_MAP.layers).forEach(id => {
+            const seen = new Set();
+            GS_MAP.features(id).forEach(leaf => {
+                if (seen.has(leaf.feature.id)) { return; }
+                seen.add(leaf.feature.id);
+                const at = leaf.getLatLng ? leaf.getLatLng() : leaf.getBounds().getCenter();
+                leaf.fire("click", {latlng: at}, true);
+                const box = document.querySelector(".leaflet-popup-content");
+                out.push({
+                    layer: id, id: leaf.feature.id, text: box ? box.innerText : "",
+                    empty: box ? Array.from(box.querySelectorAll("td"))
+                        .filter(td => !td.textContent.trim()).length : -1,
+                });
+                GS_MAP.map.closePopup();
+            });
+        });
+        GS_MAP.map.removeLayer(GS_MAP.layers.clusters);
+        return out;
+    }""")
+    assert len(popups) >= 10 + 16 + 7 + 9 + 14 + 3 + 5
+    for popup in popups:
+        assert_readable(popup["text"])
+        assert popup["empty"] == 0, popup
+        for raw in RAW:
+            assert raw not in popup["text"], (raw, popup)
+    for value in page.eval_on_selector_all("#gs-cluster option", "els => els.map(e => e.value)"):
+        page.select_option("#gs-cluster", value)
+        info = page.locator("#gs-cluster-info").inner_text()
+        if value:
+            assert_readable(info)
+        else:
+            assert info == ""

@@ -79,6 +79,15 @@
       zones: split(cluster.host_zones),
       bases: split(cluster.host_bases), nodes: split(cluster.host_nodes)
     };
+    /* The filter shows the cluster layer while a cluster is picked, and takes it away again
+     * on reset if it was the filter that showed it. */
+    if (hosts && !map.hasLayer(layers.clusters)) {
+      map.addLayer(layers.clusters);
+      state.clustersShownByFilter = true;
+    } else if (!hosts && state.clustersShownByFilter) {
+      if (map.hasLayer(layers.clusters)) { map.removeLayer(layers.clusters); }
+      state.clustersShownByFilter = false;
+    }
     var counts = { highlighted: 0, dimmed: 0 };
     ["counties", "zones", "new_materials_bases", "logistics_nodes", "clusters"].forEach(function (id) {
       eachLeaf(layers[id], function (leaf, parent) {
@@ -93,18 +102,13 @@
           }
         } else if (leaf.setOpacity) {
           leaf.setOpacity(!hosts ? 1 : on ? 1 : id === "clusters" ? 0 : 0.2);
+          /* an invisible marker must not catch clicks meant for what lies under it */
+          if (leaf._icon) {
+            leaf._icon.style.pointerEvents = hosts && !on && id === "clusters" ? "none" : "";
+          }
         }
       });
     });
-    /* The filter shows the cluster layer while a cluster is picked, and takes it away again
-     * on reset if it was the filter that showed it. */
-    if (hosts && !map.hasLayer(layers.clusters)) {
-      map.addLayer(layers.clusters);
-      state.clustersShownByFilter = true;
-    } else if (!hosts && state.clustersShownByFilter) {
-      if (map.hasLayer(layers.clusters)) { map.removeLayer(layers.clusters); }
-      state.clustersShownByFilter = false;
-    }
     showInfo(cluster);
     state.cluster = clusterId || "";
     state.counts = counts;
