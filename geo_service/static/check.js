@@ -168,6 +168,18 @@
   function fmt(value, digits) {
     return value === null || value === undefined || value === "" || isNaN(Number(value)) ? "" : Number(value).toFixed(digits);
   }
+  /* Times as the bureau reads them: in TIME_ZONE (Beijing time unless configured) */
+  var ZONE_NAME = cfg.timeZone === "Asia/Shanghai" ? "北京时间" : cfg.timeZone;
+  function localTime(iso) {
+    var date = new Date(iso);
+    if (!iso || isNaN(date.getTime())) { return "—"; }
+    try {
+      return new Intl.DateTimeFormat("zh-CN", { timeZone: cfg.timeZone, year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).format(date);
+    } catch (e) {
+      return String(iso).replace("T", " ").slice(0, 16) + " UTC";
+    }
+  }
   function short(hash) { return hash ? hash.slice(0, 12) + "…" : "—"; }
   function present(value) { return value !== null && value !== undefined && value !== ""; }
   function useOf(record) {
@@ -251,7 +263,8 @@
      ["文件坐标系", crsInWords(input.crs)],
      ["园区边界", zonesName + (zones.schematic ? "（示意范围）" : "") + "，SHA-256 " + short(zones.sha256),
       "gs-sum-zones", zones.sha256],
-     ["园区数据版本", check.dataset_version || "—", "gs-sum-version"]
+     ["园区数据版本", check.dataset_version || "—", "gs-sum-version"],
+     ["检查时间", localTime(check.created_at) + "（" + ZONE_NAME + "）", "gs-sum-time"]
     ].forEach(function (pair) {
       var row = text("div", "", pair[2]);
       row.appendChild(text("b", pair[0] + "："));
@@ -377,7 +390,7 @@
         a.href = c.href + "?f=html";
         a.target = "_blank";
         li.appendChild(a);
-        li.appendChild(text("small", " " + c.created_at.replace("T", " ").slice(0, 16) + " · " +
+        li.appendChild(text("small", " " + localTime(c.created_at) + " · " +
           c.summary.parcels + " 块 · 检查人 " + (c.user || "—")));
         list.appendChild(li);
       });
