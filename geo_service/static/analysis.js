@@ -159,7 +159,16 @@
                         getJSON(api("reach", "f=geojson&bands=" + encodeURIComponent(bands)))])
       .then(function (both) {
         var result = both[0];
-        if (result.error) { document.getElementById("gs-an-reach-note").textContent = result.error.message; return; }
+        if (result.error) {
+          /* a bad band list: say so instead of the method, and keep no stale bands or rows */
+          document.getElementById("gs-an-reach-note").textContent = "距离带有误：" + result.error.message;
+          state.reachError = result.error;
+          bandLayer.clearLayers();
+          document.getElementById("gs-an-reach-out").textContent = "";
+          document.getElementById("gs-an-reach").textContent = "";
+          return;
+        }
+        state.reachError = null;
         state.results.reach = result;
         bandLayer.clearLayers();
         L.geoJSON(both[1], { style: function (f) {
