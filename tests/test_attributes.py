@@ -419,3 +419,45 @@ def test_cli_zone_field_flags(tmp_path):
     assert (document["zones"]["id_field"], document["zones"]["name_field"]) == ("ZBH", "区")
     bad = run(tmp_path, str(parcels), "--zones", str(zones), "--zones-id-field", "代码")
     assert bad.returncode != 0 and "没有字段 '代码'" in bad.stderr.decode()
+
+
+# --- downloads in the parcels' own coordinate system -------------------------------------------
+
+
+def download_crs(client, tmp_path, url: str) -> tuple[int, gpd.GeoDataFrame]:
+    response = client.get(url)
+    assert response.status_code == 200, response.data[:300]
+    fmt = "shp" if "f=shp" in url else "gpkg"
+    if fmt == "shp":
+        with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+            archive.extractall(tmp_path / "crs")
+        frame = gpd.read_file(next((tmp_path / "crs").rglob("*.shp")), engine="pyogrio")
+    else:
+        (tmp_path / "crs.gpkg").write_bytes(response.data)
+        frame = gpd.read_file(tmp_path / "crs.gpkg", engine="pyogrio")
+    return frame.crs.to_epsg(), frame
+
+
+@pytest.mark.parametrize(
+    ("kind", "query", "epsg"),
+    [
+        ("geojson", "f=gpkg", 4545),  # the file's GK zone, without prefix
+        ("jzd", "f=shp", 4524),  # zone 36 with prefix, as the 界址点 file was
+        ("kml", "f=gpkg", 4490),  # lon/lat files come as CGCS2000 lon/lat
+        ("jzd", "f=gpkg&crs=EPSG:4490", 4490),
+        ("geojson", "f=shp&crs=4546", 4546),
+    ],
+)
+def test_downloads_come_in_the_parcels_own_crs(client, tmp_path, kind, query, epsg):
+    result = check(client, *upload(kind, tmp_path))
+    got, frame = download_crs(client, tmp_path, f"/api/checks/{result['id']}?{query}")
+    assert got == epsg
+    lonlat = frame.to_crs("EPSG:4490").geometry
+    same_geometry(list(lonlat), geometries(client, result["id"]))
+
+
+def test_download_crs_that_is_not_offered(client):
+    result = check(client, as_geojson(), "地块.geojson")
+    response = client.get(f"/api/checks/{result['id']}?f=gpkg&crs=EPSG:3857")
+    assert response.status_code == 400
+    assert response.json["error"]["message"].startswith("crs='EPSG:3857' 不可用于下载")

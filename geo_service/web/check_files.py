@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, request
 
+from geo_service.errors import BadRequest
 from geo_service.exports import export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jzd_writer import write_jzd
 
 GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
+#: CGCS2000 3-degree Gauss-Kruger zones (with and without prefix): EPSG:4513-4554.
+CGCS2000_GK = range(4513, 4555)
+EXPORT_EPSG = {4490, 4326, *CGCS2000_GK}
 DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -74,12 +79,33 @@ def gis_download(check_id: str, wanted: str) -> Response:
             headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
         )
     frame = parcel_frame(records, geometries)
+    if wanted != "kml":  # KML is WGS 84 by definition
+        frame = frame.to_crs(export_crs(reg.get(check_id), request.args.get("crs")))
     exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
     return Response(
         exported.data,
         mimetype=exported.mimetype,
         headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
+
+
+def export_crs(document: dict, chosen: str | None) -> str:
+    """The CRS a GeoPackage or Shapefile comes in: ``crs=`` when given (CGCS2000 lon/lat, a
+    CGCS2000 3° GK zone, or WGS 84), else the parcels' own: the GK zone their file was in, or
+    CGCS2000 lon/lat (EPSG:4490) for geographic files and any other datum."""
+    if chosen:
+        code = chosen.strip().upper().removeprefix("EPSG:")
+        if not code.isdigit() or int(code) not in EXPORT_EPSG:
+            raise BadRequest(
+                f"crs={chosen[:40]!r} 不可用于下载；可选 EPSG:4490（CGCS2000 经纬度）、"
+                "EPSG:4513–4554（CGCS2000 3 度带，如 4545、4524）或 EPSG:4326 "
+                "(downloads come in EPSG:4490, a CGCS2000 3-degree GK zone or EPSG:4326)"
+            )
+        return f"EPSG:{int(code)}"
+    found = re.match(r"EPSG:(\d+)", document["input"].get("crs") or "")
+    if found and int(found.group(1)) in CGCS2000_GK:
+        return f"EPSG:{found.group(1)}"
+    return "EPSG:4490"
 
 
 def parcel_frame(records: list[dict], geometries: list) -> gpd.GeoDataFrame:
