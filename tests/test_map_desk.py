@@ -228,6 +228,8 @@ def test_cluster_hosts_agree_with_the_analysis_and_say_so(page, catalog):
         page.evaluate("GS_MAP.map.removeLayer(GS_MAP.layers.clusters)")
 
 
+#: Two English words in a row: an English sentence where a Chinese one belongs.
+ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,]+[A-Za-z]{3,}")
 RAW = ("town", "county-seat", "schematic", "official", "(domain.md", "undefined")
 
 
@@ -261,6 +263,10 @@ def test_every_popup_and_cluster_panel_reads_well(page):
         assert popup["empty"] == 0, popup
         for raw in RAW:
             assert raw not in popup["text"], (raw, popup)
+        for line in popup["text"].splitlines():
+            label, _, value = line.partition("\t")
+            if label not in ("英文名", "名称"):  # names may be English by nature
+                assert not ENGLISH.search(value), (popup["layer"], popup["id"], line)
     for value in page.eval_on_selector_all("#gs-cluster option", "els => els.map(e => e.value)"):
         page.select_option("#gs-cluster", value)
         info = page.locator("#gs-cluster-info").inner_text()
