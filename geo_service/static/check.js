@@ -321,7 +321,7 @@
             var name = nameOf(record) || (present(f.properties.name) ? String(f.properties.name) : "");
             var use = useOf(record);
             var rows = [id + "：" + status.zh];
-            if (name) { rows.push("地块名称：" + name); }
+            if (name && name !== id) { rows.push("地块名称：" + name); }
             if (use) { rows.push("用途/地类：" + use); }
             rows.push("面积 " + fmt(f.properties.area_mu, 4) + " 亩，区内 " + fmt(f.properties.inside_mu, 4) + " 亩");
             layer.bindTooltip(label(id + (name && name !== id ? " " + name : "") + "（" + status.zh + "）"));
