@@ -43,7 +43,7 @@ def test_committed_gbk_file_with_two_parcels_and_a_hole():
     assert raw.format == "jzd" and errors(raw) == []
     assert raw.crs == pyproj.CRS.from_epsg(4524)
     assert "带号=36" in raw.crs_note and "EPSG:4524" in raw.crs_note
-    assert raw.notes == ["encoding: GB18030 (GBK)"]
+    assert raw.notes == ["文件编码：GB18030 (GBK) (encoding: GB18030 (GBK))"]
     first, second = raw.parcels
     assert (first.parcel_id, second.parcel_id) == ("AK-001", "AK-002")
     assert first.attributes["地块名称"] == "恒口示范区某项目用地"
@@ -65,7 +65,7 @@ def test_utf8_with_bom_no_prefix_zone_37():
     text = square(prefix="", zone_line="带号=37\n").replace("520", "420")
     raw = read_jzd(("\ufeff" + text).encode("utf-8"), "z37.txt")
     assert errors(raw) == [] and raw.crs == pyproj.CRS.from_epsg(4546)
-    assert raw.notes == ["encoding: UTF-8"]
+    assert raw.notes == ["文件编码：UTF-8 (encoding: UTF-8)"]
 
 
 def test_no_zone_anywhere_needs_a_crs():

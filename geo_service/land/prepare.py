@@ -109,8 +109,8 @@ def group_by_containment(rings: list) -> list[list[int]]:
 def resolve_crs(raw: RawFile, crs_given) -> tuple[pyproj.CRS | str, str]:
     """The caller's CRS wins over the file's; with neither, the check cannot go on."""
     if crs_given is not None:
-        said = f"; the file says {describe(raw.crs)}" if raw.crs is not None else ""
-        return crs_given, f"crs parameter {describe(crs_given)}{said}"
+        said = f"；文件注明 {describe(raw.crs)}" if raw.crs is not None else ""
+        return crs_given, f"按 crs 参数 {describe(crs_given)}{said} (crs parameter)"
     if raw.crs is None:
         raise input_error(
             raw.filename,

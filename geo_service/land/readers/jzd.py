@@ -105,7 +105,7 @@ def read_jzd(
                 )
             ],
         )
-    raw = RawFile(filename, "jzd", [], notes=[f"encoding: {encoding}"])
+    raw = RawFile(filename, "jzd", [], notes=[f"文件编码：{encoding} (encoding: {encoding})"])
     attributes: dict[str, str] = {}
     section = ""
     current: dict | None = None
@@ -238,7 +238,7 @@ def finish(parcel: dict, raw: RawFile) -> None:
 def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
     """The CRS from 坐标系, 带号 and the eastings' prefix; ``given`` wins over all of them."""
     if given is not None:
-        return given, "crs parameter"
+        return given, "按 crs 参数 (crs parameter)"
     where = "[属性描述]"
     if attributes.get("几度分带", "3").strip() not in ("3", "3度", ""):
         problems.append(
@@ -314,8 +314,8 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
         problems.append(Problem(where, getattr(exc, "message", str(exc)), ""))
         return None, ""
     source = (
-        f"坐标系={stated[:60] or '(none)'}, 带号={field[:10] or '(none)'}, eastings "
-        + ("with" if prefixed else "without")
-        + " zone prefix"
+        f"坐标系={stated[:60] or '（未注明）'}，带号={field[:10] or '（未注明）'}，"
+        + ("东坐标带带号前缀" if prefixed else "东坐标无带号前缀")
+        + (" (eastings with zone prefix)" if prefixed else " (eastings without zone prefix)")
     )
     return crs, f"{source} → EPSG:{crs.to_epsg()}"

@@ -23,7 +23,13 @@ def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
     tally = Tally(filename, limits or Limits())
     root = parse_xml(data, filename)
     ns = KML_NS if root.tag.startswith(KML_NS) else ""
-    raw = RawFile(filename, "kml", [], pyproj.CRS.from_epsg(4326), "KML is WGS 84 by definition")
+    raw = RawFile(
+        filename,
+        "kml",
+        [],
+        pyproj.CRS.from_epsg(4326),
+        "KML 规定使用 WGS 84 经纬度 (KML is WGS 84 by definition)",
+    )
     for number, placemark in enumerate(root.iter(f"{ns}Placemark"), start=1):
         name = (placemark.findtext(f"{ns}name") or "").strip()[:200] or f"地块{number}"
         where = f"Placemark {number} ({name})"

@@ -174,7 +174,9 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
         encoding = None
         if ".cpg" not in parts:
             encoding = dbf_encoding(parts[".dbf"])
-            notes.append(f"no .cpg: attribute encoding detected as {encoding}")
+            notes.append(
+                f"没有 .cpg：属性编码识别为 {encoding} (no .cpg: encoding detected as {encoding})"
+            )
         path = Path(folder) / "upload.shp"
         guard.require_driver(path, guard.SHAPEFILE_DRIVER, filename)
         raw = read_with_gdal(path, filename, "shapefile", None, encoding, limits)
@@ -274,7 +276,8 @@ def read_with_gdal(
     if len(frame) > limits.max_parcels:
         raise over_cap(filename, "file", "max_parcels", len(frame), limits.max_parcels, True)
     crs = frame.crs
-    note = f"the file's own CRS ({'.prj' if kind == 'shapefile' else 'GeoPackage'})" if crs else ""
+    where = ".prj" if kind == "shapefile" else "GeoPackage"
+    note = f"文件自带的坐标系（{where}） (the file's own CRS)" if crs else ""
     raw = RawFile(filename, kind, [], crs, note)
     geometries = frame.geometry.to_numpy()
     count = len(geometries)

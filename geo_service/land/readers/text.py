@@ -147,7 +147,9 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
             ],
         )
     if not named:
-        return pyproj.CRS.from_epsg(4326), "RFC 7946: GeoJSON without a crs member is WGS 84"
+        return pyproj.CRS.from_epsg(
+            4326
+        ), "GeoJSON 未写 crs 成员，按 RFC 7946 为 WGS 84 经纬度 (RFC 7946: WGS 84)"
     try:
         if not isinstance(named, str) or not CRS_NAME.match(named):  # no +init=/path, no WKT
             raise pyproj.exceptions.CRSError("not an authority:code CRS name")
@@ -163,7 +165,7 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
                 )
             ],
         ) from None
-    return crs, f"the file's crs member ({crs.name})"
+    return crs, f"文件的 crs 成员：{crs.name} (the file's crs member)"
 
 
 AS_GEOJSON = "请重新导出为 GeoJSON (export the file again as GeoJSON)"
