@@ -461,3 +461,14 @@ def test_download_crs_that_is_not_offered(client):
     response = client.get(f"/api/checks/{result['id']}?f=gpkg&crs=EPSG:3857")
     assert response.status_code == 400
     assert response.json["error"]["message"].startswith("crs='EPSG:3857' 不可用于下载")
+
+
+@pytest.mark.parametrize("members", [{}, {"说明.txt": "只有说明"}])
+def test_a_zip_without_data_files_says_so(client, members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    response = post(client, buffer.getvalue(), name="空.zip")
+    assert response.status_code == 422
+    assert "压缩包中没有可读取的数据文件" in response.json["error"]["message"]

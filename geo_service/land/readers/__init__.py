@@ -67,7 +67,7 @@ def sniff(data: bytes) -> str:
     """The format of ``data`` by its content: one of FORMATS' keys."""
     from geo_service.land.readers.text import decode_text
 
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip (PK 05 06: an empty one)
         return "zip"
     if data.startswith(b"SQLite format 3\x00"):
         return "gpkg"

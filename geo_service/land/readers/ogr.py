@@ -128,6 +128,18 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
     archive = safe_members(data, filename, limits)
     members = {member_name(m): m for m in archive.infolist() if not m.is_dir()}
     shapefiles = {n: m for n, m in members.items() if n.lower().endswith(".shp")}
+    if not members:
+        raise input_error(
+            filename,
+            [
+                Problem(
+                    "file",
+                    "压缩包中没有可读取的数据文件：压缩包是空的 (the archive is empty)",
+                    "请将 .shp 与 .shx、.dbf、.prj 一起压缩后上传 "
+                    "(zip the .shp with its .shx, .dbf and .prj)",
+                )
+            ],
+        )
     if not shapefiles:
         kml = [n for n in members if n.lower().endswith(".kml")]
         if kml:
@@ -137,7 +149,8 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
             [
                 Problem(
                     "file",
-                    "压缩包内没有 .shp（或 .kml）文件 (the archive holds no .shp (or .kml))",
+                    "压缩包中没有可读取的数据文件：没有 .shp（或 .kml） "
+                    "(the archive holds no .shp (or .kml))",
                     "请将 .shp 与 .shx、.dbf、.prj 一起压缩 "
                     "(zip the .shp with its .shx, .dbf and .prj)",
                 )
