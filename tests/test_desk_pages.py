@@ -198,6 +198,8 @@ def test_check_page_names_its_file_leads_to_parcels_and_clears_on_error(
     visit = open_page(browser, own_server, "/check", "body[data-check-ready]")
     page = visit.page
     try:
+        tools = page.locator(".leaflet-draw a").evaluate_all("els => els.map(e => e.title)")
+        assert tools == ["绘制多边形地块", "绘制矩形地块", "没有可编辑的地块", "没有可删除的地块"]
         first = tmp_path / "恒口地块.geojson"
         first.write_bytes(attributed_parcels())
         page.set_input_files("#gs-file", str(first))
