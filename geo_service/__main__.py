@@ -156,6 +156,7 @@ def check(args: argparse.Namespace) -> int:
         zones_crs=args.zones_crs,
         zones_id_field=args.zones_id_field,
         zones_name_field=args.zones_name_field,
+        zones_fields=tuple(f.strip() for f in (args.zones_fields or "").split(",") if f.strip()),
         layer=args.layer,
         user=local_user(),
         client_addr="命令行 cli",
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     checker.add_argument("--zones-crs", help="the zones file's CRS when it does not say")
     checker.add_argument(
         "--zones-id-field", help="the zones file's id field (default: zone_id, id, code, 代码 …)"
+    )
+    checker.add_argument(
+        "--zones-fields", help="zone attributes to carry into the result (comma-separated)"
     )
     checker.add_argument(
         "--zones-name-field", help="the zones file's name field (default: name, 名称, 区名 …)"

@@ -472,3 +472,37 @@ def test_a_zip_without_data_files_says_so(client, members):
     response = post(client, buffer.getvalue(), name="空.zip")
     assert response.status_code == 422
     assert "压缩包中没有可读取的数据文件" in response.json["error"]["message"]
+
+
+def test_zone_attributes_asked_for_are_carried(client):
+    zones = zones_file(
+        lambda key: {
+            "zone_id": f"Z{key}",
+            "区名": f"园区{key}",
+            "批准文号": f"陕政函{key}",
+            "面积": 1.5,
+        }
+    )
+    result = zone_check(client, zones, zones_fields="批准文号，面积").json
+    assert result["zones"]["fields"] == ["批准文号", "面积"]
+    overlap = result["parcels"][0]["zones"][0]
+    assert overlap["attributes"] == {"批准文号": "陕政函A", "面积": 1.5}
+    missing = zone_check(client, zones, zones_fields="批准文号,级别")
+    assert missing.status_code == 422 and "没有字段 '级别'" in missing.json["error"]["message"]
+
+
+def test_geopackage_dates_missing_numbers_and_long_text_are_json_safe(client, tmp_path):
+    import pandas as pd
+
+    frame = frame_4545()
+    frame["批准日期"] = pd.to_datetime(["2026-11-22", None])
+    frame["面积"] = [1.5, float("nan")]
+    frame["说明"] = ["长" * (MAX_ATTRIBUTE_CHARS + 1), None]
+    path = tmp_path / "dates.gpkg"
+    frame.to_file(path, driver="GPKG", engine="pyogrio")
+    result = check(client, path.read_bytes(), "dates.gpkg")
+    first, second = (p["attributes"] for p in result["parcels"])
+    assert first["批准日期"].startswith("2026-11-22") and second["批准日期"] is None
+    assert first["面积"] == 1.5 and second["面积"] is None and second["说明"] is None
+    assert first["说明"] == "长" * MAX_ATTRIBUTE_CHARS
+    assert any("属性超出上限" in note for note in result["input"]["notes"])

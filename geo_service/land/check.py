@@ -239,6 +239,8 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
     )
     overlaps["zone_id"] = zones["zone_id"].to_numpy()[overlaps["zone"].astype(int)]
     overlaps["name"] = zones["name"].to_numpy()[overlaps["zone"].astype(int)]
+    if "attributes" in zones:  # the zone fields asked for (zones_fields)
+        overlaps["attributes"] = zones["attributes"].to_numpy()[overlaps["zone"].astype(int)]
     overlaps["overlap_mu"] = overlaps["overlap_m2"] / SQUARE_METRES_PER_MU
     overlaps["share"] = overlaps["overlap_m2"] / area[overlaps["parcel"].astype(int)]
     overlaps = overlaps.drop(columns="zone").sort_values(
@@ -261,6 +263,8 @@ def parcel_records(result: CheckResult, decimals: int = 2) -> list[dict]:
         "overlap_mu": overlaps["overlap_mu"].round(4).tolist(),
         "share": overlaps["share"].round(6).tolist(),
     }
+    if "attributes" in overlaps:
+        zone_columns["attributes"] = overlaps["attributes"].tolist()
     zones_by_parcel: dict[int, list] = {}
     for parcel, *values in zip(overlaps["parcel"].astype(int).tolist(), *zone_columns.values()):
         zones_by_parcel.setdefault(parcel, []).append(dict(zip(zone_columns, values)))
@@ -288,7 +292,7 @@ def parcel_records(result: CheckResult, decimals: int = 2) -> list[dict]:
         elif name == "warnings":
             columns[name] = [list(w) for w in values]
         elif name == "attributes":
-            columns[name] = [dict(a) for a in values]
+            columns[name] = values.tolist()  # one fresh dict per parcel already
         else:
             columns[name] = values.tolist()
     names = list(columns)

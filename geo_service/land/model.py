@@ -67,6 +67,8 @@ class ParcelTable:
     name: np.ndarray
     geometry: np.ndarray
     attributes: np.ndarray | None = None  # one dict per parcel: the file's fields as read
+    #: None: ``attributes`` not bounded yet; else bounded already, and whether anything was cut
+    attributes_cut: bool | None = None
 
 
 @dataclass
@@ -119,6 +121,30 @@ def bounded_attributes(values: dict) -> tuple[dict, bool]:
             value, cut = value[:MAX_ATTRIBUTE_CHARS], True
         result[key] = value
     return result, cut
+
+
+def bounded_frame(fields) -> tuple[list[dict], bool]:
+    """:func:`bounded_attributes` of every row of a pandas DataFrame, column by column
+    (a table of 100,000 parcels would spend most of a second row by row)."""
+    import pandas as pd
+
+    names = [str(c)[:200] for c in fields.columns[:MAX_ATTRIBUTES]]
+    cut = len(fields.columns) > MAX_ATTRIBUTES
+    columns = []
+    for position in range(len(names)):
+        series = fields.iloc[:, position]
+        values = series.astype(object).where(series.notna(), None).tolist()
+        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_string_dtype(series)):
+            values = [attribute_value(v) for v in values]
+        elif series.dtype == object:
+            values = [v if v is None or type(v) is str else attribute_value(v) for v in values]
+        if any(isinstance(v, str) and len(v) > MAX_ATTRIBUTE_CHARS for v in values):
+            cut = True
+            values = [v[:MAX_ATTRIBUTE_CHARS] if isinstance(v, str) else v for v in values]
+        columns.append(values)
+    if not columns:
+        return [{} for _ in range(len(fields))], cut
+    return [dict(zip(names, row)) for row in zip(*columns)], cut
 
 
 ATTRIBUTES_CUT = (

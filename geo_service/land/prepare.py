@@ -167,6 +167,8 @@ def table_of(parcels: list[RawParcel], problems: list[Problem]) -> ParcelTable:
 def table_attributes(table: ParcelTable) -> tuple[np.ndarray, bool]:
     """Each parcel's fields, bounded and JSON-safe; and whether any were cut."""
     count = len(table.geometry)
+    if table.attributes is not None and table.attributes_cut is not None:
+        return table.attributes, table.attributes_cut  # bounded by the reader
     source = table.attributes if table.attributes is not None else [{}] * count
     result = np.empty(count, dtype=object)
     cut = False

@@ -42,6 +42,7 @@ class CheckRequest:
     #: The zones file's id and name fields, when not one of the recognised names.
     zones_id_field: str | None = None
     zones_name_field: str | None = None
+    zones_fields: tuple[str, ...] = ()
     layer: str | None = None
     limits: Limits = field(default_factory=Limits)
     #: Who asked (user name, "" for the CLI's local user) and from which client address.
@@ -56,6 +57,7 @@ class CheckRequest:
             "layer": self.layer,
             "zones_id_field": self.zones_id_field,
             "zones_name_field": self.zones_name_field,
+            "zones_fields": list(self.zones_fields),
         }
 
 
@@ -95,6 +97,7 @@ def run_check(
             parse_crs(request.zones_crs),
             id_field=request.zones_id_field,
             name_field=request.zones_name_field,
+            fields=tuple(request.zones_fields),
         )
     total = len(parcels.frame)
     report("checking", 0, total)
@@ -126,6 +129,7 @@ def run_check(
             "crs_note": zones.crs_note,
             "id_field": zones.id_field,
             "name_field": zones.name_field,
+            "fields": list(zones.fields),
         },
         "parameters": request.parameters,
         "requested_by": {"user": request.user, "address": request.client_addr},

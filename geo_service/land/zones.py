@@ -39,6 +39,8 @@ class Zones:
     #: The fields the ids and names came from (None: the feature ids / the ids).
     id_field: str | None = "id"
     name_field: str | None = "name"
+    #: The zone attributes carried into each parcel's overlaps (asked for with zones_fields).
+    fields: tuple[str, ...] = ()
 
 
 def zones_from_layer(layer: Layer, dataset_hash: str) -> Zones:
@@ -97,6 +99,7 @@ def zones_from_file(
     crs_given=None,
     id_field: str | None = None,
     name_field: str | None = None,
+    fields: tuple[str, ...] = (),
 ) -> Zones:
     """The bureau's own boundaries, read and validated like parcels; id and name from the
     file's fields (see the module's description)."""
@@ -112,12 +115,16 @@ def zones_from_file(
         values = [a.get(field) for a in attributes]
         return [fb if v in (None, "") else str(v) for v, fb in zip(values, fallback)]
 
+    carried = tuple(
+        dict.fromkeys(pick_field(raw.filename, names, f, (), "zones_fields") for f in fields)
+    )
     zone_ids = column(id_used, [str(v) for v in parcels.frame["parcel_id"]])
     frame = gpd.GeoDataFrame(
         {
             "zone_id": zone_ids,
             "name": column(name_used, zone_ids),
             "precision": "supplied",
+            "attributes": [{f: a.get(f) for f in carried} for a in attributes],
         },
         geometry=parcels.frame.geometry,
         crs=parcels.frame.crs,
@@ -130,4 +137,5 @@ def zones_from_file(
         crs_note=parcels.crs_note,
         id_field=id_used,
         name_field=name_used,
+        fields=carried,
     )

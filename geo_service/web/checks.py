@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geo_service.errors import BadRequest, NotAcceptable, TooLarge
@@ -64,11 +66,18 @@ def check_request() -> CheckRequest:
         zones_crs=values.get("zones_crs") or None,
         zones_id_field=(values.get("zones_id_field") or "").strip()[:200] or None,
         zones_name_field=(values.get("zones_name_field") or "").strip()[:200] or None,
+        zones_fields=split_fields(values.get("zones_fields")),
         layer=values.get("layer") or None,
         limits=Limits.from_config(config),
         user=current_user().name,
         client_addr=client_address(),
     )
+
+
+def split_fields(text: str | None) -> tuple[str, ...]:
+    """zones_fields: field names separated by commas (either width) or 、, at most 20."""
+    names = (n.strip()[:200] for n in re.split(r"[,，、]", text or ""))
+    return tuple(n for n in names if n)[:20]
 
 
 @bp.post("/api/checks")

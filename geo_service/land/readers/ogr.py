@@ -21,7 +21,7 @@ import pyogrio
 import shapely
 
 from geo_service.errors import TooLarge
-from geo_service.land.model import ParcelTable, Problem, RawFile, input_error
+from geo_service.land.model import ParcelTable, Problem, RawFile, bounded_frame, input_error
 from geo_service.land.readers import guard
 from geo_service.land.readers.caps import check_counts, over_cap
 from geo_service.land.readers.kml import read_kml
@@ -315,9 +315,9 @@ def read_with_gdal(
         )
     names = first_column(frame, NAME_KEYS)
     declared = first_column(frame, DECLARED_HA_KEYS, text=False)
-    fields = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    records, cut = bounded_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
     attributes = np.empty(count, dtype=object)
-    attributes[:] = fields.to_dict("records") if len(fields.columns) else [{}] * count
+    attributes[:] = records
     raw.table = ParcelTable(
         parcel_id=parcel_id,
         where=where,
@@ -325,6 +325,7 @@ def read_with_gdal(
         name=names,
         geometry=geometries,
         attributes=attributes,
+        attributes_cut=cut,
     )
     return raw
 
