@@ -185,6 +185,20 @@ def check_paths(api: Paths, max_body: int) -> None:
         },
         "zones_crs": {"type": "string", "description": "the zones' CRS when the file does not say"},
         "layer": {"type": "string", "description": "layer of a multi-layer file"},
+        "zones_id_field": {
+            "type": "string",
+            "description": "the zones file's id field (default: zone_id, id, code, 代码, 编号, "
+            "YQDM, KFQDM, ... recognised)",
+        },
+        "zones_name_field": {
+            "type": "string",
+            "description": "the zones file's name field (default: name, 名称, 区名, 园区名称, "
+            "YQMC, KFQMC, ... recognised)",
+        },
+        "zones_fields": {
+            "type": "string",
+            "description": "comma-separated zone attributes to carry into each parcel's zones",
+        },
     }
     api.add(
         "/api/checks",
