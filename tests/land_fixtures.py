@@ -83,10 +83,15 @@ def collection(shapes: dict, zone: int, prefixed: bool = False, name_key: str = 
         }
         for key, shape in shapes.items()
     ]
+    return named_crs_collection(features, crs)
+
+
+def named_crs_collection(features: list[dict], epsg: str = "4545") -> bytes:
+    """Features (already in EPSG:``epsg``) as GeoJSON bytes with a named crs member."""
     return json.dumps(
         {
             "type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs}"}},
+            "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{epsg}"}},
             "features": features,
         },
         ensure_ascii=False,

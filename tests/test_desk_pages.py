@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import shapely
 from conftest import LAYERS_DIR
-from land_fixtures import PARCEL_SHAPES, collection, shifted
+from land_fixtures import PARCEL_SHAPES, collection, named_crs_collection, shifted
 from shapely.geometry import box
 from test_browser import open_page
 
@@ -174,14 +174,7 @@ def attributed_parcels() -> bytes:
             ("HY-2", "恒口二号地块", "仓储用地", speck),
         )
     ]
-    return json.dumps(
-        {
-            "type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4545"}},
-            "features": features,
-        },
-        ensure_ascii=False,
-    ).encode("utf-8")
+    return named_crs_collection(features)
 
 
 def column(page, cls: str) -> list[str]:

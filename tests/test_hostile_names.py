@@ -17,7 +17,7 @@ import pyproj
 import pytest
 import shapely
 from conftest import dbs, squash
-from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, shifted
+from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, named_crs_collection, shifted
 from pypdf import PdfReader
 from test_browser import open_page
 
@@ -57,14 +57,7 @@ def hostile_geojson(names: dict, shapes: dict, key: str) -> bytes:
         }
         for k, shape in shapes.items()
     ]
-    return json.dumps(
-        {
-            "type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4545"}},
-            "features": features,
-        },
-        ensure_ascii=False,
-    ).encode("utf-8")
+    return named_crs_collection(features)
 
 
 def lonlat(shape) -> list[float]:
