@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service.catalog import load_catalog
     from geo_service.land.jobs import Jobs, Slots
     from geo_service.land.register import Register
-    from geo_service.web.http import BodyCache
+    from geo_service.web.http import BodyCache, LocalisingJSON
 
     app = Flask(
         __name__,
@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=None,  # served by geo_service.web.assets (gzip, ETag)
     )
     load_config(app, config)
-    app.json.ensure_ascii = False
+    app.json = LocalisingJSON(app)
     data_dir = Path(app.instance_path) / "data"
     auth_db = Path(app.config["AUTH_DB"] or data_dir / "auth.sqlite")
     app.extensions["geo_service.auth"] = AuthStore(auth_db)

@@ -1,11 +1,15 @@
 """One exception hierarchy: every error knows its HTTP status and a stable code.
 
 The web layer has a single handler that turns these into
-``{"error": {"code": ..., "message": ...}}`` (or an HTML error page); the CLI prints the message
-and exits non-zero. Messages say what is wrong and what to do, never a stack trace or a path.
+``{"error": {"code": ..., "message": ...}}`` (or an HTML error page) in the client's language;
+the CLI prints the Chinese message and exits non-zero. Messages come from the catalogue
+(geo_service.messages): an error names a key and its parameters, never a sentence, and says
+what is wrong and what to do, never a stack trace or a path.
 """
 
 from __future__ import annotations
+
+from geo_service.messages import DEFAULT_LANGUAGE, Msg, localise
 
 
 class GeoServiceError(Exception):
@@ -14,16 +18,35 @@ class GeoServiceError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str | Msg, /, *, details: dict | None = None, **params):
+        self.msg = key if isinstance(key, Msg) else Msg(key, **params)
+        super().__init__(self.msg.text())
         self.details = details or {}
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+    @property
+    def message(self) -> str:
+        """The message in Chinese (the CLI, logs and stored records)."""
+        return self.msg.text()
+
+    def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        body = {"code": self.code, "message": self.msg.text(lang)}
         if self.details:
-            body["details"] = self.details
+            body["details"] = localise(self.details, lang)
         return {"error": body}
+
+    def __reduce__(self):
+        # Pickled across worker processes: rebuild from the key, not from the rendered text.
+        return (_rebuild, (type(self), self.msg, self.details, self.__dict__))
+
+    def to_record(self) -> dict:
+        """What a stored job keeps of this error, to be shown later in any language."""
+        return {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "i18n": {"message": self.msg.to_json()},
+            **({"details": self.details} if self.details else {}),
+        }
 
 
 class BadRequest(GeoServiceError):
@@ -110,9 +133,18 @@ class Busy(GeoServiceError):
     status = 503
     code = "busy"
 
-    def __init__(self, message: str, *, retry_after: int = 10, details: dict | None = None):
-        super().__init__(message, details=details)
+    def __init__(
+        self, key: str | Msg, /, *, retry_after: int = 10, details: dict | None = None, **params
+    ):
+        super().__init__(key, details=details, **params)
         self.retry_after = retry_after
+
+
+def _rebuild(cls, msg: Msg, details: dict, state: dict) -> GeoServiceError:
+    error = cls.__new__(cls)
+    GeoServiceError.__init__(error, msg, details=details)
+    error.__dict__.update(state)
+    return error
 
 
 def headers_of(exc: GeoServiceError) -> dict:

@@ -10,6 +10,7 @@ import numpy as np
 import pyproj
 
 from geo_service.errors import InputError
+from geo_service.messages import Msg, record
 
 MAX_REPORTED_PROBLEMS = 50
 #: Bounds on what travels with each parcel from its file (fields per parcel, characters each).
@@ -19,23 +20,42 @@ MAX_ATTRIBUTE_CHARS = 1000
 
 @dataclass
 class Problem:
-    """One thing wrong with the input: where (line or feature), what, and what to do."""
+    """One thing wrong with the input: where (line or feature), what, and what to do.
 
-    where: str
-    message: str
-    hint: str = ""
+    ``where`` is a Msg (``at_line(12)``, ``at_feature(3)``, ``IN_FILE``) or a name taken from the
+    file (a layer or member name); ``message`` and ``hint`` are Msgs from the catalogue.
+    """
+
+    where: Msg | str
+    message: Msg
+    hint: Msg | None = None
     severity: str = "error"  # "error" stops the check; "warning" is kept with the result
 
-    def text(self) -> str:
-        return f"{self.where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+    def text(self, lang: str = "zh") -> str:
+        return Msg(
+            "problem.with_hint" if self.hint else "problem.plain",
+            where=self.where,
+            message=self.message,
+            hint=self.hint or "",
+        ).text(lang)
 
     def to_dict(self) -> dict:
         return {
-            "where": self.where,
-            "message": self.message,
-            "hint": self.hint,
+            **record(where=self.where, message=self.message, hint=self.hint or ""),
+            "code": self.message.key,
             "severity": self.severity,
         }
+
+
+IN_FILE = Msg("where.file")
+
+
+def at_line(number: int) -> Msg:
+    return Msg("where.line", line=number)
+
+
+def at_feature(number: int) -> Msg:
+    return Msg("where.feature", feature=number)
 
 
 @dataclass
@@ -147,26 +167,23 @@ def bounded_frame(fields) -> tuple[list[dict], bool]:
     return [dict(zip(names, row)) for row in zip(*columns)], cut
 
 
-ATTRIBUTES_CUT = (
-    f"部分地块的属性超出上限（每块最多 {MAX_ATTRIBUTES} 个字段、每个值最多 "
-    f"{MAX_ATTRIBUTE_CHARS} 个字符），超出部分未保留 (attributes beyond {MAX_ATTRIBUTES} fields "
-    f"or {MAX_ATTRIBUTE_CHARS} characters per value were cut)"
-)
+ATTRIBUTES_CUT = Msg("attributes.cut", fields=MAX_ATTRIBUTES, chars=MAX_ATTRIBUTE_CHARS)
 
 
 def input_error(filename: str, problems: list[Problem]) -> InputError:
-    """One 422 listing every problem (up to a limit), the first in the message (Chinese first:
-    each Problem's message and hint are written "中文 (English)")."""
+    """One 422 listing every problem (up to a limit), the first in the message."""
     shown = problems[:MAX_REPORTED_PROBLEMS]
     hidden = len(problems) - len(shown)
-    more = f"；另有 {hidden} 处未列出 ({hidden} more not listed)" if hidden else ""
-    first = shown[0].text()
-    count = (
-        f"共 {len(problems)} 处问题（{len(problems)} problems），第一处："
-        if len(problems) > 1
-        else ""
-    )
     return InputError(
-        f"{filename}: {count}{first}{more}",
+        "input.problems" if len(problems) > 1 else "input.problem",
+        file=filename,
+        count=len(problems),
+        first=Msg(
+            "problem.with_hint" if shown[0].hint else "problem.plain",
+            where=shown[0].where,
+            message=shown[0].message,
+            hint=shown[0].hint or "",
+        ),
+        more=Msg("input.more", hidden=hidden) if hidden else "",
         details={"file": filename, "problems": [p.to_dict() for p in shown]},
     )

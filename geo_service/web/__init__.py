@@ -6,15 +6,9 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError, headers_of
+from geo_service.messages import CATALOGUE, Msg, negotiate
 from geo_service.web import accounts, analysis, assets, checks, exports, ogc, pages, security
 from geo_service.web.http import HTML
-
-HTTP_ZH = {
-    400: "请求格式有误。",
-    404: "找不到该地址（/api 列出全部接口）。",
-    406: "不提供所请求的格式。",
-    415: "不支持该请求体格式。",
-}
 
 
 def wants_html() -> bool:
@@ -28,15 +22,22 @@ def wants_html() -> bool:
     return accept[HTML] > accept["application/json"]
 
 
-def error_response(
-    status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None
-):
-    body = {
-        "error": {"code": code, "message": message, **({"details": details} if details else {})}
-    }
+def language() -> str:
+    """The answer's language: Chinese unless Accept-Language prefers English."""
+    return negotiate(request.accept_languages)
+
+
+def error_response(exc: GeoServiceError):
+    """The one error shape, as JSON or an HTML page, in the client's language."""
+    body = exc.to_dict(language())
+    headers = headers_of(exc)
     if wants_html():
-        return render_template("error.html", status=status, error=body["error"]), status, headers
-    return body, status, headers
+        return (
+            render_template("error.html", status=exc.status, error=body["error"]),
+            exc.status,
+            headers,
+        )
+    return body, exc.status, headers
 
 
 def register(app: Flask) -> None:
@@ -52,29 +53,30 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):
-        return error_response(exc.status, exc.code, exc.message, exc.details, headers_of(exc))
+        return error_response(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        """Werkzeug's errors in the one shape, Chinese first, keeping their headers (Allow)."""
+        """Werkzeug's errors in the one shape, keeping their headers (Allow)."""
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if status == 413:
-            code, mb = "too_large", int(app.config["MAX_CONTENT_LENGTH"]) / 2**20
-            message = (
-                f"上传内容超过 {mb:g} MB 的上限（MAX_CONTENT_LENGTH），请压缩或拆分后再上传。"
-                f" The upload is over the {mb:g} MB limit."
+            code, msg = (
+                "too_large",
+                Msg("http.413", mb=f"{int(app.config['MAX_CONTENT_LENGTH']) / 2**20:g}"),
             )
         elif status == 405:
-            allowed = headers.get("Allow", "")
-            message = f"此地址不支持 {request.method} 方法，可用：{allowed}。Allowed: {allowed}."
+            msg = Msg("http.405", method=request.method, allowed=headers.get("Allow", ""))
+        elif f"http.{status}" in CATALOGUE:
+            msg = Msg(f"http.{status}")
         else:
-            zh = HTTP_ZH.get(status, "请求无法处理。")
-            message = f"{zh} {exc.description or exc.name}"
-        return error_response(status, code, message, headers=headers)
+            msg = Msg("http.other", status=status)
+        error = GeoServiceError(msg)
+        error.status, error.code, error.headers = status, code, headers
+        return error_response(error)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("unhandled error")
-        return error_response(500, "internal_error", "internal error; the log has the details")
+        return error_response(GeoServiceError("http.500"))

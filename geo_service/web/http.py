@@ -17,9 +17,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
 
 from geo_service.errors import NotAcceptable
+from geo_service.messages import localise, negotiate
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -147,3 +149,21 @@ def ascii_fallback(filename: str) -> str:
     plain = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.") or "download"
     extension = re.sub(r"[^A-Za-z0-9]+", "", extension)
     return f"{plain}.{extension}" if extension else plain
+
+
+class LocalisingJSON(DefaultJSONProvider):
+    """Flask's JSON answers with every stored message record in the client's language.
+
+    Records (geo_service.messages.record) are stored in Chinese; an English client
+    (Accept-Language: en) gets them re-rendered. Answers say they vary by language.
+    """
+
+    ensure_ascii = False
+
+    def response(self, *args, **kwargs) -> Response:
+        lang = negotiate(request.accept_languages) if has_request_context() else "zh"
+        if lang != "zh" and len(args) == 1 and not kwargs:
+            args = (localise(args[0], lang),)
+        answer = super().response(*args, **kwargs)
+        answer.vary.add("Accept-Language")
+        return answer

@@ -1,0 +1,3 @@
+"""Messages: analysis. Key -> (Chinese, English); see geo_service.messages."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,40 @@
+"""Messages used across the service: where a problem is, how problems are listed, HTTP errors.
+
+Key -> (Chinese, English) templates; see geo_service.messages.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Where a problem is, and how one is written.
+    "where.file": ("文件", "file"),
+    "where.line": ("第 {line} 行", "line {line}"),
+    "where.feature": ("第 {feature} 个要素", "feature {feature}"),
+    "problem.plain": ("{where}：{message}", "{where}: {message}"),
+    "problem.with_hint": ("{where}：{message}（{hint}）", "{where}: {message} ({hint})"),
+    "input.problem": ("{file}：{first}", "{file}: {first}"),
+    "input.problems": (
+        "{file}：共 {count} 处问题，第一处：{first}{more}",
+        "{file}: {count} problems; the first: {first}{more}",
+    ),
+    "input.more": ("；另有 {hidden} 处未列出", "; {hidden} more not listed"),
+    # Werkzeug's HTTP errors, in the one error shape.
+    "http.400": ("请求格式有误。", "The request is malformed."),
+    "http.404": ("找不到该地址（/api 列出全部接口）。", "No such address (/api lists them all)."),
+    "http.405": (
+        "此地址不支持 {method} 方法，可用：{allowed}。",
+        "{method} is not allowed here; allowed: {allowed}.",
+    ),
+    "http.406": ("不提供所请求的格式。", "The requested format is not offered."),
+    "http.413": (
+        "上传内容超过 {mb} MB 的上限（MAX_CONTENT_LENGTH），请压缩或拆分后再上传。",
+        "The upload is over the {mb} MB limit (MAX_CONTENT_LENGTH); compress or split it.",
+    ),
+    "http.415": ("不支持该请求体格式。", "The request body's format is not supported."),
+    "http.other": (
+        "请求无法处理（HTTP {status}）。",
+        "The request cannot be handled (HTTP {status}).",
+    ),
+    "http.500": (
+        "服务内部错误，已记入日志；请稍后再试或联系管理员。",
+        "Internal error; the log has the details. Try again later or tell the administrator.",
+    ),
+}
