@@ -8,6 +8,12 @@ from pathlib import Path
 
 from geo_service.config import DEFAULTS
 from geo_service.errors import GeoServiceError
+from geo_service.messages import Msg
+
+
+def say(key: str, *, to=None, **params) -> None:
+    """Print one sentence from the catalogue, in Chinese (the CLI's language)."""
+    print(Msg(key, **params).text(), file=to or sys.stdout, flush=True)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -19,10 +25,7 @@ def serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"HOST": args.host, "PORT": args.port}.items() if v is not None}
     app = create_app(overrides)
     host, port = app.config["HOST"], int(app.config["PORT"])
-    print(
-        f"geo_service: 地图 http://{host}:{port}/  ·  API http://{host}:{port}/collections",
-        flush=True,
-    )
+    say("cli.serving", url=f"http://{host}:{port}")
     first_admin(app, f"http://{host}:{port}/login")
     waitress.serve(
         app, host=host, port=port, threads=int(app.config["THREADS"]), ident="geo_service"
@@ -40,11 +43,7 @@ def first_admin(app, login_url: str) -> None:
         return
     password = secrets.token_urlsafe(12)
     accounts.add_user("admin", "admin", password)
-    print(
-        f"geo_service: 首次启动，已创建管理员 admin，密码 {password}（只显示这一次）\n"
-        f"  登录 {login_url} ；改密码: python -m geo_service users passwd admin --password-stdin",
-        flush=True,
-    )
+    say("cli.first_admin", password=password, login=login_url)
 
 
 def accounts_store():
@@ -60,7 +59,7 @@ def read_password(args: argparse.Namespace) -> str | None:
         return None
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        raise BadRequest("标准输入中没有密码（no password on standard input）")
+        raise BadRequest("cli.no_password_stdin")
     return password
 
 
@@ -73,19 +72,19 @@ def users(args: argparse.Namespace) -> int:
     accounts = accounts_store()
     if args.action == "list":
         for user in accounts.list_users():
-            state = "停用 disabled" if user["disabled"] else "启用 enabled"
+            state = Msg("cli.user_disabled" if user["disabled"] else "cli.user_enabled")
             print(f"{user['name']}\t{user['role']}\t{state}\t{user['created_at']}")
         return 0
     if not args.name:
-        raise BadRequest(f"users {args.action} 需要用户名（NAME）")
+        raise BadRequest("cli.needs_user_name", action=args.action)
     if args.action == "add":
         if not args.role:
-            raise BadRequest("users add 需要 --role（viewer、land、planner 或 admin）")
+            raise BadRequest("cli.needs_role")
         user = accounts.add_user(args.name, args.role, read_password(args))
     elif args.action == "passwd":
         password = read_password(args)
         if password is None:
-            raise BadRequest("users passwd 需要 --password-stdin")
+            raise BadRequest("cli.passwd_needs_stdin")
         user = accounts.update_user(args.name, password=password)
     elif args.action == "role":
         user = accounts.update_user(args.name, role=args.role)
@@ -102,24 +101,24 @@ def tokens(args: argparse.Namespace) -> int:
     accounts = accounts_store()
     if args.action == "list":
         for token in accounts.list_tokens():
-            state = f"吊销 revoked {token['revoked_at']}" if token["revoked_at"] else "有效 valid"
+            state = (
+                Msg("cli.token_revoked_at", at=token["revoked_at"])
+                if token["revoked_at"]
+                else Msg("cli.token_valid")
+            )
             print(f"{token['id']}\t{token['user']}\t{token['label']}\t{state}")
         return 0
     if not args.name:
-        raise BadRequest(
-            f"tokens {args.action} 需要 {'用户名' if args.action == 'create' else 'ID'}"
-        )
+        if args.action == "create":
+            raise BadRequest("cli.tokens_need_user")
+        raise BadRequest("cli.tokens_need_id", action=args.action)
     if args.action == "create":
         token, record = accounts.create_token(args.name, args.label or "")
         print(token)
-        print(
-            f"令牌 {record['id']} 属于 {record['user']}，只显示这一次；"
-            "用法: Authorization: Bearer <令牌>",
-            file=sys.stderr,
-        )
+        say("cli.token_created", id=record["id"], user=record["user"], to=sys.stderr)
     else:
         record = accounts.revoke_token(args.name)
-        print(f"已吊销令牌 {record['id']}（{record['user']}）", file=sys.stderr)
+        say("cli.token_revoked", id=record["id"], user=record["user"], to=sys.stderr)
     return 0
 
 
@@ -131,7 +130,7 @@ def build_layers(args: argparse.Namespace) -> int:
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     for path in build(Path(args.layers_dir), out_dir):
-        print(f"wrote {path}")
+        say("cli.wrote", path=path)
     return 0
 
 
@@ -146,7 +145,7 @@ def check(args: argparse.Namespace) -> int:
     from geo_service.land.zones import zones_from_layer
 
     if args.format == "xlsx" and not args.out:
-        raise BadRequest("--format xlsx needs --out FILE.xlsx")
+        raise BadRequest("cli.xlsx_needs_out")
     app = create_app()
     catalog = app.extensions["geo_service.catalog"]
     request = CheckRequest(
@@ -175,13 +174,18 @@ def check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(output)
     s = document["summary"]
-    print(
-        f"check {document['id']}: {s['parcels']} parcels, inside {s['inside']}, "
-        f"partial {s['partial']}, outside {s['outside']}",
-        file=sys.stderr,
+    say(
+        "cli.check_summary",
+        id=document["id"],
+        parcels=s["parcels"],
+        inside=s["inside"],
+        partial=s["partial"],
+        outside=s["outside"],
+        to=sys.stderr,
     )
     for warning in document["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+        shown = warning.get("message", "") if isinstance(warning, dict) else warning
+        say("cli.warning", warning=shown, to=sys.stderr)
     return 0
 
 
@@ -194,7 +198,7 @@ def snapshot(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in snap.FORMATS:
-        raise BadRequest(f"{out.name}: the extension decides the format: .png, .pdf or .svg")
+        raise BadRequest("cli.snapshot_extension", name=out.name)
     app = create_app()
     catalog = app.extensions["geo_service.catalog"]
     values = {
@@ -208,7 +212,7 @@ def snapshot(args: argparse.Namespace) -> int:
     }
     request = snap.parse_request({k: v for k, v in values.items() if v}, catalog)
     out.write_bytes(snap.render(request, catalog, app.config["CHROMIUM_PATH"]))
-    print(f"wrote {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
+    say("cli.wrote_bytes", path=out, size=f"{out.stat().st_size:,}", to=sys.stderr)
     return 0
 
 
@@ -222,14 +226,14 @@ def analyse(args: argparse.Namespace) -> int:
     from geo_service.errors import BadRequest
 
     if args.format == "xlsx" and not args.out:
-        raise BadRequest("--format xlsx needs --out FILE.xlsx")
+        raise BadRequest("cli.xlsx_needs_out")
     app = create_app()
     catalog = app.extensions["geo_service.catalog"]
     actuals = app.extensions["geo_service.actuals"]
     if args.actuals:
         upload = read_upload(args.actuals)
         summary = actuals.import_file(upload.data, upload.name, catalog, local_user(), "命令行 cli")
-        print(f"imported {summary['imported']} figures from {upload.name}", file=sys.stderr)
+        say("cli.imported", count=summary["imported"], file=upload.name, to=sys.stderr)
     result = run_analysis(
         args.kind,
         catalog,
@@ -267,7 +271,7 @@ def read_upload(name: str):
 
     path = Path(name)
     if not path.is_file():
-        raise BadRequest(f"{name}: no such file")
+        raise BadRequest("cli.no_such_file", name=name)
     return Upload(path.name, path.read_bytes())
 
 
@@ -353,13 +357,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GeoServiceError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        say("cli.error", message=exc.message, to=sys.stderr)
         for problem in exc.details.get("problems", [])[1:]:
-            print(
-                f"  {problem['where']}: {problem['message']}"
-                + (f" ({problem['hint']})" if problem["hint"] else ""),
-                file=sys.stderr,
+            hint = problem.get("hint") or ""
+            line = Msg(
+                "problem.with_hint" if hint else "problem.plain",
+                where=problem.get("where", ""),
+                message=problem.get("message", ""),
+                hint=hint,
             )
+            print("  " + line.text(), file=sys.stderr)
         return 2
 
 

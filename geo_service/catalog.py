@@ -72,7 +72,7 @@ class Layer:
         for candidate in self.features:
             if candidate["id"] == feature_id:
                 return candidate
-        raise NotFound(f"collection '{self.id}' has no feature '{feature_id}'")
+        raise NotFound("catalog.no_feature", collection=self.id, feature=feature_id[:200])
 
     def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
         """Indices of the features whose geometry intersects ``bbox`` (all when None)."""
@@ -109,7 +109,9 @@ class Catalog:
             return self.layers[layer_id]
         except KeyError:
             known = ", ".join(self.layers)
-            raise NotFound(f"no collection '{layer_id}'; collections are: {known}") from None
+            raise NotFound(
+                "catalog.no_collection", collection=layer_id[:200], known=known
+            ) from None
 
 
 def load_catalog(directory: Path) -> Catalog:
@@ -118,21 +120,29 @@ def load_catalog(directory: Path) -> Catalog:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CatalogError(f"no catalog at {path.name} in the layers folder") from None
+        raise CatalogError("catalog.missing", file=path.name) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"catalog.toml: {exc}") from exc
+        raise CatalogError("toml.invalid", file=path.name, error=str(exc)) from exc
     layers = {}
     for index, entry in enumerate(raw.get("layers", [])):
         missing = [key for key in REQUIRED_KEYS if key not in entry]
         if missing:
-            raise CatalogError(f"catalog.toml: layer #{index + 1} lacks {', '.join(missing)}")
+            raise CatalogError("catalog.layer_lacks", number=index + 1, keys=", ".join(missing))
         layer = Layer(**entry)
         if layer.group not in GROUPS:
             raise CatalogError(
-                f"catalog.toml: layer '{layer.id}' has unknown group '{layer.group}'"
+                "catalog.unknown_group",
+                layer=layer.id,
+                group=layer.group,
+                choices="、".join(GROUPS),
             )
         if layer.precision not in PRECISIONS:
-            raise CatalogError(f"catalog.toml: layer '{layer.id}' has unknown precision")
+            raise CatalogError(
+                "catalog.unknown_precision",
+                layer=layer.id,
+                precision=layer.precision,
+                choices=", ".join(PRECISIONS),
+            )
         _load_features(layer, directory / layer.file)
         layers[layer.id] = layer
     meta = raw["catalog"]
@@ -140,9 +150,7 @@ def load_catalog(directory: Path) -> Catalog:
     for layer_id, names in popup.items():
         unknown = [n for n in names if n not in raw.get("fields", {})]
         if layer_id not in layers or unknown:
-            raise CatalogError(
-                f"catalog.toml: [popup] {layer_id} names unknown layer or fields {unknown}"
-            )
+            raise CatalogError("catalog.popup_unknown", layer=layer_id, unknown=", ".join(unknown))
     return Catalog(
         meta["title"],
         meta["title_en"],
@@ -161,14 +169,16 @@ def _load_features(layer: Layer, path: Path) -> None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise CatalogError(f"layer '{layer.id}': file {path.name} is missing") from None
+        raise CatalogError("catalog.layer_file_missing", layer=layer.id, file=path.name) from None
     layer.sha256 = hashlib.sha256(data).hexdigest()
     try:
         collection = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+        raise CatalogError(
+            "catalog.not_json", file=path.name, line=exc.lineno, error=exc.msg
+        ) from exc
     if collection.get("type") != "FeatureCollection":
-        raise CatalogError(f"{path.name}: not a GeoJSON FeatureCollection")
+        raise CatalogError("catalog.not_collection", file=path.name)
     allowed = {
         layer.geometry_type,
         layer.geometry_type.removeprefix("Multi"),
@@ -176,22 +186,29 @@ def _load_features(layer: Layer, path: Path) -> None:
     }
     geometries, seen = [], set()
     for number, feature in enumerate(collection["features"], start=1):
-        where = f"{path.name}: feature {number}"
+        where = {"file": path.name, "number": number}
         properties = feature.get("properties") or {}
         if feature.get("id") in seen or not isinstance(feature.get("id"), str):
-            raise CatalogError(f"{where}: id missing or repeated")
+            raise CatalogError("catalog.feature_id", **where)
         seen.add(feature["id"])
         if not properties.get("source") or properties.get("precision") not in PRECISIONS:
-            raise CatalogError(f"{where}: every feature needs `source` and a known `precision`")
+            raise CatalogError("catalog.feature_source", choices=", ".join(PRECISIONS), **where)
         geometry = feature.get("geometry")
         if geometry is None:
             geometries.append(None)
             continue
         if geometry["type"] not in allowed:
-            raise CatalogError(f"{where}: {geometry['type']} in a {layer.geometry_type} layer")
+            raise CatalogError(
+                "catalog.feature_geometry",
+                kind=str(geometry["type"])[:40],
+                layer_type=layer.geometry_type,
+                **where,
+            )
         shape = shapely.from_geojson(json.dumps(geometry))
         if not shape.is_valid:
-            raise CatalogError(f"{where}: invalid geometry ({shapely.is_valid_reason(shape)})")
+            raise CatalogError(
+                "catalog.feature_invalid", reason=shapely.is_valid_reason(shape), **where
+            )
         geometries.append(shape)
     layer.features = collection["features"]
     layer.geometries = np.array(geometries, dtype=object)

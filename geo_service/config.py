@@ -85,9 +85,13 @@ def load_config(app, overrides: dict | None) -> None:
         basemaps = [b.strip() for b in basemaps.split(",") if b.strip()]
     unknown = sorted(set(basemaps) - set(BASEMAP_CHOICES))
     if unknown:
-        raise ConfigError(f"unknown basemap(s) {unknown}; choose from {list(BASEMAP_CHOICES)}")
+        raise ConfigError(
+            "config.unknown_basemap",
+            unknown=", ".join(unknown)[:200],
+            choices=", ".join(BASEMAP_CHOICES),
+        )
     if "tianditu" in basemaps and not app.config["TIANDITU_KEY"]:
-        raise ConfigError("basemap 'tianditu' needs GEO_SERVICE_TIANDITU_KEY (your 天地图 tk)")
+        raise ConfigError("config.tianditu_needs_key")
     app.config["BASEMAPS"] = basemaps
     app.config["LAYERS_DIR"] = Path(app.config["LAYERS_DIR"])
     check_auth_config(app.config)
@@ -101,12 +105,11 @@ def check_auth_config(config) -> None:
     from geo_service.errors import ConfigError
 
     if config["AUTH"] not in AUTH_MODES:
-        raise ConfigError(f"AUTH={config['AUTH']!r}: choose one of {', '.join(AUTH_MODES)}")
-    if config["AUTH"] == "none" and config["HOST"] not in ("127.0.0.1", "::1", "localhost"):
         raise ConfigError(
-            f"AUTH='none' serves everyone as admin: allowed only on loopback, not HOST="
-            f"{config['HOST']!r}; use AUTH='local' (or 'proxy' behind a single sign-on proxy)"
+            "config.unknown_auth", auth=repr(config["AUTH"])[:100], choices=", ".join(AUTH_MODES)
         )
+    if config["AUTH"] == "none" and config["HOST"] not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError("config.auth_none_not_loopback", host=repr(config["HOST"])[:100])
     for key in ("TRUSTED_PROXIES", "ALLOWED_HOSTS"):
         if isinstance(config[key], str):
             config[key] = [p.strip() for p in config[key].split(",") if p.strip()]

@@ -15,6 +15,7 @@ import openpyxl
 import pyproj
 import pytest
 from conftest import LAYERS_DIR, SEEDS_DIR, dbs, squash
+from i18n_checks import CJK, ENGLISH, assert_english
 
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
@@ -27,11 +28,12 @@ def fresh(tmp_path):
     return create_app({"TESTING": True, **dbs(tmp_path)}).test_client()
 
 
-def upload(client, data: bytes, name: str):
+def upload(client, data: bytes, name: str, headers: dict | None = None):
     return client.post(
         "/api/analysis/targets/actuals",
         content_type="multipart/form-data",
         data={"file": (io.BytesIO(data), name)},
+        headers=headers or {},
     )
 
 
@@ -148,6 +150,37 @@ def test_enclave_problems_are_found(broken_layers, tmp_path):
     assert found == {("enclave-ningshan", "ends_in_park"), (None, "county_has_link")}
     messages = " ".join(p["message"] for p in result["problems"])
     assert "白河县" in messages and "宁陕县飞地经济产业园" in messages
+    assert "联系线的终点不在园区范围内" in messages
+    english = app.test_client().get("/api/analysis/enclaves", headers=ENGLISH).json
+    assert {(p["link"], p["check"]) for p in english["problems"]} == found
+    for problem in english["problems"]:
+        assert_english(problem["message"], "白河县", "宁陕县飞地经济产业园", "宁陕县")
+    assert any("does not end inside the park" in p["message"] for p in english["problems"])
+
+
+@pytest.mark.parametrize("kind", ["coverage", "reach", "enclaves", "targets"])
+def test_notes_follow_the_language(client, kind):
+    """Every note an analysis gives is Chinese by default and English for an English client;
+    the figures and names are the same in both."""
+    chinese = client.get(f"/api/analysis/{kind}").json
+    english = client.get(f"/api/analysis/{kind}", headers=ENGLISH).json
+    fields = sorted(chinese["i18n"])
+    assert "note" in fields and sorted(english["i18n"]) == fields
+    for field in fields:
+        assert CJK.search(chinese[field]), f"{kind}.{field} is not Chinese: {chinese[field]!r}"
+        assert english[field] and english[field] != chinese[field]
+        assert_english(english[field], "一心", "多点", "71号", "72号", "三（一）")
+    assert without_texts(chinese) == without_texts(english)
+
+
+def without_texts(value):
+    """A JSON value without its message records' texts: what must not change with language."""
+    if isinstance(value, list):
+        return [without_texts(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    texts = set(value.get("i18n") or ()) | {"i18n"}
+    return {k: without_texts(v) for k, v in value.items() if k not in texts}
 
 
 # ---- 4. targets -------------------------------------------------------------------------------
@@ -213,8 +246,26 @@ def test_import_with_bad_rows_reports_lines_and_keeps_nothing(fresh):
     response = upload(fresh, text.encode("gbk"), "figures.csv")
     assert response.status_code == 422
     problems = response.json["error"]["details"]["problems"]
+    assert [p["where"] for p in problems] == ["第 3 行", "第 4 行", "第 5 行", "第 6 行"]
+    assert [p["line"] for p in problems] == [3, 4, 5, 6]
+    assert [p["code"] for p in problems] == [
+        "actuals.unknown_id",
+        "actuals.not_a_year",
+        "actuals.negative",
+        "actuals.repeated",
+    ]
+    assert "地图上没有编号为“no-such-zone”的集中区" in problems[0]["message"]
+    assert "与第 2 行重复" in problems[3]["message"]
+    assert response.json["error"]["message"].startswith("figures.csv：共 4 处问题，未导入任何数据")
+    english = upload(fresh, text.encode("gbk"), "figures.csv", headers=ENGLISH).json["error"]
+    assert english["code"] == "invalid_input"
+    assert english["message"].startswith("figures.csv: 4 problem(s), nothing was imported")
+    problems = english["details"]["problems"]
     assert [p["where"] for p in problems] == ["line 3", "line 4", "line 5", "line 6"]
-    assert "no-such-zone" in problems[0]["message"] and "repeats line 2" in problems[3]["message"]
+    assert problems[0]["message"] == "no zone with the id 'no-such-zone' on the map"
+    assert problems[3]["message"] == "repeats line 2 (same year, subject, id and indicator)"
+    for problem in problems:
+        assert_english(problem["message"], "营业收入（亿元）", "年份")
     assert fresh.get("/api/analysis/targets").json["years"] == []  # nothing imported
     good = "\n".join(text.splitlines()[:2]) + "\n"
     assert upload(fresh, good.encode("utf-8"), "figures.csv").status_code == 201
@@ -310,4 +361,9 @@ def test_hostile_figure_files(fresh):
     assert upload(fresh, b"\x00\x01binary", "x.bin").status_code == 415
     assert upload(fresh, b"PK\x03\x04broken", "broken.xlsx").status_code == 422
     response = upload(fresh, "名称,数值\n甲,1\n".encode(), "wrong.csv")
-    assert response.status_code == 422 and "年份" in response.json["error"]["message"]
+    assert response.status_code == 422
+    assert "第 1 行缺少列 年份、类型、编号、指标" in response.json["error"]["message"]
+    assert response.json["error"]["details"]["problems"][0]["hint"].startswith("请使用模板的表头")
+    english = upload(fresh, "名称,数值\n甲,1\n".encode(), "wrong.csv", headers=ENGLISH).json
+    assert english["error"]["message"].startswith("wrong.csv: line 1 lacks the column(s)")
+    assert english["error"]["details"]["problems"][0]["where"] == "line 1"

@@ -299,10 +299,12 @@ def test_proxy_mode_trusts_only_its_proxies(tmp_path):
 
 
 def test_auth_none_only_on_loopback(tmp_path):
-    with pytest.raises(ConfigError, match="loopback"):
+    with pytest.raises(ConfigError, match="只允许在本机地址上运行") as raised:
         create_app({"TESTING": True, **dbs(tmp_path), "HOST": "0.0.0.0"})
-    with pytest.raises(ConfigError, match="AUTH"):
+    assert "allowed only on loopback" in raised.value.to_dict("en")["error"]["message"]
+    with pytest.raises(ConfigError, match="AUTH='open' 不是可用的方式") as raised:
         create_app({"TESTING": True, **dbs(tmp_path), "AUTH": "open"})
+    assert raised.value.code == "config_error"
 
 
 def test_security_headers_on_every_response(app):

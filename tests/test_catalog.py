@@ -50,14 +50,17 @@ def test_feature_without_precision_is_named(layers_copy):
     data = json.loads(path.read_text(encoding="utf-8"))
     del data["features"][2]["properties"]["precision"]
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"zones.geojson: feature 3: .*precision"):
+    with pytest.raises(CatalogError, match=r"zones.geojson 第 3 个要素：.*precision") as raised:
         load_catalog(layers_copy)
+    english = raised.value.to_dict("en")["error"]["message"]
+    assert english.startswith("zones.geojson, feature 3: every feature needs a source")
 
 
 def test_missing_layer_file_is_named(layers_copy):
     (layers_copy / "enclave_links.geojson").unlink()
-    with pytest.raises(CatalogError, match="enclave_links.geojson is missing"):
+    with pytest.raises(CatalogError, match="enclave_links.geojson 不存在") as raised:
         create_app({"LAYERS_DIR": str(layers_copy)})
+    assert "its file enclave_links.geojson is missing" in raised.value.to_dict("en")["error"]["message"]
 
 
 def test_wrong_geometry_type_is_named(layers_copy):
@@ -65,5 +68,5 @@ def test_wrong_geometry_type_is_named(layers_copy):
     data = json.loads(path.read_text(encoding="utf-8"))
     data["features"][0]["geometry"] = {"type": "LineString", "coordinates": [[108, 32], [109, 33]]}
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(CatalogError, match="feature 1: LineString in a Point layer"):
+    with pytest.raises(CatalogError, match="第 1 个要素：Point 图层中出现了 LineString 几何"):
         load_catalog(layers_copy)

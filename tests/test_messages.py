@@ -14,11 +14,23 @@ from geo_service.messages import CATALOGUE, fields_of, localise, record, render,
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 PACKAGE = REPO_ROOT / "geo_service"
-ERROR_CLASSES = {
-    name
-    for name, value in vars(errors).items()
-    if isinstance(value, type) and issubclass(value, errors.GeoServiceError)
-}
+
+
+def error_classes(base: type) -> set[str]:
+    """Every error class, those defined beside the code that raises them included."""
+    import geo_service.land.jobs  # noqa: F401 - defines StoredError
+    import geo_service.render.chromium  # noqa: F401 - defines RendererUnavailable
+    import geo_service.web.accounts  # noqa: F401 - defines LoginThrottled
+
+    found, todo = {base.__name__}, [base]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.add(sub.__name__)
+            todo.append(sub)
+    return found
+
+
+ERROR_CLASSES = error_classes(errors.GeoServiceError)
 #: Keys built at run time (f"http.{status}") rather than named in the code.
 DYNAMIC_PREFIXES = ("http.",)
 

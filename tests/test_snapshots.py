@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from conftest import dbs
+from i18n_checks import ENGLISH, assert_english
 from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
 from PIL import Image
 from pypdf import PdfReader
@@ -96,27 +97,31 @@ def test_a_check_result_is_a_snapshot_subject(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("query", "fragment"),
+    ("query", "chinese", "english"),
     [
-        ("layers=counties,nope", "unknown layer"),
-        ("bbox=110,33,108,32", "inverted"),
-        ("bbox=1,2,3", "four numbers"),
-        ("dpi=100000", "dpi must be between"),
-        ("dpi=abc", "not a number"),
-        ("format=gif", "png, pdf or svg"),
-        ("paper=A0-landscape", "A4-landscape"),
-        ("size=99999x99999", "at least 600x400"),
-        ("size=300x300", "at least 600x400"),
-        ("bbox=0,0,10,10", "does not touch Ankang"),
-        ("layers=,,,", "names no layer"),
-        ("size=9000x9000&format=png", "pixel limit"),
-        ("title=" + "长" * 81, "80 characters"),
+        ("layers=counties,nope", "未知的图层 nope", "Unknown layer(s) nope"),
+        ("bbox=110,33,108,32", "顺序颠倒", "inverted"),
+        ("bbox=1,2,3", "请给出四个数", "give four numbers"),
+        ("dpi=100000", "dpi 须在 72 到 600 之间", "dpi must be between 72 and 600"),
+        ("dpi=abc", "dpi=abc 不是数字", "dpi=abc is not a number"),
+        ("format=gif", "png、pdf 或 svg", "png, pdf or svg"),
+        ("paper=A0-landscape", "paper=A0-landscape 不可用", "A4-landscape"),
+        ("size=99999x99999", "至少为 600x400", "at least 600x400"),
+        ("size=300x300", "至少为 600x400", "at least 600x400"),
+        ("bbox=0,0,10,10", "与安康市范围", "does not touch Ankang"),
+        ("layers=,,,", "没有指定任何图层", "names no layer"),
+        ("size=9000x9000&format=png", "像素的上限", "pixel limit"),
+        ("title=" + "长" * 81, "图名最多 80 个字符", "80 characters"),
     ],
 )
-def test_bad_parameters_are_400_with_the_reason(client, query, fragment):
+def test_bad_parameters_are_400_with_the_reason(client, query, chinese, english):
     response = client.get(f"/api/snapshot?{query}")
-    assert response.status_code == 400
-    assert fragment in response.json["error"]["message"]
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+    assert chinese in response.json["error"]["message"]
+    english_answer = client.get(f"/api/snapshot?{query}", headers=ENGLISH)
+    assert english_answer.json["error"]["code"] == "bad_request"
+    assert english in english_answer.json["error"]["message"]
+    assert_english(english_answer.json["error"]["message"])
 
 
 def test_without_chromium_png_is_503_and_svg_still_works(tmp_path, monkeypatch):
@@ -126,10 +131,11 @@ def test_without_chromium_png_is_503_and_svg_still_works(tmp_path, monkeypatch):
     app = create_app({"TESTING": True, **dbs(tmp_path)})
     client = app.test_client()
     response = client.get("/api/snapshot?format=png")
-    assert (
-        response.status_code == 503
-        and "apt-get install chromium" in response.json["error"]["message"]
-    )
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "renderer_unavailable"
+    assert "服务器未安装 Chromium" in response.json["error"]["message"]
+    english = client.get("/api/snapshot?format=png", headers=ENGLISH)
+    assert "apt-get install chromium" in english.json["error"]["message"]
     assert client.get("/api/snapshot?format=svg").status_code == 200
     with pytest.raises(chromium.RendererUnavailable):
         chromium.find_chromium("/nonexistent/chromium")
@@ -180,7 +186,7 @@ def test_cli_snapshot_takes_the_format_from_the_extension(tmp_path):
         capture_output=True,
         timeout=60,
     )
-    assert bad.returncode == 2 and b".png, .pdf or .svg" in bad.stderr
+    assert bad.returncode == 2 and "格式由扩展名决定，请用 .png、.pdf 或 .svg" in bad.stderr.decode()
 
 
 @needs_chromium

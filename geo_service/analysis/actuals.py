@@ -16,10 +16,12 @@ from pathlib import Path
 
 from geo_service.catalog import Catalog
 from geo_service.errors import InputError, UnsupportedFormat
+from geo_service.land.model import MAX_REPORTED_PROBLEMS, Problem, at_line
 from geo_service.land.readers import Limits
 from geo_service.land.readers.ogr import member_name, read_member, safe_members
 from geo_service.land.readers.text import decode_text
 from geo_service.land.readers.xmlsafe import decode_xml, refuse_dtd
+from geo_service.messages import Msg
 
 INDICATORS = {
     "zone": {
@@ -50,7 +52,9 @@ COLUMNS = {
     "source": ("来源", "source"),
     "sample": ("样例", "sample"),
 }
-SUBJECT_NAMES = {"zone": "集中区", "cluster": "集群"}
+SUBJECT_NAMES = {"zone": "actuals.subject_zone", "cluster": "actuals.subject_cluster"}
+#: Characters of a cell quoted back in a problem.
+MAX_QUOTED = 60
 HEADER = ["年份", "类型", "编号", "名称", "指标", "数值", "来源", "样例"]
 YES = {"是", "yes", "y", "true", "1", "样例", "sample"}
 SCHEMA = """
@@ -84,21 +88,16 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
         try:  # openpyxl parses through defusedxml (a requirement) when it is installed
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception:  # openpyxl raises many kinds for a broken workbook
-            raise InputError(
-                f"{filename}: 无法读取该 XLSX 工作簿，请用 Excel 重新保存 "
-                "(not a readable XLSX workbook)"
-            ) from None
+            raise InputError("actuals.unreadable_xlsx", file=filename) from None
         table = [
             ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
         ]
     elif b"\x00" in data[:1024]:
-        raise UnsupportedFormat(
-            f"{filename}: 请以 CSV 或 XLSX 上传数据 (upload the figures as CSV or XLSX)"
-        )
+        raise UnsupportedFormat("actuals.not_table", file=filename)
     else:
         table = list(csv.reader(io.StringIO(decode_text(data, strict=False))))
     if not table:
-        raise InputError(f"{filename}: 文件为空 (the file is empty)")
+        raise InputError("actuals.empty", file=filename)
     header = [h.strip().lower() for h in table[0]]
     index = {}
     for key, names in COLUMNS.items():
@@ -109,21 +108,17 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
         COLUMNS[k][0] for k in ("year", "subject", "id", "indicator", "value") if k not in index
     ]
     if missing:
+        columns = "、".join(missing)
+        problem = Problem(
+            at_line(1),
+            Msg("actuals.columns_missing", columns=columns),
+            Msg("actuals.use_template"),
+        )
         raise InputError(
-            f"{filename}: 第 1 行缺少列 {'、'.join(missing)}，请下载模板对照格式 "
-            f"(line 1 lacks the column(s) {', '.join(missing)}); "
-            f"download the template for the layout",
-            details={
-                "problems": [
-                    {
-                        "where": "line 1",
-                        "line": 1,
-                        "message": "缺少列 " + "、".join(missing) + " (missing columns)",
-                        "hint": "请使用模板 (use the template)",
-                        "severity": "error",
-                    }
-                ]
-            },
+            "actuals.missing_columns",
+            file=filename,
+            columns=columns,
+            details={"file": filename, "problems": [{**problem.to_dict(), "line": 1}]},
         )
     rows = []
     for number, cells in enumerate(table[1:], start=2):
@@ -133,6 +128,12 @@ def rows_of(data: bytes, filename: str) -> list[tuple[int, dict]]:
             (number, {k: (cells[i].strip() if i < len(cells) else "") for k, i in index.items()})
         )
     return rows
+
+
+def cut(value) -> str:
+    """A cell as quoted in a problem: as it is, bounded."""
+    text = str(value)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 def check_xlsx_xml(data: bytes, filename: str) -> None:
@@ -150,9 +151,8 @@ def check_xlsx_xml(data: bytes, filename: str) -> None:
 def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
     ids = known_ids(catalog)
     labels = {kind: {v: k for k, v in names.items()} for kind, names in INDICATORS.items()}
-    clean, problems, seen = [], [], {}
+    clean, problems, lines, seen = [], [], [], {}
     for line, row in rows:
-        where = f"line {line}"
         if not row.get("value"):
             continue  # a template row not filled in
         subject = SUBJECTS.get(row["subject"].lower() if row["subject"] else "")
@@ -160,45 +160,40 @@ def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
         try:
             year = int(float(row["year"]))
             if not 2015 <= year <= 2035:
-                errors.append(f"年份 {year} 不在 2015–2035 之间 (year outside 2015-2035)")
+                errors.append(Msg("actuals.year_range", year=year))
         except ValueError:
-            errors.append(f"年份 {row['year']!r} 不是年份 (not a year)")
+            errors.append(Msg("actuals.not_a_year", value=cut(row["year"])))
             year = None
         if subject is None:
-            errors.append(
-                f"类型 {row['subject']!r}：请填 集中区/zone 或 集群/cluster (write zone or cluster)"
-            )
+            errors.append(Msg("actuals.bad_subject", value=cut(row["subject"])))
         elif row["id"] not in ids[subject]:
             errors.append(
-                f"地图上没有编号为 {row['id']!r} 的{SUBJECT_NAMES[subject]} "
-                f"(no {subject} with this id on the map)"
+                Msg("actuals.unknown_id", id=cut(row["id"]), subject=Msg(SUBJECT_NAMES[subject]))
             )
         indicator = row["indicator"]
         if subject and indicator not in INDICATORS[subject]:
             indicator = labels[subject].get(indicator, indicator)
             if indicator not in INDICATORS[subject]:
                 errors.append(
-                    f"指标 {row['indicator']!r} 不是 {'、'.join(INDICATORS[subject])} 之一 "
-                    "(unknown indicator)"
+                    Msg(
+                        "actuals.unknown_indicator",
+                        value=cut(row["indicator"]),
+                        choices="、".join(INDICATORS[subject]),
+                    )
                 )
         try:
             value = float(row["value"].replace(",", ""))
             if value < 0 or value != value:
-                errors.append(f"数值 {row['value']!r} 必须是不小于 0 的数 (must be a number ≥ 0)")
+                errors.append(Msg("actuals.negative", value=cut(row["value"])))
         except ValueError:
-            errors.append(f"数值 {row['value']!r} 不是数字 (not a number)")
+            errors.append(Msg("actuals.not_a_number", value=cut(row["value"])))
             value = None
         key = (year, subject, row["id"], indicator)
         if not errors and key in seen:
-            errors.append(
-                f"与第 {seen[key]} 行重复（年份、类型、编号、指标相同） "
-                f"(repeats line {seen[key]}: same year, subject, id and indicator)"
-            )
+            errors.append(Msg("actuals.repeated", line=seen[key]))
         if errors:
-            problems.extend(
-                {"where": where, "line": line, "message": e, "hint": "", "severity": "error"}
-                for e in errors
-            )
+            problems.extend(Problem(at_line(line), e) for e in errors)
+            lines.extend(line for _ in errors)
             continue
         seen[key] = line
         clean.append(
@@ -213,14 +208,22 @@ def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
             }
         )
     if problems:
-        first = f"第 {problems[0]['line']} 行：{problems[0]['message']}"
+        first = problems[0]
         raise InputError(
-            f"{filename}：有 {len(problems)} 处问题，未导入任何数据；第一处：{first} "
-            f"({len(problems)} problem(s), nothing was imported)",
-            details={"file": filename, "problems": problems},
+            "actuals.problems",
+            file=filename,
+            count=len(problems),
+            first=Msg("problem.plain", where=first.where, message=first.message),
+            details={
+                "file": filename,
+                "problems": [
+                    {**p.to_dict(), "line": line}
+                    for p, line in list(zip(problems, lines))[:MAX_REPORTED_PROBLEMS]
+                ],
+            },
         )
     if not clean:
-        raise InputError(f"{filename}：文件中没有数据（所有“数值”都为空） (no figures in the file)")
+        raise InputError("actuals.no_figures", file=filename)
     return clean
 
 

@@ -8,6 +8,7 @@ host_nodes, each with its source).
 from __future__ import annotations
 
 from geo_service.catalog import Catalog
+from geo_service.messages import Msg, record
 
 VIA = ("county", "zone", "base", "node")
 #: How a county hosts a cluster, in words: the plan names the county, a zone, a base or a node.
@@ -75,9 +76,7 @@ def coverage(catalog: Catalog) -> dict:
         "clusters_without_place": [c["name"] for c in clusters if not c["placed"]],
         "matrix": {code: matrix[code] for code in counties},
         "cluster_ids": [c["id"] for c in clusters],
-        "note": "县区承载某集群，指规划为该集群点名了该县区，或点名了县区内的园区或新材料基地"
-        "（71号、72号） (a county hosts a cluster when the plan names the county, or a zone or "
-        "new-materials base in it, for that cluster)",
+        **record(note=Msg("coverage.note")),
     }
 
 

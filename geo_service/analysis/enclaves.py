@@ -11,6 +11,7 @@ from __future__ import annotations
 import shapely
 
 from geo_service.catalog import Catalog
+from geo_service.messages import Msg, record
 
 #: The counties short of flat land that build enclave parks (public material, domain.md §6).
 NAMED_COUNTIES = {
@@ -20,9 +21,7 @@ NAMED_COUNTIES = {
     "610927": "镇坪县",
     "610925": "岚皋县",
 }
-NAMED_SOURCE = (
-    "公开资料（2013年以来），摘要见 docs/domain.md 第6节 (public material, docs/domain.md §6)"
-)
+NAMED_SOURCE = Msg("enclaves.named_source")
 MODEL = "种养基地在县区、加工生产在飞地、塑造品牌在全域"
 
 
@@ -74,7 +73,13 @@ def enclaves(catalog: Catalog) -> dict:
                     {
                         "link": feature["id"],
                         "check": name,
-                        "message": PROBLEM_TEXT[name].format(**link),
+                        **record(
+                            message=Msg(
+                                PROBLEM_KEYS[name],
+                                origin=link["origin_name"],
+                                park=link["host_zone_name"],
+                            )
+                        ),
                     }
                 )
     linked = {link["origin"] for link in links}
@@ -84,31 +89,23 @@ def enclaves(catalog: Catalog) -> dict:
                 {
                     "link": None,
                     "check": "county_has_link",
-                    "message": f"{name}：公开资料称其建设飞地园区，但地图上没有它的飞地联系 "
-                    f"({name} is named as building an enclave park but has no link on the map)",
+                    **record(message=Msg("enclaves.county_without_link", county=name)),
                 }
             )
     return {
         "links": links,
         "problems": problems,
         "named_counties": list(NAMED_COUNTIES.values()),
-        "named_source": NAMED_SOURCE,
         "model": MODEL,
-        "note": "飞地联系为示意：从来源县城到园区的直线箭头；园区位置为估计（见其来源） "
-        "(the links are "
-        "schematic straight arrows from the origin county's seat to the park; park positions "
-        "are estimates)",
+        # named_source, note: texts in Chinese, with ``i18n`` for other languages
+        **record(named_source=NAMED_SOURCE, note=Msg("enclaves.note")),
     }
 
 
-PROBLEM_TEXT = {
-    "ends_in_park": "{origin_name} → {host_zone_name}：联系线的终点不在园区范围内 "
-    "(the link does not end inside the park)",
-    "park_is_enclave_park": "{origin_name} → {host_zone_name}：承接园区不是飞地园区 "
-    "(the host is not an enclave park)",
-    "starts_in_origin_county": "{origin_name} → {host_zone_name}："
-    "联系线的起点不在{origin_name}境内 "
-    "(the link does not start in {origin_name})",
-    "park_outside_origin_county": "{origin_name} → {host_zone_name}：园区位于来源县区境内，"
-    "谈不上“在飞地加工” (the park lies inside the origin county)",
+#: What each failed check says (geo_service.messages), naming the link's two ends.
+PROBLEM_KEYS = {
+    "ends_in_park": "enclaves.ends_in_park",
+    "park_is_enclave_park": "enclaves.park_is_enclave_park",
+    "starts_in_origin_county": "enclaves.starts_in_origin_county",
+    "park_outside_origin_county": "enclaves.park_outside_origin_county",
 }

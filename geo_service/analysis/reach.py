@@ -17,6 +17,7 @@ import shapely
 
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
+from geo_service.messages import Msg, record
 
 PLANE = "EPSG:4545"
 DEFAULT_BANDS_KM = (10, 30, 60)
@@ -28,9 +29,7 @@ def parse_bands(text: str | None) -> tuple[float, ...]:
     try:
         bands = tuple(sorted(float(v) for v in str(text).split(",") if v.strip()))
     except ValueError:
-        raise BadRequest(
-            f"bands={text!r}：请写公里数，如 10,30,60 (kilometres, e.g. 10,30,60)"
-        ) from None
+        raise BadRequest("reach.bad_bands", bands=str(text)[:100]) from None
     if (
         not bands
         or len(bands) > 6
@@ -38,10 +37,7 @@ def parse_bands(text: str | None) -> tuple[float, ...]:
         or bands[0] <= 0
         or bands[-1] > 300
     ):
-        raise BadRequest(
-            "bands：1 至 6 个 0–300 公里之间的距离，如 10,30,60 "
-            "(1 to 6 distances between 0 and 300 km)"
-        )
+        raise BadRequest("reach.bands_range")
     return bands
 
 
@@ -95,14 +91,6 @@ def reach(catalog: Catalog, bands_km: tuple[float, ...] = DEFAULT_BANDS_KM) -> d
     beyond_hub = [t for t in targets if t["hub_distance_km"] > bands_km[-1]]
     return {
         "bands_km": list(bands_km),
-        "method": "在 EPSG:4545（CGCS2000 高斯-克吕格 3度带 中央经线108°）上"
-        "量取直线距离：园区取其边界、基地取其点位，到最近的物流节点（一心或多点）"
-        " (straight-line distance on EPSG:4545 from each zone's edge or base's point to the "
-        "nearest logistics node)",
-        "interpretation": "一心、多点的具体位置是本服务对71号 三（一）的解读（规划未点名地点）；"
-        "园区位置为示意 "
-        "(the places of 一心/多点 are geo_service's reading of 71号 三（一）; zone positions "
-        "are schematic)",
         "nodes": [
             {
                 "id": f["id"],
@@ -115,10 +103,12 @@ def reach(catalog: Catalog, bands_km: tuple[float, ...] = DEFAULT_BANDS_KM) -> d
         "targets": targets,
         "outside_every_band": [f"{t['name']}（{t['distance_km']} km）" for t in beyond],
         "outside_hub_bands": [f"{t['name']}（{t['hub_distance_km']} km）" for t in beyond_hub],
-        "note": "位置未知的县域园区和基地放在县城，县级配送中心（多点）也在县城，"
-        "因此它们到最近节点的距离必然为 0，有参考意义的是到一心的距离"
-        " (zones and bases without a known place sit at their county seat, like the county's "
-        "多点 node: the distance to the 一心 hub is the informative one)",
+        # method, interpretation, note: texts in Chinese, with ``i18n`` for other languages
+        **record(
+            method=Msg("reach.method"),
+            interpretation=Msg("reach.interpretation"),
+            note=Msg("reach.note"),
+        ),
     }
 
 

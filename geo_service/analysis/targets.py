@@ -11,8 +11,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from geo_service.catalog import Catalog
+from geo_service.messages import Msg, record
 
-SAMPLE_LABEL = "样例数据（虚构，仅供演示，不是实际统计）"
+SAMPLE_LABEL = Msg("targets.sample_label")
 
 
 def load_targets(layers_dir: Path) -> dict:
@@ -112,11 +113,8 @@ def targets_report(
         "ranking": ranking,
         "assessment": targets["assessment"],
         "sample": used_sample,
-        "sample_label": SAMPLE_LABEL if used_sample else "",
-        "note": "集中区合计只加总有数据的集中区；72号未列出19个重点集中区的名单，"
-        "因此合计覆盖的集中区可能少于目标所指"
-        " (zone totals add the zones that have figures; 72号 does not list its 19 key "
-        "zones, so a total may cover fewer zones than the target means)",
+        # sample_label and note: texts in Chinese, with ``i18n`` for other languages
+        **record(sample_label=SAMPLE_LABEL if used_sample else "", note=Msg("targets.note")),
     }
 
 
@@ -187,7 +185,7 @@ def evaluate(target: dict, per_zone: dict, clusters: list, zones: dict, value, y
             covered=len(checks),
             met=all(c["met"] for c in checks) if checks else None,
             per_zone=checks,
-            actual_unit="个集中区达标",
+            **record(actual_unit=Msg("targets.zones_met")),
         )
     else:  # count of zones over a threshold
         upper = target.get("below", float("inf"))

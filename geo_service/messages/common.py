@@ -16,6 +16,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{file}: {count} problems; the first: {first}{more}",
     ),
     "input.more": ("；另有 {hidden} 处未列出", "; {hidden} more not listed"),
+    # Parameters and files shared by several parts of the service.
+    "format.not_offered": (
+        "此处不提供 f={asked}；可选：{choices}。",
+        "f={asked} is not offered here; use one of: {choices}.",
+    ),
+    "toml.invalid": ("{file} 格式有误：{error}", "{file} is malformed: {error}"),
     # Werkzeug's HTTP errors, in the one error shape.
     "http.400": ("请求格式有误。", "The request is malformed."),
     "http.404": ("找不到该地址（/api 列出全部接口）。", "No such address (/api lists them all)."),

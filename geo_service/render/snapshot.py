@@ -23,6 +23,7 @@ MAX_PIXELS = 40_000_000  # an A3 landscape at 400 dpi is 34 MP
 MAX_SIDE_PX = 10_000
 DEFAULT_TITLE = "安康市县域工业集中区与产业集群"
 CITY_MARGIN_DEG = 0.05
+MAX_TITLE = 80
 
 
 @dataclass
@@ -57,49 +58,44 @@ def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
     request = SnapshotRequest()
     request.format = (args.get("format") or "png").lower()
     if request.format not in FORMATS:
-        raise BadRequest(f"format={request.format!r}: use png, pdf or svg")
+        raise BadRequest("snapshot.bad_format", format=request.format[:40])
     request.layers = parse_layers(args.get("layers"), catalog)
     request.bbox = parse_bbox(args.get("bbox"))
     if request.bbox and not shapely.box(*request.bbox).intersects(shapely.box(*city_bbox(catalog))):
         raise BadRequest(
-            f"bbox {args.get('bbox')} does not touch Ankang "
-            f"({', '.join(f'{v:.2f}' for v in city_bbox(catalog))}); geo_service "
-            "maps Ankang only"
+            "snapshot.bbox_outside",
+            bbox=",".join(f"{v:g}" for v in request.bbox),
+            city=",".join(f"{v:.2f}" for v in city_bbox(catalog)),
         )
     title = (args.get("title") or DEFAULT_TITLE).strip()
-    if len(title) > 80:
-        raise BadRequest("title is limited to 80 characters")
+    if len(title) > MAX_TITLE:
+        raise BadRequest("snapshot.title_too_long", max=MAX_TITLE)
     request.title = title
     paper = args.get("paper") or "A4-landscape"
     if not re.fullmatch(r"(A4|A3)-(landscape|portrait)", paper):
-        raise BadRequest(
-            f"paper={paper!r}: use A4-landscape, A4-portrait, A3-landscape or A3-portrait"
-        )
+        raise BadRequest("snapshot.bad_paper", paper=str(paper)[:40])
     request.paper = paper
     if args.get("size"):
         match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", str(args["size"]))
         if not match:
-            raise BadRequest(f"size={args['size']!r}: write WIDTHxHEIGHT in pixels, e.g. 1600x1000")
+            raise BadRequest("snapshot.bad_size", size=str(args["size"])[:40])
         request.size = (int(match.group(1)), int(match.group(2)))
         if request.size[0] < 600 or request.size[1] < 400 or max(request.size) > MAX_SIDE_PX:
-            raise BadRequest(
-                f"size must be at least 600x400 and at most {MAX_SIDE_PX} pixels "
-                "a side (the legend and notes need the room)"
-            )
+            raise BadRequest("snapshot.size_range", max=MAX_SIDE_PX)
     try:
         request.dpi = int(args.get("dpi") or 200)
     except ValueError:
-        raise BadRequest(f"dpi={args.get('dpi')!r} is not a number") from None
+        raise BadRequest("snapshot.bad_dpi", dpi=str(args.get("dpi"))[:40]) from None
     if not DPI_RANGE[0] <= request.dpi <= DPI_RANGE[1]:
-        raise BadRequest(
-            f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]} (150-300 for print)"
-        )
+        raise BadRequest("snapshot.dpi_range", low=DPI_RANGE[0], high=DPI_RANGE[1])
     width, height = request.page_px
     pixels = width * height * request.scale**2
     if request.format == "png" and pixels > MAX_PIXELS:
         raise BadRequest(
-            f"{width * request.scale:.0f}×{height * request.scale:.0f} pixels is "
-            f"over the {MAX_PIXELS:,}-pixel limit; lower dpi or size"
+            "snapshot.too_many_pixels",
+            width=f"{width * request.scale:.0f}",
+            height=f"{height * request.scale:.0f}",
+            max=f"{MAX_PIXELS:,}",
         )
     return request
 
@@ -111,11 +107,15 @@ def parse_layers(text: str | None, catalog: Catalog) -> list[str]:
     asked = [part.strip() for part in str(text).split(",") if part.strip()]
     if not asked:
         raise BadRequest(
-            f"layers={text!r} names no layer; the layers are {', '.join(catalog.layers)}"
+            "snapshot.no_layers", layers=str(text)[:100], known=", ".join(catalog.layers)
         )
     unknown = [layer_id for layer_id in asked if layer_id not in catalog.layers]
     if unknown:
-        raise BadRequest(f"unknown layer(s) {unknown}; the layers are {', '.join(catalog.layers)}")
+        raise BadRequest(
+            "snapshot.unknown_layers",
+            unknown=", ".join(unknown)[:200],
+            known=", ".join(catalog.layers),
+        )
     return [layer_id for layer_id in catalog.layers if layer_id in asked]
 
 
@@ -126,16 +126,13 @@ def parse_bbox(text) -> tuple[float, float, float, float] | None:
     try:
         minx, miny, maxx, maxy = (float(p) for p in parts)
     except ValueError:
-        raise BadRequest("bbox must be four numbers: minlon,minlat,maxlon,maxlat") from None
+        raise BadRequest("bbox.not_numbers", raw=",".join(map(str, parts))[:100]) from None
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise BadRequest(
-            f"bbox {minx},{miny},{maxx},{maxy} is inverted or not lon/lat "
-            "(minlon,minlat,maxlon,maxlat in WGS84)"
-        )
+        raise BadRequest("snapshot.bbox_inverted", bbox=f"{minx:g},{miny:g},{maxx:g},{maxy:g}")
     if maxx - minx > 20 or maxy - miny > 20:
-        raise BadRequest("bbox is wider than 20°: geo_service maps Ankang only")
+        raise BadRequest("snapshot.bbox_too_wide")
     if (maxx - minx) < 1e-4 or (maxy - miny) < 1e-4:
-        raise BadRequest("bbox is smaller than about 10 m: widen it")
+        raise BadRequest("snapshot.bbox_too_small")
     return minx, miny, maxx, maxy
 
 

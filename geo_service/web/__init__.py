@@ -6,9 +6,9 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError, headers_of
-from geo_service.messages import CATALOGUE, Msg, negotiate
+from geo_service.messages import CATALOGUE, Msg, localise, text_of
 from geo_service.web import accounts, analysis, assets, checks, exports, ogc, pages, security
-from geo_service.web.http import HTML
+from geo_service.web.http import HTML, language
 
 
 def wants_html() -> bool:
@@ -22,26 +22,74 @@ def wants_html() -> bool:
     return accept[HTML] > accept["application/json"]
 
 
-def language() -> str:
-    """The answer's language: Chinese unless Accept-Language prefers English."""
-    return negotiate(request.accept_languages)
-
-
 def error_response(exc: GeoServiceError):
     """The one error shape, as JSON or an HTML page, in the client's language."""
-    body = exc.to_dict(language())
-    headers = headers_of(exc)
+    lang = language()
+    body = exc.to_dict(lang)
+    headers = {**headers_of(exc), "Vary": "Accept-Language"}
     if wants_html():
-        return (
-            render_template("error.html", status=exc.status, error=body["error"]),
-            exc.status,
-            headers,
+        page = render_template(
+            "error.html",
+            status=exc.status,
+            error=body["error"],
+            page_lang="en" if lang == "en" else "zh-CN",
+            chrome=error_page_chrome(lang, exc.status),
+            problems=[problem_line(p, lang) for p in repeated_problems(body["error"])],
         )
+        return page, exc.status, headers
     return body, exc.status, headers
+
+
+#: The error page's own texts (title, site name, navigation, the way back).
+ERROR_PAGE_CHROME = {
+    "title": "page.error_title",
+    "site": "page.site_title",
+    "map": "page.nav_map",
+    "check": "page.nav_check",
+    "analysis": "page.nav_analysis",
+    "layers": "page.nav_layers",
+    "back": "page.back_to_map",
+}
+
+
+def error_page_chrome(lang: str, status: int) -> dict[str, str]:
+    return {name: Msg(key, status=status).text(lang) for name, key in ERROR_PAGE_CHROME.items()}
+
+
+def problem_line(problem: dict, lang: str) -> str:
+    """One listed problem as the catalogue writes it: where, what, and what to do."""
+    message = text_of(problem.get("message"))
+    if problem.get("where"):
+        hint = text_of(problem.get("hint"))
+        key = "problem.with_hint" if hint else "problem.plain"
+        return Msg(key, where=text_of(problem["where"]), message=message, hint=hint).text(lang)
+    return message
+
+
+def repeated_problems(error: dict) -> list[dict]:
+    """The problems an error page lists under its message: those the message does not already
+    quote (it quotes the first), so that no problem is shown twice."""
+    problems = (error.get("details") or {}).get("problems") or []
+    if not isinstance(problems, list):
+        return []
+    return [
+        p
+        for p in problems[:50]
+        if isinstance(p, dict) and (not p.get("message") or p["message"] not in error["message"])
+    ]
+
+
+def shown(value, lang: str = "zh") -> str:
+    """Jinja's ``msg`` filter: a Msg, a stored record (its ``message``) or a plain text, as a
+    page in ``lang`` shows it."""
+    if isinstance(value, dict):
+        return text_of(localise(value, lang).get("message", ""))
+    return text_of(value, lang)
 
 
 def register(app: Flask) -> None:
     assets.register(app)
+    app.add_template_filter(shown, "msg")
     security.register(app)
     app.session_interface = security.SessionInterface()
     app.register_blueprint(accounts.bp)

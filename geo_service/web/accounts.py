@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session
 
+from geo_service import messages
 from geo_service.errors import BadRequest, GeoServiceError, NotAcceptable
+from geo_service.messages import Msg
 from geo_service.web.http import file_response
 from geo_service.web.ogc import parse_int
 from geo_service.web.security import client_address, csrf_token, current_user, store
@@ -31,8 +33,8 @@ class LoginThrottled(GeoServiceError):
     status = 429
     code = "too_many_logins"
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
+    def __init__(self, key: str, retry_after: int, **params):
+        super().__init__(key, **params)
         self.retry_after = retry_after
 
 
@@ -50,9 +52,7 @@ class Failures:
                 times.popleft()
             if len(times) >= LOGIN_FAILURES:
                 wait = int(times[0] + LOGIN_WINDOW_S - time.monotonic()) + 1
-                raise LoginThrottled(
-                    f"登录失败次数过多，请 {wait} 秒后再试（too many failed logins）", wait
-                )
+                raise LoginThrottled("auth.too_many_logins", wait, seconds=wait)
 
     def add(self, address: str) -> None:
         with self.lock:
@@ -107,7 +107,7 @@ def login():
             name=name,
             next=target,
             mode=current_app.config["AUTH"],
-            error="用户名或密码错误，或账户已停用（wrong name or password, or account disabled）",
+            error=Msg("auth.wrong_login"),
         )
         return page, 401
     session.clear()
@@ -142,16 +142,16 @@ def me():
 
 def json_body() -> dict:
     if (request.content_length or 0) > MAX_JSON_BYTES:
-        raise BadRequest(f"JSON 请求体不得超过 {MAX_JSON_BYTES} 字节（body too large）")
+        raise BadRequest("body.too_large", max=MAX_JSON_BYTES)
     raw = request.get_data(cache=False)
     if not raw.strip():
-        raise BadRequest("缺少 JSON 请求体（a JSON object body is required）")
+        raise BadRequest("body.missing")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
-        raise BadRequest("请求体不是有效的 JSON 对象（the body must be a JSON object）") from None
+        raise BadRequest("body.invalid_json") from None
     if not isinstance(body, dict):
-        raise BadRequest("请求体须为 JSON 对象（the body must be a JSON object）")
+        raise BadRequest("body.not_object")
     return body
 
 
@@ -160,7 +160,7 @@ def text_field(body: dict, key: str, required: bool = True) -> str | None:
         return None
     value = body.get(key)
     if not isinstance(value, str):
-        raise BadRequest(f"字段 {key} 须为字符串（field {key!r} must be a string）")
+        raise BadRequest("body.not_string", field=key)
     return value
 
 
@@ -186,7 +186,7 @@ def update_user(name: str):
     body = json_body()
     disabled = body.get("disabled")
     if disabled is not None and not isinstance(disabled, bool):
-        raise BadRequest("字段 disabled 须为 true 或 false（disabled must be a boolean）")
+        raise BadRequest("body.not_boolean", field="disabled")
     user = store().update_user(
         name,
         role=text_field(body, "role", required=False),
@@ -209,7 +209,7 @@ def create_token():
         text_field(body, "user"), text_field(body, "label", required=False) or ""
     )
     g.audit_detail = {"token": record["id"], "user": record["user"]}
-    return {**record, "token": token, "note": "令牌只显示这一次，请妥善保存（shown once）"}, 201
+    return {**record, "token": token, **messages.record(note=Msg("auth.token_shown_once"))}, 201
 
 
 @bp.delete("/api/tokens/<token_id>")
@@ -224,9 +224,7 @@ def audit():
     who = request.args.get("user") or None
     wanted = request.args.get("f", "json")
     if wanted not in ("json", "csv"):
-        raise NotAcceptable(
-            f"f={wanted}：审计日志提供 json 或 csv（the audit log comes as json or csv）"
-        )
+        raise NotAcceptable("format.not_offered", asked=wanted[:40], choices="json, csv")
     limit = parse_int("limit", 100, 1, 1000)
     offset = parse_int("offset", 0, 0, 10**9)
     if wanted == "csv":

@@ -30,14 +30,14 @@ def parse_year(text: str | None) -> int | None:
     if text in (None, ""):
         return None
     if not text.isdigit() or not 2000 <= int(text) <= 2100:
-        raise BadRequest(f"year={text!r}：请给出 2000–2100 之间的年份 (give a year 2000-2100)")
+        raise BadRequest("analysis.bad_year", year=text[:40])
     return int(text)
 
 
 @bp.get("/api/analysis/<kind>")
 def analysis(kind: str):
     if kind not in KINDS:
-        raise NotFound(f"没有名为 {kind!r} 的分析，可选：{'、'.join(KINDS)} (no such analysis)")
+        raise NotFound("analysis.unknown_kind", kind=kind[:64], choices=", ".join(KINDS))
     year = parse_year(request.args.get("year"))
     parse_bands(request.args.get("bands"))  # a bad bands= is a 400 for every kind (OpenAPI)
     result = run_analysis(
@@ -60,12 +60,8 @@ def analysis(kind: str):
     if wanted == "xlsx":
         note = result.get("sample_label", "")
         return download(to_xlsx(sheets, note), "xlsx", f"analysis-{kind}")
-    raise NotAcceptable(
-        f"f={wanted}：可选 json、csv、xlsx"
-        + ("、geojson" if kind == "reach" else "")
-        + " (use json, csv or xlsx"
-        + (" or geojson)" if kind == "reach" else ")")
-    )
+    choices = "json, csv, xlsx" + (", geojson" if kind == "reach" else "")
+    raise NotAcceptable("format.not_offered", asked=wanted[:40], choices=choices)
 
 
 @bp.post("/api/analysis/targets/actuals")
@@ -73,7 +69,7 @@ def import_actuals():
     """Import actual figures (CSV/XLSX); all or nothing, bad rows reported by line."""
     file = request.files.get("file")
     if file is None:
-        raise BadRequest("请上传 CSV 或 XLSX 文件（见模板） (multipart field 'file' is required)")
+        raise BadRequest("actuals.file_required")
     store = current_app.extensions["geo_service.actuals"]
     user = current_user()
     summary = store.import_file(
@@ -88,9 +84,7 @@ def actuals_template():
     year = parse_year(request.args.get("year")) or 2021
     wanted = request.args.get("f", "csv")
     if wanted not in ("csv", "xlsx"):
-        raise NotAcceptable(
-            f"f={wanted}：模板只提供 csv 或 xlsx (the template comes as csv or xlsx)"
-        )
+        raise NotAcceptable("format.not_offered", asked=wanted[:40], choices="csv, xlsx")
     rows = [dict(zip(HEADER, row)) for row in template_rows(catalog(), year)]
     if wanted == "xlsx":
         indicators = [

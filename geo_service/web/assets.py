@@ -21,7 +21,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 def static_file(filename: str):
     path = safe_join(str(STATIC_DIR), filename)
     if path is None or not Path(path).is_file():
-        raise NotFound(f"no static file {filename!r}")
+        raise NotFound("static.not_found", name=filename[:200])
     cache: BodyCache = current_app.extensions["geo_service.bodies"]
 
     def make():

@@ -16,6 +16,7 @@ from geo_service.exports import export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jzd_writer import write_jzd
+from geo_service.messages import Msg, record
 
 GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
 #: CGCS2000 3-degree Gauss-Kruger zones (with and without prefix): EPSG:4513-4554.
@@ -96,11 +97,7 @@ def export_crs(document: dict, chosen: str | None) -> str:
     if chosen:
         code = chosen.strip().upper().removeprefix("EPSG:")
         if not code.isdigit() or int(code) not in EXPORT_EPSG:
-            raise BadRequest(
-                f"crs={chosen[:40]!r} 不可用于下载；可选 EPSG:4490（CGCS2000 经纬度）、"
-                "EPSG:4513–4554（CGCS2000 3 度带，如 4545、4524）或 EPSG:4326 "
-                "(downloads come in EPSG:4490, a CGCS2000 3-degree GK zone or EPSG:4326)"
-            )
+            raise BadRequest("download.bad_crs", crs=chosen[:40])
         return f"EPSG:{int(code)}"
     found = re.match(r"EPSG:(\d+)", document["input"].get("crs") or "")
     if found and int(found.group(1)) in CGCS2000_GK:
@@ -146,8 +143,9 @@ def report_html(document: dict) -> str:
         drawn = min(total, export.MAX_MAP_PARCELS)
         check["warnings"] = [
             *document["warnings"],
-            f"本次检查共 {total} 块地块，本报告只列出前 {len(listed)} 块、图中绘出前 {drawn} 块；"
-            "完整结果请下载 CSV 或 Excel（XLSX）。",
+            record(
+                message=Msg("report.partial_listing", total=total, listed=len(listed), drawn=drawn)
+            ),
         ]
     return render_template(
         "check_report.html",

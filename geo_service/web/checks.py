@@ -12,6 +12,7 @@ from geo_service.land.jobs import ACTIVE, StoredError
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.land.service import CheckRequest, Upload
 from geo_service.land.zones import zones_from_layer
+from geo_service.messages import Msg
 from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
 from geo_service.web.check_files import (
@@ -24,7 +25,7 @@ from geo_service.web.check_files import (
     xlsx_stream,
     zone_collection,
 )
-from geo_service.web.http import GEOJSON
+from geo_service.web.http import GEOJSON, language
 from geo_service.web.ogc import catalog, parse_int
 from geo_service.web.security import client_address, current_user
 
@@ -45,14 +46,11 @@ def upload(field: str, required: bool) -> Upload | None:
     file = request.files.get(field)
     if file is None or not file.filename and not required:
         if required:
-            raise BadRequest(
-                f"multipart field {field!r} (the parcel file) is required; "
-                f"accepted formats: {'; '.join(FORMATS.values())}"
-            )
+            raise BadRequest("upload.file_required", field=field)
         return None
     data = file.read()
     if not data:
-        raise BadRequest(f"the uploaded {field!r} file {file.filename!r} is empty")
+        raise BadRequest("upload.file_empty", file=(file.filename or field)[:200])
     return Upload(file.filename or field, data)
 
 
@@ -145,20 +143,21 @@ def with_links(document: dict) -> dict:
         },
         {
             "rel": "items",
-            "title": "逐块结果（分页） parcels, paged",
+            "title": Msg("link.parcels").text(language()),
             "type": "application/json",
             "href": url_for("checks.check_parcels", check_id=check_id, _external=True),
         },
     ]
+    lang = language()
     for f, title in (
         ("csv", "CSV"),
         ("xlsx", "Excel"),
-        ("html", "报告 report"),
-        ("pdf", "报告 PDF"),
+        ("html", Msg("link.report").text(lang)),
+        ("pdf", Msg("link.report_pdf").text(lang)),
         ("gpkg", "GeoPackage"),
         ("shp", "Shapefile"),
         ("kml", "KML"),
-        ("jzd", "界址点 txt"),
+        ("jzd", Msg("link.jzd").text(lang)),
     ):
         links.append(
             {
@@ -171,7 +170,7 @@ def with_links(document: dict) -> dict:
         links.append(
             {
                 "rel": "preview",
-                "title": f"地图 {f.upper()}",
+                "title": Msg("link.map", format=f.upper()).text(lang),
                 "href": url_for("exports.snapshot_view", check=check_id, format=f, _external=True),
             }
         )
@@ -187,7 +186,7 @@ def list_checks():
         return download(register().export_geopackage(), "gpkg", "geo_service-checks")
     if request.args.get("f", "json") != "json":  # documented in openapi.py (engineer H4)
         raise NotAcceptable(
-            f"登记簿不提供 f={request.args['f']}，请用 json 或 gpkg。Use f=json or f=gpkg."
+            "format.not_offered", asked=request.args["f"][:40], choices="json, gpkg"
         )
     checks = register().list(limit, offset)
     for check in checks:
@@ -203,8 +202,9 @@ def get_check(check_id: str):
     wanted = request.args.get("f", "json")
     if wanted not in ("json", "geojson", "html", "pdf", *DOWNLOADS, *GIS_DOWNLOADS):
         raise NotAcceptable(
-            f"f={wanted} is not offered; use json, geojson, html, pdf, csv, xlsx, gpkg, shp, kml "
-            "or jzd (界址点 txt)"
+            "format.not_offered",
+            asked=wanted[:40],
+            choices="json, geojson, html, pdf, csv, xlsx, gpkg, shp, kml, jzd",
         )
     reg = register()
     document = reg.get(check_id)  # 404 when unknown
@@ -224,9 +224,9 @@ def get_check(check_id: str):
     if wanted in ("html", "pdf"):
         if wanted == "pdf" and document["summary"]["parcels"] > MAX_PDF_PARCELS:
             raise TooLarge(
-                f"这次检查有 {document['summary']['parcels']} 块地块，超过 PDF 报告的上限 "
-                f"{MAX_PDF_PARCELS} 块；请下载 Excel（f=xlsx）或 CSV（f=csv）获取完整结果。"
-                f" Too many parcels for a PDF; download f=xlsx instead.",
+                "report.too_many_parcels",
+                parcels=document["summary"]["parcels"],
+                max=MAX_PDF_PARCELS,
                 details={"parcels": document["summary"]["parcels"], "max": MAX_PDF_PARCELS},
             )
         html = report_html(document)

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request
 
 from geo_service.exports import export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
+from geo_service.messages import Msg
 from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
 from geo_service.web.http import file_response
@@ -31,12 +32,16 @@ def snapshot_view():
         wanted.overlays = check_overlays(document, parcels, zones)
         wanted.bbox = wanted.bbox or check_bbox(parcels)
         if "title" not in args:
-            wanted.title = f"用地检查：{document['input']['name']}"[:80]
+            wanted.title = Msg("snapshot.check_title", name=document["input"]["name"]).text()[:80]
         s = document["summary"]
-        wanted.subtitle = (
-            f"检查编号 {check_id} · {document['created_at']} · 区内 {s['inside']}"
-            f" / 部分 {s['partial']} / 区外 {s['outside']} 块"
-        )
+        wanted.subtitle = Msg(
+            "snapshot.check_subtitle",
+            id=check_id,
+            created=document["created_at"],
+            inside=s["inside"],
+            partial=s["partial"],
+            outside=s["outside"],
+        ).text()
     if wanted.format == "svg":
         data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
     else:  # Chromium: at most MAX_RENDERS at once, else 503 with Retry-After

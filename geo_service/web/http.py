@@ -79,12 +79,17 @@ def script_hashes(html: bytes) -> list[str]:
     ]
 
 
+def language() -> str:
+    """The answer's language: Chinese unless Accept-Language prefers English."""
+    return negotiate(request.accept_languages) if has_request_context() else "zh"
+
+
 def wanted_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
     """``f=`` wins; otherwise the Accept header; JSON when nothing says otherwise."""
     asked = request.args.get("f")
     if asked is not None:
         if asked not in allowed:
-            raise NotAcceptable(f"f={asked} is not offered here; use one of: {', '.join(allowed)}")
+            raise NotAcceptable("format.not_offered", asked=asked[:40], choices=", ".join(allowed))
         return asked
     if "html" in allowed:
         best = request.accept_mimetypes.best_match([JSON, GEOJSON, HTML], default=JSON)
@@ -161,7 +166,7 @@ class LocalisingJSON(DefaultJSONProvider):
     ensure_ascii = False
 
     def response(self, *args, **kwargs) -> Response:
-        lang = negotiate(request.accept_languages) if has_request_context() else "zh"
+        lang = language()
         if lang != "zh" and len(args) == 1 and not kwargs:
             args = (localise(args[0], lang),)
         answer = super().response(*args, **kwargs)

@@ -142,7 +142,7 @@ def items(collection_id: str):
     bbox = parse_bbox(request.args.get("bbox"))
     bbox_crs = request.args.get("bbox-crs", CRS84)
     if bbox_crs != CRS84:
-        raise BadRequest(f"bbox-crs must be {CRS84} (lon/lat WGS84)")
+        raise BadRequest("ogc.bbox_crs", crs=CRS84)
 
     def payload() -> dict:
         matched = layer.select(bbox)
@@ -215,9 +215,9 @@ def parse_int(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name}={raw!r} is not an integer") from None
+        raise BadRequest("param.not_integer", name=name, value=raw[:40]) from None
     if not low <= value <= high:
-        raise BadRequest(f"{name}={value} is out of range: use {low} to {high}")
+        raise BadRequest("param.out_of_range", name=name, value=value, low=low, high=high)
     return value
 
 
@@ -228,22 +228,18 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     try:
         numbers = [float(part) for part in raw.split(",")]
     except ValueError:
-        raise BadRequest(f"bbox={raw!r}: give four numbers minx,miny,maxx,maxy") from None
+        raise BadRequest("bbox.not_numbers", raw=raw[:100]) from None
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise BadRequest(f"bbox={raw!r}: give four finite numbers minx,miny,maxx,maxy")
+        raise BadRequest("bbox.not_numbers", raw=raw[:100])
     minx, miny, maxx, maxy = numbers
     if not (
         -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
     ):
-        raise BadRequest(
-            f"bbox={raw!r}: longitudes must lie in [-180, 180], latitudes in [-90, 90]"
-        )
+        raise BadRequest("bbox.out_of_range", raw=raw[:100])
     if miny > maxy:
-        raise BadRequest(f"bbox={raw!r}: miny is greater than maxy")
+        raise BadRequest("bbox.miny_above_maxy", raw=raw[:100])
     if minx > maxx:
-        raise BadRequest(
-            f"bbox={raw!r}: minx is greater than maxx (antimeridian boxes are not supported)"
-        )
+        raise BadRequest("bbox.antimeridian", raw=raw[:100])
     return minx, miny, maxx, maxy

@@ -19,6 +19,7 @@ from flask.sessions import SecureCookieSessionInterface
 from geo_service.auth import ANONYMOUS, OPEN_ENDPOINTS, SAFE_METHODS, User, required_role
 from geo_service.auth.store import AuthStore
 from geo_service.errors import BadRequest, Forbidden, Unauthorized
+from geo_service.messages import Msg
 from geo_service.web.http import script_hashes
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -72,19 +73,17 @@ def identify() -> User:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized(
-                "只接受 Authorization: Bearer 令牌（only bearer tokens are accepted）"
-            )
+            raise Unauthorized("auth.bearer_only")
         user = store().token_user(token.strip())
         if user is None:
-            raise Unauthorized("令牌无效或已吊销（the token is unknown or revoked）")
+            raise Unauthorized("auth.token_revoked")
         return user
     if config["AUTH"] == "proxy" and from_trusted_proxy():
         name = request.headers.get(config["PROXY_USER_HEADER"], "").strip()
         if name:
             user = store().proxy_user(name)
             if user is None:
-                raise Forbidden(f"用户 {name} 已停用（the account is disabled）")
+                raise Forbidden("auth.user_disabled", name=name[:64])
             return user
     name, stamp, sid = session.get("user"), session.get("stamp"), session.get("sid")
     if name and stamp and sid:
@@ -105,19 +104,18 @@ def same_origin(url: str) -> bool:
 def check_csrf(user: User) -> None:
     if request.method in SAFE_METHODS or user.via == "token":
         return
-    refused = "跨站请求被拒绝（cross-site request refused）：请在本服务的页面上操作"
     if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        raise Forbidden(refused, details={"reason": "Sec-Fetch-Site"})
+        raise Forbidden("auth.cross_site", details={"reason": "Sec-Fetch-Site"})
     if request.endpoint in FORM_ENDPOINTS:
         require_token()
     origin = request.headers.get("Origin")
     referer = request.headers.get("Referer")
     if origin is not None:
         if not same_origin(origin):
-            raise Forbidden(refused, details={"reason": "Origin"})
+            raise Forbidden("auth.cross_site", details={"reason": "Origin"})
     elif referer:
         if not same_origin(referer):
-            raise Forbidden(refused, details={"reason": "Referer"})
+            raise Forbidden("auth.cross_site", details={"reason": "Referer"})
     elif user.via in ("session", "proxy"):  # ambient credentials: a token or nothing
         require_token()
 
@@ -126,10 +124,7 @@ def require_token() -> None:
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     expected = session.get("csrf", "")
     if not sent or not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
-        raise Forbidden(
-            "缺少或错误的 CSRF 令牌（missing or wrong CSRF token）：请刷新页面后重试",
-            details={"reason": "token"},
-        )
+        raise Forbidden("auth.csrf_token", details={"reason": "token"})
 
 
 def authorise(user: User) -> None:
@@ -142,17 +137,14 @@ def authorise(user: User) -> None:
     if role is None and (current_app.config["PUBLIC_READ"] or not user.anonymous):
         return
     if role == "forbidden":
-        raise Forbidden("此操作不允许（no role may do this）")
+        raise Forbidden("auth.no_role_may")
     if user.anonymous:
         raise Unauthorized(
-            "请先登录（log in first）" + (f"：此操作需要 {role} 角色" if role else ""),
+            Msg("auth.login_first_role", role=role) if role else Msg("auth.login_first"),
             details={"login": url_for("accounts.login_form", _external=True)},
         )
     if role and not user.may(role):
-        raise Forbidden(
-            f"当前用户 {user.name}（{user.role}）无权执行此操作，需要 {role} 角色"
-            f"（role {role} needed）"
-        )
+        raise Forbidden("auth.role_needed", name=user.name, role=user.role, needed=role)
 
 
 def check_host() -> None:
@@ -164,10 +156,7 @@ def check_host() -> None:
     if config["AUTH"] == "none":
         allowed = allowed or list(LOOPBACK)
     if allowed and host not in allowed:
-        raise BadRequest(
-            f"主机名 {host[:64]!r} 不在允许列表中（Host not allowed）；"
-            "请用本服务的地址访问，或在 ALLOWED_HOSTS 中加入它"
-        )
+        raise BadRequest("auth.host_not_allowed", host=host[:64])
 
 
 def before_request():
