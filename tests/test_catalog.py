@@ -60,7 +60,10 @@ def test_missing_layer_file_is_named(layers_copy):
     (layers_copy / "enclave_links.geojson").unlink()
     with pytest.raises(CatalogError, match="enclave_links.geojson 不存在") as raised:
         create_app({"LAYERS_DIR": str(layers_copy)})
-    assert "its file enclave_links.geojson is missing" in raised.value.to_dict("en")["error"]["message"]
+    assert (
+        "its file enclave_links.geojson is missing"
+        in raised.value.to_dict("en")["error"]["message"]
+    )
 
 
 def test_wrong_geometry_type_is_named(layers_copy):

@@ -10,7 +10,7 @@ import pytest
 
 from geo_service import errors
 from geo_service.config import REPO_ROOT
-from geo_service.messages import CATALOGUE, fields_of, localise, record, render, Msg
+from geo_service.messages import CATALOGUE, Msg, fields_of, localise, record, render
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 PACKAGE = REPO_ROOT / "geo_service"
@@ -53,7 +53,7 @@ def test_both_languages_with_the_same_fields(key):
 
 
 def literal_strings(node: ast.AST) -> list[ast.AST]:
-    """The str literals and f-strings an argument may evaluate to (both sides of `a if c else b`)."""
+    """The str literals and f-strings an argument may evaluate to (both sides of an IfExp)."""
     if isinstance(node, ast.IfExp):
         return literal_strings(node.body) + literal_strings(node.orelse)
     if isinstance(node, ast.JoinedStr) or (

@@ -186,7 +186,9 @@ def test_cli_snapshot_takes_the_format_from_the_extension(tmp_path):
         capture_output=True,
         timeout=60,
     )
-    assert bad.returncode == 2 and "格式由扩展名决定，请用 .png、.pdf 或 .svg" in bad.stderr.decode()
+    assert (
+        bad.returncode == 2 and "格式由扩展名决定，请用 .png、.pdf 或 .svg" in bad.stderr.decode()
+    )
 
 
 @needs_chromium

@@ -16,7 +16,8 @@ from geo_service.exports import export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jzd_writer import write_jzd
-from geo_service.messages import Msg, record
+from geo_service.messages import Msg
+from geo_service.messages import record as message_record
 
 GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
 #: CGCS2000 3-degree Gauss-Kruger zones (with and without prefix): EPSG:4513-4554.
@@ -143,7 +144,7 @@ def report_html(document: dict) -> str:
         drawn = min(total, export.MAX_MAP_PARCELS)
         check["warnings"] = [
             *document["warnings"],
-            record(
+            message_record(
                 message=Msg("report.partial_listing", total=total, listed=len(listed), drawn=drawn)
             ),
         ]
