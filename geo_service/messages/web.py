@@ -89,6 +89,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}={value} 超出范围：请用 {low} 到 {high} 之间的值。",
         "{name}={value} is out of range: use {low} to {high}.",
     ),
+    "ogc.landing": (
+        "安政办发〔2018〕71号、72号规划图层的 OGC API - Features 服务（{title}）；"
+        "交互地图见 /（HTML）。",
+        "OGC API - Features for the plan layers of 安政办发〔2018〕71号 and 72号 ({title}); "
+        "the interactive map is at / (HTML).",
+    ),
+    "ogc.link_self": ("本文档", "this document"),
+    "ogc.link_html": ("网页（HTML）", "as HTML"),
+    "ogc.link_map": ("交互地图", "interactive map"),
+    "ogc.link_openapi": ("接口定义（OpenAPI 3.0）", "the API definition (OpenAPI 3.0)"),
+    "ogc.link_conformance": ("一致性类别", "conformance classes"),
+    "ogc.link_collections": ("图层", "collections"),
+    "ogc.link_items_geojson": ("要素（GeoJSON）", "items (GeoJSON)"),
+    "ogc.link_items_html": ("要素（HTML）", "items (HTML)"),
+    "ogc.link_page": ("本页", "this page"),
+    "ogc.link_next": ("下一页", "next page"),
+    "ogc.link_prev": ("上一页", "previous page"),
+    "ogc.link_feature": ("本要素", "this feature"),
     "ogc.bbox_crs": (
         "bbox-crs 只接受 {crs}（WGS 84 经纬度）。",
         "bbox-crs must be {crs} (WGS 84 lon/lat).",

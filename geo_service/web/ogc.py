@@ -8,7 +8,16 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.errors import BadRequest
-from geo_service.web.http import GEOJSON, HTML, JSON, OPENAPI, cached_response, wanted_format
+from geo_service.messages import Msg, text_of
+from geo_service.web.http import (
+    GEOJSON,
+    HTML,
+    JSON,
+    OPENAPI,
+    cached_response,
+    language,
+    wanted_format,
+)
 from geo_service.web.openapi import openapi_document
 
 bp = Blueprint("ogc", __name__)
@@ -22,6 +31,9 @@ CONFORMANCE = [
 ]
 
 
+SELF = Msg("ogc.link_self")
+AS_HTML = Msg("ogc.link_html")
+
 #: What the items query understands besides offset and f: carried into its paging links.
 ITEM_PARAMETERS = ("limit", "bbox", "bbox-crs", "datetime", "crs")
 
@@ -30,12 +42,13 @@ def catalog() -> Catalog:
     return current_app.extensions["geo_service.catalog"]
 
 
-def link(endpoint: str, rel: str, mimetype: str, title: str, **values) -> dict:
+def link(endpoint: str, rel: str, mimetype: str, title: str | Msg, **values) -> dict:
+    """A link; a title from the catalogue is written in the client's language."""
     return {
         "href": url_for(endpoint, _external=True, **values),
         "rel": rel,
         "type": mimetype,
-        "title": title,
+        "title": text_of(title, language()),
     }
 
 
@@ -50,16 +63,18 @@ def respond(payload_fn, template: str, json_type: str = JSON, **context):
 
 def landing_payload() -> dict:
     cat = catalog()
+    lang = language()
     return {
         "title": cat.title,
-        "description": f"{cat.title_en}: OGC API - Features for the plan layers of "
-        "安政办发〔2018〕71号 and 72号. Map at / (HTML).",
+        "description": Msg("ogc.landing", title=cat.title_en if lang == "en" else cat.title).text(
+            lang
+        ),
         "links": [
-            link("pages.index", "self", JSON, "this document", f="json"),
-            link("pages.index", "alternate", HTML, "交互地图 interactive map"),
-            link("ogc.openapi", "service-desc", OPENAPI, "the API definition (OpenAPI 3.0)"),
-            link("ogc.conformance", "conformance", JSON, "conformance classes"),
-            link("ogc.collections", "data", JSON, "图层 collections"),
+            link("pages.index", "self", JSON, SELF, f="json"),
+            link("pages.index", "alternate", HTML, Msg("ogc.link_map")),
+            link("ogc.openapi", "service-desc", OPENAPI, Msg("ogc.link_openapi")),
+            link("ogc.conformance", "conformance", JSON, Msg("ogc.link_conformance")),
+            link("ogc.collections", "data", JSON, Msg("ogc.link_collections")),
         ],
     }
 
@@ -87,8 +102,8 @@ def collections():
     def payload():
         return {
             "links": [
-                link("ogc.collections", "self", JSON, "this document", f="json"),
-                link("ogc.collections", "alternate", HTML, "as HTML", f="html"),
+                link("ogc.collections", "self", JSON, SELF, f="json"),
+                link("ogc.collections", "alternate", HTML, AS_HTML, f="html"),
             ],
             "collections": [collection_metadata(layer) for layer in catalog().layers.values()],
         }
@@ -124,10 +139,10 @@ def collection_metadata(layer: Layer) -> dict:
         "style": layer.style,
         "numberOfFeatures": len(layer.features),
         "links": [
-            link("ogc.collection", "self", JSON, "this document", f="json", **values),
-            link("ogc.collection", "alternate", HTML, "as HTML", f="html", **values),
-            link("ogc.items", "items", GEOJSON, "要素 items (GeoJSON)", f="json", **values),
-            link("ogc.items", "items", HTML, "要素 items (HTML)", f="html", **values),
+            link("ogc.collection", "self", JSON, SELF, f="json", **values),
+            link("ogc.collection", "alternate", HTML, AS_HTML, f="html", **values),
+            link("ogc.items", "items", GEOJSON, Msg("ogc.link_items_geojson"), f="json", **values),
+            link("ogc.items", "items", HTML, Msg("ogc.link_items_html"), f="html", **values),
         ],
     }
 
@@ -164,14 +179,20 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
     args = {k: v for k, v in request.args.items() if k in ITEM_PARAMETERS}
     values = {"collection_id": layer.id, **args}
     links = [
-        link("ogc.items", "self", GEOJSON, "this page", f="json", offset=offset, **values),
-        link("ogc.items", "alternate", HTML, "as HTML", f="html", offset=offset, **values),
+        link("ogc.items", "self", GEOJSON, Msg("ogc.link_page"), f="json", offset=offset, **values),
+        link("ogc.items", "alternate", HTML, AS_HTML, f="html", offset=offset, **values),
         link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
     ]
     if offset + limit < matched:
         links.append(
             link(
-                "ogc.items", "next", GEOJSON, "next page", f="json", offset=offset + limit, **values
+                "ogc.items",
+                "next",
+                GEOJSON,
+                Msg("ogc.link_next"),
+                f="json",
+                offset=offset + limit,
+                **values,
             )
         )
     if offset > 0:
@@ -180,7 +201,7 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
                 "ogc.items",
                 "prev",
                 GEOJSON,
-                "previous page",
+                Msg("ogc.link_prev"),
                 f="json",
                 offset=max(0, offset - limit),
                 **values,
@@ -199,8 +220,8 @@ def item(collection_id: str, feature_id: str):
         return {
             **feature,
             "links": [
-                link("ogc.item", "self", GEOJSON, "this feature", f="json", **values),
-                link("ogc.item", "alternate", HTML, "as HTML", f="html", **values),
+                link("ogc.item", "self", GEOJSON, Msg("ogc.link_feature"), f="json", **values),
+                link("ogc.item", "alternate", HTML, AS_HTML, f="html", **values),
                 link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
             ],
         }

@@ -210,7 +210,7 @@ def after_request(response):
     if current_app.config["FRAME_ANCESTORS"].strip() == "'none'":
         headers.setdefault("X-Frame-Options", "DENY")
     if response.mimetype == "text/html" or "user" in session:
-        headers.add("Vary", "Cookie")
+        response.vary.add("Cookie")  # one Vary header, merged with the others
     if request.method not in SAFE_METHODS and request.url_rule is not None:
         audit(response)  # every write to a real endpoint; routing 404/405s are not writes
     return response
