@@ -333,3 +333,15 @@ def test_cli_speaks_chinese(tmp_path):
     )
     assert missing.returncode == 2 and "错误：找不到文件" in missing.stderr
     assert missing.stderr.count("无.geojson") == 1
+
+
+def test_openapi_documents_the_languages(client):
+    document = client.get("/api").json
+    assert "Accept-Language: en" in document["info"]["description"]
+    error = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
+    assert "the same in every language" in error["code"]["description"]
+    assert "Accept-Language: en" in error["message"]["description"]
+    record = document["components"]["schemas"]["Record"]
+    assert set(record["properties"]) == {"message", "i18n"}
+    problems = error["details"]["properties"]["problems"]["items"]
+    assert problems == {"$ref": "#/components/schemas/Record"}

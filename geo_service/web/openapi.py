@@ -40,6 +40,31 @@ LINKS = {
         "properties": {"href": STRING, "rel": STRING, "type": STRING, "title": STRING},
     },
 }
+#: What every answer says about its language (info.description, and the schemas below).
+LANGUAGES = (
+    "Messages follow Accept-Language: Chinese (zh) by default, English with "
+    "`Accept-Language: en`; answers say `Vary: Accept-Language`. 说明文字默认中文，"
+    "Accept-Language: en 时为英文。"
+)
+#: A text a person reads, kept so that it can be shown in either language (messages.record).
+RECORD_SCHEMA = {
+    "type": "object",
+    "description": "Text fields (message, where, hint, note …) hold the text in the answer's "
+    "language (stored in Chinese); `i18n` names, for each of them, the catalogue key and its "
+    "parameters, from which the service writes it again for `Accept-Language: en`. "
+    "文字字段为中文；i18n 记录消息键与参数。",
+    "properties": {
+        "message": STRING,
+        "i18n": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["key", "params"],
+                "properties": {"key": STRING, "params": OBJECT},
+            },
+        },
+    },
+}
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -48,12 +73,26 @@ ERROR_SCHEMA = {
             "type": "object",
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "description": "stable code, e.g. invalid_input"},
-                "message": {"type": "string", "description": "中文说明，可附英文"},
+                "code": {
+                    "type": "string",
+                    "description": "stable code, the same in every language (e.g. "
+                    "invalid_input): match on it, never on the message",
+                },
+                "message": {
+                    "type": "string",
+                    "description": "what is wrong, where and what to do: Chinese by default, "
+                    "English with Accept-Language: en（默认中文）",
+                },
                 "details": {
                     "type": "object",
-                    "description": "422: problems[] by file and feature or line",
-                    "properties": {"problems": {"type": "array", "items": OBJECT}},
+                    "description": "422: problems[] by file and feature or line, each a "
+                    "Record (where, message, hint, a stable code, severity)",
+                    "properties": {
+                        "problems": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Record"},
+                        }
+                    },
                 },
             },
         }
@@ -276,7 +315,7 @@ def components() -> dict:
         "session": {"type": "apiKey", "in": "cookie", "name": "geo_service_session"},
     }
     return {
-        "schemas": {"Error": ERROR_SCHEMA},
+        "schemas": {"Error": ERROR_SCHEMA, "Record": RECORD_SCHEMA},
         "responses": responses,
         "securitySchemes": security,
     }
@@ -302,7 +341,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
             "version": catalog.version,
             "description": f"{catalog.title_en} - OGC API - Features Part 1. Uploads are "
             f"limited to {max_body} bytes (MAX_CONTENT_LENGTH); errors are "
-            '{"error": {"code", "message", "details"}} (Chinese first).',
+            '{"error": {"code", "message", "details"}}, whose code is stable. ' + LANGUAGES,
         },
         "paths": api.paths,
         "components": components(),

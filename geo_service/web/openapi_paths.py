@@ -319,6 +319,13 @@ def export_paths(api: Paths, catalog: Catalog) -> None:
     )
 
 
+#: The analyses' notes are records (components/schemas/Record), localised like errors.
+ANALYSIS = (
+    "the analysis; its notes (note, method, interpretation, named_source, sample_label, "
+    "problems[].message) are Records: Chinese, or English with Accept-Language: en"
+)
+
+
 def analysis_paths(api: Paths, max_body: int) -> None:
     kind = param(
         "kind",
@@ -342,7 +349,7 @@ def analysis_paths(api: Paths, max_body: int) -> None:
         "/api/analysis/{kind}",
         "get",
         "plan analysis: cluster coverage, logistics reach, enclave links, targets and progress",
-        ok={"200": ok("the analysis", {JSON: OBJECT, GEOJSON: OBJECT, CSV: STRING, XLSX: BINARY})},
+        ok={"200": ok(ANALYSIS, {JSON: OBJECT, GEOJSON: OBJECT, CSV: STRING, XLSX: BINARY})},
         errors=("400", "404", "406"),
         params=[
             kind,
