@@ -38,7 +38,7 @@ def test_cli_check_json_and_xlsx(tmp_path):
     document = json.loads(result.stdout)
     statuses = {p["parcel_id"]: p["status"] for p in document["parcels"]}
     assert statuses == {key: e.status for key, e in EXPECTED.items()}
-    assert "inside 3, partial 2, outside 2" in result.stderr.decode()
+    assert "区内 3，部分在区内 2，区外 2" in result.stderr.decode()
 
     out = tmp_path / "result.xlsx"
     result = run(

@@ -100,7 +100,7 @@ def test_analysis_tabs_read_as_a_planner_reads_them(browser, own_server):
         page.click("#gs-an-bands-go")
         page.wait_for_function("() => GS_ANALYSIS_PAGE.state.reachError")
         note = page.locator("#gs-an-reach-note").inner_text()
-        assert note.startswith("距离带有误：bands='10,abc'：请写公里数")
+        assert note.startswith("距离带有误：bands=10,abc：请写公里数，用逗号分隔")
         assert page.locator("#gs-an-reach tr").count() == 0
         assert_readable(page)
         page.fill("#gs-an-bands", "20,50")
@@ -136,7 +136,19 @@ def test_analysis_tabs_read_as_a_planner_reads_them(browser, own_server):
         page.click("#gs-an-import button")
         page.wait_for_function("() => GS_ANALYSIS_PAGE.state.importError !== undefined")
         result = page.locator("#gs-an-import-result").inner_text()
-        assert "有 1 处问题，未导入任何数据" in result and "第 2 行：年份 '20x1' 不是年份" in result
+        assert result.startswith("坏数据.csv：共 1 处问题，未导入任何数据")
+        assert result.count("第 2 行：年份“20x1”不是年份") == 1, "each problem is shown once"
+        two = bad + "2021,zone,nope,revenue_yi,5\n"
+        page.set_input_files(
+            "#gs-an-file",
+            files=[{"name": "坏数据.csv", "mimeType": "text/csv", "buffer": two.encode()}],
+        )
+        page.evaluate("() => { GS_ANALYSIS_PAGE.state.importError = undefined; }")
+        page.click("#gs-an-import button")
+        page.wait_for_function("() => GS_ANALYSIS_PAGE.state.importError !== undefined")
+        result = page.locator("#gs-an-import-result").inner_text()
+        assert result.count("第 2 行：年份“20x1”不是年份") == 1
+        assert result.count("第 3 行：地图上没有编号为“nope”的集中区") == 1
 
         page.set_input_files(
             "#gs-an-file", str(LAYERS_DIR / "src" / "samples" / "actuals_sample.csv")

@@ -284,12 +284,19 @@
           state.imported = pair[1];
           return loadTargets();
         }
-        box.appendChild(el("p", pair[1].error.message));
-        var list = el("ul");
-        ((pair[1].error.details || {}).problems || []).forEach(function (p) {
-          list.appendChild(el("li", (p.line ? "第 " + p.line + " 行" : p.where) + "：" + p.message));
+        var error = pair[1].error || { message: "导入失败" };
+        box.appendChild(el("p", error.message));
+        /* the message quotes the first problem already: each problem is shown once */
+        var problems = ((error.details || {}).problems || []).filter(function (p) {
+          return p.message && (error.message || "").indexOf(p.message) < 0;
         });
-        box.appendChild(list);
+        if (problems.length) {
+          var list = el("ul");
+          problems.forEach(function (p) {
+            list.appendChild(el("li", (p.where ? p.where + "：" : "") + p.message));
+          });
+          box.appendChild(list);
+        }
         state.importError = pair[1].error;
       });
   });
