@@ -259,6 +259,15 @@ def test_failed_logins_are_throttled(app):
     ]
     assert [r.status_code for r in statuses[:10]] == [401] * 10
     assert statuses[10].status_code == 429 and int(statuses[10].headers["Retry-After"]) > 0
+    assert "用户名或密码错误，或账户已停用。" in statuses[0].get_data(as_text=True)
+    zh = statuses[10].json["error"]
+    assert zh["code"] == "too_many_logins" and "登录失败次数过多，请" in zh["message"]
+    en = client.post(
+        "/login",
+        data={"name": "u_admin", "password": "x", "csrf_token": token},
+        headers={"Accept-Language": "en"},
+    ).json["error"]
+    assert en["code"] == "too_many_logins" and en["message"].startswith("Too many failed logins")
 
 
 def test_private_read(tmp_path):
