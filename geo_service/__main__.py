@@ -141,6 +141,7 @@ def check(args: argparse.Namespace) -> int:
     from geo_service import create_app
     from geo_service.errors import BadRequest
     from geo_service.land import export
+    from geo_service.land.model import note_text
     from geo_service.land.service import CheckRequest, run_check
     from geo_service.land.zones import zones_from_layer
 
@@ -184,8 +185,7 @@ def check(args: argparse.Namespace) -> int:
         to=sys.stderr,
     )
     for warning in document["warnings"]:
-        shown = warning.get("message", "") if isinstance(warning, dict) else warning
-        say("cli.warning", warning=shown, to=sys.stderr)
+        say("cli.warning", warning=note_text(warning), to=sys.stderr)
     return 0
 
 

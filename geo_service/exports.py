@@ -22,6 +22,7 @@ from geo_service.catalog import Layer
 from geo_service.cells import safe_cell
 from geo_service.errors import NotAcceptable
 from geo_service.geo.geojson import dumps, geometry_mapping
+from geo_service.land.model import notes_text
 
 DATA_FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
@@ -48,14 +49,12 @@ def layer_frame(layer: Layer) -> gpd.GeoDataFrame:
 def export_frame(frame: gpd.GeoDataFrame, fmt: str, stem: str, layer_name: str) -> Download:
     """``frame`` in the format ``fmt`` (one of DATA_FORMATS)."""
     if fmt not in DATA_FORMATS:
-        raise NotAcceptable(f"f={fmt}: downloads come as {', '.join(DATA_FORMATS)}")
+        raise NotAcceptable("download.format", asked=str(fmt)[:40], choices=", ".join(DATA_FORMATS))
     mimetype, extension = DATA_FORMATS[fmt]
     frame = frame.copy()
-    for column in frame.columns:  # lists and dicts (warnings, zones) become text
+    for column in frame.columns:  # lists (warnings, notes) become their Chinese texts
         if column != "geometry" and frame[column].map(lambda v: isinstance(v, list | dict)).any():
-            frame[column] = frame[column].map(
-                lambda v: "；".join(map(str, v)) if isinstance(v, list) else v
-            )
+            frame[column] = frame[column].map(cell_text)
     if fmt == "geojson":
         return Download(geojson_bytes(frame), mimetype, f"{stem}.{extension}")
     if fmt == "csv":
@@ -71,6 +70,16 @@ def export_frame(frame: gpd.GeoDataFrame, fmt: str, stem: str, layer_name: str) 
             kml.to_file(path, driver="KML", engine="pyogrio", layer=layer_name)
             return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
         return Download(shapefile_zip(frame, Path(folder), stem), mimetype, f"{stem}.zip")
+
+
+def cell_text(value):
+    """A list as one text cell: a parcel's warnings (note records, or strings in older checks)
+    by their Chinese texts, other items as text; anything else as it is."""
+    if not isinstance(value, list | tuple):
+        return value
+    return "；".join(
+        notes_text([v]) if isinstance(v, dict) and "message" in v else str(v) for v in value
+    )
 
 
 def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:

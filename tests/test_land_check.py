@@ -25,6 +25,7 @@ from geo_service.land.crs import parse_crs
 from geo_service.land.prepare import prepare_parcels
 from geo_service.land.readers import read_parcel_file
 from geo_service.land.zones import zones_from_file
+from geo_service.messages import localise
 
 TOLERANCE_M2 = 0.001
 
@@ -102,7 +103,10 @@ def test_declared_area_that_differs_is_reported():
     text = jzd_text({"in": PARCEL_SHAPES["in"]}, 36).replace(",1.0000,in,", ",1.2000,in,")
     records, _ = run(text.encode("utf-8"), 36, "declared.txt")
     assert records["in"]["declared_area_ha"] == 1.2
-    assert any("申报面积 1.2000 公顷" in w for w in records["in"]["warnings"])
+    (warning,) = records["in"]["warnings"]
+    assert warning["code"] == "area.declared_differs"
+    assert warning["message"].startswith("申报面积 1.2000 公顷与计算面积 1.0000 公顷不符")
+    assert localise(warning, "en")["message"].startswith("the declared area 1.2000 ha differs")
 
 
 def test_gcj02_input_is_shifted_back():

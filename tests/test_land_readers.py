@@ -14,6 +14,7 @@ from geo_service.errors import InputError, UnsupportedFormat
 from geo_service.land.crs import parse_crs
 from geo_service.land.prepare import prepare_parcels
 from geo_service.land.readers import read_parcel_file, sniff
+from geo_service.messages import Msg, localise
 
 
 def gk_frame(zone: int = 36, prefixed: bool = True, crs: str = "EPSG:4524") -> gpd.GeoDataFrame:
@@ -45,7 +46,7 @@ def test_gbk_shapefile_in_a_zip_subfolder_without_cpg(tmp_path):
     assert raw.format == "shapefile"
     assert list(raw.table.parcel_id) == list(PARCEL_SHAPES)
     assert raw.table.name[0] == "安康地块in"
-    assert any("GB18030" in note for note in raw.notes)
+    assert Msg("shp.no_cpg", encoding="GB18030") in raw.notes
     parcels = prepare_parcels(raw)
     assert parcels.source_crs.startswith("EPSG:4524")
     area = shapely.area(parcels.frame.geometry.to_crs("EPSG:4545").to_numpy())
@@ -80,8 +81,13 @@ def test_geopackage_with_two_polygon_layers_asks_which(tmp_path):
     path = tmp_path / "two.gpkg"
     gk_frame().to_file(path, layer="a", engine="pyogrio")
     gk_frame().to_file(path, layer="b", engine="pyogrio")
-    with pytest.raises(InputError, match="layer=NAME"):
+    with pytest.raises(InputError, match="请用 layer=图层名 指定其一") as caught:
         read_parcel_file(path.read_bytes(), "two.gpkg")
+    problem = caught.value.details["problems"][0]
+    assert problem["code"] == "gpkg.several_polygon_layers"
+    english = localise(problem, "en")
+    assert english["message"] == "several polygon layers: a、b"
+    assert english["hint"] == "pass layer=NAME to pick one"
     assert len(read_parcel_file(path.read_bytes(), "two.gpkg", layer="b").table.geometry) == 7
 
 
@@ -127,8 +133,10 @@ def test_csv_with_wkt_in_gbk_and_line_numbers():
     )
     raw = read_parcel_file(text.encode("gbk"), "地块.csv")
     assert raw.format == "csv" and raw.parcels[0].parcel_id == "A1"
-    assert [p.where for p in raw.problems] == ["line 3 (A2)"]
-    assert "ring not closed" in raw.problems[0].message
+    assert [p.where.text() for p in raw.problems] == ["第 3 行（A2）"]
+    assert [p.where.text("en") for p in raw.problems] == ["line 3 (A2)"]
+    assert raw.problems[0].message == Msg("wkt.not_closed")
+    assert raw.problems[0].message.text() == "环未闭合：末点与首点不同"
     good = text.rsplit("\n", 2)[0] + "\n"
     parcels = prepare_parcels(read_parcel_file(good.encode(), "地块.csv"), parse_crs("EPSG:4545"))
     area = shapely.area(parcels.frame.geometry.to_crs("EPSG:4545").to_numpy())[0]
@@ -139,7 +147,9 @@ def test_xian80_parcels_carry_an_approximation_warning():
     frame = gk_frame(36, True, "EPSG:2360")  # Xian 1980 / 3-degree GK zone 36
     data = frame.to_json().encode()
     parcels = prepare_parcels(read_parcel_file(data, "xian80.geojson"), parse_crs("EPSG:2360"))
-    assert "近似" in parcels.frame["warnings"][0][0]
+    warning = parcels.frame["warnings"][0][0]
+    assert warning["code"] == "datum.approximate" and "近似" in warning["message"]
+    assert "approximate" in localise(warning, "en")["message"]
 
 
 @pytest.mark.parametrize("data", [b"", b"hello world", b"\x00\x01\x02", b"PK\x03\x04broken"])

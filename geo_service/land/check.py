@@ -23,14 +23,12 @@ import shapely
 
 from geo_service.geo.units import SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
+from geo_service.land.model import note
+from geo_service.messages import Msg
 
 #: Equal-area projection on the CGCS2000 (GRS 80) ellipsoid, centred on Ankang.
 ELLIPSOIDAL_AREA_CRS = "+proj=laea +lat_0=32.7 +lon_0=109.1 +ellps=GRS80 +units=m +no_defs"
-AREA_METHOD = (
-    "平面面积：CGCS2000 3度带高斯-克吕格投影（地块所在带，36带 EPSG:4545 / 37带 EPSG:4546）；"
-    "椭球面积：CGCS2000 椭球等积投影（Lambert azimuthal equal-area）。"
-    "1 亩 = 10000/15 m²，1 公顷 = 10000 m²。"
-)
+AREA_METHOD = Msg("check.method")
 CHUNK = 25_000
 NEAR_SEARCH_M = (2_000.0,)  # search radii tried before the whole tree
 #: Below this many m² an overlap or a remainder is rounding noise, not land.
@@ -227,9 +225,13 @@ def assemble(frame, zones, columns, ellipsoidal, zone_of, overlap_rows) -> Check
     )
     for i in np.flatnonzero(differs & ~np.isnan(declared)):
         computed = parcels.at[i, "area_ha"]
-        message = (
-            f"申报面积 {declared[i]:.4f} 公顷 与计算面积 {computed:.4f} 公顷 不符 "
-            f"(declared area differs by {computed - declared[i]:+.4f} ha)"
+        message = note(
+            Msg(
+                "area.declared_differs",
+                declared=f"{declared[i]:.4f}",
+                computed=f"{computed:.4f}",
+                difference=f"{computed - declared[i]:+.4f}",
+            )
         )
         parcels.at[i, "warnings"] = [*parcels.at[i, "warnings"], message]
     overlaps = (

@@ -56,15 +56,9 @@ def gk_crs(datum: str, zone: int, prefixed: bool) -> pyproj.CRS:
     """The 3° Gauss-Kruger CRS of ``datum`` for zone 36 or 37, with or without the prefix."""
     codes = GK_EPSG.get(datum)
     if codes is None:
-        raise BadRequest(
-            f"no Gauss-Kruger zones known for datum {datum!r}; "
-            f"use one of {', '.join(GK_EPSG)} or pass crs=EPSG:XXXX"
-        )
+        raise BadRequest("crs.no_gk_zones", datum=str(datum)[:60], datums=", ".join(GK_EPSG))
     if (zone, prefixed) not in codes:
-        raise BadRequest(
-            f"3° zone {zone} does not cover Ankang (zones 36 and 37 do); "
-            "check 带号 or pass crs=EPSG:XXXX"
-        )
+        raise BadRequest("crs.zone_not_ankang", zone=zone)
     return pyproj.CRS.from_epsg(codes[(zone, prefixed)])
 
 
@@ -87,11 +81,7 @@ def parse_crs(text: str | None) -> pyproj.CRS | str | None:
     try:
         return pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
-        raise BadRequest(
-            f"crs={text!r} is not a coordinate system PROJ knows; use an EPSG code such as "
-            "EPSG:4545 (CGCS2000 GK CM 108E), EPSG:4524 (zone 36 with prefix), EPSG:4490, "
-            "or gcj02 for Gaode/Amap coordinates"
-        ) from None
+        raise BadRequest("crs.unknown", crs=text[:80]) from None
 
 
 def describe(crs: pyproj.CRS | str) -> str:

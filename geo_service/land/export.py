@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from openpyxl import Workbook
 
 from geo_service.cells import safe_row, xlsx_row
+from geo_service.land.model import notes_text
 
 STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
 STATUS_COLOURS = {"inside": "#1a9850", "partial": "#fdae61", "outside": "#d73027"}
@@ -48,7 +49,7 @@ def row_of(parcel: dict) -> dict:
         **parcel,
         "status_zh": STATUS_ZH[parcel["status"]],
         "zones_text": zones,
-        "warnings_text": "；".join(parcel["warnings"]),
+        "warnings_text": notes_text(parcel["warnings"]),
     }
 
 
@@ -157,7 +158,8 @@ def about_rows(document: dict) -> list[tuple[str, str]]:
             "区内 / 部分 / 区外",
             f"{summary['inside']} / {summary['partial']} / {summary['outside']}",
         ),
-        ("提示", "；".join(document["warnings"]) or "—"),
+        ("读取说明", notes_text(document["input"].get("notes")) or "—"),
+        ("提示", notes_text(document["warnings"]) or "—"),
     ]
 
 

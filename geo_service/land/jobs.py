@@ -29,17 +29,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from geo_service.errors import Busy, GeoServiceError
+from geo_service.messages import CATALOGUE, Msg, record
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
-INTERRUPTED_MESSAGE = (
-    "服务在这次检查完成前重启了，检查已中断，结果没有保存；请重新提交文件。"
-    " The service restarted before this check finished; submit the file again."
-)
-INTERNAL_MESSAGE = (
-    "检查时服务内部出错（已记入服务器日志），结果没有保存；请重新提交文件，"
-    "如仍出错请联系管理员。 The check failed with an internal error; see the server log."
-)
+INTERRUPTED_MESSAGE = Msg("check.interrupted")
+INTERNAL_MESSAGE = Msg("check.internal_error")
 PROGRESS_EVERY_S = 0.5
 QUEUE_RETRY_S = 30
 RENDER_WAIT_S = 45.0  # the longest a render waits in line for a slot
@@ -107,12 +102,31 @@ def owner_alive(owner: str) -> bool:
 
 
 class StoredError(GeoServiceError):
-    """An error a worker recorded, raised again with its status, code and details."""
+    """An error a worker recorded (``GeoServiceError.to_record``), raised again with its
+    status, code and details, its message in the reader's language. An error stored before
+    messages had keys keeps its Chinese text."""
 
     def __init__(self, error: dict):
-        super().__init__(error["message"], details=error.get("details"))
+        ref = (error.get("i18n") or {}).get("message")
+        msg = message_of(ref) if isinstance(ref, dict) and ref.get("key") in CATALOGUE else None
+        super().__init__(
+            msg or Msg("check.stored_error", message=str(error.get("message", ""))),
+            details=error.get("details"),
+        )
         self.status = int(error.get("status", 422))
         self.code = error.get("code", "invalid_input")
+
+
+def message_of(ref: dict) -> Msg:
+    """A Msg again from its stored form (``Msg.to_json``), nested messages included."""
+
+    def value(item):
+        if isinstance(item, dict) and isinstance(item.get("$msg"), dict):
+            inner = item["$msg"]
+            return message_of(inner) if inner.get("key") in CATALOGUE else ""
+        return item
+
+    return Msg(ref["key"], **{k: value(v) for k, v in (ref.get("params") or {}).items()})
 
 
 class Jobs:
@@ -157,9 +171,10 @@ class Jobs:
         with self.lock:
             if self.in_flight() >= self.workers + self.max_queued:
                 raise Busy(
-                    f"检查队列已满（{self.workers} 个正在检查，{self.max_queued} 个在排队），"
-                    f"请约 {QUEUE_RETRY_S} 秒后重新提交。 The check queue is full; "
-                    f"try again in {QUEUE_RETRY_S} s.",
+                    "check.queue_full",
+                    workers=self.workers,
+                    queued=self.max_queued,
+                    seconds=QUEUE_RETRY_S,
                     retry_after=QUEUE_RETRY_S,
                 )
             job_id = uuid.uuid4().hex[:16]
@@ -226,7 +241,7 @@ class Jobs:
         state = {k: row[k] for k in ("id", "status", "stage", "done", "total")}
         state["error"] = json.loads(row["error"]) if row["error"] else None
         if state["status"] == "interrupted":
-            state["message"] = INTERRUPTED_MESSAGE
+            state.update(record(message=INTERRUPTED_MESSAGE))  # message and its i18n
         return state
 
 
@@ -244,9 +259,10 @@ class Slots:
 
     def busy(self) -> Busy:
         return Busy(
-            f"正在生成的 PNG/PDF 已达上限（同时 {self.size} 个，排队 {self.waiting} 个），"
-            f"请约 {RENDER_RETRY_S} 秒后重试，或改用 SVG。 Too many PNG/PDF renders at once; "
-            "try again shortly or use format=svg.",
+            "jobs.renders_busy",
+            size=self.size,
+            waiting=self.waiting,
+            seconds=RENDER_RETRY_S,
             retry_after=RENDER_RETRY_S,
         )
 
@@ -274,7 +290,7 @@ class Slots:
 
 
 def internal_error() -> dict:
-    return {"status": 500, "code": "internal_error", "message": INTERNAL_MESSAGE}
+    return {"status": 500, "code": "internal_error", **record(message=INTERNAL_MESSAGE)}
 
 
 def record_error(db_path, job_id: str, error: dict) -> None:
@@ -355,10 +371,7 @@ def run_job(spec: dict) -> dict:
             )
         return {"id": job_id, "status": "done"}
     except GeoServiceError as exc:
-        error = {"status": exc.status, "code": exc.code, "message": exc.message}
-        if exc.details:
-            error["details"] = exc.details
-        record_error(spec["db"], job_id, error)
+        record_error(spec["db"], job_id, exc.to_record())
         return {"id": job_id, "status": "failed"}
     except Exception:  # a bug: keep it visible in the log, never lose the job silently
         log.exception("check %s failed", job_id)

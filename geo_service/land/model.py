@@ -10,7 +10,7 @@ import numpy as np
 import pyproj
 
 from geo_service.errors import InputError
-from geo_service.messages import Msg, record
+from geo_service.messages import Msg, localise, record, text_of
 
 MAX_REPORTED_PROBLEMS = 50
 #: Bounds on what travels with each parcel from its file (fields per parcel, characters each).
@@ -31,13 +31,17 @@ class Problem:
     hint: Msg | None = None
     severity: str = "error"  # "error" stops the check; "warning" is kept with the result
 
-    def text(self, lang: str = "zh") -> str:
+    def whole(self) -> Msg:
+        """Where, what and what to do, as one sentence."""
         return Msg(
             "problem.with_hint" if self.hint else "problem.plain",
             where=self.where,
             message=self.message,
             hint=self.hint or "",
-        ).text(lang)
+        )
+
+    def text(self, lang: str = "zh") -> str:
+        return self.whole().text(lang)
 
     def to_dict(self) -> dict:
         return {
@@ -48,6 +52,8 @@ class Problem:
 
 
 IN_FILE = Msg("where.file")
+CRS_MEMBER = Msg("where.crs_member")
+FEATURES_MEMBER = Msg("where.features_member")
 
 
 def at_line(number: int) -> Msg:
@@ -56,6 +62,30 @@ def at_line(number: int) -> Msg:
 
 def at_feature(number: int) -> Msg:
     return Msg("where.feature", feature=number)
+
+
+def at_parameter(name: str) -> Msg:
+    """A problem with a form parameter (``layer``, ``zones_id_field``)."""
+    return Msg("where.parameter", name=name)
+
+
+def note(msg: Msg, code: str | None = None) -> dict:
+    """A warning or note kept with a check result: its Chinese text, the ``i18n`` to show it
+    in English, and a stable ``code`` (the message's key unless given)."""
+    return {**record(message=msg), "code": code or msg.key}
+
+
+def note_text(item, lang: str = "zh") -> str:
+    """The text of a note as a person reads it: a :func:`note` record (re-rendered for
+    ``lang``), a Msg, or a plain string (checks stored before notes were records)."""
+    if isinstance(item, dict):
+        return text_of(localise(item, lang).get("message"))
+    return text_of(item, lang)
+
+
+def notes_text(items, lang: str = "zh", separator: str = "；") -> str:
+    """Several notes joined into one cell (CSV, XLSX, GIS attribute tables)."""
+    return separator.join(note_text(item, lang) for item in items or ())
 
 
 @dataclass
@@ -69,7 +99,7 @@ class RawParcel:
     """
 
     parcel_id: str
-    where: str
+    where: Msg | str
     rings: list[np.ndarray] | None = None
     parts: list[list[int]] | None = None
     geometry: object | None = None
@@ -99,8 +129,8 @@ class RawFile:
     format: str
     parcels: list[RawParcel]
     crs: pyproj.CRS | None = None
-    crs_note: str = ""
-    notes: list[str] = field(default_factory=list)
+    crs_note: Msg | str = ""
+    notes: list[Msg] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     table: ParcelTable | None = None  # instead of ``parcels`` for formats read in bulk
     header: dict = field(default_factory=dict)  # a 界址点 file's [属性描述], as read
@@ -178,12 +208,7 @@ def input_error(filename: str, problems: list[Problem]) -> InputError:
         "input.problems" if len(problems) > 1 else "input.problem",
         file=filename,
         count=len(problems),
-        first=Msg(
-            "problem.with_hint" if shown[0].hint else "problem.plain",
-            where=shown[0].where,
-            message=shown[0].message,
-            hint=shown[0].hint or "",
-        ),
+        first=shown[0].whole(),
         more=Msg("input.more", hidden=hidden) if hidden else "",
         details={"file": filename, "problems": [p.to_dict() for p in shown]},
     )

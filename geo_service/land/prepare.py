@@ -18,14 +18,17 @@ from geo_service.geo.gcj02 import gcj02_to_wgs84
 from geo_service.land.crs import ANKANG_BBOX, area_zone_of, describe, is_approximate
 from geo_service.land.model import (
     ATTRIBUTES_CUT,
+    IN_FILE,
     ParcelTable,
     Problem,
     RawFile,
     RawParcel,
     bounded_attributes,
     input_error,
+    note,
 )
 from geo_service.land.readers.text import pick_name
+from geo_service.messages import Msg
 
 LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre here
 
@@ -37,37 +40,24 @@ class Parcels:
     frame: gpd.GeoDataFrame  # parcel_id, where, name, attributes, declared_area_ha, source_zone,
     # warnings, geometry
     source_crs: str
-    crs_note: str
-    notes: list[str]
+    crs_note: Msg | str
+    notes: list[dict]  # note records (land.model.note)
 
 
-def ring_problems(ring: np.ndarray, where: str, number: int) -> list[Problem]:
-    label = f"{where}, ring {number}"
+def ring_problems(ring: np.ndarray, where, number: int) -> list[Problem]:
+    label = Msg("where.ring", where=where, ring=number)
     if not np.isfinite(ring).all():
-        return [
-            Problem(
-                label,
-                "坐标不是数字 (coordinates that are not numbers)",
-                "请检查坐标列 (check the coordinate columns)",
-            )
-        ]
+        return [Problem(label, Msg("coordinates.not_numbers"), Msg("coordinates.check_columns"))]
     if len(ring) < 4 or len(np.unique(ring, axis=0)) < 3:
         return [
-            Problem(
-                label,
-                f"点数过少（{len(ring)} 个）：一个环至少需要 3 个不同的点加闭合点 "
-                f"(too few points ({len(ring)}): a ring needs at least 3 "
-                "distinct points plus the closing one)",
-                "请补齐缺少的点 (add the missing points)",
-            )
+            Problem(label, Msg("ring.too_few_points", points=len(ring)), Msg("ring.add_points"))
         ]
     if not np.array_equal(ring[0], ring[-1]):
         return [
             Problem(
                 label,
-                f"环未闭合：末点与首点（{ring[0][0]:.3f}, {ring[0][1]:.3f}）不同 "
-                "(ring not closed: its last point differs from its first)",
-                "请在环的末尾重复首点 (repeat the first point at the end of the ring)",
+                Msg("ring.not_closed", x=f"{ring[0][0]:.3f}", y=f"{ring[0][1]:.3f}"),
+                Msg("ring.repeat_first"),
             )
         ]
     return []
@@ -106,23 +96,17 @@ def group_by_containment(rings: list) -> list[list[int]]:
     return list(parts.values())
 
 
-def resolve_crs(raw: RawFile, crs_given) -> tuple[pyproj.CRS | str, str]:
+def resolve_crs(raw: RawFile, crs_given) -> tuple[pyproj.CRS | str, Msg | str]:
     """The caller's CRS wins over the file's; with neither, the check cannot go on."""
     if crs_given is not None:
-        said = f"；文件注明 {describe(raw.crs)}" if raw.crs is not None else ""
-        return crs_given, f"按 crs 参数 {describe(crs_given)}{said} (crs parameter)"
+        if raw.crs is not None:
+            return crs_given, Msg(
+                "crs.from_parameter_file_said", crs=describe(crs_given), stated=describe(raw.crs)
+            )
+        return crs_given, Msg("crs.from_parameter", crs=describe(crs_given))
     if raw.crs is None:
         raise input_error(
-            raw.filename,
-            [
-                Problem(
-                    "file",
-                    "文件未注明坐标系 (the file does not say its coordinate system)",
-                    "请指定 crs=，例如 EPSG:4545（CGCS2000 3 度带中央经线 108°，无带号前缀）、"
-                    "EPSG:4524（36 带，有前缀）、37 带用 EPSG:4546/4525、经纬度用 EPSG:4490 "
-                    "(pass crs=, e.g. EPSG:4545)",
-                )
-            ],
+            raw.filename, [Problem(IN_FILE, Msg("crs.not_stated"), Msg("crs.pass_crs"))]
         )
     return raw.crs, raw.crs_note or describe(raw.crs)
 
@@ -187,24 +171,22 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     if len(table.geometry) == 0:
         raise input_error(
             raw.filename,
-            [
-                Problem(
-                    "file",
-                    "文件中没有地块 (no parcels in the file)",
-                    "文件须含多边形 (the file must hold polygons)",
-                )
-            ],
+            [Problem(IN_FILE, Msg("parcels.none"), Msg("parcels.need_polygons"))],
         )
     geometries = table.geometry.copy()
     warnings = [() for _ in range(len(geometries))]
     kinds = shapely.get_type_id(geometries)
     for i in np.flatnonzero(~np.isin(kinds, (3, 6))):  # Polygon, MultiPolygon
-        kind = geometries[i].geom_type if geometries[i] is not None else "空几何"
+        if geometries[i] is None:
+            problems.append(
+                Problem(table.where[i], Msg("geometry.empty"), Msg("geometry.give_polygon"))
+            )
+            continue
         problems.append(
             Problem(
                 table.where[i],
-                f"{kind} 不是地块 (a {kind} is not a parcel)",
-                "地块须为 Polygon 或 MultiPolygon (parcels must be Polygon or MultiPolygon)",
+                Msg("geometry.not_parcel", kind=geometries[i].geom_type),
+                Msg("geometry.must_be_polygon"),
             )
         )
     if problems:
@@ -213,11 +195,7 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     empty = shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
         problems.append(
-            Problem(
-                table.where[i],
-                "几何为空 (empty geometry)",
-                "请为该地块提供多边形 (give the parcel its polygon)",
-            )
+            Problem(table.where[i], Msg("geometry.empty"), Msg("geometry.give_polygon"))
         )
     invalid = ~shapely.is_valid(geometries) & ~empty
     for i in np.flatnonzero(invalid):
@@ -227,15 +205,12 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
             problems.append(
                 Problem(
                     table.where[i],
-                    f"几何无效且无法修复：{reason} (invalid geometry that cannot be repaired)",
-                    "请重新绘制该地块 (redraw the parcel)",
+                    Msg("geometry.invalid", reason=reason),
+                    Msg("geometry.redraw"),
                 )
             )
             continue
-        warnings[i] = (
-            f"几何自相交等问题已用 make_valid 修复（{reason}）；请核对原图形 "
-            f"(self-intersection repaired)",
-        )
+        warnings[i] = (note(Msg("geometry.repaired", reason=reason)),)
         geometries[i] = repaired
     if problems:
         raise input_error(raw.filename, problems)
@@ -247,11 +222,9 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
                 raw.filename,
                 [
                     Problem(
-                        "file",
-                        f"crs=gcj02 只适用于高德/腾讯的经纬度，而坐标达到 "
-                        f"{max(abs(minx), abs(maxx)):.0f} (crs=gcj02 is for lon/lat from "
-                        "Gaode/Tencent)",
-                        "请给出文件的真实坐标系，例如 EPSG:4545 (give the file's real CRS)",
+                        IN_FILE,
+                        Msg("gcj02.not_lonlat", extent=f"{max(abs(minx), abs(maxx)):.0f}"),
+                        Msg("crs.give_real"),
                     )
                 ],
             )
@@ -265,33 +238,23 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         for i in np.flatnonzero(~inside):
             centre = shapely.centroid(lonlat[i])
             if swapped_inside[i]:
-                problems.append(
-                    Problem(
-                        table.where[i],
-                        "X 与 Y 似乎颠倒 (X and Y appear swapped)",
-                        "X 为北坐标，Y 为东坐标；经度在前、纬度在后 "
-                        "(X is northing, Y is easting; lon before lat)",
-                    )
-                )
+                problems.append(Problem(table.where[i], Msg("xy.swapped"), Msg("xy.order")))
             else:
                 landing = (
-                    f"落在 {centre.x:.4f}°E {centre.y:.4f}°N"
-                    if np.isfinite([centre.x, centre.y]).all()
-                    else "无法转换为经纬度"
-                )
-                problems.append(
-                    Problem(
-                        table.where[i],
-                        f"不在安康市范围内：按 {describe(crs)} {landing} (outside Ankang)",
-                        "请检查坐标系与带号 (check the coordinate system and the zone 带号)",
+                    Msg(
+                        "ankang.outside",
+                        crs=describe(crs),
+                        lon=f"{centre.x:.4f}",
+                        lat=f"{centre.y:.4f}",
                     )
+                    if np.isfinite([centre.x, centre.y]).all()
+                    else Msg("ankang.outside_unconvertible", crs=describe(crs))
                 )
+                problems.append(Problem(table.where[i], landing, Msg("crs.check_zone")))
         raise input_error(raw.filename, problems)
     if is_approximate(crs):
-        shift = (
-            "西安80/北京54 到 CGCS2000 只能近似转换，位置可能偏差数十米 (approximate datum shift)"
-        )
-        warnings = [(*w, shift) for w in warnings]
+        shift = note(Msg("datum.approximate"))
+        warnings = [(*w, dict(shift)) for w in warnings]
     attributes, cut = table_attributes(table)
     frame = gpd.GeoDataFrame(
         {
@@ -310,10 +273,15 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         frame,
         describe(crs),
         crs_note,
-        list(raw.notes)
-        + [p.text() for p in raw.problems if p.severity == "warning"]
-        + ([ATTRIBUTES_CUT] if cut else []),
+        [note(n) for n in raw.notes]
+        + [warning_note(p) for p in raw.problems if p.severity == "warning"]
+        + ([note(ATTRIBUTES_CUT)] if cut else []),
     )
+
+
+def warning_note(problem: Problem) -> dict:
+    """A reader's warning (where, what, what to do) as a note of the result."""
+    return note(problem.whole(), code=problem.message.key)
 
 
 def polygonal(geometry):

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from geo_service.errors import ConfigError, NotFound
+from geo_service.land.model import notes_text
 
 SCHEMA_VERSION = 2
 SCHEMA = """
@@ -124,9 +125,10 @@ class Register:
             tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables and version not in (1, SCHEMA_VERSION):
                 raise ConfigError(
-                    f"the check register {self.path} has schema version {version}, this "
-                    f"geo_service writes version {SCHEMA_VERSION}; move the file aside "
-                    "(export it first with GET /api/checks?f=gpkg) or set CHECKS_DB"
+                    "register.schema_version",
+                    path=str(self.path),
+                    version=version,
+                    expected=SCHEMA_VERSION,
                 )
             db.execute("PRAGMA journal_mode=WAL")
             if tables and version == 1:
@@ -161,7 +163,7 @@ class Register:
                 r["distance_m"],
                 r["crs_used"],
                 "、".join(z["name"] for z in r["zones"]),
-                "；".join(r["warnings"]),
+                notes_text(r["warnings"]),
                 blob,
                 dumps(r),
             )
@@ -224,10 +226,7 @@ class Register:
         with closing(self.connect()) as db:
             row = db.execute("SELECT document FROM checks WHERE id = ?", (check_id,)).fetchone()
             if row is None:
-                raise NotFound(
-                    f"没有编号为 {check_id!r} 的检查记录；GET /api/checks 列出全部检查。"
-                    f" No check {check_id!r}; GET /api/checks lists them"
-                )
+                raise NotFound("check.not_found", id=check_id[:64])
         return json.loads(row["document"])
 
     def parcels_page(self, check_id: str, limit: int, offset: int) -> tuple[list[dict], int]:

@@ -10,15 +10,13 @@ from datetime import UTC, datetime
 
 from geo_service.land.check import AREA_METHOD, check_parcels, parcel_records
 from geo_service.land.crs import parse_crs
-from geo_service.land.model import bounded_attributes
+from geo_service.land.model import bounded_attributes, note
 from geo_service.land.prepare import prepare_parcels
 from geo_service.land.readers import Limits, read_parcel_file
 from geo_service.land.zones import Zones, zones_from_file
+from geo_service.messages import Msg, record
 
-SCHEMATIC_WARNING = (
-    "区界为示意范围（schematic）：72号未公布园区边界，本服务的园区图层为按规划面积绘制的示意圆，"
-    "检查结果仅供参考，不能作为用地审查依据；请上传正式区界文件（zones）后再检查。"
-)
+SCHEMATIC_WARNING = Msg("zones.schematic")
 
 
 @dataclass
@@ -116,7 +114,7 @@ def run_check(
             "sha256": request.parcels.sha256,
             "format": raw.format,
             "crs": parcels.source_crs,
-            "crs_note": parcels.crs_note,
+            **record(crs_note=parcels.crs_note),
             "notes": parcels.notes,
             "attribute_fields": attribute_fields(records),
             **({"jzd_header": bounded_attributes(raw.header)[0]} if raw.format == "jzd" else {}),
@@ -126,14 +124,14 @@ def run_check(
             "sha256": zones.sha256,
             "count": len(zones.frame),
             "schematic": zones.schematic,
-            "crs_note": zones.crs_note,
+            **record(crs_note=zones.crs_note),
             "id_field": zones.id_field,
             "name_field": zones.name_field,
             "fields": list(zones.fields),
         },
         "parameters": request.parameters,
         "requested_by": {"user": request.user, "address": request.client_addr},
-        "method": AREA_METHOD,
+        **record(method=AREA_METHOD),
         "dataset_version": dataset_version,
         "summary": {
             "parcels": total,
@@ -141,7 +139,7 @@ def run_check(
             **{k: round(v, 2) for k, v in sums.items()},
             **{k.replace("_m2", "_mu"): round(v * 15 / 10000, 4) for k, v in sums.items()},
         },
-        "warnings": [SCHEMATIC_WARNING] if zones.schematic else [],
+        "warnings": [note(SCHEMATIC_WARNING)] if zones.schematic else [],
         "parcels": records,
     }
     return document, parcels.frame, zones
@@ -150,6 +148,6 @@ def run_check(
 def attribute_fields(records: list[dict]) -> list[str]:
     """Every attribute name the parcels carry, in the order the file first gives them."""
     names: dict[str, None] = {}
-    for record in records:
-        names.update(dict.fromkeys(record["attributes"]))
+    for parcel in records:
+        names.update(dict.fromkeys(parcel["attributes"]))
     return list(names)

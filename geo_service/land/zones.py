@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 from geo_service.catalog import Layer
-from geo_service.land.model import Problem, RawFile, input_error
+from geo_service.land.model import Problem, RawFile, at_parameter, input_error
 from geo_service.land.prepare import prepare_parcels
+from geo_service.messages import Msg
 
 ZONE_ID_FIELDS = ("zone_id", "id", "code", "代码", "编号", "园区代码", "yqdm", "kfqdm", "bm")
 ZONE_NAME_FIELDS = (
@@ -35,7 +36,7 @@ class Zones:
     source: str  # "layer:zones" or the uploaded file name
     sha256: str  # the dataset's hash (catalog) or the file's
     schematic: bool
-    crs_note: str = ""
+    crs_note: Msg | str = ""
     #: The fields the ids and names came from (None: the feature ids / the ids).
     id_field: str | None = "id"
     name_field: str | None = "name"
@@ -77,15 +78,14 @@ def pick_field(
     if chosen:
         found = chosen if chosen in names else lowered.get(chosen.strip().lower())
         if found is None:
-            listing = "、".join(names[:100]) or "（无属性字段）"
+            listing = "、".join(n[:100] for n in names[:100]) or Msg("zones.no_fields")
             raise input_error(
                 filename,
                 [
                     Problem(
-                        form,
-                        f"区界文件中没有字段 {chosen[:100]!r}，可用字段：{listing} "
-                        f"(no field {chosen[:100]!r} in the zones file)",
-                        f"请将 {form} 设为上列字段之一 (set {form} to one of these fields)",
+                        at_parameter(form),
+                        Msg("zones.no_field", field=chosen[:100], fields=listing),
+                        Msg("zones.pick_field", parameter=form),
                     )
                 ],
             ) from None

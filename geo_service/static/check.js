@@ -179,6 +179,9 @@
     return option ? code + "（" + option.textContent + "）" : String(crs);
   }
   function nameOf(record) { return record && present(record.name) ? String(record.name) : ""; }
+  /* A warning: a record {message, code, i18n} (the API gives it in the page's language), or a
+     plain string in checks stored before warnings had codes. */
+  function noteText(w) { return w && typeof w === "object" ? String(w.message || "") : String(w); }
 
   /* A new upload or an error: nothing of the previous check stays on the page. */
   function clearResult() {
@@ -254,7 +257,7 @@
       if (pair[3]) { row.title = "SHA-256 " + pair[3]; }
       summary.appendChild(row);
     });
-    check.warnings.forEach(function (w) { summary.appendChild(text("p", w, "gs-warning")); });
+    check.warnings.forEach(function (w) { summary.appendChild(text("p", noteText(w), "gs-warning")); });
     var downloads = document.getElementById("gs-downloads");
     downloads.innerHTML = "";
     check.links.filter(function (l) { return l.rel === "alternate" || l.rel === "preview"; }).forEach(function (l) {
@@ -349,7 +352,7 @@
        [status.zh, "gs-col-status"], [fmt(p.area_m2, 2)], [fmt(p.area_mu, 4)], [fmt(p.inside_mu, 4)],
        [fmt(p.outside_mu, 4)], [present(p.share_inside) ? fmt(p.share_inside * 100, 2) + "%" : ""],
        [(p.zones || []).map(function (z) { return z.name; }).join("、"), "gs-col-zones"],
-       [p.status === "outside" ? fmt(p.distance_m, 1) : ""], [(p.warnings || []).join("；")]
+       [p.status === "outside" ? fmt(p.distance_m, 1) : ""], [(p.warnings || []).map(noteText).join("；")]
       ].forEach(function (v) { if (v) { tr.appendChild(text("td", v[0], v[1])); } });
       tr.title = "点击在地图上定位该地块";
       tr.addEventListener("click", function () {

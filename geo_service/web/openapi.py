@@ -113,11 +113,28 @@ FEATURES = {
         "links": LINKS,
     },
 }
+#: A warning or note kept with a check (document warnings, each parcel's warnings, input.notes):
+#: its text in the answer's language (Accept-Language), a stable code, and the i18n record.
+NOTE = {
+    "type": "object",
+    "required": ["message", "code"],
+    "properties": {
+        "message": {"type": "string", "description": "中文，Accept-Language: en 时为英文"},
+        "code": {"type": "string", "description": "stable code, e.g. zones.schematic"},
+        "i18n": OBJECT,
+    },
+}
 CHECK = {
     "type": "object",
     "required": ["id"],
     "properties": {
         "id": STRING,
+        "warnings": {
+            "type": "array",
+            "items": {"oneOf": [NOTE, STRING]},
+            "description": "notes on the whole check (a plain string in checks stored before "
+            "notes had codes); each parcel's warnings have the same shape",
+        },
         "status": {
             "type": "string",
             "enum": ["done", "queued", "running", "interrupted"],

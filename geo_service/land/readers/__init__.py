@@ -13,6 +13,7 @@ import pyproj
 
 from geo_service.errors import UnsupportedFormat
 from geo_service.land.model import RawFile
+from geo_service.messages import Msg
 
 #: What the readers accept, for error messages and the API description.
 FORMATS = {
@@ -47,20 +48,6 @@ class Limits:
             max_vertices=int(config["MAX_VERTICES"]),
             max_json_depth=int(config["MAX_JSON_DEPTH"]),
         )
-
-
-FORMATS_ZH = (
-    "GeoJSON",
-    "Shapefile 压缩包（.zip）",
-    "GeoPackage（.gpkg）",
-    "KML/KMZ",
-    "含 WKT 列的 CSV",
-    "界址点坐标 txt",
-)
-
-
-def accepted_formats() -> str:
-    return "; ".join(FORMATS.values())
 
 
 def sniff(data: bytes) -> str:
@@ -129,8 +116,9 @@ def read_parcel_file(
         raw = ogr.read_zip(data, filename, limits=limits, layer=layer)
     else:
         raise UnsupportedFormat(
-            f"{filename}: 无法识别的文件格式，可接受的格式：{'；'.join(FORMATS_ZH)} "
-            f"(not a format geo_service reads. Accepted: {accepted_formats()})",
+            "format.unknown",
+            file=filename,
+            formats=Msg("format.accepted"),
             details={"file": filename, "accepted": list(FORMATS.values())},
         )
     check_raw(raw, limits)

@@ -11,37 +11,38 @@ import numpy as np
 import shapely
 
 from geo_service.errors import InputError
-from geo_service.land.model import Problem, input_error
+from geo_service.land.model import IN_FILE, Problem, at_line, input_error
+from geo_service.messages import Msg
 
-#: cap attribute of Limits -> (config key, what is counted in Chinese, in English)
+#: cap attribute of Limits -> (config key, the message naming what is counted)
 CAPS = {
-    "max_parcels": ("MAX_PARCELS", "地块数", "parcels"),
-    "max_vertices_per_parcel": (
-        "MAX_VERTICES_PER_PARCEL",
-        "单个地块的顶点数",
-        "vertices in one parcel",
-    ),
-    "max_vertices": ("MAX_VERTICES", "顶点总数", "vertices in the file"),
-    "max_json_depth": ("MAX_JSON_DEPTH", "JSON 嵌套深度", "JSON nesting depth"),
+    "max_parcels": ("MAX_PARCELS", "cap.parcels"),
+    "max_vertices_per_parcel": ("MAX_VERTICES_PER_PARCEL", "cap.vertices_per_parcel"),
+    "max_vertices": ("MAX_VERTICES", "cap.vertices"),
+    "max_json_depth": ("MAX_JSON_DEPTH", "cap.json_depth"),
 }
 # A JSON string (escapes included) or a bracket: strings hold no structure.
 JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
 
 
 def over_cap(
-    filename: str, where: str, cap: str, count: int, limit: int, at_least: bool = False
+    filename: str, where, cap: str, count: int, limit: int, at_least: bool = False
 ) -> InputError:
     """The 422 for ``count`` (or more, when ``at_least``) over ``cap`` (a Limits attribute)."""
-    key, zh, en = CAPS[cap]
-    zh_count, en_count = ("至少 ", "at least ") if at_least else ("", "")
+    key, what = CAPS[cap]
     return input_error(
         filename,
         [
             Problem(
                 where,
-                f"{zh}{zh_count}{count:,}，超过上限 {key}={limit} "
-                f"({en}: {en_count}{count:,}, over the cap {key}={limit})",
-                f"请拆分文件后分批检查，或请管理员调高配置 {key} (split the file, or raise {key})",
+                Msg(
+                    "cap.exceeded_at_least" if at_least else "cap.exceeded",
+                    what=Msg(what),
+                    count=f"{count:,}",
+                    key=key,
+                    limit=limit,
+                ),
+                Msg("cap.split", key=key),
             )
         ],
     )
@@ -54,14 +55,14 @@ class Tally:
         self.filename, self.limits = filename, limits
         self.parcels = self.vertices = 0
 
-    def parcel(self, where: str) -> None:
+    def parcel(self, where) -> None:
         self.parcels += 1
         if self.parcels > self.limits.max_parcels:
             raise over_cap(
                 self.filename, where, "max_parcels", self.parcels, self.limits.max_parcels, True
             )
 
-    def add(self, where: str, in_parcel: int, added: int) -> None:
+    def add(self, where, in_parcel: int, added: int) -> None:
         """``added`` more vertices, ``in_parcel`` now in the current parcel."""
         self.vertices += added
         if in_parcel > self.limits.max_vertices_per_parcel:
@@ -82,19 +83,19 @@ class Tally:
 def check_counts(filename: str, where: np.ndarray, counts: np.ndarray, limits) -> None:
     """Vertex counts per parcel (a bulk reader's) against the caps, parcels included."""
     if len(counts) > limits.max_parcels:
-        raise over_cap(filename, "file", "max_parcels", len(counts), limits.max_parcels)
+        raise over_cap(filename, IN_FILE, "max_parcels", len(counts), limits.max_parcels)
     big = np.flatnonzero(counts > limits.max_vertices_per_parcel)
     if len(big):
         raise over_cap(
             filename,
-            str(where[big[0]]),
+            where[big[0]],
             "max_vertices_per_parcel",
             int(counts[big[0]]),
             limits.max_vertices_per_parcel,
         )
     total = int(counts.sum())
     if total > limits.max_vertices:
-        raise over_cap(filename, "file", "max_vertices", total, limits.max_vertices)
+        raise over_cap(filename, IN_FILE, "max_vertices", total, limits.max_vertices)
 
 
 def check_raw(raw, limits) -> None:
@@ -146,4 +147,4 @@ def check_json_depth(text: str, filename: str, limits) -> None:
         if level > limit:
             line = text.count("\n", 0, match.start()) + 1
             break
-    raise over_cap(filename, f"line {line}", "max_json_depth", depth, limit)
+    raise over_cap(filename, at_line(line), "max_json_depth", depth, limit)

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 
-from geo_service.land.model import Problem, input_error
+from geo_service.land.model import IN_FILE, Problem, at_parameter, input_error
+from geo_service.messages import Msg
 
 SHAPEFILE_DRIVER = "ESRI Shapefile"
 GPKG_DRIVER = "GPKG"
@@ -43,8 +44,8 @@ def harden_gdal() -> None:
 harden_gdal()
 
 
-def refused(filename: str, where: str, zh: str, en: str, hint: str = "") -> Exception:
-    return input_error(filename, [Problem(where, f"{zh} ({en})", hint)])
+def refused(filename: str, where, message: Msg, hint: Msg | None = None) -> Exception:
+    return input_error(filename, [Problem(where, message, hint)])
 
 
 def check_shapefile_parts(filename: str, member: str, shp: bytes, shx: bytes, dbf: bytes) -> None:
@@ -57,17 +58,12 @@ def check_shapefile_parts(filename: str, member: str, shp: bytes, shx: bytes, db
             raise refused(
                 filename,
                 member[:-4] + part,
-                f"不是 Shapefile 的 {part} 文件：文件头不符（应为文件代码 9994、版本 1000）",
-                f"not a Shapefile {part}: bad header",
-                "请从 GIS 软件重新导出 Shapefile (export the Shapefile again)",
+                Msg("shp.bad_header", part=part),
+                Msg("shp.export_again"),
             )
     if (len(shx) - 100) % 8:
         raise refused(
-            filename,
-            member[:-4] + ".shx",
-            ".shx 文件长度不符，文件可能不完整",
-            "truncated .shx",
-            "请重新导出 (export again)",
+            filename, member[:-4] + ".shx", Msg("shp.truncated_shx"), Msg("shp.export_again")
         )
     header_length = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 32 else 0
     record_length = int.from_bytes(dbf[10:12], "little") if len(dbf) >= 32 else 0
@@ -79,11 +75,7 @@ def check_shapefile_parts(filename: str, member: str, shp: bytes, shx: bytes, db
         or b"\r" not in dbf[32:header_length]
     ):
         raise refused(
-            filename,
-            member[:-4] + ".dbf",
-            "不是 dBASE 属性表：.dbf 文件头不符",
-            "not a dBASE table: bad .dbf header",
-            "请从 GIS 软件重新导出 Shapefile (export the Shapefile again)",
+            filename, member[:-4] + ".dbf", Msg("dbf.bad_header"), Msg("shp.export_again")
         )
 
 
@@ -136,13 +128,7 @@ def gpkg_layers(path: Path, filename: str) -> dict[str, tuple[str | None, str]]:
                     )
                 }
     except sqlite3.DatabaseError:
-        raise refused(
-            filename,
-            "file",
-            "GeoPackage 已损坏或不完整",
-            "broken GeoPackage",
-            "请从 GIS 软件重新导出 (export the file again)",
-        ) from None
+        raise refused(filename, IN_FILE, Msg("gpkg.broken"), Msg("gis.export_again")) from None
     virtual = [
         name
         for name, (_, sql) in master.items()
@@ -150,13 +136,7 @@ def gpkg_layers(path: Path, filename: str) -> dict[str, tuple[str | None, str]]:
         and " USING RTREE" not in " ".join(sql.upper().split())
     ]
     if virtual:
-        raise refused(
-            filename,
-            "file",
-            "GeoPackage 含虚拟表（可引用外部文件或网络），出于安全原因拒绝",
-            "virtual tables (other than R-tree indexes) are refused",
-            "请导出为仅含普通图层的 GeoPackage (export plain tables only)",
-        )
+        raise refused(filename, IN_FILE, Msg("gpkg.virtual_tables"), Msg("gpkg.export_plain"))
     return {
         name: (*columns[name], master.get(name, ("", ""))[0])
         if name in columns
@@ -171,42 +151,44 @@ POLYGONAL = ("POLYGON", "SURFACE")
 def pick_gpkg_layer(filename: str, layers: dict, layer: str | None) -> str:
     """The layer ``layer`` names, else the only polygon layer; 422s list what there is."""
     polygons = [n for n, (column, kind, _) in layers.items() if column and kind.endswith(POLYGONAL)]
-    available = "、".join(layers) or "（无）"
+    available = listing(layers)
     if layer is not None:
         if layer not in layers:
             raise refused(
                 filename,
-                "layer",
-                f"没有名为 {layer[:100]!r} 的图层；可用图层：{available}",
-                f"no layer named {layer[:100]!r}; available: {', '.join(layers)}",
-                "请用 layer= 指定上列图层之一 (pass one of these as layer=)",
+                at_parameter("layer"),
+                Msg("layer.unknown", layer=layer[:100], layers=available),
+                Msg("layer.pick"),
             )
         if layers[layer][0] is None:
             raise refused(
                 filename,
                 layer,
-                "该图层是属性表，没有几何列，不含地块图形",
-                "an attribute table: no geometry column",
-                f"含多边形的图层：{'、'.join(polygons) or '（无）'} (layers with polygons)",
+                Msg("layer.attribute_table"),
+                Msg("layer.with_polygons", layers=listing(polygons)),
             )
         return layer
     if len(polygons) > 1:
         raise refused(
             filename,
-            "file",
-            f"有多个多边形图层：{'、'.join(polygons)}",
-            "several polygon layers",
-            "请用 layer=图层名 指定其一 (pass layer=NAME to pick one)",
+            IN_FILE,
+            Msg("gpkg.several_polygon_layers", layers=listing(polygons)),
+            Msg("layer.pick_one"),
         )
     if not polygons:
         raise refused(
             filename,
-            "file",
-            f"没有多边形图层（现有图层：{available}）",
-            "no polygon layer",
-            "GeoPackage 须以多边形保存地块 (the GeoPackage must hold the parcels as polygons)",
+            IN_FILE,
+            Msg("gpkg.no_polygon_layer", layers=available),
+            Msg("gpkg.need_polygons"),
         )
     return polygons[0]
+
+
+def listing(names) -> Msg | str:
+    """Layer or file names from the upload, as a message lists them ("（无）" for none)."""
+    names = [str(n)[:100] for n in names][:100]
+    return "、".join(names) if names else Msg("layer.none")
 
 
 def check_gpkg_layer(path: Path, filename: str, layer: str, limits) -> None:
@@ -216,13 +198,7 @@ def check_gpkg_layer(path: Path, filename: str, layer: str, limits) -> None:
     with readonly(path) as db:
         kind = db.execute("SELECT type FROM sqlite_master WHERE name = ?", (layer,)).fetchone()
         if not kind or kind[0] != "table":
-            raise refused(
-                filename,
-                layer,
-                "该图层是视图而不是数据表，出于安全原因不读取",
-                "a view, not a table: not read",
-                "请将图层导出为普通数据表 (export the layer as a table)",
-            )
+            raise refused(filename, layer, Msg("gpkg.view"), Msg("gpkg.export_table"))
         quoted = '"' + layer.replace('"', '""') + '"'
         (rows,) = db.execute(f"SELECT count(*) FROM {quoted}").fetchone()
     if rows > limits.max_parcels:
@@ -289,19 +265,12 @@ def require_driver(path: Path, expected: str, filename: str) -> None:
     if found is not None and found != expected:
         raise refused(
             filename,
-            "file",
-            f"文件内容与格式不符：GDAL 将以 {found or '未知'} 驱动打开，而不是 {expected}，已拒绝",
-            f"GDAL would open it as {found or 'nothing'}, not {expected}: refused",
-            "请上传 GIS 软件导出的原始文件 (upload the file as exported)",
+            IN_FILE,
+            Msg("gdal.wrong_driver", found=found or Msg("gdal.unknown_driver"), expected=expected),
+            Msg("upload.as_exported"),
         )
 
 
 def gdal_failed(filename: str, driver: str) -> Exception:
     """GDAL's own message may quote the file: the client gets the driver name only."""
-    return refused(
-        filename,
-        "file",
-        f"GDAL（{driver} 驱动）无法读取该文件，文件可能已损坏",
-        f"GDAL's {driver} driver cannot read it",
-        "请从 GIS 软件重新导出 (export the file again)",
-    )
+    return refused(filename, IN_FILE, Msg("gdal.failed", driver=driver), Msg("gis.export_again"))

@@ -22,9 +22,11 @@ import re
 import numpy as np
 import pyproj
 
-from geo_service.land.crs import datum_from_text, gk_crs, zone_from_easting
-from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+from geo_service.errors import BadRequest
+from geo_service.land.crs import datum_from_text, describe, gk_crs, zone_from_easting
+from geo_service.land.model import IN_FILE, Problem, RawFile, RawParcel, at_line, input_error
 from geo_service.land.readers.caps import Tally
+from geo_service.messages import Msg
 
 SECTION = re.compile(r"^\s*\[(.+?)\]\s*$")
 FIELDS = re.compile(r"\s*[,，]\s*")
@@ -96,16 +98,9 @@ def read_jzd(
     if "[地块坐标]" not in text:
         raise input_error(
             filename,
-            [
-                Problem(
-                    "file",
-                    "缺少 [地块坐标] 节 (no [地块坐标] section)",
-                    "界址点文件先有 [属性描述]，再有 [地块坐标] "
-                    "(a 界址点 file has [属性描述] then [地块坐标])",
-                )
-            ],
+            [Problem(IN_FILE, Msg("jzd.no_coordinates_section"), Msg("jzd.sections"))],
         )
-    raw = RawFile(filename, "jzd", [], notes=[f"文件编码：{encoding} (encoding: {encoding})"])
+    raw = RawFile(filename, "jzd", [], notes=[Msg("text.encoding", encoding=encoding)])
     attributes: dict[str, str] = {}
     section = ""
     current: dict | None = None
@@ -128,9 +123,9 @@ def read_jzd(
             if current is None:
                 raw.problems.append(
                     Problem(
-                        f"line {line_number}",
-                        "界址点出现在地块属性行之前 (a point before any parcel header)",
-                        "每个地块以其属性行开始 (start each parcel with its header line)",
+                        at_line(line_number),
+                        Msg("jzd.point_before_header"),
+                        Msg("jzd.start_with_header"),
                     )
                 )
                 continue
@@ -143,11 +138,7 @@ def read_jzd(
             parcels.append(current)
         else:
             raw.problems.append(
-                Problem(
-                    f"line {line_number}",
-                    "无法识别的行 (unreadable line)",
-                    "界址点行格式为 点号,圈号,X,Y (point lines are 点号,圈号,X,Y)",
-                )
+                Problem(at_line(line_number), Msg("jzd.unreadable_line"), Msg("jzd.point_format"))
             )
     for parcel in parcels:
         finish(parcel, raw)
@@ -168,7 +159,7 @@ def new_parcel(fields: list[str], line_number: int, ordinal: int, extra=()) -> d
         "id": parcel_id,
         "values": values,
         "fields": dict(zip(names, given)),
-        "where": f"line {line_number} ({parcel_id}{' ' + name if name else ''})",
+        "where": Msg("where.line_parcel", line=line_number, parcel=f"{parcel_id} {name}".strip()),
         "rings": {},
         "points": 0,
         "rejected": 0,
@@ -180,22 +171,12 @@ def add_point(parcel: dict, fields: list[str], line_number: int, problems: list)
     if northing is None or easting is None:
         parcel["rejected"] += 1
         problems.append(
-            Problem(
-                f"line {line_number}",
-                "坐标不是数字 (coordinates that are not numbers)",
-                "界址点行格式为 点号,圈号,X(北),Y(东) (point lines are 点号,圈号,X,Y)",
-            )
+            Problem(at_line(line_number), Msg("coordinates.not_numbers"), Msg("jzd.point_format"))
         )
         return
     if not 1_000_000 <= northing < 10_000_000:  # Ankang's northings are 3.5-3.75 million
         parcel["rejected"] += 1
-        problems.append(
-            Problem(
-                f"line {line_number}",
-                "X 与 Y 似乎颠倒 (X and Y appear swapped)",
-                "X 为北坐标（7 位），Y 为东坐标 (X is northing, 7 digits; Y is easting)",
-            )
-        )
+        problems.append(Problem(at_line(line_number), Msg("xy.swapped"), Msg("jzd.xy_order")))
         return
     parcel["rings"].setdefault(fields[1], []).append((easting, northing))
     parcel["points"] += 1
@@ -207,11 +188,7 @@ def finish(parcel: dict, raw: RawFile) -> None:
         if parcel["rejected"]:
             return  # its point lines are reported already
         raw.problems.append(
-            Problem(
-                parcel["where"],
-                "地块属性行之后没有界址点 (a parcel header without points)",
-                "请在属性行后列出界址点 (list the boundary points after the header)",
-            )
+            Problem(parcel["where"], Msg("jzd.header_without_points"), Msg("jzd.list_points"))
         )
         return
     declared_points = number(values.get("points", ""))
@@ -219,9 +196,8 @@ def finish(parcel: dict, raw: RawFile) -> None:
         raw.problems.append(
             Problem(
                 parcel["where"],
-                f"界址点数为 {int(declared_points)}，实际有 {parcel['points']} 个点 "
-                f"(界址点数 says {int(declared_points)} points, {parcel['points']} follow)",
-                "文件可能被截断或缺行，请与原件核对 (check it against the original)",
+                Msg("jzd.point_count", declared=int(declared_points), found=parcel["points"]),
+                Msg("jzd.compare_original"),
             )
         )
     raw.parcels.append(
@@ -238,35 +214,24 @@ def finish(parcel: dict, raw: RawFile) -> None:
 def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
     """The CRS from 坐标系, 带号 and the eastings' prefix; ``given`` wins over all of them."""
     if given is not None:
-        return given, "按 crs 参数 (crs parameter)"
-    where = "[属性描述]"
+        return given, Msg("crs.from_parameter", crs=describe(given))
+    where = Msg("where.jzd_header")
     if attributes.get("几度分带", "3").strip() not in ("3", "3度", ""):
-        problems.append(
-            Problem(
-                where,
-                "只支持 3 度分带 (only 3° zones are read)",
-                "请转换为 3 度分带或指定 crs=EPSG:XXXX (convert, or pass crs=EPSG:XXXX)",
-            )
-        )
+        problems.append(Problem(where, Msg("jzd.not_3_degree"), Msg("jzd.convert_3_degree")))
         return None, ""
     unit = attributes.get("计量单位", "米").strip().lower()
     if unit not in ("米", "m", "metre", "meter", ""):
-        problems.append(
-            Problem(
-                where,
-                "计量单位须为米 (coordinates must be in metres)",
-                "请以米为单位导出坐标 (export the coordinates in metres)",
-            )
-        )
+        problems.append(Problem(where, Msg("jzd.not_metres"), Msg("jzd.export_metres")))
     stated = attributes.get("坐标系", "")
     datum = datum_from_text(stated) if stated else None
     if datum is None or datum == "WGS 84":
         problems.append(
             Problem(
                 where,
-                f"坐标系{'未注明' if not stated else '无法识别'}，按 CGCS2000 处理 "
-                f"(坐标系 {'not stated' if not stated else 'not recognised'}: CGCS2000 assumed)",
-                "如不正确请指定 crs=EPSG:XXXX (pass crs=EPSG:XXXX to override)",
+                Msg("jzd.datum_unknown", stated=stated[:60])
+                if stated
+                else Msg("jzd.datum_not_stated"),
+                Msg("crs.override"),
                 severity="warning",
             )
         )
@@ -282,40 +247,31 @@ def file_crs(attributes: dict, parcels: list[dict], given, problems: list):
             problems.append(
                 Problem(
                     where,
-                    f"东坐标带有不同的带号前缀 {found} (eastings carry different zone prefixes)",
-                    "一个文件只能使用一个分带 (one file must use one zone)",
+                    Msg("jzd.mixed_prefixes", zones="、".join(map(str, found))),
+                    Msg("jzd.one_zone"),
                 )
             )
             return None, ""
         if zone is not None and zone != found[0]:
             problems.append(
                 Problem(
-                    where,
-                    f"带号={zone}，但东坐标的前缀为 {found[0]} "
-                    f"(带号={zone} but the eastings carry zone {found[0]})",
-                    "请更正带号或坐标 (correct 带号 or the coordinates)",
+                    where, Msg("jzd.zone_mismatch", zone=zone, prefix=found[0]), Msg("jzd.fix_zone")
                 )
             )
             return None, ""
         zone = found[0]
     if zone is None:
-        problems.append(
-            Problem(
-                where,
-                "没有带号且东坐标无带号前缀，无法确定 3 度分带 "
-                "(no 带号 and eastings without zone prefix: the 3° zone is unknown)",
-                "请添加 带号=36 或 37，或指定 crs=EPSG:4545（36 带）/ EPSG:4546（37 带）",
-            )
-        )
+        problems.append(Problem(where, Msg("jzd.zone_unknown"), Msg("jzd.give_zone")))
         return None, ""
     try:
         crs = gk_crs(datum, zone, prefixed)
-    except Exception as exc:  # BadRequest for a zone that does not cover Ankang
-        problems.append(Problem(where, getattr(exc, "message", str(exc)), ""))
+    except BadRequest as exc:  # a zone that does not cover Ankang
+        problems.append(Problem(where, exc.msg))
         return None, ""
-    source = (
-        f"坐标系={stated[:60] or '（未注明）'}，带号={field[:10] or '（未注明）'}，"
-        + ("东坐标带带号前缀" if prefixed else "东坐标无带号前缀")
-        + (" (eastings with zone prefix)" if prefixed else " (eastings without zone prefix)")
+    return crs, Msg(
+        "jzd.crs_source",
+        stated=stated[:60] or Msg("jzd.not_stated"),
+        zone=field[:10] or Msg("jzd.not_stated"),
+        prefix=Msg("jzd.with_prefix" if prefixed else "jzd.without_prefix"),
+        epsg=crs.to_epsg(),
     )
-    return crs, f"{source} → EPSG:{crs.to_epsg()}"

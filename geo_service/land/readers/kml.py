@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 
-from geo_service.land.model import Problem, RawFile, RawParcel
+from geo_service.land.model import IN_FILE, Problem, RawFile, RawParcel
 from geo_service.land.readers.caps import Tally
 from geo_service.land.readers.xmlsafe import parse_xml
+from geo_service.messages import Msg
 
 KML_NS = "{http://www.opengis.net/kml/2.2}"
 
@@ -28,11 +29,11 @@ def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
         "kml",
         [],
         pyproj.CRS.from_epsg(4326),
-        "KML 规定使用 WGS 84 经纬度 (KML is WGS 84 by definition)",
+        Msg("kml.wgs84"),
     )
     for number, placemark in enumerate(root.iter(f"{ns}Placemark"), start=1):
         name = (placemark.findtext(f"{ns}name") or "").strip()[:200] or f"地块{number}"
-        where = f"Placemark {number} ({name})"
+        where = Msg("where.placemark", number=number, name=name)
         tally.parcel(where)
         rings, parts = [], []
         vertices = 0
@@ -48,11 +49,7 @@ def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
                         array = np.asarray(values, dtype=float).reshape(-1, 2)
                     except ValueError:
                         raw.problems.append(
-                            Problem(
-                                where,
-                                "坐标格式错误 (malformed coordinates)",
-                                "坐标为 经度,纬度[,高程] (coordinates are lon,lat[,alt] tuples)",
-                            )
+                            Problem(where, Msg("coordinates.malformed"), Msg("kml.coordinates"))
                         )
                         continue
                     part.append(len(rings))
@@ -60,24 +57,14 @@ def read_kml(data: bytes, filename: str, limits=None) -> RawFile:
             parts.append(part)
         if not rings:
             raw.problems.append(
-                Problem(
-                    where,
-                    "该 Placemark 中没有多边形 (no Polygon in this Placemark)",
-                    "地块须为多边形 (parcels must be polygons)",
-                )
+                Problem(where, Msg("kml.no_polygon"), Msg("geometry.must_be_polygon"))
             )
             continue
         raw.parcels.append(
             RawParcel(name, where, rings=rings, parts=parts, attributes=kml_fields(placemark, ns))
         )
     if not raw.parcels and not raw.problems:
-        raw.problems.append(
-            Problem(
-                "file",
-                "未找到 Placemark (no Placemark found)",
-                "该 KML 不含地块 (the KML holds no parcels)",
-            )
-        )
+        raw.problems.append(Problem(IN_FILE, Msg("kml.no_placemark"), Msg("kml.no_parcels")))
     return raw
 
 

@@ -21,15 +21,28 @@ import pyogrio
 import shapely
 
 from geo_service.errors import TooLarge
-from geo_service.land.model import ParcelTable, Problem, RawFile, bounded_frame, input_error
+from geo_service.land.model import (
+    IN_FILE,
+    ParcelTable,
+    Problem,
+    RawFile,
+    at_feature,
+    at_parameter,
+    bounded_frame,
+    input_error,
+)
 from geo_service.land.readers import guard
 from geo_service.land.readers.caps import check_counts, over_cap
+from geo_service.land.readers.guard import listing
 from geo_service.land.readers.kml import read_kml
 from geo_service.land.readers.text import DECLARED_HA_KEYS, ID_KEYS, NAME_KEYS
+from geo_service.messages import Msg
 
 log = logging.getLogger(__name__)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-REEXPORT = "请重新压缩或导出文件 (zip or export the files again)"
+#: Other data files a zip may hold (one of them, read as if uploaded on its own).
+ZIPPED_FILES = (".gpkg", ".geojson", ".json", ".csv", ".txt")
+REEXPORT = Msg("zip.again")
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -50,20 +63,21 @@ def safe_members(data: bytes, filename: str, limits) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, NotImplementedError):
-        raise input_error(
-            filename, [Problem("file", "zip 压缩包已损坏 (broken zip archive)", REEXPORT)]
-        ) from None
+        raise input_error(filename, [Problem(IN_FILE, Msg("zip.broken"), REEXPORT)]) from None
     if len(members) > limits.max_zip_members:
         raise TooLarge(
-            f"{filename}: 压缩包内有 {len(members)} 个文件，最多接受 {limits.max_zip_members} 个 "
-            f"({len(members)} files in the archive; at most {limits.max_zip_members})"
+            "zip.too_many_members",
+            file=filename,
+            count=len(members),
+            limit=limits.max_zip_members,
         )
     unpacked = sum(m.file_size for m in members)
     if unpacked > limits.max_unpacked_bytes:
         raise TooLarge(
-            f"{filename}: 解压后 {unpacked:,} 字节，超过上限 MAX_UNPACKED_BYTES="
-            f"{limits.max_unpacked_bytes} (unpacks to {unpacked:,} bytes; the limit is "
-            f"{limits.max_unpacked_bytes:,})"
+            "zip.too_big_unpacked",
+            file=filename,
+            size=f"{unpacked:,}",
+            limit=limits.max_unpacked_bytes,
         )
     for member in members:
         name = member_name(member)
@@ -71,37 +85,26 @@ def safe_members(data: bytes, filename: str, limits) -> zipfile.ZipFile:
         if path.is_absolute() or ".." in path.parts or name.startswith("/") or ":" in name:
             raise input_error(
                 filename,
-                [
-                    Problem(
-                        name,
-                        "压缩包内有不安全的路径 (unsafe path in the archive)",
-                        "压缩包成员须为相对路径 (archive members must be relative paths)",
-                    )
-                ],
+                [Problem(name[:200], Msg("zip.unsafe_path"), Msg("zip.relative_paths"))],
             )
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
-            raise TooLarge(
-                f"{filename}: {name} 压缩比 {ratio:.0f} 倍，疑似压缩炸弹，已拒绝 "
-                f"(expands {ratio:.0f}-fold, a zip bomb?)"
-            )
+            raise TooLarge("zip.bomb", file=filename, member=name[:200], ratio=f"{ratio:.0f}")
     return archive
 
 
 def pick_shapefile(filename: str, shapefiles: dict[str, zipfile.ZipInfo], layer: str | None):
     """The .shp ``layer`` names (its stem, or its path in the archive), or the only one."""
     stems = [PurePosixPath(n).stem for n in shapefiles]
-    listing = "、".join(stems)
     if layer is None:
         if len(shapefiles) > 1:
             raise input_error(
                 filename,
                 [
                     Problem(
-                        "file",
-                        f"压缩包内有 {len(shapefiles)} 个 Shapefile：{listing} "
-                        f"({len(shapefiles)} shapefiles in the archive)",
-                        "请用 layer=图层名 指定其一 (pass layer=NAME to pick one)",
+                        IN_FILE,
+                        Msg("shp.several", count=len(shapefiles), names=listing(stems)),
+                        Msg("layer.pick_one"),
                     )
                 ],
             )
@@ -114,10 +117,9 @@ def pick_shapefile(filename: str, shapefiles: dict[str, zipfile.ZipInfo], layer:
         filename,
         [
             Problem(
-                "layer",
-                f"没有名为 {layer[:100]!r} 的图层；可用图层：{listing} "
-                f"(no layer named {layer[:100]!r}; available: {', '.join(stems)})",
-                "请用 layer= 指定上列图层之一 (pass one of these as layer=)",
+                at_parameter("layer"),
+                Msg("layer.unknown", layer=layer[:100], layers=listing(stems)),
+                Msg("layer.pick"),
             )
         ],
     )
@@ -129,33 +131,13 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
     members = {member_name(m): m for m in archive.infolist() if not m.is_dir()}
     shapefiles = {n: m for n, m in members.items() if n.lower().endswith(".shp")}
     if not members:
-        raise input_error(
-            filename,
-            [
-                Problem(
-                    "file",
-                    "压缩包中没有可读取的数据文件：压缩包是空的 (the archive is empty)",
-                    "请将 .shp 与 .shx、.dbf、.prj 一起压缩后上传 "
-                    "(zip the .shp with its .shx, .dbf and .prj)",
-                )
-            ],
-        )
+        raise input_error(filename, [Problem(IN_FILE, Msg("zip.empty"), Msg("zip.how"))])
     if not shapefiles:
         kml = [n for n in members if n.lower().endswith(".kml")]
         if kml:
-            return read_kml(read_member(archive, members[kml[0]], limits), filename, limits)
-        raise input_error(
-            filename,
-            [
-                Problem(
-                    "file",
-                    "压缩包中没有可读取的数据文件：没有 .shp（或 .kml） "
-                    "(the archive holds no .shp (or .kml))",
-                    "请将 .shp 与 .shx、.dbf、.prj 一起压缩 "
-                    "(zip the .shp with its .shx, .dbf and .prj)",
-                )
-            ],
-        )
+            content = read_member(archive, members[kml[0]], limits, filename)
+            return read_kml(content, filename, limits)
+        return read_zipped_file(archive, members, filename, limits, layer)
     chosen = pick_shapefile(filename, shapefiles, layer)
     stem = chosen[:-4]
     lower = {n.lower(): n for n in members}
@@ -165,20 +147,20 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
             filename,
             [
                 Problem(
-                    chosen,
-                    f"缺少 {'、'.join(missing)} (missing {', '.join(missing)})",
-                    "Shapefile 需要 .shp、.shx 和 .dbf (a Shapefile needs its .shp, .shx and .dbf)",
+                    chosen[:200],
+                    Msg("shp.missing_parts", parts=" ".join(missing)),
+                    Msg("shp.needs_parts"),
                 )
             ],
         )
     parts = {
-        ext: read_member(archive, members[lower[(stem + ext).lower()]], limits)
+        ext: read_member(archive, members[lower[(stem + ext).lower()]], limits, filename)
         for ext in SHAPEFILE_PARTS
         if (stem + ext).lower() in lower
     }
     guard.check_shapefile_parts(filename, chosen, parts[".shp"], parts[".shx"], parts[".dbf"])
     counts = guard.shapefile_vertex_counts(parts[".shp"], parts[".shx"])
-    features = np.array([f"feature {n}" for n in range(1, len(counts) + 1)], dtype=object)
+    features = np.array([at_feature(n) for n in range(1, len(counts) + 1)], dtype=object)
     check_counts(filename, features, counts, limits)
     with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
         for ext, content in parts.items():
@@ -187,48 +169,83 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
         encoding = None
         if ".cpg" not in parts:
             encoding = dbf_encoding(parts[".dbf"])
-            notes.append(
-                f"没有 .cpg：属性编码识别为 {encoding} (no .cpg: encoding detected as {encoding})"
-            )
+            notes.append(Msg("shp.no_cpg", encoding=encoding))
         path = Path(folder) / "upload.shp"
         guard.require_driver(path, guard.SHAPEFILE_DRIVER, filename)
         raw = read_with_gdal(path, filename, "shapefile", None, encoding, limits)
-    renamed = field_notes(archive, members, stem, limits)
+    renamed = field_notes(archive, members, stem, limits, filename)
     if renamed and raw.table is not None and raw.table.attributes is not None:
         raw.table.attributes = np.array(
             [{renamed.get(k, k): v for k, v in a.items()} for a in raw.table.attributes] + [None],
             dtype=object,
         )[:-1]
-        notes.append("字段说明.txt: dBASE 字段名已恢复为原字段名 (field names restored)")
+        notes.append(Msg("shp.fields_restored"))
     raw.notes = notes + raw.notes
     return raw
 
 
-def field_notes(archive, members: dict, stem: str, limits) -> dict[str, str]:
+def read_zipped_file(archive, members: dict, filename: str, limits, layer: str | None):
+    """A zip of one GeoPackage, GeoJSON, CSV or 界址点 txt (not a Shapefile, not a KML):
+    that file, read as if it had been uploaded on its own (``layer=`` picks one of several)."""
+    from geo_service.land.readers import read_parcel_file, sniff
+
+    found = [n for n in members if n.lower().endswith(ZIPPED_FILES)]
+    if len(found) > 1 and layer is not None:
+        wanted = layer.strip().lower()
+        found = [n for n in found if wanted in (n.lower(), PurePosixPath(n).stem.lower())]
+        layer = None
+    if not found:
+        names = listing(sorted(members)[:20])
+        raise input_error(
+            filename, [Problem(IN_FILE, Msg("zip.no_data_file", members=names), Msg("zip.how"))]
+        )
+    if len(found) > 1:
+        raise input_error(
+            filename,
+            [
+                Problem(
+                    IN_FILE,
+                    Msg("zip.several_data_files", count=len(found), names=listing(found)),
+                    Msg("layer.pick_one"),
+                )
+            ],
+        )
+    content = read_member(archive, members[found[0]], limits, filename)
+    if sniff(content) == "zip":
+        raise input_error(
+            filename, [Problem(found[0][:200], Msg("zip.nested"), Msg("zip.unzip_first"))]
+        )
+    return read_parcel_file(content, filename, limits=limits, layer=layer)
+
+
+def field_notes(archive, members: dict, stem: str, limits, filename: str) -> dict[str, str]:
     """The 字段说明.txt geo_service writes beside a Shapefile (dBASE name -> original name)."""
     folder = PurePosixPath(stem).parent
     wanted = str(folder / "字段说明.txt") if str(folder) != "." else "字段说明.txt"
     info = members.get(wanted)
     if info is None or info.file_size > 1024 * 1024:
         return {}
-    text = read_member(archive, info, limits).decode("utf-8", errors="replace")
+    text = read_member(archive, info, limits, filename).decode("utf-8", errors="replace")
     pairs = [line.split("\t") for line in text.splitlines()[1:]]
     return {p[0]: p[1] for p in pairs if len(p) == 2 and p[0] and p[1]}
 
 
-def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits) -> bytes:
+def read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits, filename: str = "zip"
+) -> bytes:
     try:
         with archive.open(info) as member:
             content = member.read(limits.max_unpacked_bytes + 1)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
         raise input_error(
-            "zip",
-            [Problem(member_name(info), "无法解压该文件 (cannot unpack this member)", REEXPORT)],
+            filename, [Problem(member_name(info)[:200], Msg("zip.cannot_unpack"), REEXPORT)]
         ) from None
     if len(content) > limits.max_unpacked_bytes:
         raise TooLarge(
-            f"{member_name(info)}: 解压后超过 MAX_UNPACKED_BYTES={limits.max_unpacked_bytes} "
-            f"(unpacks beyond {limits.max_unpacked_bytes:,} bytes)"
+            "zip.member_too_big",
+            file=filename,
+            member=member_name(info)[:200],
+            limit=limits.max_unpacked_bytes,
         )
     return content
 
@@ -248,14 +265,7 @@ def read_geopackage(data: bytes, filename: str, *, layer: str | None = None, lim
         path = Path(folder) / "upload.gpkg"
         path.write_bytes(data)
         if not guard.is_geopackage(path):
-            raise guard.refused(
-                filename,
-                "file",
-                "不是 GeoPackage：SQLite 文件缺少 GeoPackage 标识"
-                "（application_id 或 gpkg_contents）",
-                "not a GeoPackage: no application_id GPKG nor gpkg_contents",
-                "请从 GIS 软件导出为 GeoPackage (export as GeoPackage)",
-            )
+            raise guard.refused(filename, IN_FILE, Msg("gpkg.not_gpkg"), Msg("gpkg.export_as"))
         layers = guard.gpkg_layers(path, filename)
         chosen = guard.pick_gpkg_layer(filename, layers, layer)
         guard.check_gpkg_layer(path, filename, chosen, limits)
@@ -280,37 +290,36 @@ def read_with_gdal(
             filename,
             [
                 Problem(
-                    str(layer or "file"),
-                    "没有几何列：这是属性表，不含地块图形 (no geometry column: an attribute table)",
-                    "请上传含多边形的图层 (upload the layer holding the polygons)",
+                    str(layer) if layer else IN_FILE,
+                    Msg("layer.attribute_table"),
+                    Msg("layer.upload_polygons"),
                 )
             ],
         )
     if len(frame) > limits.max_parcels:
-        raise over_cap(filename, "file", "max_parcels", len(frame), limits.max_parcels, True)
+        raise over_cap(filename, IN_FILE, "max_parcels", len(frame), limits.max_parcels, True)
     crs = frame.crs
-    where = ".prj" if kind == "shapefile" else "GeoPackage"
-    note = f"文件自带的坐标系（{where}） (the file's own CRS)" if crs else ""
-    raw = RawFile(filename, kind, [], crs, note)
+    source = ".prj" if kind == "shapefile" else "GeoPackage"
+    raw = RawFile(filename, kind, [], crs, Msg("crs.from_file", source=source) if crs else "")
     geometries = frame.geometry.to_numpy()
     count = len(geometries)
     numbers = np.arange(1, count + 1)
     parcel_id = first_column(frame, ID_KEYS)
     parcel_id = np.where(parcel_id == "", [f"地块{n}" for n in numbers], parcel_id)
-    where = np.array([f"feature {n} ({i})" for n, i in zip(numbers, parcel_id)], dtype=object)
+    where = np.array(
+        [Msg("where.feature_parcel", feature=int(n), parcel=i) for n, i in zip(numbers, parcel_id)],
+        dtype=object,
+    )
     kinds = shapely.get_type_id(geometries)  # -1 missing, 3 Polygon, 6 MultiPolygon
     empty = (kinds == -1) | shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
-        raw.problems.append(
-            Problem(where[i], "几何为空 (empty geometry)", "请提供地块多边形 (give the polygon)")
-        )
+        raw.problems.append(Problem(where[i], Msg("geometry.empty"), Msg("geometry.give_polygon")))
     for i in np.flatnonzero(~empty & ~np.isin(kinds, (3, 6))):
-        kind_name = geometries[i].geom_type
         raw.problems.append(
             Problem(
                 where[i],
-                f"{kind_name} 不是地块 (a {kind_name} is not a parcel)",
-                "地块须为多边形 (parcels must be polygons)",
+                Msg("geometry.not_parcel", kind=geometries[i].geom_type),
+                Msg("geometry.must_be_polygon"),
             )
         )
     names = first_column(frame, NAME_KEYS)

@@ -13,8 +13,19 @@ import numpy as np
 import pyproj
 import shapely
 
-from geo_service.land.model import Problem, RawFile, RawParcel, input_error
+from geo_service.land.model import (
+    CRS_MEMBER,
+    FEATURES_MEMBER,
+    IN_FILE,
+    Problem,
+    RawFile,
+    RawParcel,
+    at_feature,
+    at_line,
+    input_error,
+)
 from geo_service.land.readers.caps import Tally, check_json_depth
+from geo_service.messages import Msg
 
 #: GeoJSON crs names as authority and code only (PROJ would open files for "+init=...")
 CRS_NAME = re.compile(
@@ -63,7 +74,7 @@ def pick_declared_ha(properties: dict) -> float | None:
     return None
 
 
-EMPTY = "几何为空 (empty geometry)"
+EMPTY = Msg("geometry.empty")
 GEOJSON_TYPES = {
     "Point",
     "MultiPoint",
@@ -75,30 +86,28 @@ GEOJSON_TYPES = {
     "Feature",
     "FeatureCollection",
 }
-GIVE_POLYGON = "请为该地块提供多边形 (give the parcel its polygon)"
+GIVE_POLYGON = Msg("geometry.give_polygon")
 
 
-def rings_of(geometry: dict, where: str, problems: list[Problem], tally: Tally | None = None):
+def rings_of(geometry: dict, where, problems: list[Problem], tally: Tally | None = None):
     """(rings, parts) of a GeoJSON Polygon/MultiPolygon; problems for anything else."""
     if not geometry:
-        problems.append(Problem(where, "几何为空 (empty geometry (null))", GIVE_POLYGON))
+        problems.append(Problem(where, EMPTY, GIVE_POLYGON))
         return None, None
     if not isinstance(geometry, dict):
-        problems.append(Problem(where, "geometry 不是 GeoJSON 对象 (not a geometry)", GIVE_POLYGON))
+        problems.append(Problem(where, Msg("geojson.not_geometry"), GIVE_POLYGON))
         return None, None
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
     polygons = (
         [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
     )
     if polygons is None:
-        kind = kind if kind in GEOJSON_TYPES else "非 GeoJSON 几何类型"
-        problems.append(
-            Problem(
-                where,
-                f"{kind} 不是地块 (a {kind} is not a parcel)",
-                "地块须为 Polygon 或 MultiPolygon (parcels must be Polygon or MultiPolygon)",
-            )
+        problem = (
+            Msg("geometry.not_parcel", kind=kind)
+            if kind in GEOJSON_TYPES
+            else Msg("geojson.bad_geometry_type", kind=str(kind)[:40])
         )
+        problems.append(Problem(where, problem, Msg("geometry.must_be_polygon")))
         return None, None
     rings, parts = [], []
     vertices = 0
@@ -116,13 +125,7 @@ def rings_of(geometry: dict, where: str, problems: list[Problem], tally: Tally |
                 rings.append(array[:, :2])
             parts.append(part)
     except (TypeError, ValueError):
-        problems.append(
-            Problem(
-                where,
-                "坐标格式错误 (malformed coordinates)",
-                "每个环是 [x, y] 坐标的列表 (each ring is a list of [x, y] positions)",
-            )
-        )
+        problems.append(Problem(where, Msg("coordinates.malformed"), Msg("geojson.ring_positions")))
         return None, None
     if not rings:
         problems.append(Problem(where, EMPTY, GIVE_POLYGON))
@@ -130,26 +133,17 @@ def rings_of(geometry: dict, where: str, problems: list[Problem], tally: Tally |
     return rings, parts
 
 
-def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
+def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, Msg]:
     member = document.get("crs")
     properties = member.get("properties") if isinstance(member, dict) else None
     named = properties.get("name") if isinstance(properties, dict) else None
     if member is not None and not named:
         raise input_error(
             filename,
-            [
-                Problem(
-                    "crs member",
-                    "crs 成员缺少坐标系名称 (a crs member without a name)",
-                    '请写 {"type": "name", "properties": {"name": '
-                    '"urn:ogc:def:crs:EPSG::4545"}} 或删除 (or drop it)',
-                )
-            ],
+            [Problem(CRS_MEMBER, Msg("geojson.crs_unnamed"), Msg("geojson.crs_how"))],
         )
     if not named:
-        return pyproj.CRS.from_epsg(
-            4326
-        ), "GeoJSON 未写 crs 成员，按 RFC 7946 为 WGS 84 经纬度 (RFC 7946: WGS 84)"
+        return pyproj.CRS.from_epsg(4326), Msg("geojson.rfc7946")
     try:
         if not isinstance(named, str) or not CRS_NAME.match(named):  # no +init=/path, no WKT
             raise pyproj.exceptions.CRSError("not an authority:code CRS name")
@@ -157,18 +151,12 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, str]:
     except pyproj.exceptions.CRSError:
         raise input_error(
             filename,
-            [
-                Problem(
-                    "crs member",
-                    "crs 成员中的坐标系名称无法识别 (unknown CRS name in the crs member)",
-                    "请使用 urn:ogc:def:crs:EPSG::4545 等 (use urn:ogc:def:crs:EPSG::4545)",
-                )
-            ],
+            [Problem(CRS_MEMBER, Msg("geojson.crs_unknown"), Msg("geojson.crs_example"))],
         ) from None
-    return crs, f"文件的 crs 成员：{crs.name} (the file's crs member)"
+    return crs, Msg("geojson.crs_member", name=crs.name)
 
 
-AS_GEOJSON = "请重新导出为 GeoJSON (export the file again as GeoJSON)"
+AS_GEOJSON = Msg("geojson.export_again")
 
 
 def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
@@ -179,7 +167,7 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
         text = decode_text(data)
     except UnicodeDecodeError:
         raise input_error(
-            filename, [Problem("file", "文本编码无法识别 (not UTF-8 or GBK text)", AS_GEOJSON)]
+            filename, [Problem(IN_FILE, Msg("text.not_utf8_gbk"), AS_GEOJSON)]
         ) from None
     check_json_depth(text, filename, limits)
     try:
@@ -189,28 +177,23 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
             filename,
             [
                 Problem(
-                    f"line {exc.lineno}",
-                    f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 "
-                    f"(not valid JSON: {exc.msg})",
+                    at_line(exc.lineno),
+                    Msg("json.invalid", line=exc.lineno, column=exc.colno, error=exc.msg),
                     AS_GEOJSON,
                 )
             ],
         ) from None
     except RecursionError:  # a last guard: the depth scan refuses such files first
-        raise input_error(
-            filename, [Problem("file", "JSON 嵌套过深 (JSON nested too deep)")]
-        ) from None
+        raise input_error(filename, [Problem(IN_FILE, Msg("json.too_deep"))]) from None
     if not isinstance(document, dict):
-        raise input_error(
-            filename, [Problem("file", "不是 GeoJSON 对象 (not a GeoJSON object)", AS_GEOJSON)]
-        )
+        raise input_error(filename, [Problem(IN_FILE, Msg("geojson.not_object"), AS_GEOJSON)])
     kind = document.get("type")
     if kind == "FeatureCollection":
         features = document.get("features") or []
         if not isinstance(features, list):
             raise input_error(
                 filename,
-                [Problem("features", "features 须为数组 (features must be an array)", AS_GEOJSON)],
+                [Problem(FEATURES_MEMBER, Msg("geojson.features_not_array"), AS_GEOJSON)],
             )
     elif kind == "Feature":
         features = [document]
@@ -221,33 +204,32 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
             filename,
             [
                 Problem(
-                    "file",
-                    f"GeoJSON 类型 {kind if kind in GEOJSON_TYPES else '(未知)'} 不含地块 "
-                    "(this GeoJSON type holds no parcels)",
-                    "请使用多边形的 FeatureCollection (use a FeatureCollection of polygons)",
+                    IN_FILE,
+                    Msg("geojson.no_parcels_type", kind=kind)
+                    if kind in GEOJSON_TYPES
+                    else Msg("geojson.no_type"),
+                    Msg("geojson.use_collection"),
                 )
             ],
         )
     if len(features) > limits.max_parcels:  # before any parcel is built
         from geo_service.land.readers.caps import over_cap
 
-        raise over_cap(filename, "features", "max_parcels", len(features), limits.max_parcels)
+        raise over_cap(filename, FEATURES_MEMBER, "max_parcels", len(features), limits.max_parcels)
     crs, note = geojson_crs(document, filename)
     raw = RawFile(filename, "geojson", [], crs, note)
     tally = Tally(filename, limits)
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            raw.problems.append(
-                Problem(f"feature {number}", "不是 GeoJSON Feature (not a GeoJSON Feature)")
-            )
+            raw.problems.append(Problem(at_feature(number), Msg("geojson.not_feature")))
             continue
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
             raw.problems.append(
                 Problem(
-                    f"feature {number}",
-                    "properties 须为对象 (properties must be an object)",
-                    '请写 "properties": {...} 或 null',
+                    at_feature(number),
+                    Msg("geojson.properties_not_object"),
+                    Msg("geojson.properties_how"),
                 )
             )
             continue
@@ -256,7 +238,7 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
             if feature.get("id") not in (None, "")
             else pick_id(properties, number)
         )
-        where = f"feature {number} ({parcel_id})"
+        where = Msg("where.feature_parcel", feature=number, parcel=parcel_id[:200])
         tally.parcel(where)
         rings, parts = rings_of(feature.get("geometry"), where, raw.problems, tally)
         if rings is not None:
@@ -295,10 +277,9 @@ def read_csv(data: bytes, filename: str, limits=None) -> RawFile:
             filename,
             [
                 Problem(
-                    "line 1",
-                    "表头中没有 WKT 几何列 (no WKT column in the header)",
-                    f"请将几何列命名为 {', '.join(WKT_COLUMNS)} 之一 "
-                    f"(name the column one of {', '.join(WKT_COLUMNS)})",
+                    at_line(1),
+                    Msg("csv.no_wkt_column"),
+                    Msg("csv.name_wkt_column", names=", ".join(WKT_COLUMNS)),
                 )
             ],
         )
@@ -307,13 +288,7 @@ def read_csv(data: bytes, filename: str, limits=None) -> RawFile:
     except csv.Error as exc:
         raise input_error(
             filename,
-            [
-                Problem(
-                    f"line {reader.line_num}",
-                    "CSV 格式错误 (malformed CSV)",
-                    "请检查引号与分隔符 (check quotes and delimiters)",
-                )
-            ],
+            [Problem(at_line(reader.line_num), Msg("csv.malformed"), Msg("csv.check_quotes"))],
         ) from exc
 
 
@@ -324,11 +299,11 @@ def csv_rows(reader, wkt_column: str, filename: str, tally: Tally) -> RawFile:
         line = reader.line_num
         properties = {k: v for k, v in row.items() if k != wkt_column and k is not None}
         parcel_id = pick_id(properties, number)
-        where = f"line {line} ({parcel_id})"
+        where = Msg("where.line_parcel", line=line, parcel=parcel_id[:200])
         tally.parcel(where)
         text_value = (row.get(wkt_column) or "").strip()
         if not text_value:
-            raw.problems.append(Problem(where, EMPTY, "请填写 WKT 列 (fill in the WKT column)"))
+            raw.problems.append(Problem(where, EMPTY, Msg("csv.fill_wkt")))
             continue
         # an upper bound of the vertices (one comma between two), before parsing
         estimate = text_value.count(",") + 1
@@ -337,14 +312,7 @@ def csv_rows(reader, wkt_column: str, filename: str, tally: Tally) -> RawFile:
         try:
             geometry = shapely.from_wkt(text_value)
         except shapely.errors.GEOSException as exc:
-            raw.problems.append(
-                Problem(
-                    where,
-                    wkt_problem(str(exc)),
-                    "多边形写作 POLYGON((x y, ...))，末点重复首点 "
-                    "(write POLYGON((x y, ...)) with the first point repeated at the end)",
-                )
-            )
+            raw.problems.append(Problem(where, wkt_problem(str(exc)), Msg("wkt.how")))
             continue
         count = int(shapely.get_num_coordinates(geometry))
         tally.add(where, count, count)
@@ -358,22 +326,14 @@ def csv_rows(reader, wkt_column: str, filename: str, tally: Tally) -> RawFile:
             )
         )
     if not raw.parcels and not raw.problems:
-        raw.problems.append(
-            Problem(
-                "file",
-                "只有表头，没有数据行 (no rows)",
-                "文件只有表头，没有地块 (the file has a header but no parcels)",
-            )
-        )
+        raw.problems.append(Problem(IN_FILE, Msg("csv.no_rows"), Msg("csv.add_rows")))
     return raw
 
 
-def wkt_problem(message: str) -> str:
+def wkt_problem(message: str) -> Msg:
+    """What GEOS's parse error means, in the catalogue's words."""
     if "closed" in message:
-        return "环未闭合：末点与首点不同 (ring not closed: its last point differs from its first)"
+        return Msg("wkt.not_closed")
     if "number of points" in message:
-        return (
-            "点数过少：一个环至少需要 3 个不同的点（含闭合点 4 个） "
-            "(too few points: a ring needs at least 3 distinct points, 4 with the closing one)"
-        )
-    return "无法解析的 WKT (unreadable WKT)"
+        return Msg("wkt.too_few_points")
+    return Msg("wkt.unreadable")

@@ -14,7 +14,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as DET
 
-from geo_service.land.model import Problem, input_error
+from geo_service.land.model import IN_FILE, Problem, at_line, input_error
+from geo_service.messages import Msg
 
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -46,7 +47,7 @@ def xml_encoding(data: bytes) -> str:
     return declared.group(1).decode("ascii").lower() if declared else "utf-8"
 
 
-def decode_xml(data: bytes, filename: str, where: str = "file") -> str:
+def decode_xml(data: bytes, filename: str, where=IN_FILE) -> str:
     """The document as text, BOM and declaration honoured; a 422 when it does not decode."""
     name = xml_encoding(data)
     try:
@@ -55,13 +56,7 @@ def decode_xml(data: bytes, filename: str, where: str = "file") -> str:
     except LookupError:
         raise input_error(
             filename,
-            [
-                Problem(
-                    where,
-                    f"未知的 XML 编码 {name[:40]!r} (unknown XML encoding)",
-                    "请以 UTF-8 保存 (save as UTF-8)",
-                )
-            ],
+            [Problem(where, Msg("xml.unknown_encoding", encoding=name[:40]), Msg("xml.save_utf8"))],
         ) from None
     except UnicodeDecodeError as exc:
         raise input_error(
@@ -69,16 +64,15 @@ def decode_xml(data: bytes, filename: str, where: str = "file") -> str:
             [
                 Problem(
                     where,
-                    f"XML 文本不是有效的 {codec} 编码（第 {exc.start} 字节）"
-                    f"(not valid {codec} at byte {exc.start})",
-                    "请以 UTF-8 保存 (save as UTF-8)",
+                    Msg("xml.bad_encoding", codec=codec, byte=exc.start),
+                    Msg("xml.save_utf8"),
                 )
             ],
         ) from None
     return text.lstrip("\ufeff")
 
 
-def refuse_dtd(text: str, filename: str, where: str = "file") -> None:
+def refuse_dtd(text: str, filename: str, where=IN_FILE) -> None:
     """No DOCTYPE/ENTITY (or other DTD) declarations: KML and XLSX need none."""
     found = DTD.search(text)
     if found:
@@ -87,10 +81,11 @@ def refuse_dtd(text: str, filename: str, where: str = "file") -> None:
             filename,
             [
                 Problem(
-                    f"{where}, line {line}" if where != "file" else f"line {line}",
-                    f"XML 含 {found.group(1).upper()} 声明（DTD/实体），出于安全原因拒绝 "
-                    f"(XML with a DOCTYPE/ENTITY declaration: refused)",
-                    "请删除 DTD 声明；KML 与 XLSX 都不需要 (remove the DTD)",
+                    at_line(line)
+                    if where == IN_FILE
+                    else Msg("where.member_line", member=where, line=line),
+                    Msg("xml.dtd", kind=found.group(1).upper()),
+                    Msg("xml.remove_dtd"),
                 )
             ],
         )
@@ -108,21 +103,14 @@ def parse_xml(data: bytes, filename: str) -> Element:
             filename,
             [
                 Problem(
-                    f"line {exc.position[0]}",
-                    f"不是有效的 XML (not valid XML: {exc.msg if hasattr(exc, 'msg') else exc})",
-                    "请重新导出为 KML (export the file again as KML)",
+                    at_line(exc.position[0]),
+                    Msg("xml.invalid", error=str(getattr(exc, "msg", exc))[:200]),
+                    Msg("kml.export_again"),
                 )
             ],
         ) from None
     except defusedxml.DefusedXmlException:
         raise input_error(
             filename,
-            [
-                Problem(
-                    "file",
-                    "XML 含 DTD、实体或外部引用，出于安全原因拒绝 "
-                    "(DTD, entity or external reference: refused)",
-                    "请删除 DTD 声明 (remove the DTD)",
-                )
-            ],
+            [Problem(IN_FILE, Msg("xml.dtd_refused"), Msg("xml.remove_dtd"))],
         ) from None
