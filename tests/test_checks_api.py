@@ -15,6 +15,7 @@ from conftest import dbs
 from land_fixtures import EXPECTED, PARCEL_SHAPES, ZONE_SHAPES, collection
 
 from geo_service import create_app
+from geo_service.land.model import note
 from geo_service.land.service import SCHEMATIC_WARNING
 
 
@@ -24,11 +25,17 @@ def fresh_app(tmp_path):
     return create_app({"TESTING": True, **dbs(tmp_path)})
 
 
-def post(client, parcels: bytes, name="parcels.geojson", zones: bytes | None = None, **form):
+def post(
+    client, parcels: bytes, name="parcels.geojson", zones: bytes | None = None, lang=None, **form
+):
+    """POST a check; ``lang="en"`` asks for English (Accept-Language)."""
     data = {"file": (io.BytesIO(parcels), name), **form}
     if zones is not None:
         data["zones"] = (io.BytesIO(zones), "zones.geojson")
-    return client.post("/api/checks", data=data, content_type="multipart/form-data")
+    headers = {"Accept-Language": lang} if lang else {}
+    return client.post(
+        "/api/checks", data=data, content_type="multipart/form-data", headers=headers
+    )
 
 
 def square(lon: float, lat: float, size: float = 0.001) -> dict:
@@ -87,7 +94,7 @@ def test_default_zones_are_the_schematic_layer(fresh_app, catalog):
     assert response.status_code == 201, response.json
     check = response.json
     assert check["zones"]["source"] == "layer:zones" and check["zones"]["schematic"]
-    assert check["warnings"] == [SCHEMATIC_WARNING]
+    assert check["warnings"] == [note(SCHEMATIC_WARNING)]
     inside, outside = check["parcels"]
     assert inside["status"] == "inside" and inside["zones"][0]["zone_id"] == "ankang-hitech"
     assert outside["status"] == "outside" and outside["distance_m"] > 1000
@@ -190,18 +197,37 @@ def test_broken_geometries_are_reported_with_their_feature(fresh_app):
         "coordinates": [[[109.0, 32.7], [109.001, 32.7], [109.001, 32.701], [109.0, 32.701]]],
     }
     few = {"type": "Polygon", "coordinates": [[[109.0, 32.7], [109.001, 32.7], [109.0, 32.7]]]}
-    response = bad(client, feature_collection(square(109.0, 32.7), open_ring, few, None))
+    body = feature_collection(square(109.0, 32.7), open_ring, few, None)
+    response = bad(client, body)
     assert response.status_code == 422
     problems = response.json["error"]["details"]["problems"]
+    assert [p["where"] for p in problems] == [
+        "第 4 个要素（p4）",
+        "第 2 个要素（p2）的第 1 个环",
+        "第 3 个要素（p3）的第 1 个环",
+    ]
+    assert [p["code"] for p in problems] == [
+        "geometry.empty",
+        "ring.not_closed",
+        "ring.too_few_points",
+    ]
+    assert problems[1]["message"].startswith("环未闭合") and problems[1]["hint"]
+    assert response.json["error"]["message"] == (
+        "bad.geojson：共 3 处问题，第一处：第 4 个要素（p4）：几何为空（请为该地块提供多边形）"
+    )
+    english = bad(client, body, lang="en")
+    assert english.json["error"]["code"] == response.json["error"]["code"] == "invalid_input"
+    problems = english.json["error"]["details"]["problems"]
     assert [p["where"] for p in problems] == [
         "feature 4 (p4)",
         "feature 2 (p2), ring 1",
         "feature 3 (p3), ring 1",
     ]
-    assert "empty geometry" in problems[0]["message"]
-    assert "ring not closed" in problems[1]["message"] and problems[1]["hint"]
-    assert "too few points" in problems[2]["message"]
-    assert response.json["error"]["message"].startswith("bad.geojson: 共 3 处问题（3 problems）")
+    assert problems[0]["message"] == "empty geometry"
+    assert problems[1]["message"].startswith("ring not closed")
+    assert problems[1]["hint"] == "repeat the first point at the end of the ring"
+    assert problems[2]["message"].startswith("too few points")
+    assert english.json["error"]["message"].startswith("bad.geojson: 3 problems; the first: ")
 
 
 def test_swapped_and_faraway_coordinates(fresh_app):
@@ -211,10 +237,13 @@ def test_swapped_and_faraway_coordinates(fresh_app):
         "coordinates": [[[32.7, 109.0], [32.7, 109.001], [32.701, 109.001], [32.7, 109.0]]],
     }
     response = bad(client, feature_collection(swapped))
-    assert response.status_code == 422 and "swapped" in response.json["error"]["message"]
+    assert response.status_code == 422 and "X 与 Y 似乎颠倒" in response.json["error"]["message"]
     response = bad(client, feature_collection(square(116.39, 39.9)))  # Beijing
     assert response.status_code == 422
-    assert "outside Ankang" in response.json["error"]["message"]
+    assert "不在安康市范围内：按 EPSG:4326" in response.json["error"]["message"]
+    assert "116.3905°E 39.9005°N" in response.json["error"]["message"]
+    response = bad(client, feature_collection(square(116.39, 39.9)), lang="en")
+    assert "outside Ankang: read as EPSG:4326" in response.json["error"]["message"]
 
 
 def test_self_intersection_is_repaired_and_reported(fresh_app):
@@ -226,8 +255,10 @@ def test_self_intersection_is_repaired_and_reported(fresh_app):
     }
     response = post(fresh_app.test_client(), feature_collection(bowtie))
     assert response.status_code == 201
-    warnings = response.json["parcels"][0]["warnings"]
-    assert any("make_valid" in w and "Self-intersection" in w for w in warnings)
+    (warning,) = response.json["parcels"][0]["warnings"]
+    assert warning["code"] == "geometry.repaired"
+    assert warning["message"].startswith("几何有自相交等问题，已用 make_valid 自动修复")
+    assert "Self-intersection" in warning["message"]
     assert response.json["parcels"][0]["area_m2"] > 0
 
 
@@ -240,7 +271,7 @@ def test_missing_crs_is_never_guessed(fresh_app):
     csv_text = 'id,wkt\nA,"POLYGON((108.6 32.7, 108.601 32.7, 108.601 32.701, 108.6 32.7))"\n'
     response = bad(client, csv_text.encode(), "parcels.csv")
     assert response.status_code == 422
-    assert "does not say its coordinate system" in response.json["error"]["message"]
+    assert "文件未注明坐标系（请指定 crs=" in response.json["error"]["message"]
     ok = post(client, csv_text.encode(), "parcels.csv", crs="EPSG:4490")
     assert ok.status_code == 201 and ok.json["input"]["crs"].startswith("EPSG:4490")
     response = bad(client, csv_text.encode(), "parcels.csv", crs="EPSG:99999")
@@ -268,10 +299,16 @@ def test_zip_bomb_and_traversal_are_refused(fresh_app):
     assert response.status_code == 413
     traversal = zipped({"../../evil.shp": b"x", "../../evil.shx": b"x", "../../evil.dbf": b"x"})
     response = bad(client, traversal, "evil.zip")
-    assert response.status_code == 422 and "unsafe path" in response.json["error"]["message"]
+    assert response.status_code == 422
+    assert "压缩包内有不安全的路径" in response.json["error"]["message"]
     empty = zipped({"readme.txt": b"nothing here"})
     response = bad(client, empty, "empty.zip")
-    assert response.status_code == 422 and ".shp" in response.json["error"]["message"]
+    assert response.status_code == 422
+    assert response.json["error"]["details"]["problems"][0]["code"] == "zip.no_data_file"
+    assert response.json["error"]["message"].startswith(
+        "empty.zip：文件：压缩包中没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt），"
+        "只有：readme.txt"
+    )
 
 
 def test_unknown_check_and_format(fresh_app):
@@ -342,17 +379,17 @@ def test_truncated_files_of_every_format_never_give_a_500(fresh_app, tmp_path):
             b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":[1],'
             b'"geometry":{"type":"Polygon","coordinates":[[[109,32.7],[109.001,32.7],[109.001,32.701],'
             b"[109,32.7]]]}}]}",
-            "properties must be an object",
+            "properties 须为对象",
         ),
         (
             b'{"type":"FeatureCollection","crs":{"type":"name","properties":"x"},"features":[]}',
-            "crs member without a name",
+            "crs 成员缺少坐标系名称",
         ),
-        (b"wkt,id\nPOINT(109 32.7),a\n", "a Point is not a parcel"),
+        (b"wkt,id\nPOINT(109 32.7),a\n", "Point 不是地块"),
         (
             b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
             b'{"type":"Polygon","coordinates":5}}]}',
-            "malformed coordinates",
+            "坐标格式错误",
         ),
     ],
 )
@@ -370,5 +407,5 @@ def test_gcj02_on_projected_coordinates_is_refused(fresh_app):
     response = bad(fresh_app.test_client(), collection(PARCEL_SHAPES, 36), crs="gcj02")
     assert (
         response.status_code == 422
-        and "crs=gcj02 is for lon/lat" in response.json["error"]["message"]
+        and "crs=gcj02 只适用于高德/腾讯地图的经纬度" in response.json["error"]["message"]
     )

@@ -84,14 +84,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "压缩包内有 {count} 个数据文件：{names}",
         "{count} data files in the archive: {names}",
     ),
-    "zip.nested": (
-        "压缩包内的压缩包不予读取",
-        "an archive inside the archive is not read",
-    ),
-    "zip.unzip_first": (
-        "请解压后直接上传其中的数据文件",
-        "unzip it and upload the data file itself",
-    ),
     "zip.cannot_unpack": ("无法解压该文件", "this member cannot be unpacked"),
     "layer.unknown": (
         "没有名为“{layer}”的图层；可用图层：{layers}",

@@ -40,8 +40,15 @@ from geo_service.messages import Msg
 
 log = logging.getLogger(__name__)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-#: Other data files a zip may hold (one of them, read as if uploaded on its own).
-ZIPPED_FILES = (".gpkg", ".geojson", ".json", ".csv", ".txt")
+#: Other data files a zip may hold (one of them, read as if uploaded on its own): the format
+#: each name ending must hold.
+ZIPPED_FILES = {
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".csv": "csv",
+    ".txt": "jzd",
+}
 REEXPORT = Msg("zip.again")
 
 
@@ -186,14 +193,24 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
 
 def read_zipped_file(archive, members: dict, filename: str, limits, layer: str | None):
     """A zip of one GeoPackage, GeoJSON, CSV or 界址点 txt (not a Shapefile, not a KML):
-    that file, read as if it had been uploaded on its own (``layer=`` picks one of several)."""
+    that file, read as if it had been uploaded on its own (``layer=`` picks one of several).
+    A member counts only when its content is the format its name says (a readme.txt is not
+    a 界址点 file)."""
     from geo_service.land.readers import read_parcel_file, sniff
 
-    found = [n for n in members if n.lower().endswith(ZIPPED_FILES)]
+    found = {}
+    for name, info in members.items():
+        expected = ZIPPED_FILES.get(PurePosixPath(name).suffix.lower())
+        if expected is not None and len(found) < 20:
+            content = read_member(archive, info, limits, filename)
+            if sniff(content) == expected:
+                found[name] = content
     if len(found) > 1 and layer is not None:
         wanted = layer.strip().lower()
-        found = [n for n in found if wanted in (n.lower(), PurePosixPath(n).stem.lower())]
-        layer = None
+        picked = {
+            n: c for n, c in found.items() if wanted in (n.lower(), PurePosixPath(n).stem.lower())
+        }
+        found, layer = (picked, None) if picked else (found, layer)
     if not found:
         names = listing(sorted(members)[:20])
         raise input_error(
@@ -210,11 +227,7 @@ def read_zipped_file(archive, members: dict, filename: str, limits, layer: str |
                 )
             ],
         )
-    content = read_member(archive, members[found[0]], limits, filename)
-    if sniff(content) == "zip":
-        raise input_error(
-            filename, [Problem(found[0][:200], Msg("zip.nested"), Msg("zip.unzip_first"))]
-        )
+    ((_, content),) = found.items()
     return read_parcel_file(content, filename, limits=limits, layer=layer)
 
 
