@@ -157,3 +157,53 @@ def test_garbage_is_refused_clearly(data):
     with pytest.raises((UnsupportedFormat, InputError)) as caught:
         read_parcel_file(data, "garbage.bin")
     assert caught.value.message.startswith("garbage.bin")
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_one_geopackage_geojson_or_jzd_file_is_read(tmp_path):
+    """Clerks zip whatever they send: a zip holding one data file (and a readme) is that file."""
+    from land_fixtures import jzd_text
+
+    gk_frame().to_file(tmp_path / "p.gpkg", engine="pyogrio")
+    files = {
+        "成果/地块.gpkg": (tmp_path / "p.gpkg").read_bytes(),
+        "地块.geojson": gk_frame().to_json().encode(),
+        "界址点.txt": jzd_text(PARCEL_SHAPES, 36).encode("gbk"),
+    }
+    for name, data in files.items():
+        raw = read_parcel_file(zipped({name: data, "说明.txt": "请查收".encode()}), "送审.zip")
+        parcels = prepare_parcels(raw, parse_crs("EPSG:4524") if "geojson" in name else None)
+        assert len(parcels.frame) == len(PARCEL_SHAPES), name
+        assert raw.filename == "送审.zip"
+    both = zipped({"a.geojson": files["地块.geojson"], "b.txt": files["界址点.txt"]})
+    with pytest.raises(InputError) as caught:
+        read_parcel_file(both, "两个.zip")
+    assert caught.value.details["problems"][0]["code"] == "zip.several_data_files"
+    assert "请用 layer=图层名 指定其一" in caught.value.message
+    raw = read_parcel_file(both, "两个.zip", layer="b")
+    assert raw.format == "jzd"
+
+
+def test_an_empty_zip_names_the_real_problem():
+    empty = zipped({})
+    with pytest.raises(InputError) as caught:
+        read_parcel_file(empty, "空.zip")
+    error = caught.value
+    assert error.message.startswith(
+        "空.zip：文件：压缩包是空的，没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt）"
+    )
+    assert error.details["problems"][0]["code"] == "zip.empty"
+    assert error.to_dict("en")["error"]["message"].startswith(
+        "空.zip: file: the archive is empty: no data file to read"
+    )
+    with pytest.raises(InputError) as caught:
+        read_parcel_file(zipped({"照片.jpg": b"\xff\xd8\xff", "说明.txt": b"hello"}), "x.zip")
+    assert caught.value.details["problems"][0]["code"] == "zip.no_data_file"
+    assert "只有：照片.jpg、说明.txt" in caught.value.message

@@ -104,7 +104,8 @@ def job_answer(state: dict) -> dict:
     if state["status"] in ACTIVE:
         return running(state)
     if state["status"] == "interrupted":
-        return {"id": state["id"], "status": "interrupted", "message": state["message"]}
+        said = {k: state[k] for k in ("message", "i18n")}  # a record: shown in any language
+        return {"id": state["id"], "status": "interrupted", **said}
     error = state["error"] or {}
     if error.get("status", 500) < 500:
         raise StoredError(error)
