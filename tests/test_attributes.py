@@ -218,7 +218,8 @@ def test_values_are_json_safe_and_bounded(client):
     assert len(attributes) == MAX_ATTRIBUTES
     assert attributes["备注"] == "很" * MAX_ATTRIBUTE_CHARS and attributes["空"] is None
     assert result["parcels"][0]["name"] == "长值"
-    assert any("属性超出上限" in note for note in result["input"]["notes"])
+    assert "attributes.cut" in [note["code"] for note in result["input"]["notes"]]
+    assert any("属性超出上限" in note["message"] for note in result["input"]["notes"])
 
 
 def test_csv_and_xlsx_carry_the_attributes_after_the_results(client):
@@ -296,7 +297,9 @@ def test_round_trip_through_the_shapefile_export(client, tmp_path):
     """A GBK shapefile checked, exported as a zipped Shapefile and checked again."""
     first = check(client, as_shapefile_zip(tmp_path), "地块.zip")
     assert first["parcels"][0]["attributes"]["项目名称"] == "安康某新材料项目"
-    assert any("GB18030" in note for note in first["input"]["notes"])
+    assert "没有 .cpg 文件：属性编码识别为 GB18030" in [
+        n["message"] for n in first["input"]["notes"]
+    ]
     exported = client.get(f"/api/checks/{first['id']}?f=shp").data
     second = check(client, exported, "导出.zip")
     same_geometry(geometries(client, first["id"]), geometries(client, second["id"]))
@@ -362,7 +365,10 @@ def test_a_zip_without_data_files_says_so(client, members):
             archive.writestr(name, content)
     response = post(client, buffer.getvalue(), name="空.zip")
     assert response.status_code == 422
-    assert "压缩包中没有可读取的数据文件" in response.json["error"]["message"]
+    assert (
+        "没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt）"
+        in (response.json["error"]["message"])
+    )
 
 
 def test_geopackage_dates_missing_numbers_and_long_text_are_json_safe(client, tmp_path):
@@ -379,4 +385,5 @@ def test_geopackage_dates_missing_numbers_and_long_text_are_json_safe(client, tm
     assert first["批准日期"].startswith("2026-11-22") and second["批准日期"] is None
     assert first["面积"] == 1.5 and second["面积"] is None and second["说明"] is None
     assert first["说明"] == "长" * MAX_ATTRIBUTE_CHARS
-    assert any("属性超出上限" in note for note in result["input"]["notes"])
+    assert "attributes.cut" in [note["code"] for note in result["input"]["notes"]]
+    assert any("属性超出上限" in note["message"] for note in result["input"]["notes"])

@@ -54,10 +54,10 @@ def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
     result = run(tmp_path, str(bad), "--crs", "EPSG:4545")
     assert result.returncode == 2
     stderr = result.stderr.decode()
-    assert (
-        "bad.csv: 共 2 处问题（2 problems）" in stderr
-        and "line 2 (A)" in stderr
-        and "line 3 (B)" in stderr
-    )
+    assert stderr.splitlines()[:2] == [
+        "error: bad.csv：共 2 处问题，第一处：第 2 行（A）：无法解析的 WKT"
+        "（多边形写作 POLYGON((x y, ...))，末点重复首点）",
+        "  第 3 行（B）：几何为空（请填写 WKT 列）",
+    ]
     missing = run(tmp_path, str(tmp_path / "nope.geojson"))
     assert missing.returncode == 2 and "no such file" in missing.stderr.decode()

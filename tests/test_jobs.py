@@ -25,6 +25,7 @@ from geo_service import create_app
 from geo_service.config import REPO_ROOT
 from geo_service.errors import Busy
 from geo_service.land.jobs import INTERRUPTED_MESSAGE
+from geo_service.messages import record
 from geo_service.testing import chromium_available, running_service
 from geo_service.web import check_files
 from geo_service.web import checks as checks_web
@@ -336,7 +337,7 @@ def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
             assert answer == {
                 "id": job["id"],
                 "status": "interrupted",
-                "message": INTERRUPTED_MESSAGE,
+                **record(message=INTERRUPTED_MESSAGE),
             }
             assert "重新提交" in answer["message"]
         status, kept = get_json(f"{url}/api/checks/{done['id']}")

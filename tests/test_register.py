@@ -68,7 +68,7 @@ def test_a_register_of_another_schema_is_not_touched(tmp_path):
     with sqlite3.connect(db) as raw:
         raw.execute("CREATE TABLE checks (id TEXT)")
         raw.execute("PRAGMA user_version=7")
-    with pytest.raises(ConfigError, match="schema version 7"):
+    with pytest.raises(ConfigError, match="的结构版本为 7，本版 geo_service 写入版本 2"):
         Register(db)
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 7

@@ -92,8 +92,13 @@ def test_zone_fields_chosen_and_a_missing_one(client):
     assert missing.status_code == 422
     error = missing.json["error"]
     assert error["code"] == "invalid_input"
-    assert "没有字段 '园区名'" in error["message"] and "zone_id、名称、ZBH" in error["message"]
-    assert error["details"]["problems"][0]["where"] == "zones_name_field"
+    assert "没有字段“园区名”" in error["message"] and "zone_id、名称、ZBH" in error["message"]
+    assert error["details"]["problems"][0]["where"] == "参数 zones_name_field"
+    english = zone_check(client, zones, zones_name_field="园区名", lang="en").json["error"]
+    assert english["details"]["problems"][0]["where"] == "the parameter zones_name_field"
+    assert english["details"]["problems"][0]["message"] == (
+        'the zones file has no field "园区名"; its fields: zone_id、名称、ZBH'
+    )
 
 
 def test_zone_without_recognised_fields_and_the_layer(client):
@@ -126,7 +131,7 @@ def test_cli_zone_field_flags(tmp_path):
     assert zones_of(document) == {"AA": "园区A"}
     assert (document["zones"]["id_field"], document["zones"]["name_field"]) == ("ZBH", "区")
     bad = run(tmp_path, str(parcels), "--zones", str(zones), "--zones-id-field", "代码")
-    assert bad.returncode != 0 and "没有字段 '代码'" in bad.stderr.decode()
+    assert bad.returncode != 0 and "没有字段“代码”" in bad.stderr.decode()
 
 
 def test_zone_attributes_asked_for_are_carried(client):
@@ -143,4 +148,4 @@ def test_zone_attributes_asked_for_are_carried(client):
     overlap = result["parcels"][0]["zones"][0]
     assert overlap["attributes"] == {"批准文号": "陕政函A", "面积": 1.5}
     missing = zone_check(client, zones, zones_fields="批准文号,级别")
-    assert missing.status_code == 422 and "没有字段 '级别'" in missing.json["error"]["message"]
+    assert missing.status_code == 422 and "没有字段“级别”" in missing.json["error"]["message"]
