@@ -87,7 +87,7 @@ def parse_crs(text: str | None) -> pyproj.CRS | str | None:
 def describe(crs: pyproj.CRS | str) -> str:
     """``EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E)``, or the CRS name."""
     if isinstance(crs, str):
-        return "GCJ-02 (高德/腾讯 offset lon/lat)"
+        return "GCJ-02"  # Gaode/Tencent offset lon/lat
     authority = crs.to_authority()
     code = f"{authority[0]}:{authority[1]}" if authority else "custom"
     return f"{code} ({crs.name})"
