@@ -88,6 +88,8 @@ def test_drawn_parcel_is_checked_against_the_zones_layer(page):
     assert p.locator("#gs-table tbody tr").count() == 1
     assert p.locator("#gs-table tbody td").first.inner_text() == "绘制地块1"
     assert "示意" in p.locator("#gs-summary").inner_text()
+    warning = p.locator("#gs-summary p.gs-warning").inner_text()
+    assert warning.startswith("区界为示意范围：72号文未公布园区边界")
     assert page.errors == [] and page.failed == []
 
 
@@ -100,7 +102,7 @@ def test_bad_file_shows_the_problems(page, tmp_path):
     p.click("#gs-submit")
     p.wait_for_function("() => GS_CHECK_PAGE.state.error !== null", timeout=15_000)
     message = p.locator("#gs-message").inner_text()
-    assert "bad.csv" in message and "line 2 (A)" in message
+    assert message.startswith("bad.csv：第 2 行（A）：无法解析的 WKT"), message
     # the 422 itself is the only failed request, and Chromium's console notes it
     assert [e for e in page.errors if "422" not in e] == []
     assert len(page.failed) == 1 and page.failed[0].startswith("422 ")
