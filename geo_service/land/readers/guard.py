@@ -57,13 +57,13 @@ def check_shapefile_parts(filename: str, member: str, shp: bytes, shx: bytes, db
         if code != 9994 or version != 1000 or shape not in SHAPE_TYPES:
             raise refused(
                 filename,
-                member[:-4] + part,
+                member[:-4][:200] + part,
                 Msg("shp.bad_header", part=part),
                 Msg("shp.export_again"),
             )
     if (len(shx) - 100) % 8:
         raise refused(
-            filename, member[:-4] + ".shx", Msg("shp.truncated_shx"), Msg("shp.export_again")
+            filename, member[:-4][:200] + ".shx", Msg("shp.truncated_shx"), Msg("shp.export_again")
         )
     header_length = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 32 else 0
     record_length = int.from_bytes(dbf[10:12], "little") if len(dbf) >= 32 else 0
@@ -75,7 +75,7 @@ def check_shapefile_parts(filename: str, member: str, shp: bytes, shx: bytes, db
         or b"\r" not in dbf[32:header_length]
     ):
         raise refused(
-            filename, member[:-4] + ".dbf", Msg("dbf.bad_header"), Msg("shp.export_again")
+            filename, member[:-4][:200] + ".dbf", Msg("dbf.bad_header"), Msg("shp.export_again")
         )
 
 
@@ -163,7 +163,7 @@ def pick_gpkg_layer(filename: str, layers: dict, layer: str | None) -> str:
         if layers[layer][0] is None:
             raise refused(
                 filename,
-                layer,
+                layer[:100],
                 Msg("layer.attribute_table"),
                 Msg("layer.with_polygons", layers=listing(polygons)),
             )
@@ -198,7 +198,7 @@ def check_gpkg_layer(path: Path, filename: str, layer: str, limits) -> None:
     with readonly(path) as db:
         kind = db.execute("SELECT type FROM sqlite_master WHERE name = ?", (layer,)).fetchone()
         if not kind or kind[0] != "table":
-            raise refused(filename, layer, Msg("gpkg.view"), Msg("gpkg.export_table"))
+            raise refused(filename, layer[:100], Msg("gpkg.view"), Msg("gpkg.export_table"))
         quoted = '"' + layer.replace('"', '""') + '"'
         (rows,) = db.execute(f"SELECT count(*) FROM {quoted}").fetchone()
     if rows > limits.max_parcels:
