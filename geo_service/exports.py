@@ -49,7 +49,9 @@ def layer_frame(layer: Layer) -> gpd.GeoDataFrame:
 def export_frame(frame: gpd.GeoDataFrame, fmt: str, stem: str, layer_name: str) -> Download:
     """``frame`` in the format ``fmt`` (one of DATA_FORMATS)."""
     if fmt not in DATA_FORMATS:
-        raise NotAcceptable("download.format", asked=str(fmt)[:40], choices=", ".join(DATA_FORMATS))
+        raise NotAcceptable(
+            "format.not_offered", asked=str(fmt)[:40], choices=", ".join(DATA_FORMATS)
+        )
     mimetype, extension = DATA_FORMATS[fmt]
     frame = frame.copy()
     for column in frame.columns:  # lists (warnings, notes) become their Chinese texts

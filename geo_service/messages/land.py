@@ -567,8 +567,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "version {expected}. Export it first (GET /api/checks?f=gpkg), then move the file "
         "aside or set CHECKS_DB.",
     ),
-    "download.format": (
-        "f={asked}：下载格式可选 {choices}",
-        "f={asked}: downloads come as {choices}",
-    ),
 }

@@ -116,13 +116,16 @@ FEATURES = {
 #: A warning or note kept with a check (document warnings, each parcel's warnings, input.notes):
 #: its text in the answer's language (Accept-Language), a stable code, and the i18n record.
 NOTE = {
-    "type": "object",
-    "required": ["message", "code"],
-    "properties": {
-        "message": {"type": "string", "description": "中文，Accept-Language: en 时为英文"},
-        "code": {"type": "string", "description": "stable code, e.g. zones.schematic"},
-        "i18n": OBJECT,
-    },
+    "allOf": [
+        {"$ref": "#/components/schemas/Record"},
+        {
+            "type": "object",
+            "required": ["message", "code"],
+            "properties": {
+                "code": {"type": "string", "description": "stable code, e.g. zones.schematic"}
+            },
+        },
+    ]
 }
 CHECK = {
     "type": "object",
