@@ -354,7 +354,7 @@ def test_download_crs_that_is_not_offered(client):
     result = check(client, as_geojson(), "地块.geojson")
     response = client.get(f"/api/checks/{result['id']}?f=gpkg&crs=EPSG:3857")
     assert response.status_code == 400
-    assert response.json["error"]["message"].startswith("crs='EPSG:3857' 不可用于下载")
+    assert response.json["error"]["message"].startswith("crs=EPSG:3857 不可用于下载")
 
 
 @pytest.mark.parametrize("members", [{}, {"说明.txt": "只有说明"}])

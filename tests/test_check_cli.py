@@ -55,9 +55,9 @@ def test_cli_reports_bad_input_and_exits_non_zero(tmp_path):
     assert result.returncode == 2
     stderr = result.stderr.decode()
     assert stderr.splitlines()[:2] == [
-        "error: bad.csv：共 2 处问题，第一处：第 2 行（A）：无法解析的 WKT"
+        "错误：bad.csv：共 2 处问题，第一处：第 2 行（A）：无法解析的 WKT"
         "（多边形写作 POLYGON((x y, ...))，末点重复首点）",
         "  第 3 行（B）：几何为空（请填写 WKT 列）",
     ]
     missing = run(tmp_path, str(tmp_path / "nope.geojson"))
-    assert missing.returncode == 2 and "no such file" in missing.stderr.decode()
+    assert missing.returncode == 2 and "找不到文件" in missing.stderr.decode()

@@ -54,12 +54,12 @@ def test_upload_follows_progress_and_shows_results(page, tmp_path):
     assert links.all_inner_texts() == [
         "CSV",
         "Excel",
-        "报告 report",
-        "报告 PDF",
+        "报告（HTML）",
+        "报告（PDF）",
         "GeoPackage",
         "Shapefile",
         "KML",
-        "界址点 txt",
+        "界址点坐标 txt",
         "地图 PNG",
         "地图 PDF",
     ]

@@ -183,7 +183,8 @@ def bad(client, parcels: bytes, name="bad.geojson", **form):
 def test_missing_file_and_unknown_format(fresh_app):
     client = fresh_app.test_client()
     response = client.post("/api/checks", data={}, content_type="multipart/form-data")
-    assert response.status_code == 400 and "'file'" in response.json["error"]["message"]
+    assert response.status_code == 400
+    assert response.json["error"]["message"].startswith("请上传地块文件（表单字段 file）")
     response = bad(client, b"\x89PNG\r\n\x1a\n\x00\x00binary", "photo.png")
     assert response.status_code == 415
     assert "界址点" in response.json["error"]["message"]
