@@ -70,6 +70,7 @@
     onAdd: function () {
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
+      L.DomEvent.on(box, "mousemove", L.DomEvent.stopPropagation);  // the readout stays put
       return box;
     }
   });
@@ -245,6 +246,7 @@
       if (middle.distanceTo(where) < best) { best = middle.distanceTo(where); leaf = part; }
     });
     var at = leaf.getLatLng ? leaf.getLatLng() : leaf.getCenter();
+    outline(entry.leaves);
     leaf.fire("click", { latlng: at }, true);  // as a click on it: its popup opens
     /* a click also opens the feature's hover label (for touch screens): the popup says more */
     map.eachLayer(function (layer) {
@@ -253,6 +255,21 @@
     setStatus(entry.kind + "：" + entry.name);
     return entry;
   }
+
+  /* The chosen feature outlined until its popup closes or something else is chosen. */
+  var OUTLINE = { color: "#00a6d6", weight: 4, opacity: 0.95, fill: false, interactive: false };
+  var outlineLayer = L.layerGroup().addTo(map);
+  function outline(leaves) {
+    outlineLayer.clearLayers();
+    leaves.forEach(function (leaf) {
+      if (leaf instanceof L.Polygon) { outlineLayer.addLayer(L.polygon(leaf.getLatLngs(), OUTLINE)); }
+      else if (leaf instanceof L.Polyline) { outlineLayer.addLayer(L.polyline(leaf.getLatLngs(), OUTLINE)); }
+      else if (leaf.getLatLng) {
+        outlineLayer.addLayer(L.circleMarker(leaf.getLatLng(), L.extend({ radius: 15 }, OUTLINE)));
+      }
+    });
+  }
+  map.on("popupclose", function () { outlineLayer.clearLayers(); });
 
   /* The county a point lies in (the display boundaries: near a border, within a few metres). */
   function inRing(lon, lat, ring) {
@@ -290,6 +307,11 @@
     table.appendChild(tr);
   }
 
+  function zoneText(zone) {
+    return "CGCS2000 3度带第" + zone + "带，中央经线 " + C.centralMeridian(zone) + "°E（EPSG:" +
+      C.epsg(zone, true) + "，Y 不含带号为 EPSG:" + C.epsg(zone, false) + "）";
+  }
+
   function locate(place, query) {
     locateLayer.clearLayers();
     var county = countyAt(place.lon, place.lat);
@@ -300,9 +322,10 @@
     addRow(table, "输入", query);
     addRow(table, "经纬度", C.formatLonLat(place.lon, place.lat));
     addRow(table, "度分秒", C.formatDMS(place.lon, place.lat));
-    addRow(table, "高斯坐标", C.formatGK(gk) + "（" + C.zoneName(lonZone) + "）");
+    addRow(table, "高斯坐标", C.formatGK(gk));
+    addRow(table, "投影带", zoneText(lonZone));
     if (place.kind === "gk" && place.zone !== lonZone) {
-      addRow(table, "输入带号", C.formatGK(C.toGK(place.lon, place.lat, place.zone)) + "（" + C.zoneName(place.zone) + "）");
+      addRow(table, "按输入的带", C.formatGK(C.toGK(place.lon, place.lat, place.zone)) + "；" + zoneText(place.zone));
     }
     addRow(table, "所在县区", county || "不在安康市范围内");
     content.appendChild(table);
@@ -334,6 +357,7 @@
     close();
     zoneRow.hidden = true;
     locateLayer.clearLayers();
+    outlineLayer.clearLayers();
     state.location = null;
     state.marker = null;
     setStatus("");
@@ -366,6 +390,7 @@
 
   window.GS_SEARCH = {
     input: input, list: list, zone: zoneSelect, status: status, state: state,
-    search: search, pick: pick, reset: reset, countyAt: countyAt, locateLayer: locateLayer
+    search: search, pick: pick, reset: reset, countyAt: countyAt, locateLayer: locateLayer,
+    outlineLayer: outlineLayer
   };
 })();

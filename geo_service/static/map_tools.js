@@ -68,6 +68,8 @@
   L.drawLocal.draw.handlers.polygon.tooltip = {
     start: "点击地图开始测面", cont: "点击添加下一点", end: "继续点击；点第一个点闭合（Esc 取消）"
   };
+  /* Leaflet.draw's vertex squares (20 px on any touch-capable browser), smaller */
+  var VERTEX = new L.DivIcon({ iconSize: new L.Point(11, 11), className: "leaflet-div-icon leaflet-editing-icon" });
   var SHAPE = { color: "#d7301f", weight: 3, opacity: 0.9, fillColor: "#fc8d59", fillOpacity: 0.2 };
   var measured = L.featureGroup().addTo(map);
   var state = { mode: null, handler: null, last: null, results: [] };
@@ -99,6 +101,7 @@
     onAdd: function () {
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
+      L.DomEvent.on(box, "mousemove", L.DomEvent.stopPropagation);
       return box;
     }
   });
@@ -138,7 +141,8 @@
     state.mode = mode;
     (mode === "distance" ? distanceButton : areaButton).classList.add("gs-on");
     var options = { shapeOptions: SHAPE, showLength: false, showArea: false, metric: true, feet: false,
-                    allowIntersection: mode === "distance", guidelineDistance: 12 };
+                    allowIntersection: mode === "distance", guidelineDistance: 12,
+                    icon: VERTEX, touchIcon: VERTEX };
     state.handler = mode === "distance" ? new L.Draw.Polyline(map, options) : new L.Draw.Polygon(map, options);
     state.handler.enable();
     show(mode === "distance" ? "测距" : "测面", [],
@@ -235,6 +239,8 @@
     options: { position: "bottomleft" },
     onAdd: function () {
       L.DomEvent.disableClickPropagation(readout);
+      /* moving onto the readout to copy it must not change what it shows */
+      L.DomEvent.on(readout, "mousemove", L.DomEvent.stopPropagation);
       return readout;
     }
   });
