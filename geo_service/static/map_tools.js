@@ -62,11 +62,11 @@
 
   /* ---- the measuring control ------------------------------------------------------------- */
   L.drawLocal.draw.handlers.polyline.tooltip = {
-    start: "点击地图开始测距", cont: "点击添加下一点", end: "继续点击；再点最后一点结束（Esc 取消）"
+    start: "点击地图开始测距", cont: "点击添加下一点", end: "再点最后一点结束（Esc 取消）"
   };
   L.drawLocal.draw.handlers.polyline.error = "错误：边线不能相交";
   L.drawLocal.draw.handlers.polygon.tooltip = {
-    start: "点击地图开始测面", cont: "点击添加下一点", end: "继续点击；点第一个点闭合（Esc 取消）"
+    start: "点击地图开始测面", cont: "点击添加下一点", end: "点第一个点闭合（Esc 取消）"
   };
   /* Leaflet.draw's vertex squares (20 px on any touch-capable browser), smaller */
   var VERTEX = new L.DivIcon({ iconSize: new L.Point(11, 11), className: "leaflet-div-icon leaflet-editing-icon" });
