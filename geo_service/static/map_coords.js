@@ -74,10 +74,19 @@
   ];
   /* a number, in degrees with optional minutes and seconds when it has a ° */
   var NUMBER = "([-+]?\\d+(?:\\.\\d+)?)(?:\\s*°(?:\\s*(\\d+(?:\\.\\d+)?)\\s*′)?(?:\\s*(\\d+(?:\\.\\d+)?)\\s*″)?)?";
-  /* a label before it (N32.7, X=3620000, 经度 108.9) or a hemisphere after it (108.9E);
-   * a letter right before a digit starts the next value ("108.9 N32.7") */
-  var VALUE = new RegExp("(?:(LON|LAT|X|Y|[NSEW])\\s*[:=]?\\s*" + NUMBER + ")|(?:" + NUMBER +
-    "(?:\\s*([NSEW])(?![-+]?\\d))?)", "gi");
+  /* A label before a number (N32.7, X=3619000, 经度 108.9) or a hemisphere after it (108.9E).
+   * "108.9 N 32.7" and "108.9 E 32.7 N" read differently depending on where a letter belongs, so
+   * three readings are tried in turn: a letter right before a digit starts the next value;
+   * a letter before a number always starts it; letters only after numbers ("108.9E32.7N"). */
+  function valueRegex(prefix, suffixNotBefore) {
+    var after = "(?:\\s*([NSEW])" + suffixNotBefore + ")?";
+    return new RegExp((prefix ? "(?:(LON|LAT|X|Y|[NSEW])\\s*[:=]?\\s*" + NUMBER + ")|" : "(?:(?!)()" + NUMBER + ")|") +
+      "(?:" + NUMBER + after + ")", "gi");
+  }
+  /* (without the label alternative, its never-matching stand-in keeps the group numbers) */
+  var READINGS = [
+    valueRegex(true, "(?![-+]?\\d)"), valueRegex(true, "(?!\\s*[-+]?\\d)"), valueRegex(false, "")
+  ];
   var AXIS = { N: "lat", S: "lat", LAT: "lat", E: "lon", W: "lon", LON: "lon", X: "x", Y: "y" };
 
   function normalise(text) {
@@ -91,7 +100,7 @@
 
   function fail(message) { return { error: message }; }
 
-  function values(text) {
+  function values(text, VALUE) {
     var found = [], rest = "", last = 0, match;
     VALUE.lastIndex = 0;
     while ((match = VALUE.exec(text)) !== null) {
@@ -107,7 +116,7 @@
       var sign = whole.charAt(0) === "-" || label === "S" || label === "W" ? -1 : 1;
       found.push({
         text: match[0], value: sign * (number + minutes / 60 + seconds / 3600),
-        degrees: match[0].indexOf("°") >= 0, axis: label ? AXIS[label] : null
+        degrees: match[0].indexOf("°") >= 0, dms: /[′″]/.test(match[0]), axis: label ? AXIS[label] : null
       });
     }
     rest += text.slice(last);
@@ -179,7 +188,17 @@
   function parse(text, chosenZone) {
     var clean = normalise(text);
     if (!/\d/.test(clean)) { return fail("没有数字"); }
-    var pair = values(clean);
+    var first = null;
+    for (var i = 0; i < READINGS.length; i++) {
+      var result = reading(clean, READINGS[i], chosenZone);
+      if (!result.error) { return result; }
+      first = first || result;
+    }
+    return first;
+  }
+
+  function reading(clean, regex, chosenZone) {
+    var pair = values(clean, regex);
     if (pair.error) { return pair; }
     var notes = [], result;
     var degrees = pair.some(function (v) { return v.degrees || v.axis === "lon" || v.axis === "lat"; });
@@ -187,7 +206,7 @@
     var large = pair.every(function (v) { return Math.abs(v.value) >= 1e5; });
     if (degrees || small) {
       result = geographic(pair, notes);
-      if (!result.error) { result.kind = pair.some(function (v) { return v.degrees; }) ? "dms" : "lonlat"; }
+      if (!result.error) { result.kind = pair.some(function (v) { return v.dms; }) ? "dms" : "lonlat"; }
     } else if (large) {
       result = gaussKruger(pair, chosenZone, notes);
       if (!result.error) { result.kind = "gk"; }

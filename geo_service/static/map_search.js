@@ -150,8 +150,9 @@
   function search(text) {
     var query = String(text).slice(0, MAX_QUERY).trim();
     var results = [], message = "";
-    zoneRow.hidden = !/\d/.test(query);
-    if (/\d/.test(query)) {
+    var numeric = /\d/.test(C.normalise(query));  // full-width digits too
+    zoneRow.hidden = !numeric;
+    if (numeric) {
       var place = C.parse(query, Number(zoneSelect.value));
       if (place.error) { message = "无法识别为坐标：" + place.error; }
       else { results.push({ type: "coordinate", place: place, query: query }); }
