@@ -18,6 +18,8 @@ DEFAULTS = {
     "BASEMAPS": [],
     # 天地图 key (tk); the tianditu basemap is offered only when this is set.
     "TIANDITU_KEY": "",
+    # 审图号 as 天地图 states it for its service (shown in the attribution when set).
+    "TIANDITU_MAP_APPROVAL": "",
     # OGC API items paging.
     "ITEMS_DEFAULT_LIMIT": 100,
     "ITEMS_MAX_LIMIT": 10000,
