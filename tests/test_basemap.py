@@ -160,3 +160,16 @@ def test_map_approval_number_is_shown_only_when_configured(tmp_path):
     approved = {**base, "TIANDITU_MAP_APPROVAL": "GS(0000)0000号", **dbs(tmp_path / "b")}
     html = page_of(create_app(approved))
     assert json.dumps("© 天地图 / 国家地理信息公共服务平台 · 审图号：GS(0000)0000号") in html
+
+
+def test_snapshots_draw_the_rivers_with_their_credit_only_when_shown(client):
+    import xml.etree.ElementTree as ET
+
+    svg = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(client.get("/api/snapshot?format=svg").data)
+    rivers = root.find(f".//{svg}g[@data-layer='reference_rivers']")
+    assert rivers is not None and len(rivers.findall(f".//{svg}path")) >= 1
+    assert "河流 © GSHHG 2.3.6（LGPL-3.0）" in "".join(root.itertext())
+    without = ET.fromstring(client.get("/api/snapshot?format=svg&layers=counties,zones").data)
+    assert without.find(f".//{svg}g[@data-layer='reference_rivers']") is None
+    assert "GSHHG" not in "".join(without.itertext())

