@@ -57,6 +57,10 @@ def test_every_river_cites_package_version_licence_and_is_reference_only(catalog
     assert "LGPL-3.0" in layer.licence and "LGPL-3.0" in layer.attribution
     assert "示意" in catalog.precision_labels["reference"]
     assert layer.group == "参考底图"
+    notice = LAYERS_DIR / "licences" / "gshhg"
+    assert "reference_rivers.geojson" in (notice / "NOTICE.md").read_text(encoding="utf-8")
+    lesser = (notice / "COPYING.LESSER").read_text(encoding="utf-8")
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in lesser and "Version 3" in lesser
     # small enough to embed: the map page's weight goal is 300 KB gzip for everything
     assert (LAYERS_DIR / "reference_rivers.geojson").stat().st_size < 40_000
 
@@ -160,6 +164,15 @@ def test_map_approval_number_is_shown_only_when_configured(tmp_path):
     approved = {**base, "TIANDITU_MAP_APPROVAL": "GS(0000)0000号", **dbs(tmp_path / "b")}
     html = page_of(create_app(approved))
     assert json.dumps("© 天地图 / 国家地理信息公共服务平台 · 审图号：GS(0000)0000号") in html
+    hostile = {
+        **base,
+        "TIANDITU_MAP_APPROVAL": "<img src=x onerror=alert(1)>",
+        **dbs(tmp_path / "c"),
+    }
+    html = page_of(create_app(hostile))
+    # HTML-escaped for Leaflet's attribution (innerHTML), then JSON-escaped (& as \u0026)
+    assert "\\uff1a\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    assert "<img src=x" not in html and "\\u003cimg" not in html
 
 
 def test_snapshots_draw_the_rivers_with_their_credit_only_when_shown(client):

@@ -15,6 +15,7 @@ loads no tile until someone picks one. The CSP admits a basemap's host only when
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import quote
 
 import folium
@@ -84,10 +85,11 @@ def tile_url(template: str, config) -> str:
 
 
 def attribution(key: str, config) -> str:
+    """The credit line; Leaflet shows it as HTML, so the configured 审图号 is escaped."""
     text = BASEMAPS[key]["attr"]
-    approval = str(config.get("TIANDITU_MAP_APPROVAL") or "").strip()
+    approval = str(config.get("TIANDITU_MAP_APPROVAL") or "").strip()[:80]
     if key == "tianditu" and approval:
-        text += f" · 审图号：{approval}"
+        text += f" · 审图号：{escape(approval)}"
     return text
 
 

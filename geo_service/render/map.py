@@ -285,7 +285,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
         suffix = "（示意）" if layer.is_schematic else ""
         group = LayerGroup(name=layer.title + suffix, show=layer.id != "clusters")
         if layer.attribution:  # credited while the layer is on (Leaflet's attribution control)
-            group.options["attribution"] = layer.attribution
+            group.options["attribution"] = str(escape(layer.attribution))  # Leaflet: HTML
         if layer.geometry_type in POINT_TYPES:
             _add_points(catalog, layer, data, group)
         else:
