@@ -20,12 +20,12 @@ from geo_service.web.check_files import (
     download,
     gis_download,
     parcel_collection,
-    report_html,
     xlsx_stream,
     zone_collection,
 )
 from geo_service.web.http import GEOJSON
 from geo_service.web.ogc import catalog, parse_int
+from geo_service.web.report import report_html
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("checks", __name__)
