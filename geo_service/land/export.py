@@ -173,7 +173,8 @@ def checked_by(document: dict) -> str:
 
 
 def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame):
-    """A check as snapshot overlays: the zones it used, then its parcels by status."""
+    """A check as snapshot overlays: the zones it used (named), then its parcels by status,
+    outlined thick, with their ids and a ring around any too small to see."""
     from geo_service.render.static import Overlay
 
     schematic = document["zones"]["schematic"]
@@ -188,18 +189,26 @@ def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoData
             dashed=schematic,
             fill_opacity=0.12,
             stroke="#2166ac",
+            stroke_width=1.6,
+            labels=[str(name) for name in zones["name"]],
         ),
         Overlay(
             "地块检查结果",
             list(parcels.geometry),
             [STATUS_COLOURS[s] for s in statuses],
             [(STATUS_ZH[s], STATUS_COLOURS[s]) for s in STATUS_COLOURS],
+            fill_opacity=0.55,
+            stroke="#111",
+            stroke_width=2.2,
+            labels=[str(parcel_id) for parcel_id in parcels["parcel_id"]],
+            speck_px=8,
         ),
     ]
 
 
 def check_bbox(parcels: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
-    """The parcels' extent with room around them (at least about 1 km)."""
+    """The parcels' extent with room around them (a fifth of their size, at least about
+    300 m), so that the snapshot is fitted to them."""
     minx, miny, maxx, maxy = parcels.total_bounds
-    pad = max(maxx - minx, maxy - miny) * 0.3 + 0.01
+    pad = max(maxx - minx, maxy - miny) * 0.2 + 0.003
     return minx - pad, miny - pad, maxx + pad, maxy + pad

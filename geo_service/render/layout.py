@@ -50,7 +50,8 @@ def render_svg(catalog: Catalog, spec: MapSpec) -> str:
         "<style>.county-label{font-size:13px;font-weight:bold;fill:#444;text-anchor:middle;"
         "paint-order:stroke;stroke:#fff;stroke-width:3px}.small{font-size:10.5px;fill:#333}"
         ".feature-label{font-size:10.5px;fill:#222;paint-order:stroke;stroke:#fff;"
-        "stroke-width:2.5px}"
+        "stroke-width:2.5px}.overlay-label{font-size:11.5px;font-weight:bold;fill:#111;"
+        "paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}"
         "</style>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" '
         'markerHeight="11" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'

@@ -33,15 +33,17 @@ from geo_service.render.sheet import (
 
 #: Sheet sizes (width, height) and map frames (left, top, width, height), millimetres.
 OVERVIEW = ((182, 124), (8, 1, 172, 117))
-PARCEL = ((104, 88), (8, 1, 94, 81))
+PARCEL = ((104, 76), (8, 1, 94, 69))
 #: A parcel smaller than this on paper (mm) also gets a ring marker, so it cannot be missed.
 SPECK_MM = 3.0
 #: Parcel numbers written on a map at most (the rest would be a grey smear).
 MAX_NUMBERS = 80
-#: Zone names longer than this are shortened on the map (in full in its tooltip and tables).
-LABEL_CHARS = 22
+#: Zone names go in lines of this many characters, two at most (in full in the tables).
+LINE_CHARS = 12
+LABEL_EM = 2.4  # mm per character of a zone name
+LINE_MM = 2.9
 STYLE = (
-    "<style>.zone-label{font-size:2.6px;fill:#17406e}.zone-label.touched{font-weight:bold}"
+    "<style>.zone-label{font-size:2.4px;fill:#17406e}.zone-label.touched{font-weight:bold}"
     ".parcel-no{font-size:2.5px;font-weight:bold;fill:#111}.gk-tick{font-size:2.1px;fill:#222}"
     ".label-box{fill:#fff;fill-opacity:0.82}</style>"
 )
@@ -97,7 +99,8 @@ class ReportMaps:
     def overview(self) -> tuple[Markup, Sheet]:
         layers = self.layers(self.main_zone())
         (width, height), frame = OVERVIEW
-        sheet = fit_sheet(shapely.total_bounds(layers.parcels), layers.zone, frame, 0.12, 200, 1000)
+        bounds = shapely.total_bounds(layers.parcels)
+        sheet = fit_sheet(bounds, layers.zone, frame, 0.1, 200, 1000, fine=True)
         svg = draw(layers, sheet, (width, height), "overview", "地块与园区总览图")
         return svg, sheet
 
@@ -185,8 +188,12 @@ def draw(
         hx1, hy0 = sheet.point(*layers.parcels[highlight].bounds[2:])
         boxes.append((hx0, hy0, hx1, hy1))
     out += numbers(layers, sheet, order, highlight, boxes)
-    avoid = layers.parcels[highlight].bounds if highlight is not None else None
-    out += zone_labels(layers, sheet, shown_zones, touched, boxes, avoid)
+    for i in order:  # zone names keep off the parcels too (but not off one filling the map)
+        x0, y1 = sheet.point(*layers.parcels[i].bounds[:2])
+        x1, y0 = sheet.point(*layers.parcels[i].bounds[2:])
+        if (x1 - x0) * (y1 - y0) < 0.25 * width * height:
+            boxes.append((x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5))
+    out += zone_labels(layers, sheet, shown_zones, touched, boxes)
     out += [
         f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" '
         'stroke="#222" stroke-width="0.3"/>',
@@ -233,44 +240,55 @@ def numbers(layers: Layers, sheet: Sheet, order, highlight, boxes) -> list[str]:
     return out
 
 
-def zone_labels(layers: Layers, sheet: Sheet, shown, touched, boxes, avoid) -> list[str]:
-    """Zone names inside the frame, touched zones first and bold, none over another."""
+def wrapped(name: str) -> list[str]:
+    """A zone's name in at most two lines of LINE_CHARS (the second cut with "…")."""
+    lines = [name[i : i + LINE_CHARS] for i in range(0, len(name), LINE_CHARS)][:2]
+    if len(name) > 2 * LINE_CHARS:
+        lines[1] = lines[1][:-1] + "…"
+    return lines
+
+
+def zone_labels(layers: Layers, sheet: Sheet, shown, touched, boxes) -> list[str]:
+    """Zone names inside the frame, touched zones first and bold, none over another label
+    or the highlighted parcel: each at the free place inside the zone nearest its centre."""
     out = []
-    left, top = sheet.left, sheet.top
+    left, top, k = sheet.left, sheet.top, sheet.mm_per_metre
     right, bottom = left + sheet.width, top + sheet.height
-    inner = shapely.box(*sheet.view.buffer(-4 / sheet.mm_per_metre).bounds)
     ranked = sorted(shown, key=lambda i: layers.zone_ids[i] not in touched)
     for i in ranked:
-        part = shapely.intersection(layers.zones[i], inner)
-        if part.is_empty:
+        part = shapely.intersection(layers.zones[i], sheet.view)
+        if part.is_empty or part.area == 0:
             continue
         name = layers.zone_names[i]
-        shown_name = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
-        half = len(shown_name) * 2.6 / 2 + 0.5
-        for candidate in candidates(part, avoid, sheet):
-            x, y = sheet.point(*candidate)
-            x = min(max(x, left + half + 1), right - half - 1)
-            y = min(max(y, top + 4), bottom - 2)
-            box = (x - half, y - 2.7, x + half, y + 0.9)
-            if not overlaps(box, boxes):
-                boxes.append(box)
-                bold = " touched" if layers.zone_ids[i] in touched else ""
-                out.append(label_box(box))
-                out.append(
-                    f'<text class="zone-label{bold}" x="{x:.2f}" y="{y:.2f}" '
-                    f'text-anchor="middle">{escape(shown_name)}<title>{escape(name)}</title></text>'
-                )
-                break
+        lines = wrapped(name)
+        half_w = max(len(line) for line in lines) * LABEL_EM / 2 + 0.6
+        half_h = len(lines) * LINE_MM / 2 + 0.4
+        xs, ys = np.meshgrid(
+            np.arange(left + half_w + 1, right - half_w - 1, 1.5),
+            np.arange(top + half_h + 1, bottom - half_h - 1, 1.5),
+        )
+        xs, ys = xs.ravel(), ys.ravel()
+        inside = shapely.contains_xy(
+            part, sheet.minx + (xs - left) / k, sheet.miny + (bottom - ys) / k
+        )
+        ax, ay = sheet.point(*shapely.point_on_surface(part).coords[0])
+        order = np.argsort((xs - ax) ** 2 + (ys - ay) ** 2)
+        for j in order[inside[order]]:
+            x, y = float(xs[j]), float(ys[j])
+            box = (x - half_w, y - half_h, x + half_w, y + half_h)
+            if overlaps(box, boxes):
+                continue
+            boxes.append(box)
+            bold = " touched" if layers.zone_ids[i] in touched else ""
+            first = y - half_h + 0.4 + LINE_MM * 0.78
+            spans = "".join(
+                f'<tspan x="{x:.2f}" y="{first + n * LINE_MM:.2f}">{escape(line)}</tspan>'
+                for n, line in enumerate(lines)
+            )
+            out.append(label_box(box))
+            out.append(
+                f'<text class="zone-label{bold}" text-anchor="middle">{spans}'
+                f"<title>{escape(name)}</title></text>"
+            )
+            break
     return out
-
-
-def candidates(part, avoid, sheet: Sheet):
-    """Where a zone's name may go: inside it, away from the highlighted parcel first."""
-    points = []
-    if avoid is not None:
-        hole = shapely.box(*avoid).buffer(6 / sheet.mm_per_metre)
-        rest = shapely.difference(part, hole)
-        if not rest.is_empty:
-            points.append(shapely.point_on_surface(rest).coords[0])
-    points.append(shapely.point_on_surface(part).coords[0])
-    return points

@@ -62,13 +62,22 @@ def to_gk(geometries, zone: int) -> np.ndarray:
     )
 
 
-def round_scale(needed: float, smallest: int) -> int:
-    """The first round scale denominator at least ``needed`` (and at least ``smallest``)."""
-    for denominator in SCALES:
-        if denominator >= max(needed, smallest):
-            return denominator
+#: Finer steps for overviews, whose extent is the parcels' and not a sheet of the series.
+FINE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
+def round_scale(needed: float, smallest: int, fine: bool = False) -> int:
+    """The first round scale denominator at least ``needed`` (and at least ``smallest``):
+    of the survey series (1:500, 1:1 000, 1:2 000 …), or with ``fine`` steps of 1, 1.2, 1.5,
+    2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ."""
+    needed = max(needed, smallest)
+    if not fine:
+        for denominator in SCALES:
+            if denominator >= needed:
+                return denominator
     power = 10 ** math.floor(math.log10(needed))
-    return min(step * power for step in (1, 2, 5, 10) if step * power >= needed)
+    steps = FINE_STEPS if fine else (1, 2, 5, 10)
+    return round(min(step * power for step in steps if step * power >= needed))
 
 
 def nice_step(metres: float) -> float:
@@ -122,6 +131,7 @@ def fit_sheet(
     pad: float = 0.2,
     min_span_m: float = 40.0,
     smallest: int = 500,
+    fine: bool = False,
 ) -> Sheet:
     """A sheet centred on ``bounds`` (plane metres) at the first round scale that shows them
     with ``pad`` (a share of their size) on every side."""
@@ -130,7 +140,7 @@ def fit_sheet(
     span_x = max(maxx - minx, min_span_m) * (1 + 2 * pad)
     span_y = max(maxy - miny, min_span_m) * (1 + 2 * pad)
     needed = max(span_x / width, span_y / height) * 1000
-    denominator = round_scale(needed, smallest)
+    denominator = round_scale(needed, smallest, fine)
     metres_per_mm = denominator / 1000
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     return Sheet(
@@ -178,6 +188,8 @@ def grid_ticks(sheet: Sheet) -> list[str]:
             f'<path d="M{x:.2f},{top:.2f} v{tick} M{x:.2f},{bottom:.2f} v{-tick}" '
             'stroke="#222" stroke-width="0.25"/>'
         )
+        if not left + 6 < x < right - 6:
+            continue  # its label would run past the frame's corner
         out.append(
             f'<text class="gk-tick" data-axis="Y" data-metres="{easting:.0f}" x="{x:.2f}" '
             f'y="{bottom + 3.4:.2f}" text-anchor="middle">{sheet.zone} {grouped(easting)}</text>'
@@ -188,11 +200,12 @@ def grid_ticks(sheet: Sheet) -> list[str]:
             f'<path d="M{left:.2f},{y:.2f} h{tick} M{right:.2f},{y:.2f} h{-tick}" '
             'stroke="#222" stroke-width="0.25"/>'
         )
-        out.append(
-            f'<text class="gk-tick" data-axis="X" data-metres="{northing:.0f}" '
-            f'transform="translate({left - 1.4:.2f},{y:.2f}) rotate(-90)" '
-            f'text-anchor="middle">{grouped(northing)}</text>'
-        )
+        if top + 5 < y < bottom - 5:
+            out.append(
+                f'<text class="gk-tick" data-axis="X" data-metres="{northing:.0f}" '
+                f'transform="translate({left - 1.4:.2f},{y:.2f}) rotate(-90)" '
+                f'text-anchor="middle">{grouped(northing)}</text>'
+            )
         for easting in np.arange(math.ceil(minx / step) * step, maxx, step):
             x, _ = sheet.point(easting, northing)
             out.append(

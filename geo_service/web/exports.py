@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
+from geo_service.clock import local_time
 from geo_service.exports import export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.render import snapshot
@@ -33,8 +34,9 @@ def snapshot_view():
         if "title" not in args:
             wanted.title = f"用地检查：{document['input']['name']}"[:80]
         s = document["summary"]
+        zone = current_app.config["TIME_ZONE"]
         wanted.subtitle = (
-            f"检查编号 {check_id} · {document['created_at']} · 区内 {s['inside']}"
+            f"检查编号 {check_id} · {local_time(document['created_at'], zone)} · 区内 {s['inside']}"
             f" / 部分 {s['partial']} / 区外 {s['outside']} 块"
         )
     if wanted.format == "svg":
