@@ -133,7 +133,7 @@ def headings(report: str) -> list[str]:
 @pytest.mark.browser
 def test_no_heading_ends_a_page(pdf, made):
     titles = headings(made["html"])
-    assert "四、逐块位置图与属性" in titles and len(titles) >= 6 + len(SHAPES)
+    assert "附件：逐块位置图与属性（8块）" in titles and len(titles) >= 6 + len(SHAPES)
     for number, page in enumerate(pdf.pages, start=1):
         lines = [
             squash(line["text"])
@@ -189,7 +189,7 @@ def test_report_maps_know_where_the_parcels_are(made):
     labels = {t.find(f"{SVG}title").text for t in texts(overview, "zone-label")}
     assert labels == set(ZONE_NAMES.values())  # full names, as text
     # parcel "in": easting 560 100-560 200, northing 3 620 100-3 620 200 (zone 36, CM 108°E).
-    # 1:2 000 on a 94 × 69 mm frame at x 8, y 1 mm: 188 × 138 m around its centre, ticks
+    # 1:2 000 on a 94 × 64 mm frame at x 8, y 1 mm: 188 × 128 m around its centre, ticks
     # every 50 m, so 560 150 / 3 620 150 fall on the frame's centre lines.
     parcel_in = details[0]
     assert parcel_in.get("aria-label") == "地块 in 位置图"
@@ -207,12 +207,12 @@ def test_report_maps_know_where_the_parcels_are(made):
     translate = re.search(
         r"translate\(([\d.]+),([\d.]+)\)", ticks[("X", "3 620 150")].get("transform")
     )
-    assert float(translate.group(2)) == pytest.approx(1 + 69 / 2, abs=0.01)
+    assert float(translate.group(2)) == pytest.approx(1 + 64 / 2, abs=0.01)
     (target,) = [p for p in parcel_in.iter(f"{SVG}path") if p.get("class") == "parcel target"]
-    assert path_bounds(target.get("d")) == pytest.approx((30, 10.5, 80, 60.5), abs=0.01)
+    assert path_bounds(target.get("d")) == pytest.approx((30, 8, 80, 58), abs=0.01)
     assert float(target.get("stroke-width")) >= 0.5  # a thick outline
     (ratio,) = texts(parcel_in, "scale-ratio")
-    assert ratio.text == "1:2 000"
+    assert ratio.text == "比例尺 1:2 000"
     bar = next(g for g in parcel_in.iter(f"{SVG}g") if g.get("class") == "scale-bar")
     assert bar.get("data-metres") == "50" and float(bar.get("data-mm")) == pytest.approx(25)
     assert any(t.text == "北" for t in parcel_in.iter(f"{SVG}text"))  # the north arrow

@@ -197,7 +197,7 @@ def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoData
             list(parcels.geometry),
             [STATUS_COLOURS[s] for s in statuses],
             [(STATUS_ZH[s], STATUS_COLOURS[s]) for s in STATUS_COLOURS],
-            fill_opacity=0.55,
+            fill_opacity=0.7,
             stroke="#111",
             stroke_width=2.2,
             labels=[str(parcel_id) for parcel_id in parcels["parcel_id"]],

@@ -32,8 +32,8 @@ from geo_service.render.sheet import (
 )
 
 #: Sheet sizes (width, height) and map frames (left, top, width, height), millimetres.
-OVERVIEW = ((182, 124), (8, 1, 172, 117))
-PARCEL = ((104, 76), (8, 1, 94, 69))
+OVERVIEW = ((182, 117), (8, 1, 172, 105))
+PARCEL = ((104, 76), (8, 1, 94, 64))
 #: A parcel smaller than this on paper (mm) also gets a ring marker, so it cannot be missed.
 SPECK_MM = 3.0
 #: Parcel numbers written on a map at most (the rest would be a grey smear).
@@ -107,7 +107,7 @@ class ReportMaps:
     def parcel(self, index: int, touched: set[str]) -> tuple[Markup, Sheet]:
         layers = self.layers(self.zone_of(index))
         (width, height), frame = PARCEL
-        sheet = fit_sheet(layers.parcels[index].bounds, layers.zone, frame, 0.15, 40, 500)
+        sheet = fit_sheet(layers.parcels[index].bounds, layers.zone, frame, 0.12, 40, 500)
         label = f"地块 {layers.ids[index]} 位置图"
         svg = draw(layers, sheet, (width, height), f"p{index}", label, index, touched)
         return svg, sheet
@@ -182,18 +182,20 @@ def draw(
                 'stroke-width="0.3"/>'
             )
     out.append("</g>")
-    boxes: list[tuple[float, float, float, float]] = []
+    # what labels keep off: the highlighted parcel and (zone names) the other parcels
+    obstacles: list[tuple[float, float, float, float]] = []
+    labels: list[tuple[float, float, float, float]] = []
     if highlight is not None:
         hx0, hy1 = sheet.point(*layers.parcels[highlight].bounds[:2])
         hx1, hy0 = sheet.point(*layers.parcels[highlight].bounds[2:])
-        boxes.append((hx0, hy0, hx1, hy1))
-    out += numbers(layers, sheet, order, highlight, boxes)
-    for i in order:  # zone names keep off the parcels too (but not off one filling the map)
+        obstacles.append((hx0, hy0, hx1, hy1))
+    out += numbers(layers, sheet, order, highlight, obstacles, labels)
+    for i in order:  # not off a parcel that fills most of the map
         x0, y1 = sheet.point(*layers.parcels[i].bounds[:2])
         x1, y0 = sheet.point(*layers.parcels[i].bounds[2:])
-        if (x1 - x0) * (y1 - y0) < 0.25 * width * height:
-            boxes.append((x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5))
-    out += zone_labels(layers, sheet, shown_zones, touched, boxes)
+        if i != highlight and (x1 - x0) * (y1 - y0) < 0.25 * width * height:
+            obstacles.append((x0 - 0.5, y0 - 0.5, x1 + 0.5, y1 + 0.5))
+    out += zone_labels(layers, sheet, shown_zones, touched, obstacles, labels)
     out += [
         f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" '
         'stroke="#222" stroke-width="0.3"/>',
@@ -218,7 +220,7 @@ def overlaps(box, boxes) -> bool:
     return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes)
 
 
-def numbers(layers: Layers, sheet: Sheet, order, highlight, boxes) -> list[str]:
+def numbers(layers: Layers, sheet: Sheet, order, highlight, obstacles, labels) -> list[str]:
     """Each parcel's number (its 序号 in the report) at its upper right, where there is room;
     the highlighted parcel's always."""
     out = []
@@ -230,9 +232,9 @@ def numbers(layers: Layers, sheet: Sheet, order, highlight, boxes) -> list[str]:
         x, y = min(x, right - 6), max(y, sheet.top + 4)
         text = str(i + 1)
         box = (x + 0.5, y - 3.0, x + 1.4 + 1.5 * len(text), y + 0.2)
-        if box[3] > bottom - 1 or (i != highlight and overlaps(box, boxes)):
+        if box[3] > bottom - 1 or (i != highlight and overlaps(box, obstacles + labels)):
             continue
-        boxes.append(box)
+        labels.append(box)
         out.append(label_box(box))
         out.append(
             f'<text class="parcel-no" x="{box[0] + 0.3:.2f}" y="{y - 0.6:.2f}">{text}</text>'
@@ -240,47 +242,37 @@ def numbers(layers: Layers, sheet: Sheet, order, highlight, boxes) -> list[str]:
     return out
 
 
-def wrapped(name: str) -> list[str]:
-    """A zone's name in at most two lines of LINE_CHARS (the second cut with "…")."""
-    lines = [name[i : i + LINE_CHARS] for i in range(0, len(name), LINE_CHARS)][:2]
-    if len(name) > 2 * LINE_CHARS:
-        lines[1] = lines[1][:-1] + "…"
+def wrapped(name: str, width: int, count: int) -> list[str]:
+    """A zone's name in at most ``count`` lines of ``width`` characters (cut with "…")."""
+    lines = [name[i : i + width] for i in range(0, len(name), width)][:count]
+    if len(name) > width * count:
+        lines[-1] = lines[-1][:-1] + "…"
     return lines
 
 
-def zone_labels(layers: Layers, sheet: Sheet, shown, touched, boxes) -> list[str]:
-    """Zone names inside the frame, touched zones first and bold, none over another label
-    or the highlighted parcel: each at the free place inside the zone nearest its centre."""
+def zone_labels(layers: Layers, sheet: Sheet, shown, touched, obstacles, labels) -> list[str]:
+    """Zone names inside the frame, touched zones first and bold, each at the free place
+    inside the zone nearest its centre: off other labels and the parcels, in two lines or
+    else three narrower ones; a touched zone with no such place may go over the parcels."""
     out = []
-    left, top, k = sheet.left, sheet.top, sheet.mm_per_metre
-    right, bottom = left + sheet.width, top + sheet.height
     ranked = sorted(shown, key=lambda i: layers.zone_ids[i] not in touched)
     for i in ranked:
         part = shapely.intersection(layers.zones[i], sheet.view)
         if part.is_empty or part.area == 0:
             continue
         name = layers.zone_names[i]
-        lines = wrapped(name)
-        half_w = max(len(line) for line in lines) * LABEL_EM / 2 + 0.6
-        half_h = len(lines) * LINE_MM / 2 + 0.4
-        xs, ys = np.meshgrid(
-            np.arange(left + half_w + 1, right - half_w - 1, 1.5),
-            np.arange(top + half_h + 1, bottom - half_h - 1, 1.5),
-        )
-        xs, ys = xs.ravel(), ys.ravel()
-        inside = shapely.contains_xy(
-            part, sheet.minx + (xs - left) / k, sheet.miny + (bottom - ys) / k
-        )
-        ax, ay = sheet.point(*shapely.point_on_surface(part).coords[0])
-        order = np.argsort((xs - ax) ** 2 + (ys - ay) ** 2)
-        for j in order[inside[order]]:
-            x, y = float(xs[j]), float(ys[j])
-            box = (x - half_w, y - half_h, x + half_w, y + half_h)
-            if overlaps(box, boxes):
+        tries = [(LINE_CHARS, 2, True), (LINE_CHARS * 2 // 3, 3, True)]
+        if layers.zone_ids[i] in touched:
+            tries += [(LINE_CHARS, 2, False)]
+        for width, count, keep_off in tries:
+            lines = wrapped(name, width, count)
+            place = free_place(part, sheet, lines, (obstacles if keep_off else []) + labels)
+            if place is None:
                 continue
-            boxes.append(box)
+            x, y, box = place
+            labels.append(box)
             bold = " touched" if layers.zone_ids[i] in touched else ""
-            first = y - half_h + 0.4 + LINE_MM * 0.78
+            first = box[1] + 0.4 + LINE_MM * 0.78
             spans = "".join(
                 f'<tspan x="{x:.2f}" y="{first + n * LINE_MM:.2f}">{escape(line)}</tspan>'
                 for n, line in enumerate(lines)
@@ -292,3 +284,26 @@ def zone_labels(layers: Layers, sheet: Sheet, shown, touched, boxes) -> list[str
             )
             break
     return out
+
+
+def free_place(part, sheet: Sheet, lines: list[str], taken):
+    """(x, y, box) of the first spot for ``lines`` (mm, on a 1.5 mm grid) whose centre is in
+    ``part`` and whose box overlaps nothing ``taken``, nearest the part's centre; or None."""
+    left, top, k = sheet.left, sheet.top, sheet.mm_per_metre
+    right, bottom = left + sheet.width, top + sheet.height
+    half_w = max(len(line) for line in lines) * LABEL_EM / 2 + 0.6
+    half_h = len(lines) * LINE_MM / 2 + 0.4
+    xs, ys = np.meshgrid(
+        np.arange(left + half_w + 1, right - half_w - 1, 1.5),
+        np.arange(top + half_h + 1, bottom - half_h - 1, 1.5),
+    )
+    xs, ys = xs.ravel(), ys.ravel()
+    inside = shapely.contains_xy(part, sheet.minx + (xs - left) / k, sheet.miny + (bottom - ys) / k)
+    ax, ay = sheet.point(*shapely.point_on_surface(part).coords[0])
+    order = np.argsort((xs - ax) ** 2 + (ys - ay) ** 2)
+    for j in order[inside[order]]:
+        x, y = float(xs[j]), float(ys[j])
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if not overlaps(box, taken):
+            return x, y, box
+    return None

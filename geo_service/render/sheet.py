@@ -217,25 +217,24 @@ def grid_ticks(sheet: Sheet) -> list[str]:
 
 
 def scale_bar(sheet: Sheet) -> list[str]:
-    """A metric bar of a round length (about a quarter of the frame) with the scale 1:N."""
+    """A metric bar of a round length (about a fifth of the frame) with the scale 1:N, below
+    the frame's lower left (under the tick labels), where it covers nothing."""
     metres = nice_step(sheet.width * 0.22 / sheet.mm_per_metre)
     if metres * sheet.mm_per_metre > sheet.width * 0.4:
         metres /= 2
     length = metres * sheet.mm_per_metre
-    x, y = sheet.left + 3, sheet.top + sheet.height - 4
+    x, y = sheet.left + 1, sheet.top + sheet.height + 9.6
     label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
     half = length / 2
     return [
         f'<g class="scale-bar" data-metres="{metres:g}" data-mm="{length:.3f}">',
-        f'<rect x="{x - 1.5:.2f}" y="{y - 6.2:.2f}" width="{length + 14:.2f}" height="8" '
-        'fill="#fff" fill-opacity="0.85"/>',
         f'<rect x="{x:.2f}" y="{y - 1.2:.2f}" width="{half:.2f}" height="1.2" fill="#222"/>',
         f'<rect x="{x + half:.2f}" y="{y - 1.2:.2f}" width="{half:.2f}" height="1.2" '
         'fill="#fff" stroke="#222" stroke-width="0.2"/>',
         f'<text x="{x:.2f}" y="{y - 2:.2f}" text-anchor="middle">0</text>',
         f'<text x="{x + length:.2f}" y="{y - 2:.2f}" text-anchor="middle">{label}</text>',
-        f'<text class="scale-ratio" x="{x + length + 2.5:.2f}" y="{y:.2f}">'
-        f"1:{grouped(sheet.denominator)}</text>",
+        f'<text class="scale-ratio" x="{x + length + 5:.2f}" y="{y:.2f}">'
+        f"比例尺 1:{grouped(sheet.denominator)}</text>",
         "</g>",
     ]
 
