@@ -36,8 +36,10 @@ OVERVIEW = ((182, 117), (8, 1, 172, 105))
 PARCEL = ((104, 76), (8, 1, 94, 64))
 #: A parcel smaller than this on paper (mm) also gets a ring marker, so it cannot be missed.
 SPECK_MM = 3.0
-#: Parcel numbers written on a map at most (the rest would be a grey smear).
+#: Parcel numbers are written on a map showing at most this many parcels (more would be a
+#: smear), and rings drawn around at most this many specks (else each gets a dot).
 MAX_NUMBERS = 80
+MAX_RINGS = 40
 #: Zone names go in lines of this many characters, two at most (in full in the tables).
 LINE_CHARS = 12
 LABEL_EM = 2.4  # mm per character of a zone name
@@ -166,7 +168,16 @@ def draw(
         minx, miny, maxx, maxy = layers.parcels[i].bounds
         if max(maxx - minx, maxy - miny) * sheet.mm_per_metre < SPECK_MM:
             specks.append(i)
-    for i in specks:
+    rings = [i for i in specks if i == highlight or len(specks) <= MAX_RINGS]
+    for i in specks:  # too many for rings: a dot each, so that none is lost
+        if i in rings:
+            continue
+        x, y = sheet.point(*shapely.centroid(layers.parcels[i]).coords[0])
+        out.append(
+            f'<circle class="dot" cx="{x:.2f}" cy="{y:.2f}" r="0.7" '
+            f'fill="{STATUS_COLOURS[layers.statuses[i]]}" stroke="#111" stroke-width="0.15"/>'
+        )
+    for i in rings:
         x, y = sheet.point(*shapely.centroid(layers.parcels[i]).coords[0])
         colour = STATUS_COLOURS[layers.statuses[i]]
         radius, weight = (3.2, 0.5) if i == highlight else (2.0, 0.4)
@@ -184,7 +195,7 @@ def draw(
     out.append("</g>")
     # what labels keep off: the highlighted parcel and (zone names) the other parcels
     obstacles: list[tuple[float, float, float, float]] = []
-    labels: list[tuple[float, float, float, float]] = []
+    labels = [(left + width - 10.5, top, left + width, top + 16)]  # the north arrow
     if highlight is not None:
         hx0, hy1 = sheet.point(*layers.parcels[highlight].bounds[:2])
         hx1, hy0 = sheet.point(*layers.parcels[highlight].bounds[2:])
@@ -221,12 +232,13 @@ def overlaps(box, boxes) -> bool:
 
 
 def numbers(layers: Layers, sheet: Sheet, order, highlight, obstacles, labels) -> list[str]:
-    """Each parcel's number (its 序号 in the report) at its upper right, where there is room;
-    the highlighted parcel's always."""
+    """Each parcel's number (its 序号 in the report) at its upper right, where there is room,
+    when the map shows at most MAX_NUMBERS others; the highlighted parcel's always."""
     out = []
     right, bottom = sheet.left + sheet.width, sheet.top + sheet.height
     first = [highlight] if highlight is not None else []
-    for i in first + [i for i in order if i != highlight][:MAX_NUMBERS]:
+    others = [i for i in order if i != highlight]
+    for i in first + (others if len(others) <= MAX_NUMBERS else []):
         _, _, maxx, maxy = layers.parcels[i].bounds
         x, y = sheet.point(maxx, maxy)
         x, y = min(x, right - 6), max(y, sheet.top + 4)

@@ -14,7 +14,7 @@ from flask import current_app, render_template
 
 from geo_service.clock import local_date, local_time, zone_label
 from geo_service.land import export
-from geo_service.render.report_map import ReportMaps
+from geo_service.render.report_map import MAX_NUMBERS, ReportMaps
 from geo_service.render.sheet import plane_name
 
 #: The HTML/PDF report lists this many parcels; the CSV/XLSX have them all.
@@ -113,6 +113,7 @@ def report_html(document: dict) -> str:
         details=details,
         overview=overview,
         overview_sheet=overview_sheet,
+        numbered=len(parcels) <= MAX_NUMBERS,
         notes=notes,
         total=total,
         created=local_time(document["created_at"], zone),
