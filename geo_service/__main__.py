@@ -169,7 +169,7 @@ def check(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         output = export.to_csv(document)
     else:
-        output = export.to_xlsx(document)
+        output = export.to_xlsx(document, app.config["TIME_ZONE"])
     if args.out:
         Path(args.out).write_bytes(output)
     else:

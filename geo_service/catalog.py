@@ -18,8 +18,8 @@ import shapely
 
 from geo_service.errors import CatalogError, NotFound
 
-PRECISIONS = ("official", "surveyed", "town", "county-seat", "schematic")
-GROUPS = ("基础", "园区", "集群", "物流", "飞地")
+PRECISIONS = ("official", "surveyed", "town", "county-seat", "schematic", "reference")
+GROUPS = ("基础", "参考底图", "园区", "集群", "物流", "飞地")
 REQUIRED_KEYS = (
     "id",
     "file",
@@ -54,6 +54,8 @@ class Layer:
     file: str
     method: str = ""
     label_property: str = ""
+    #: Credit line shown on the map while the layer is on (data under a licence that asks).
+    attribution: str = ""
     features: list[dict] = field(default_factory=list, repr=False)
     geometries: np.ndarray = field(default=None, repr=False)
     sha256: str = ""

@@ -18,6 +18,8 @@ DEFAULTS = {
     "BASEMAPS": [],
     # 天地图 key (tk); the tianditu basemap is offered only when this is set.
     "TIANDITU_KEY": "",
+    # 审图号 as 天地图 states it for its service (shown in the attribution when set).
+    "TIANDITU_MAP_APPROVAL": "",
     # OGC API items paging.
     "ITEMS_DEFAULT_LIMIT": 100,
     "ITEMS_MAX_LIMIT": 10000,
@@ -62,6 +64,14 @@ DEFAULTS = {
     "ALLOWED_HOSTS": [],
     # Headless Chromium for PNG/PDF snapshots (found on PATH when empty).
     "CHROMIUM_PATH": "",
+    # Times are stored in UTC and shown in this IANA zone (report, check page, XLSX, register).
+    "TIME_ZONE": "Asia/Shanghai",
+    # The check report's signature block: the unit's name (单位; blank: a line to fill in),
+    # the roles who sign (the first is pre-filled with the account that ran the check), each
+    # with 签字 and 日期 lines. Environment: GEO_SERVICE_REPORT_SIGNATURES='["检查人","审核人"]'
+    # or a comma-separated list.
+    "REPORT_ORG": "",
+    "REPORT_SIGNATURES": ["检查人", "审核人"],
     # serve
     "HOST": "127.0.0.1",
     "PORT": 8000,
@@ -95,6 +105,51 @@ def load_config(app, overrides: dict | None) -> None:
     app.config["BASEMAPS"] = basemaps
     app.config["LAYERS_DIR"] = Path(app.config["LAYERS_DIR"])
     check_auth_config(app.config)
+    check_report_config(app.config)
+
+
+#: Bounds on the signature block: roles, and characters of a role or the unit's name.
+MAX_SIGNATURES = 8
+MAX_LABEL_CHARS = 40
+MAX_ORG_CHARS = 100
+
+
+def check_report_config(config) -> None:
+    """TIME_ZONE must be a zone zoneinfo knows; the signature block's texts bounded."""
+    from geo_service.clock import time_zone
+    from geo_service.errors import ConfigError
+
+    name = str(config.get("TIME_ZONE") or "").strip()
+    try:
+        time_zone(name)
+    except ValueError:
+        raise ConfigError(
+            f"TIME_ZONE={name!r} 不是已知的时区，请写 IANA 时区名，如 Asia/Shanghai（北京时间）。"
+            " (unknown time zone; use an IANA name such as Asia/Shanghai)"
+        ) from None
+    config["TIME_ZONE"] = name
+    roles = config.get("REPORT_SIGNATURES")
+    if isinstance(roles, str):
+        roles = [r.strip() for r in roles.replace("，", ",").split(",")]
+    if not isinstance(roles, list | tuple) or not all(isinstance(r, str) for r in roles):
+        raise ConfigError(
+            'REPORT_SIGNATURES 应为签字角色的列表，如 ["检查人", "审核人"]。'
+            " (REPORT_SIGNATURES must be a list of role names)"
+        )
+    roles = [r.strip() for r in roles if r.strip()]
+    if len(roles) > MAX_SIGNATURES or any(len(r) > MAX_LABEL_CHARS for r in roles):
+        raise ConfigError(
+            f"REPORT_SIGNATURES 最多 {MAX_SIGNATURES} 个角色，每个最多 {MAX_LABEL_CHARS} 个字。"
+            f" (at most {MAX_SIGNATURES} roles of {MAX_LABEL_CHARS} characters)"
+        )
+    config["REPORT_SIGNATURES"] = roles
+    org = str(config.get("REPORT_ORG") or "").strip()
+    if len(org) > MAX_ORG_CHARS:
+        raise ConfigError(
+            f"REPORT_ORG（单位名称）最多 {MAX_ORG_CHARS} 个字。"
+            f" (REPORT_ORG is limited to {MAX_ORG_CHARS} characters)"
+        )
+    config["REPORT_ORG"] = org
 
 
 def check_auth_config(config) -> None:

@@ -6,7 +6,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 npm pack --silent leaflet@1.9.4 leaflet-groupedlayercontrol@0.6.1 leaflet-textpath@1.2.3 \
-    leaflet-draw@1.0.4 >/dev/null
+    leaflet-draw@1.0.4 proj4@2.22.0 geographiclib-geodesic@2.2.0 >/dev/null
 for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
 mkdir -p "$dest/leaflet" "$dest/leaflet-groupedlayercontrol" "$dest/leaflet-textpath"
 cp -r leaflet-1.9.4/package/dist/{leaflet.js,leaflet.css,images} leaflet-1.9.4/package/LICENSE "$dest/leaflet/"
@@ -16,4 +16,9 @@ cp leaflet-textpath-1.2.3/package/{leaflet.textpath.js,LICENSE} "$dest/leaflet-t
 mkdir -p "$dest/leaflet-draw"
 cp -r leaflet-draw-1.0.4/package/dist/{leaflet.draw.js,leaflet.draw.css,images} "$dest/leaflet-draw/"
 # leaflet-draw ships no licence file: keep the committed leaflet-draw/LICENSE (MIT, see its note).
+# the map page's tools (search by coordinates, cursor readout, measuring)
+mkdir -p "$dest/proj4" "$dest/geographiclib-geodesic"
+cp proj4-2.22.0/package/dist/proj4.js proj4-2.22.0/package/LICENSE.md "$dest/proj4/"
+cp geographiclib-geodesic-2.2.0/package/{geographiclib-geodesic.min.js,LICENSE.txt} \
+   "$dest/geographiclib-geodesic/"
 echo "vendored into $dest"

@@ -16,6 +16,7 @@ SEEDS_DIR = LAYERS_DIR / "src" / "seeds"
 # The collection ids issue 2 fixes, in catalog order.
 COLLECTION_IDS = [
     "counties",
+    "reference_rivers",
     "zones",
     "new_materials_bases",
     "clusters",

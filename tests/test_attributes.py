@@ -311,8 +311,9 @@ def test_round_trip_through_the_shapefile_export(client, tmp_path):
 def test_report_names_each_parcel(client):
     result = check(client, *upload("jzd", None))
     html = client.get(f"/api/checks/{result['id']}?f=html").data.decode()
-    assert "<th>地块编号 / 名称</th>" in html
-    assert '<span class="gs-parcel-name">恒口示范区某项目用地</span>' in html
+    assert "<th>地块编号</th><th>地块名称</th>" in html  # the list's columns
+    assert "<td>恒口示范区某项目用地</td>" in html
+    assert " · 恒口示范区某项目用地<span" in html  # the parcel's own section heading
 
 
 # --- downloads in the parcels' own coordinate system -------------------------------------------

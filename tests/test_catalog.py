@@ -29,7 +29,7 @@ def test_every_layer_is_fully_described(catalog):
         types = {f["geometry"]["type"] for f in layer.features if f["geometry"]}
         assert types == {layer.geometry_type}, layer.id
         # a layer-level precision never claims more than its least precise feature
-        order = ["official", "surveyed", "town", "county-seat", "schematic"]
+        order = ["official", "surveyed", "town", "county-seat", "reference", "schematic"]
         worst = max(order.index(f["properties"]["precision"]) for f in layer.features)
         assert order.index(layer.precision) <= worst
     assert "GCJ-02" in catalog.get("counties").method

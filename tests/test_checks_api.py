@@ -117,7 +117,7 @@ def test_downloads(fresh_app):
     assert sheet.max_row == 8 and sheet.cell(1, 1).value == "地块编号"
 
     report = client.get(f"{url}?f=html").get_data(as_text=True)
-    assert "核对报告" in report and "<svg" in report and report.count("<path") >= 9
+    assert "建设用地检查报告" in report and "<svg" in report and report.count("<path") >= 9
     assert "EPSG:4546" in report and check["input"]["sha256"] in report
 
     collection_ = json.loads(client.get(f"{url}?f=geojson").data)

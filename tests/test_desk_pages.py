@@ -218,8 +218,9 @@ def test_check_page_names_its_file_leads_to_parcels_and_clears_on_error(
         assert check["zones"]["sha256"][:12] in summary and "本服务园区图层" in summary
         assert f"园区数据版本：{check['dataset_version']}" in summary
         beijing = datetime.fromisoformat(check["created_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
-        assert f"检查时间：{beijing:%Y/%m/%d %H:%M}（北京时间）" in summary
-        page.locator("#gs-register li", has_text=f"{beijing:%Y/%m/%d %H:%M}").first.wait_for()
+        assert f"检查时间：{beijing:%Y-%m-%d %H:%M:%S}（北京时间 UTC+8）" in summary
+        shown = f"{beijing:%Y-%m-%d %H:%M:%S}（北京时间 UTC+8）"
+        page.locator("#gs-register li", has_text=shown).first.wait_for()
         assert column(page, "gs-col-id") == ["HY-1", "HY-2"]
         if check["parcels"][0].get("name"):  # records with name and attributes (issue 11)
             assert column(page, "gs-col-name") == ["恒口一号地块", "恒口二号地块"]

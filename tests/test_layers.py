@@ -54,7 +54,7 @@ def shapes(collection: dict) -> list:
 
 
 def test_every_feature_is_valid_and_described(layer_files):
-    assert len(layer_files) == 7
+    assert len(layer_files) == 8
     for name, collection in layer_files.items():
         assert collection["type"] == "FeatureCollection" and "crs" not in collection
         for feature, shape in zip(collection["features"], shapes(collection)):

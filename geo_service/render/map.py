@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
+from geo_service.render.basemaps import add_basemaps
 from geo_service.render.styles import (
     HOST_DEFINITION,
     NAMED_DEFINITION,
@@ -28,33 +29,6 @@ from geo_service.render.styles import (
     legend_entries,
     path_style,
 )
-
-BASEMAPS = {
-    "tianditu": {
-        "name": "天地图（矢量）",
-        "tiles": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-        "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-        "&TILECOL={x}&tk={key}",
-        "attr": "天地图 © 国家地理信息公共服务平台",
-        "subdomains": "01234567",
-        "gcj02": False,
-    },
-    "osm": {
-        "name": "OpenStreetMap",
-        "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attr": "© OpenStreetMap contributors",
-        "subdomains": "abc",
-        "gcj02": False,
-    },
-    "gaode": {
-        "name": "高德地图（GCJ-02，叠加图层随之偏移）",
-        "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-        "&x={x}&y={y}&z={z}",
-        "attr": "© 高德地图 AutoNavi",
-        "subdomains": "1234",
-        "gcj02": True,
-    },
-}
 
 
 @dataclass
@@ -178,6 +152,16 @@ class TextTooltip(folium.GeoJsonTooltip):
     )
 
 
+class LayerGroup(folium.FeatureGroup):
+    """``FeatureGroup`` whose options reach Leaflet (``L.featureGroup(layers, options)``:
+    Folium passes them as the layers argument, where Leaflet ignores them)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}var {{ this.get_name() }} = L.featureGroup("
+        "null, {{ this.options|tojavascript }});{% endmacro %}"
+    )
+
+
 def _popup(catalog: Catalog, layer: Layer, features: list[dict]) -> folium.GeoJsonPopup | None:
     fields = [
         f
@@ -290,20 +274,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
     folium.map.CustomPane(LABEL_PANE, z_index=640, pointer_events=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
-    basemap_vars = {}
-    for key in config["BASEMAPS"]:
-        spec = BASEMAPS[key]
-        tile = folium.TileLayer(
-            tiles=spec["tiles"].replace("{key}", config["TIANDITU_KEY"]),
-            attr=spec["attr"],
-            name=spec["name"],
-            subdomains=spec["subdomains"],
-            overlay=True,
-            show=False,
-            max_zoom=18,
-        )
-        tile.add_to(fmap)
-        basemap_vars[key] = {"var": tile.get_name(), "gcj02": spec["gcj02"], "name": spec["name"]}
+    base_choices, basemap_vars = add_basemaps(fmap, config)
 
     groups: dict[str, list] = {}
     layer_vars = {}
@@ -312,7 +283,9 @@ def build_map(catalog: Catalog, config) -> MapPage:
             catalog, layer, config["DISPLAY_TOLERANCE_DEG"], config["DISPLAY_DECIMALS"]
         )
         suffix = "（示意）" if layer.is_schematic else ""
-        group = folium.FeatureGroup(name=layer.title + suffix, show=layer.id != "clusters")
+        group = LayerGroup(name=layer.title + suffix, show=layer.id != "clusters")
+        if layer.attribution:  # credited while the layer is on (Leaflet's attribution control)
+            group.options["attribution"] = str(escape(layer.attribution))  # Leaflet: HTML
         if layer.geometry_type in POINT_TYPES:
             _add_points(catalog, layer, data, group)
         else:
@@ -322,14 +295,16 @@ def build_map(catalog: Catalog, config) -> MapPage:
         group.add_to(fmap)
         groups.setdefault(layer.group, []).append(group)
         layer_vars[layer.id] = group.get_name()
-    control_groups = dict(groups)
-    if basemap_vars:
-        control_groups = {
-            "底图": [fmap._children[v["var"]] for v in basemap_vars.values()],
-            **groups,
-        }
+    control_groups = {"底图": base_choices, **groups} if base_choices else dict(groups)
     control = folium.plugins.GroupedLayerControl(
-        control_groups, exclusive_groups=False, collapsed=True
+        control_groups,
+        exclusive_groups=False,
+        collapsed=True,
+        # one base at a time (radio buttons); every other group is a set of checkboxes
+        exclusiveGroups=["底图"] if base_choices else [],
+        # the control would give each base choice one z-index for all its tiles, putting a
+        # 注记 level with its base; the tiles keep their own (annotation above base)
+        autoZIndex=False,
     )
     _use_local_assets(control)
     control.add_to(fmap)

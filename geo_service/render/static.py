@@ -43,6 +43,11 @@ class Overlay:
     dashed: bool = False  # schematic boundaries
     fill_opacity: float = 0.65
     stroke: str = "#222"
+    stroke_width: float = 1.2
+    #: A name per geometry, written beside it (escaped); none when empty.
+    labels: list[str] = field(default_factory=list)
+    #: Geometries smaller than this many page px get a ring marker (0: none).
+    speck_px: float = 0.0
 
 
 @dataclass
@@ -225,15 +230,64 @@ def county_labels(layer, planes, present, frame: Frame, view) -> list[str]:
 
 
 def draw_overlays(spec: MapSpec, frame: Frame) -> list[str]:
-    out = []
+    """Each overlay's shapes, then rings around the ones too small to see, then their names
+    (at most OVERLAY_LABELS per overlay, inside the frame, none over another)."""
+    out, labels, taken = [], [], []
+    view = shapely.box(
+        frame.minx,
+        frame.miny,
+        frame.minx + frame.width / frame.scale,
+        frame.miny + frame.height / frame.scale,
+    )
     for overlay in spec.overlays:
         dash = ' stroke-dasharray="6 4"' if overlay.dashed else ""
         out.append(f'<g class="overlay" data-overlay="{escape(overlay.title)}">')
-        for geometry, colour in zip(to_plane(overlay.geometries), overlay.colours):
+        planes = to_plane(overlay.geometries)
+        specks = []
+        for geometry, colour in zip(planes, overlay.colours):
             out.append(
                 f'<path d="{path_data(geometry, frame)}" fill="{colour}" '
                 f'fill-opacity="{overlay.fill_opacity}" stroke="{overlay.stroke}" '
-                f'stroke-width="1.2" fill-rule="evenodd"{dash}/>'
+                f'stroke-width="{overlay.stroke_width}" stroke-linejoin="round" '
+                f'fill-rule="evenodd"{dash}/>'
+            )
+            minx, miny, maxx, maxy = geometry.bounds
+            if overlay.speck_px and max(maxx - minx, maxy - miny) * frame.scale < overlay.speck_px:
+                specks.append((geometry, colour))
+        for geometry, colour in specks:
+            ((x, y),) = frame.to_page(np.asarray(shapely.centroid(geometry).coords))
+            out.append(
+                f'<circle class="speck" cx="{x:.1f}" cy="{y:.1f}" r="7" fill="none" '
+                f'stroke="#111" stroke-width="3.2"/><circle cx="{x:.1f}" cy="{y:.1f}" r="7" '
+                f'fill="none" stroke="{colour}" stroke-width="2"/>'
             )
         out.append("</g>")
+        named = [(g, t) for g, t in zip(planes, overlay.labels) if t]
+        if len(named) <= OVERLAY_LABELS:
+            labels += overlay_labels(named, frame, view, taken)
+    return out + labels
+
+
+#: Overlays with more named shapes than this are drawn without their names.
+OVERLAY_LABELS = 60
+OVERLAY_LABEL_CHARS = 24
+
+
+def overlay_labels(named, frame: Frame, view, taken: list) -> list[str]:
+    out = []
+    right, bottom = frame.x + frame.width, frame.y + frame.height
+    for geometry, text in named:
+        inside = shapely.intersection(geometry, view)
+        if inside.is_empty:
+            continue
+        text = text if len(text) <= OVERLAY_LABEL_CHARS else text[: OVERLAY_LABEL_CHARS - 1] + "…"
+        ((x, y),) = frame.to_page(np.asarray(shapely.point_on_surface(inside).coords))
+        width = 11.5 * sum(1 if ord(c) > 0x2E7F else 0.6 for c in text)
+        x = min(max(x + 8, frame.x + 4), right - width - 4)
+        y = min(max(y - 6, frame.y + 16), bottom - 4)
+        box = (x, y - 12, x + width, y + 3)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            continue
+        taken.append(box)
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="overlay-label">{escape(text)}</text>')
     return out

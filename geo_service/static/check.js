@@ -150,16 +150,21 @@
   function fmt(value, digits) {
     return value === null || value === undefined || value === "" || isNaN(Number(value)) ? "" : Number(value).toFixed(digits);
   }
-  /* Times as the bureau reads them: in TIME_ZONE (Beijing time unless configured) */
-  var ZONE_NAME = cfg.timeZone === "Asia/Shanghai" ? "北京时间" : cfg.timeZone;
+  /* Times as the bureau reads them: in TIME_ZONE (Beijing time unless configured), with the
+     zone named as the server names it (geo_service.clock): 2026-12-01 17:52:03（北京时间 UTC+8） */
+  var ZONE_NAME = cfg.timeZoneLabel || cfg.timeZone;
   function localTime(iso) {
     var date = new Date(iso);
     if (!iso || isNaN(date.getTime())) { return "—"; }
     try {
-      return new Intl.DateTimeFormat("zh-CN", { timeZone: cfg.timeZone, year: "numeric", month: "2-digit",
-        day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).format(date);
+      var parts = {};
+      new Intl.DateTimeFormat("en-CA", { timeZone: cfg.timeZone, year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+        .formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" +
+        parts.minute + ":" + parts.second;
     } catch (e) {
-      return String(iso).replace("T", " ").slice(0, 16) + " UTC";
+      return String(iso).replace("T", " ").slice(0, 19) + " UTC";
     }
   }
   function short(hash) { return hash ? hash.slice(0, 12) + "…" : "—"; }
@@ -375,7 +380,7 @@
         a.href = c.href + "?f=html";
         a.target = "_blank";
         li.appendChild(a);
-        li.appendChild(text("small", " " + localTime(c.created_at) + " · " +
+        li.appendChild(text("small", " " + localTime(c.created_at) + "（" + ZONE_NAME + "） · " +
           c.summary.parcels + " 块 · 检查人 " + (c.user || "—")));
         list.appendChild(li);
       });

@@ -1,4 +1,5 @@
-"""A check's files: the report, GeoJSON, XLSX, GIS downloads; streamed from the register."""
+"""A check's files: GeoJSON, XLSX, GIS downloads, streamed from the register (the report:
+``web.report``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tempfile
 import geopandas as gpd
 import pandas as pd
 import shapely
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, request
 
 from geo_service.errors import BadRequest
 from geo_service.exports import export_frame
@@ -28,8 +29,6 @@ DOWNLOADS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
 }
-#: The HTML/PDF report lists this many parcels; the CSV/XLSX have them all.
-REPORT_PARCELS = 1000
 CHUNK = 64 * 1024
 
 
@@ -43,7 +42,9 @@ def xlsx_stream(document: dict):
     check_id = document["id"]
     out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed by chunks()
     try:
-        export.write_xlsx(document, reg.iter_parcels(check_id), out)
+        export.write_xlsx(
+            document, reg.iter_parcels(check_id), out, current_app.config["TIME_ZONE"]
+        )
         out.seek(0)
     except BaseException:
         out.close()
@@ -127,35 +128,6 @@ def parcel_frame(records: list[dict], geometries: list) -> gpd.GeoDataFrame:
         name = field if field not in frame.columns else f"{field}_原"
         frame[name] = values.to_numpy()
     return gpd.GeoDataFrame(frame, geometry=geometries, crs="EPSG:4490")
-
-
-def report_html(document: dict) -> str:
-    """The printable report: summary, map (inline SVG), the first parcels, method and data.
-
-    A big check lists its first REPORT_PARCELS parcels and says the CSV/XLSX have them all.
-    """
-    check_id = document["id"]
-    total = document["summary"]["parcels"]
-    parcels, zones = register().geometries(check_id, limit=export.MAX_MAP_PARCELS)
-    svg = export.svg_map(parcels, zones, document["zones"]["schematic"])
-    listed = list(register().iter_parcels(check_id, limit=REPORT_PARCELS))
-    check = {**document, "parcels": listed}
-    if total > len(listed):
-        drawn = min(total, export.MAX_MAP_PARCELS)
-        check["warnings"] = [
-            *document["warnings"],
-            message_record(
-                message=Msg("report.partial_listing", total=total, listed=len(listed), drawn=drawn)
-            ),
-        ]
-    return render_template(
-        "check_report.html",
-        check=check,
-        svg=svg,
-        about=export.about_rows(document),
-        status_zh=export.STATUS_ZH,
-        max_map=export.MAX_MAP_PARCELS,
-    )
 
 
 def parcel_collection(check_id: str, batch: int = 1000):

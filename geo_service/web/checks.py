@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from geo_service.clock import zone_label
 from geo_service.errors import BadRequest, NotAcceptable, TooLarge
 from geo_service.land import export
 from geo_service.land.jobs import ACTIVE, StoredError
@@ -21,12 +22,12 @@ from geo_service.web.check_files import (
     download,
     gis_download,
     parcel_collection,
-    report_html,
     xlsx_stream,
     zone_collection,
 )
 from geo_service.web.http import GEOJSON, language
 from geo_service.web.ogc import catalog, parse_int
+from geo_service.web.report import report_html
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("checks", __name__)
@@ -282,4 +283,9 @@ def check_parcels(check_id: str):
 @bp.get("/check")
 def check_page():
     """Upload a file or draw a parcel; see it coloured by status over the zones."""
-    return render_template("check.html", catalog=catalog(), formats=FORMATS)
+    return render_template(
+        "check.html",
+        catalog=catalog(),
+        formats=FORMATS,
+        time_zone_label=zone_label(current_app.config["TIME_ZONE"]),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
+from geo_service.clock import local_time
 from geo_service.exports import export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.messages import Msg
@@ -34,10 +35,11 @@ def snapshot_view():
         if "title" not in args:
             wanted.title = Msg("snapshot.check_title", name=document["input"]["name"]).text()[:80]
         s = document["summary"]
+        zone = current_app.config["TIME_ZONE"]
         wanted.subtitle = Msg(
             "snapshot.check_subtitle",
             id=check_id,
-            created=document["created_at"],
+            created=local_time(document["created_at"], zone),
             inside=s["inside"],
             partial=s["partial"],
             outside=s["outside"],

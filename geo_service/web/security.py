@@ -247,15 +247,18 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def register(app: Flask) -> None:
-    from geo_service.render.map import BASEMAPS
+    from geo_service.render.basemaps import tile_templates
 
-    origins = []
+    origins = []  # only the configured basemaps' tile hosts, each once
     for key in app.config["BASEMAPS"]:
-        parts = urlsplit(BASEMAPS[key]["tiles"])
-        labels = parts.netloc.split(".")
-        if "{s}" in labels[0]:
-            labels[0] = "*"  # subdomain rotation: CSP allows a wildcard leftmost label
-        origins.append(f"{parts.scheme}://{'.'.join(labels)}")
+        for template in tile_templates(key):
+            parts = urlsplit(template)
+            labels = parts.netloc.split(".")
+            if "{s}" in labels[0]:
+                labels[0] = "*"  # subdomain rotation: CSP allows a wildcard leftmost label
+            origin = f"{parts.scheme}://{'.'.join(labels)}"
+            if origin not in origins:
+                origins.append(origin)
     app.extensions["geo_service.tile_origins"] = tuple(origins)
     app.before_request(before_request)
     app.after_request(after_request)
