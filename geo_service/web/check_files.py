@@ -17,8 +17,6 @@ from geo_service.exports import export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jzd_writer import write_jzd
-from geo_service.messages import Msg
-from geo_service.messages import record as message_record
 
 GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
 #: CGCS2000 3-degree Gauss-Kruger zones (with and without prefix): EPSG:4513-4554.
