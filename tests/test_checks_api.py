@@ -307,7 +307,7 @@ def test_zip_bomb_and_traversal_are_refused(fresh_app):
     assert response.status_code == 422
     assert response.json["error"]["details"]["problems"][0]["code"] == "zip.no_data_file"
     assert response.json["error"]["message"].startswith(
-        "empty.zip：文件：压缩包中没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt），"
+        "empty.zip：压缩包中没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt），"
         "只有：readme.txt"
     )
 

@@ -197,11 +197,11 @@ def test_an_empty_zip_names_the_real_problem():
         read_parcel_file(empty, "空.zip")
     error = caught.value
     assert error.message.startswith(
-        "空.zip：文件：压缩包是空的，没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt）"
+        "空.zip：压缩包是空的，没有可读取的数据文件（.shp、.gpkg、.kml、.geojson、.csv、.txt）"
     )
     assert error.details["problems"][0]["code"] == "zip.empty"
     assert error.to_dict("en")["error"]["message"].startswith(
-        "空.zip: file: the archive is empty: no data file to read"
+        "空.zip: the archive is empty: no data file to read"
     )
     with pytest.raises(InputError) as caught:
         read_parcel_file(zipped({"照片.jpg": b"\xff\xd8\xff", "说明.txt": b"hello"}), "x.zip")

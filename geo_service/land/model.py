@@ -32,9 +32,14 @@ class Problem:
     severity: str = "error"  # "error" stops the check; "warning" is kept with the result
 
     def whole(self) -> Msg:
-        """Where, what and what to do, as one sentence."""
+        """Where, what and what to do, as one sentence (a whole-file problem names no place:
+        the message already follows the file's name)."""
+        if self.where == IN_FILE:
+            key = "problem.file_with_hint" if self.hint else "problem.file_plain"
+        else:
+            key = "problem.with_hint" if self.hint else "problem.plain"
         return Msg(
-            "problem.with_hint" if self.hint else "problem.plain",
+            key,
             where=self.where,
             message=self.message,
             hint=self.hint or "",

@@ -10,6 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "where.feature": ("第 {feature} 个要素", "feature {feature}"),
     "problem.plain": ("{where}：{message}", "{where}: {message}"),
     "problem.with_hint": ("{where}：{message}（{hint}）", "{where}: {message} ({hint})"),
+    "problem.file_plain": ("{message}", "{message}"),
+    "problem.file_with_hint": ("{message}（{hint}）", "{message} ({hint})"),
     "input.problem": ("{file}：{first}", "{file}: {first}"),
     "input.problems": (
         "{file}：共 {count} 处问题，第一处：{first}{more}",
