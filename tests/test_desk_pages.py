@@ -45,6 +45,9 @@ ENGLISH_ONLY = r"""() => {
     while ((node = walk.nextNode())) {
         const text = node.textContent.trim(), parent = node.parentElement;
         if (!text || parent.closest("script, style, [hidden]") || !parent.offsetParent) continue;
+        // code, commands and JSON are literals, and text marked as English (an English name) is
+        // English by intent: neither is a sentence left untranslated
+        if (parent.closest("code, pre, kbd, samp, [lang^=en], [translate=no]")) continue;
         if (cjk.test(text) || !/[A-Za-z]{2,}\S*\s+\S*[A-Za-z]{2,}/.test(text)) continue;
         if (cjk.test(parent.textContent)) continue;  // an English gloss after the Chinese
         const inline = /^(SMALL|SPAN|B|I|EM)$/.test(parent.tagName) && parent.parentElement;

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from geo_service.catalog import Catalog, Layer
 from geo_service.errors import BadRequest
 from geo_service.messages import Msg, text_of
+from geo_service.render.styles import display_value
 from geo_service.web.http import (
     GEOJSON,
     HTML,
@@ -21,6 +22,33 @@ from geo_service.web.http import (
 from geo_service.web.openapi import openapi_document
 
 bp = Blueprint("ogc", __name__)
+
+#: The conformance classes in words, for the HTML page.
+CONFORMANCE_ZH = {
+    "core": "核心（要素集合、要素、分页）",
+    "geojson": "GeoJSON 输出",
+    "html": "HTML 网页",
+    "oas30": "OpenAPI 3.0 接口说明",
+}
+
+
+@bp.app_template_filter("field_label")
+def field_label(field: str) -> str:
+    """A property's Chinese label from the catalog's [fields], or the field name itself."""
+    return catalog().fields.get(field, field)
+
+
+@bp.app_template_filter("in_words")
+def in_words(value, field: str):
+    """A property value as the map's popups show it (precision and citations in words)."""
+    shown = display_value(field, value, catalog().precision_labels)
+    return "" if shown is None else shown
+
+
+@bp.app_template_filter("conformance_words")
+def conformance_words(uri: str) -> str:
+    return CONFORMANCE_ZH.get(uri.rsplit("/", 1)[-1], "")
+
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
@@ -81,7 +109,7 @@ def landing_payload() -> dict:
 
 @bp.get("/conformance")
 def conformance():
-    return respond(lambda: {"conformsTo": CONFORMANCE}, "ogc.html", title="Conformance")
+    return respond(lambda: {"conformsTo": CONFORMANCE}, "ogc.html", title="符合的标准 Conformance")
 
 
 @bp.get("/api")
@@ -90,7 +118,7 @@ def openapi():
     if fmt == "html":
         return cached_response(
             lambda: render_template(
-                "ogc.html", data=openapi_document(catalog()), title="API (OpenAPI 3.0)"
+                "ogc.html", data=openapi_document(catalog()), title="接口说明 API (OpenAPI 3.0)"
             ),
             HTML,
         )
