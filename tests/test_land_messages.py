@@ -250,3 +250,22 @@ def test_unknown_check_in_both_languages(app):
     assert chinese["code"] == english["code"] == "not_found"
     assert chinese["message"] == "没有编号为“nope”的检查记录；GET /api/checks 列出全部检查。"
     assert english["message"] == 'No check "nope"; GET /api/checks lists them all.'
+
+
+@pytest.mark.parametrize(
+    ("epsg", "words"),
+    [
+        (4545, "EPSG:4545（CGCS2000 3度带高斯-克吕格投影，中央经线 108°E，坐标不含带号；"),
+        (4525, "EPSG:4525（CGCS2000 3度带高斯-克吕格投影，第 37 带，坐标含带号；"),
+        (2360, "EPSG:2360（西安80 3度带高斯-克吕格投影，第 36 带，坐标含带号；"),
+        (4490, "EPSG:4490（CGCS2000 地理坐标（经纬度）；China Geodetic"),
+    ],
+)
+def test_coordinate_systems_are_named_in_chinese_first(epsg, words):
+    import pyproj
+
+    from geo_service.land.crs import describe
+
+    described = describe(pyproj.CRS.from_epsg(epsg))
+    assert described.startswith(words)
+    assert described.endswith(f"{pyproj.CRS.from_epsg(epsg).name}）"), "PROJ's name kept"

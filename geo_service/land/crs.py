@@ -84,13 +84,44 @@ def parse_crs(text: str | None) -> pyproj.CRS | str | None:
         raise BadRequest("crs.unknown", crs=text[:80]) from None
 
 
+#: The datums of PROJ's GK names, as a Chinese surveyor names them.
+DATUM_ZH = {
+    "CGCS2000": "CGCS2000",
+    "Xian 1980": "西安80",
+    "Beijing 1954": "北京54",
+    "New Beijing": "新北京54",
+}
+GK_NAME_PARTS = re.compile(
+    r"^(CGCS2000|Xian 1980|Beijing 1954|New Beijing) / (3|6)-degree Gauss-Kruger "
+    r"(?:zone (\d+)|CM (\d+)E)$"
+)
+GEOGRAPHIC_ZH = {
+    "China Geodetic Coordinate System 2000": "CGCS2000 地理坐标（经纬度）",
+    "WGS 84": "WGS 84 经纬度",
+    "Xian 1980": "西安80 地理坐标（经纬度）",
+    "Beijing 1954": "北京54 地理坐标（经纬度）",
+}
+
+
+def chinese_name(name: str) -> str | None:
+    """PROJ's name of a CRS in the words of a Chinese map sheet, when it is one we know."""
+    match = GK_NAME_PARTS.match(name)
+    if match:
+        datum, width, zone, cm = match.groups()
+        where = f"第 {zone} 带，坐标含带号" if zone else f"中央经线 {cm}°E，坐标不含带号"
+        return f"{DATUM_ZH[datum]} {width}度带高斯-克吕格投影，{where}"
+    return GEOGRAPHIC_ZH.get(name)
+
+
 def describe(crs: pyproj.CRS | str) -> str:
-    """``EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E)``, or the CRS name."""
+    """``EPSG:4545（CGCS2000 3度带高斯-克吕格投影，中央经线 108°E，坐标不含带号；CGCS2000 /
+    3-degree Gauss-Kruger CM 108E）``: the code, the Chinese name and PROJ's own."""
     if isinstance(crs, str):
         return "GCJ-02"  # Gaode/Tencent offset lon/lat
     authority = crs.to_authority()
     code = f"{authority[0]}:{authority[1]}" if authority else "custom"
-    return f"{code} ({crs.name})"
+    zh = chinese_name(crs.name)
+    return f"{code}（{zh}；{crs.name}）" if zh else f"{code} ({crs.name})"
 
 
 def area_zone_of(crs: pyproj.CRS | str | None) -> int | None:
