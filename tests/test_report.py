@@ -163,6 +163,8 @@ def test_pdf_says_everything_as_text(pdf, made):
     assert check["created_at"][:16] not in title_block  # the stored UTC only in 方法与数据
     for label in ["单位（盖章）", *ROLES, "签字", "日期", "检查人local"]:
         assert squash(label) in text
+    assert f"上传的区界文件 {check['zones']['source']}" in made["html"]
+    assert "layer:zones" not in made["html"]
     assert "36560150" in text  # a GK tick label of parcel "in" (X labels run upwards)
     assert "<b>粗体</b>&amp;" in text  # an attribute, as written in the file
 
