@@ -100,7 +100,7 @@ def test_check_downloads_round_trip(tmp_path):
 
     # 界址点 txt: back through the check's own reader, the same parcels and results
     text = client.get(f"{url}?f=jzd")
-    assert text.headers["Content-Disposition"].endswith('-jzd.txt"')
+    assert '-jzd.txt"; filename*=' in text.headers["Content-Disposition"]
     raw = read_parcel_file(text.data, "export.txt")
     assert raw.format == "jzd" and raw.crs.to_epsg() == 4525  # zone 37 with prefix
     zones = zones_from_file(read_parcel_file(collection(ZONE_SHAPES, 37), "z.geojson"), "x")

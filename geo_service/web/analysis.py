@@ -9,13 +9,27 @@ from geo_service.analysis.actuals import HEADER, INDICATORS, template_rows
 from geo_service.analysis.reach import band_rings, parse_bands
 from geo_service.analysis.tables import tables, to_csv, to_xlsx
 from geo_service.errors import BadRequest, NotAcceptable, NotFound
-from geo_service.web.check_files import download
-from geo_service.web.http import GEOJSON
+from geo_service.web.http import CSV, GEOJSON, XLSX, file_response
 from geo_service.web.ogc import catalog
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("analysis", __name__)
 KINDS = ("coverage", "reach", "enclaves", "targets")
+#: The analyses' names in their downloads' file names (as the page's tabs name them).
+TITLES = {
+    "coverage": "集群覆盖",
+    "reach": "物流可达",
+    "enclaves": "飞地联系",
+    "targets": "目标进度",
+}
+FILE_TYPES = {"csv": CSV, "xlsx": XLSX}
+
+
+def download(data, extension: str, name: str, fallback: str) -> Response:
+    """A CSV or XLSX with its Chinese ``name`` and an ASCII ``fallback`` (stems)."""
+    return file_response(
+        data, FILE_TYPES[extension], f"{name}.{extension}", fallback=f"{fallback}.{extension}"
+    )
 
 
 def analysis_context() -> dict:
@@ -56,10 +70,12 @@ def analysis(kind: str):
         return Response(json.dumps(rings, ensure_ascii=False), mimetype=GEOJSON)
     sheets = tables(kind, result)
     if wanted == "csv":
-        return download(to_csv(next(iter(sheets.values()))), "csv", f"analysis-{kind}")
+        data = to_csv(next(iter(sheets.values())))
+        return download(data, "csv", f"规划分析_{TITLES[kind]}", f"analysis-{kind}")
     if wanted == "xlsx":
         note = result.get("sample_label", "")
-        return download(to_xlsx(sheets, note), "xlsx", f"analysis-{kind}")
+        data = to_xlsx(sheets, note)
+        return download(data, "xlsx", f"规划分析_{TITLES[kind]}", f"analysis-{kind}")
     choices = "json, csv, xlsx" + (", geojson" if kind == "reach" else "")
     raise NotAcceptable("format.not_offered", asked=wanted[:40], choices=choices)
 
@@ -92,10 +108,9 @@ def actuals_template():
             for kind, names in INDICATORS.items()
             for key, label in names.items()
         ]
-        return download(
-            to_xlsx({"实际数据": rows, "指标说明": indicators}), "xlsx", "actuals-template"
-        )
-    return download(to_csv(rows), "csv", "actuals-template")
+        data = to_xlsx({"实际数据": rows, "指标说明": indicators})
+        return download(data, "xlsx", f"实际数据模板_{year}", f"actuals-template-{year}")
+    return download(to_csv(rows), "csv", f"实际数据模板_{year}", f"actuals-template-{year}")
 
 
 @bp.get("/analysis")

@@ -13,19 +13,25 @@ import shapely
 from flask import Response, current_app, request
 
 from geo_service.errors import BadRequest
-from geo_service.exports import export_frame
+from geo_service.exports import DATA_FORMATS, export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.jzd_writer import write_jzd
+from geo_service.web.http import XLSX, file_response, safe_stem
 
 GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
 #: CGCS2000 3-degree Gauss-Kruger zones (with and without prefix): EPSG:4513-4554.
 CGCS2000_GK = range(4513, 4555)
 EXPORT_EPSG = {4490, 4326, *CGCS2000_GK}
-DOWNLOADS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+#: A check's files: kind -> (Content-Type, extension, what the file is in its Chinese name,
+#: and in its ASCII fallback). Names: 用地检查_<file stem>_<id8>[_part].ext, check-<id>[-part].ext
+CHECK_FILES = {
+    **{kind: (media, extension, "", "") for kind, (media, extension) in DATA_FORMATS.items()},
+    "xlsx": (XLSX, "xlsx", "", ""),
+    "jzd": ("text/plain; charset=gb18030", "txt", "界址点", "jzd"),
+    "zones": (DATA_FORMATS["geojson"][0], "geojson", "园区边界", "zones"),
+    "html": ("text/html; charset=utf-8", "html", "报告", "report"),
+    "pdf": ("application/pdf", "pdf", "报告", "report"),
 }
 CHUNK = 64 * 1024
 
@@ -65,8 +71,8 @@ def gis_download(check_id: str, wanted: str) -> Response:
         records.append(record)
         blobs.append(blob)
     geometries = list(shapely.from_wkb(blobs)) if blobs else []
+    document = reg.get(check_id)
     if wanted == "jzd":
-        document = reg.get(check_id)
         data = write_jzd(
             [r["parcel_id"] for r in records],
             [r.get("name") or "" for r in records],
@@ -74,20 +80,13 @@ def gis_download(check_id: str, wanted: str) -> Response:
             header=document["input"].get("jzd_header"),
             attributes=[r.get("attributes") or {} for r in records],
         )
-        return Response(
-            data,
-            mimetype="text/plain; charset=gb18030",
-            headers={"Content-Disposition": f'attachment; filename="check-{check_id}-jzd.txt"'},
-        )
+        return check_file(document, "jzd", data)
     frame = parcel_frame(records, geometries)
     if wanted != "kml":  # KML is WGS 84 by definition
-        frame = frame.to_crs(export_crs(reg.get(check_id), request.args.get("crs")))
+        frame = frame.to_crs(export_crs(document, request.args.get("crs")))
+    # names inside the Shapefile's zip stay ASCII (older unzip tools garble others)
     exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
-    return Response(
-        exported.data,
-        mimetype=exported.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
-    )
+    return check_file(document, wanted, exported.data)
 
 
 def export_crs(document: dict, chosen: str | None) -> str:
@@ -180,10 +179,17 @@ def zone_collection(document: dict, zones) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
-def download(data: bytes, kind: str, stem: str) -> Response:
-    mimetype, extension = DOWNLOADS[kind]
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{extension}"'},
-    )
+def check_filename(document: dict, extension: str, part: str = "", ascii_part: str = ""):
+    """(Chinese name, ASCII fallback) of one of a check's files: 用地检查_<the uploaded file's
+    stem, made safe>_<first 8 of the id>[_part].ext and check-<id>[-part].ext."""
+    stem = safe_stem(document["input"].get("name") or "")
+    name = "_".join(p for p in ("用地检查", stem, document["id"][:8], part) if p)
+    fallback = "-".join(p for p in ("check", document["id"], ascii_part) if p)
+    return f"{name}.{extension}", f"{fallback}.{extension}"
+
+
+def check_file(document: dict, kind: str, data, *, inline: bool = False) -> Response:
+    """A check's file (bytes or chunks) with its one Content-Type and its names."""
+    media, extension, part, ascii_part = CHECK_FILES[kind]
+    name, fallback = check_filename(document, extension, part, ascii_part)
+    return file_response(data, media, name, fallback=fallback, inline=inline)

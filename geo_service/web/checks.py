@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.clock import zone_label
 from geo_service.errors import BadRequest, NotAcceptable, TooLarge
@@ -17,15 +17,15 @@ from geo_service.messages import Msg
 from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
 from geo_service.web.check_files import (
-    DOWNLOADS,
+    CHECK_FILES,
     GIS_DOWNLOADS,
-    download,
+    check_file,
     gis_download,
     parcel_collection,
     xlsx_stream,
     zone_collection,
 )
-from geo_service.web.http import GEOJSON, language
+from geo_service.web.http import file_response, language
 from geo_service.web.ogc import catalog, parse_int
 from geo_service.web.report import report_html
 from geo_service.web.security import client_address, current_user
@@ -185,7 +185,12 @@ def list_checks():
     limit = parse_int("limit", 100, 1, 1000)  # checked for f=gpkg too (engineer H4: OpenAPI)
     offset = parse_int("offset", 0, 0, 10**9)
     if request.args.get("f") == "gpkg":
-        return download(register().export_geopackage(), "gpkg", "geo_service-checks")
+        return file_response(
+            register().export_geopackage(),
+            CHECK_FILES["gpkg"][0],
+            "用地检查登记簿.gpkg",
+            fallback="geo_service-checks.gpkg",
+        )
     if request.args.get("f", "json") != "json":  # documented in openapi.py (engineer H4)
         raise NotAcceptable(
             "format.not_offered", asked=request.args["f"][:40], choices="json, gpkg"
@@ -202,7 +207,7 @@ def get_check(check_id: str):
     if state and state["status"] != "done":
         return job_answer(state)
     wanted = request.args.get("f", "json")
-    if wanted not in ("json", "geojson", "html", "pdf", *DOWNLOADS, *GIS_DOWNLOADS):
+    if wanted not in ("json", *CHECK_FILES) or wanted == "zones":
         raise NotAcceptable(
             "format.not_offered",
             asked=wanted[:40],
@@ -215,14 +220,14 @@ def get_check(check_id: str):
     if wanted == "csv":
         fields = document["input"].get("attribute_fields")
         rows = export.csv_chunks(reg.iter_parcels(check_id), fields=fields)
-        return download(rows, "csv", f"check-{check_id}")
+        return check_file(document, "csv", rows)
     if wanted == "xlsx":
-        return download(xlsx_stream(document), "xlsx", f"check-{check_id}")
+        return check_file(document, "xlsx", xlsx_stream(document))
     if wanted == "geojson":
         if request.args.get("part") == "zones":
             _, zones = reg.geometries(check_id, limit=0)
-            return Response(zone_collection(document, zones), mimetype=GEOJSON)
-        return Response(parcel_collection(check_id), mimetype=GEOJSON)
+            return check_file(document, "zones", zone_collection(document, zones))
+        return check_file(document, "geojson", parcel_collection(check_id))
     if wanted in ("html", "pdf"):
         if wanted == "pdf" and document["summary"]["parcels"] > MAX_PDF_PARCELS:
             raise TooLarge(
@@ -233,15 +238,11 @@ def get_check(check_id: str):
             )
         html = report_html(document)
         if wanted == "html":
-            return html
+            return check_file(document, "html", html, inline=True)
         browser = chromium.find_chromium(current_app.config["CHROMIUM_PATH"])
         with current_app.extensions["geo_service.renders"].hold():
             pdf = chromium.pdf(browser, inline_assets(html))
-        return Response(
-            pdf,
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="check-{check_id}.pdf"'},
-        )
+        return check_file(document, "pdf", pdf, inline=True)
     return with_links(document)
 
 

@@ -10,6 +10,7 @@ from geo_service.land.export import check_bbox, check_overlays
 from geo_service.messages import Msg
 from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
+from geo_service.web.check_files import check_filename
 from geo_service.web.http import file_response
 from geo_service.web.ogc import catalog
 
@@ -49,8 +50,12 @@ def snapshot_view():
     else:  # Chromium: at most MAX_RENDERS at once, else 503 with Retry-After
         with current_app.extensions["geo_service.renders"].hold():
             data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
-    name = f"geo_service-{check_id or 'map'}.{wanted.format}"
-    return file_response(data, snapshot.FORMATS[wanted.format], name, inline=True)
+    if check_id:
+        name, fallback = check_filename(document, wanted.format, "地图", "map")
+    else:
+        name, fallback = f"安康市工业集中区地图.{wanted.format}", f"ankang-map.{wanted.format}"
+    media = snapshot.FORMATS[wanted.format]
+    return file_response(data, media, name, fallback=fallback, inline=True)
 
 
 @bp.get("/export/map.html")

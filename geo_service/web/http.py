@@ -25,6 +25,8 @@ from geo_service.messages import localise, negotiate
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 GZIP_MIN_BYTES = 1024
@@ -143,6 +145,27 @@ def file_response(
     if ascii_name != filename:
         value += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return Response(data, content_type=content_type, headers={"Content-Disposition": value})
+
+
+#: Punctuation a file name stem may keep; any other character that is not a letter, digit or
+#: combining mark becomes "_" (path separators, quotes, control and bidi characters, emoji).
+STEM_PUNCTUATION = frozenset("-_.()（）·、，,[]【】 ")
+STEM_CHARS = 40
+
+
+def safe_stem(name: str, limit: int = STEM_CHARS) -> str:
+    """The stem of an uploaded file's name, fit for a download's file name: the last path
+    part without its extension, letters, digits and a little punctuation only, no leading
+    dot, at most ``limit`` characters; "" when nothing is left."""
+    last = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
+    stem, dot, extension = last.rpartition(".")
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,8}", extension):
+        stem = last
+    kept = "".join(
+        c if c in STEM_PUNCTUATION or unicodedata.category(c)[0] in "LNM" else "_" for c in stem
+    )
+    kept = re.sub(r" +", " ", re.sub(r"_+", "_", kept))
+    return kept.strip(" ._-")[:limit].strip(" ._-")
 
 
 def ascii_fallback(filename: str) -> str:
