@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 
 from geo_service.catalog import Layer
@@ -33,11 +35,32 @@ DATA_FORMATS = {
 }
 
 
+#: Shapefile attribute encodings: Python codec, GDAL's name, the .cpg text, the dBASE language
+#: driver id. Layers are UTF-8 (English field names; values such as km² that GBK lacks); check
+#: results are GBK (see land/gis_fields.py: five Chinese characters per field name, not three).
+SHAPEFILE_ENCODINGS = {
+    "UTF-8": ("utf-8", "UTF-8", "UTF-8", 0x00),
+    "GBK": ("gbk", "CP936", "936", 0x4D),
+}
+#: dBASE's longest text value, in bytes.
+DBF_TEXT_BYTES = 254
+
+
 @dataclass
 class Download:
     data: bytes
     mimetype: str
     filename: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """A download's column: its name, its dBASE name (None: cut from the name), its meaning."""
+
+    name: str
+    short: str | None = None
+    zh: str = ""
+    en: str = ""
 
 
 def layer_frame(layer: Layer) -> gpd.GeoDataFrame:
@@ -46,8 +69,18 @@ def layer_frame(layer: Layer) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(layer.geometries), crs="EPSG:4326")
 
 
-def export_frame(frame: gpd.GeoDataFrame, fmt: str, stem: str, layer_name: str) -> Download:
-    """``frame`` in the format ``fmt`` (one of DATA_FORMATS)."""
+def export_frame(
+    frame: gpd.GeoDataFrame,
+    fmt: str,
+    stem: str,
+    layer_name: str,
+    fields: list[Field] | None = None,
+    shapefile_encoding: str = "UTF-8",
+    gpkg_notes: bool = False,
+) -> Download:
+    """``frame`` in the format ``fmt`` (one of DATA_FORMATS); ``fields`` describe its columns
+    (字段说明 in the Shapefile's zip and, with ``gpkg_notes``, a 字段说明 table in the
+    GeoPackage)."""
     if fmt not in DATA_FORMATS:
         raise NotAcceptable(
             "format.not_offered", asked=str(fmt)[:40], choices=", ".join(DATA_FORMATS)
@@ -65,13 +98,20 @@ def export_frame(frame: gpd.GeoDataFrame, fmt: str, stem: str, layer_name: str) 
         if fmt == "gpkg":
             path = Path(folder) / "data.gpkg"
             frame.to_file(path, layer=layer_name, driver="GPKG", engine="pyogrio")
+            if fields and gpkg_notes:
+                table = pd.DataFrame(
+                    [(f.name, f.zh, f.en) for f in fields], columns=["字段", "说明", "description"]
+                )
+                pyogrio.write_dataframe(table, path, layer="字段说明", driver="GPKG")
             return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
         if fmt == "kml":
             path = Path(folder) / "data.kml"
-            kml = frame.rename(columns={"name": "Name"}) if "name" in frame else frame
+            rename = "name" in frame and "Name" not in frame
+            kml = frame.rename(columns={"name": "Name"}) if rename else frame
             kml.to_file(path, driver="KML", engine="pyogrio", layer=layer_name)
             return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
-        return Download(shapefile_zip(frame, Path(folder), stem), mimetype, f"{stem}.zip")
+        data = shapefile_zip(frame, Path(folder), stem, fields, shapefile_encoding)
+        return Download(data, mimetype, f"{stem}.zip")
 
 
 def cell_text(value):
@@ -114,40 +154,125 @@ def csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
     return ("\ufeff" + table.to_csv(index=False, lineterminator="\r\n")).encode("utf-8")
 
 
-def dbase_names(names: list[str], size: int = 10) -> list[str]:
-    """Field names dBASE can hold: at most ``size`` bytes of UTF-8, cut between characters
+def dbase_names(names: list[str], size: int = 10, codec: str = "utf-8") -> list[str]:
+    """Field names dBASE can hold: at most ``size`` bytes in ``codec``, cut between characters
     (GDAL would cut inside one), unique (a number replaces the end of a repeated name)."""
     result: list[str] = []
     for name in names:
-        short = cut_utf8(name, size)
+        short = cut_bytes(name, size, codec)
         number = 1
         while short.lower() in {r.lower() for r in result}:
             suffix = str(number)
-            short = cut_utf8(name, size - len(suffix)) + suffix
+            short = cut_bytes(name, size - len(suffix), codec) + suffix
             number += 1
         result.append(short)
     return result
 
 
-def cut_utf8(text: str, size: int) -> str:
-    return text.encode("utf-8")[:size].decode("utf-8", errors="ignore")
+def cut_bytes(text: str, size: int, codec: str = "utf-8") -> str:
+    encoded = encodable(text, codec).encode(codec)
+    return encoded[:size].decode(codec, errors="ignore")
 
 
-def shapefile_zip(frame: gpd.GeoDataFrame, folder: Path, stem: str) -> bytes:
-    """A UTF-8 Shapefile (with its .cpg) in a zip; dBASE names are cut to 10 bytes, so a
-    字段说明.txt lists which column each field came from (the check's reader reads it back)."""
-    original = [str(c) for c in frame.columns if c != "geometry"]
-    short = dbase_names(original)
-    renamed = frame.rename(columns=dict(zip(original, short)))
+def encodable(text: str, codec: str) -> str:
+    """``text`` with each character ``codec`` lacks replaced by its compatibility form when
+    that fits (² -> 2), else by "?"."""
+    try:
+        text.encode(codec)
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for char in text:
+        for candidate in (char, unicodedata.normalize("NFKC", char), "?"):
+            try:
+                candidate.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            out.append(candidate)
+            break
+    return "".join(out)
+
+
+def dbf_values(values: pd.Series, codec: str) -> tuple[pd.Series, int, int]:
+    """Text values as dBASE stores them in ``codec``: characters it lacks replaced, values cut
+    at DBF_TEXT_BYTES between characters; with how many values were changed and cut."""
+    changed = cut = 0
+
+    def one(value):
+        nonlocal changed, cut
+        if not isinstance(value, str):
+            return value
+        text = encodable(value, codec)
+        changed += text != value
+        data = text.encode(codec)
+        if len(data) <= DBF_TEXT_BYTES:
+            return text
+        cut += 1
+        return data[:DBF_TEXT_BYTES].decode(codec, errors="ignore")
+
+    return values.map(one), changed, cut
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def shapefile_zip(
+    frame: gpd.GeoDataFrame,
+    folder: Path,
+    stem: str,
+    fields: list[Field] | None = None,
+    encoding: str = "UTF-8",
+) -> bytes:
+    """A Shapefile in a zip, its encoding stated in the .cpg and the dBASE header; dBASE names
+    are at most 10 bytes, so a 字段说明.txt (UTF-8) lists each field's full name and meaning
+    (the check's reader restores the full names from it), then what the format changed."""
+    codec, gdal_encoding, cpg, ldid = SHAPEFILE_ENCODINGS[encoding]
+    described = {f.name: f for f in fields or ()}
+    columns = [str(c) for c in frame.columns if c != "geometry"]
+    notes = [described.get(c, Field(c)) for c in columns]
+    short = dbase_names([f.short or f.name for f in notes], codec=codec)
+    table = frame.rename(columns=dict(zip(columns, short)))
+    remarks = []
+    for name, note in zip(short, notes):
+        if pd.api.types.is_object_dtype(table[name]) or pd.api.types.is_string_dtype(table[name]):
+            table[name], changed, cut = dbf_values(table[name], codec)
+            if changed:
+                remarks.append(
+                    f"{note.name}：{changed} 个值含 {encoding} 无法表示的字符，"
+                    "已换为相近字符或“?”；原文见 GeoPackage 下载"
+                    f" ({changed} values had characters {encoding} lacks)"
+                )
+            if cut:
+                remarks.append(
+                    f"{note.name}：{cut} 个值超过 dBASE 的 {DBF_TEXT_BYTES} 字节，已截断；"
+                    f"全文见 GeoPackage 下载 ({cut} values cut at {DBF_TEXT_BYTES} bytes)"
+                )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        renamed.to_file(
-            folder / "data.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8"
+        table.to_file(
+            folder / "data.shp", driver="ESRI Shapefile", engine="pyogrio", encoding=gdal_encoding
         )
-    notes = "\n".join(f"{s}\t{o}" for s, o in zip(short, original))
+    (folder / "data.cpg").write_text(cpg, encoding="ascii")
+    with open(folder / "data.dbf", "r+b") as dbf:  # the language driver id, byte 29
+        dbf.seek(29)
+        dbf.write(bytes([ldid]))
+    rows = ["Shapefile 字段\t完整字段名\t说明\tDescription"]
+    rows += ["\t".join(one_line(t) for t in (s, f.name, f.zh, f.en)) for s, f in zip(short, notes)]
+    size = "5 个汉字" if codec == "gbk" else "3 个汉字"
+    rows += [
+        "",
+        f"属性表编码：{encoding}（.cpg 为 {cpg}）；dBASE 字段名最长 10 字节（{size}），"
+        "完整字段名见上表，GeoPackage 下载中为完整字段名。",
+        f"Attributes are {encoding} (.cpg {cpg}); dBASE field names are at most 10 bytes, "
+        "the full names are listed above and used in the GeoPackage download.",
+        *remarks,
+    ]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.iterdir()):
             archive.write(path, f"{stem}/{stem}{path.suffix}")
-        archive.writestr(f"{stem}/字段说明.txt", "shapefile 字段\t原字段\n" + notes + "\n")
+        text = "\ufeff" + "\r\n".join(rows) + "\r\n"
+        archive.writestr(f"{stem}/字段说明.txt", text.encode("utf-8"))
     return buffer.getvalue()

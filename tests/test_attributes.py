@@ -254,19 +254,19 @@ def test_gis_downloads_carry_the_attributes(client, tmp_path, fmt):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             archive.extractall(tmp_path / "out")
             notes = next(n for n in archive.namelist() if n.endswith("字段说明.txt"))
-            mapping = dict(
-                line.split("\t") for line in archive.read(notes).decode().splitlines()[1:]
-            )
+            lines = archive.read(notes).decode("utf-8-sig").splitlines()[1:]
+            mapping = dict(line.split("\t")[:2] for line in lines if "\t" in line)
         frame = pyogrio.read_dataframe(next((tmp_path / "out").rglob("*.shp")))
         frame = frame.rename(columns=mapping)
     else:
         path = tmp_path / f"out.{fmt}"
         path.write_bytes(data)
-        frame = pyogrio.read_dataframe(path)
+        frame = pyogrio.read_dataframe(path, layer="check_parcels")
     assert list(frame["项目名称"]) == ["安康某新材料项目", "月河片区仓储"]
     assert list(frame["用途"]) == ["工业用地", "仓储用地"]
     zh = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
-    assert list(frame["status_zh"]) == [zh[p["status"]] for p in result["parcels"]]
+    assert list(frame["检查结果"]) == [zh[p["status"]] for p in result["parcels"]]
+    assert list(frame["status"]) == [p["status"] for p in result["parcels"]]
 
 
 @pytest.mark.parametrize("kind", ["jzd", "geojson", "csv", "kml", "gpkg", "shapefile"])
@@ -329,7 +329,7 @@ def download_crs(client, tmp_path, url: str) -> tuple[int, gpd.GeoDataFrame]:
         frame = gpd.read_file(next((tmp_path / "crs").rglob("*.shp")), engine="pyogrio")
     else:
         (tmp_path / "crs.gpkg").write_bytes(response.data)
-        frame = gpd.read_file(tmp_path / "crs.gpkg", engine="pyogrio")
+        frame = gpd.read_file(tmp_path / "crs.gpkg", engine="pyogrio", layer="check_parcels")
     return frame.crs.to_epsg(), frame
 
 

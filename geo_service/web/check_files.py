@@ -7,8 +7,6 @@ import json
 import re
 import tempfile
 
-import geopandas as gpd
-import pandas as pd
 import shapely
 from flask import Response, current_app, request
 
@@ -16,6 +14,7 @@ from geo_service.errors import BadRequest
 from geo_service.exports import DATA_FORMATS, export_frame
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
+from geo_service.land.gis_fields import gis_frame
 from geo_service.land.jzd_writer import write_jzd
 from geo_service.web.http import XLSX, file_response, safe_stem
 
@@ -81,11 +80,21 @@ def gis_download(check_id: str, wanted: str) -> Response:
             attributes=[r.get("attributes") or {} for r in records],
         )
         return check_file(document, "jzd", data)
-    frame = parcel_frame(records, geometries)
-    if wanted != "kml":  # KML is WGS 84 by definition
+    frame, fields = gis_frame(records, geometries)
+    if wanted == "kml":  # WGS 84 by definition; each placemark named by its name, else its id
+        frame.insert(0, "Name", [r.get("name") or r["parcel_id"] for r in records])
+    else:
         frame = frame.to_crs(export_crs(document, request.args.get("crs")))
     # names inside the Shapefile's zip stay ASCII (older unzip tools garble others)
-    exported = export_frame(frame, wanted, f"check-{check_id}", "check_parcels")
+    exported = export_frame(
+        frame,
+        wanted,
+        f"check-{check_id}",
+        "check_parcels",
+        fields,
+        shapefile_encoding="GBK",
+        gpkg_notes=True,
+    )
     return check_file(document, wanted, exported.data)
 
 
@@ -102,29 +111,6 @@ def export_crs(document: dict, chosen: str | None) -> str:
     if found and int(found.group(1)) in CGCS2000_GK:
         return f"EPSG:{found.group(1)}"
     return "EPSG:4490"
-
-
-def parcel_frame(records: list[dict], geometries: list) -> gpd.GeoDataFrame:
-    """Results (status in Chinese beside its code, zones as text), then the file's fields by
-    their own names ("_原" added to a name that is already a result column)."""
-    results = [
-        {
-            **{k: v for k, v in r.items() if k != "attributes"},
-            "status_zh": export.STATUS_ZH.get(r["status"], r["status"]),
-            "zones": "、".join(z["name"] for z in r["zones"]),
-        }
-        for r in records
-    ]
-    frame = pd.DataFrame(results)
-    fields = list(dict.fromkeys(k for r in records for k in (r.get("attributes") or {})))
-    for field in fields[:100]:
-        values = pd.Series([(r.get("attributes") or {}).get(field) for r in records])
-        numeric = values.map(lambda v: v is None or isinstance(v, int | float))
-        if not numeric.all() or values.map(lambda v: isinstance(v, bool)).any():
-            values = values.map(lambda v: None if v is None else str(v))
-        name = field if field not in frame.columns else f"{field}_原"
-        frame[name] = values.to_numpy()
-    return gpd.GeoDataFrame(frame, geometry=geometries, crs="EPSG:4490")
 
 
 def parcel_collection(check_id: str, batch: int = 1000):

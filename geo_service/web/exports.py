@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from geo_service.clock import local_time
-from geo_service.exports import export_frame, layer_frame
+from geo_service.exports import Field, export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.messages import Msg
 from geo_service.render import snapshot
@@ -70,8 +70,12 @@ def standalone_view():
 @bp.get("/collections/<collection_id>/download")
 def layer_download(collection_id: str):
     """A whole layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML (``f=``)."""
-    layer = catalog().get(collection_id)
-    download = export_frame(layer_frame(layer), request.args.get("f", "gpkg"), layer.id, layer.id)
+    cat = catalog()
+    layer = cat.get(collection_id)
+    frame = layer_frame(layer)
+    labels = {"id": "要素编号", **cat.fields}  # the popups' labels, as the 字段说明
+    fields = [Field(c, None, labels.get(c, "")) for c in frame.columns if c != "geometry"]
+    download = export_frame(frame, request.args.get("f", "gpkg"), layer.id, layer.id, fields)
     extension = download.filename.rpartition(".")[2]
     return file_response(
         download.data,

@@ -238,9 +238,9 @@ def field_notes(archive, members: dict, stem: str, limits, filename: str) -> dic
     info = members.get(wanted)
     if info is None or info.file_size > 1024 * 1024:
         return {}
-    text = read_member(archive, info, limits, filename).decode("utf-8", errors="replace")
-    pairs = [line.split("\t") for line in text.splitlines()[1:]]
-    return {p[0]: p[1] for p in pairs if len(p) == 2 and p[0] and p[1]}
+    text = read_member(archive, info, limits, filename).decode("utf-8-sig", errors="replace")
+    pairs = [line.split("\t") for line in text.splitlines()[1:]]  # dBASE name, full name, …
+    return {p[0]: p[1] for p in pairs if len(p) >= 2 and p[0] and p[1]}
 
 
 def read_member(

@@ -33,7 +33,15 @@ CRS_NAME = re.compile(
     r"|https?://www\.opengis\.net/def/crs/[A-Za-z]+/[0-9.]+/[A-Za-z0-9]+)$"
 )
 ID_KEYS = ("parcel_id", "id", "地块编号", "dkbh", "bh", "编号", "name", "名称", "地块名称")
-DECLARED_HA_KEYS = ("area_ha", "地块面积", "面积公顷", "面积(公顷)", "面积（公顷）", "公顷")
+DECLARED_HA_KEYS = (
+    "area_ha",
+    "地块面积",
+    "面积公顷",
+    "面积_公顷",  # as the check's GIS downloads name it (land/gis_fields.py)
+    "面积(公顷)",
+    "面积（公顷）",
+    "公顷",
+)
 WKT_COLUMNS = ("wkt", "geometry", "geom", "几何")
 
 
