@@ -245,6 +245,7 @@
     var summary = document.getElementById("gs-summary");
     summary.textContent = "";
     var zonesName = zones.source === "layer:zones" ? "本服务园区图层（layer:zones）" : (zones.source || "—");
+    var zoneFields = window.GS_CHECK_ZONES ? window.GS_CHECK_ZONES.describe(check) : null;
     [["文件", (input.name || "—"), "gs-sum-file"],
      ["文件 SHA-256", short(input.sha256), "gs-sum-sha", input.sha256],
      ["地块", s.parcels + " 块（区内 " + s.inside + "，部分 " + s.partial + "，区外 " + s.outside + "）"],
@@ -253,9 +254,11 @@
      ["文件坐标系", crsInWords(input.crs)],
      ["园区边界", zonesName + (zones.schematic ? "（示意范围）" : "") + "，SHA-256 " + short(zones.sha256),
       "gs-sum-zones", zones.sha256],
+     zoneFields && ["区界字段", zoneFields, "gs-sum-zone-fields"],
      ["园区数据版本", check.dataset_version || "—", "gs-sum-version"],
      ["检查时间", localTime(check.created_at) + "（" + ZONE_NAME + "）", "gs-sum-time"]
     ].forEach(function (pair) {
+      if (!pair) { return; }
       var row = text("div", "", pair[2]);
       row.appendChild(text("b", pair[0] + "："));
       row.appendChild(document.createTextNode(pair[1]));
