@@ -123,9 +123,11 @@ def send_body(body: Body) -> Response:
         "Vary": "Accept, Accept-Encoding, Accept-Language",
         "Cache-Control": "no-cache",
     }
+    # before the 304 too: a browser keeps its cached page but takes the 304's CSP, which must
+    # still allow the page's inline scripts (a reload, or the map after logging in)
+    g.csp_script_hashes = list(body.script_hashes)
     if request.if_none_match.contains_weak(body.etag):
         return Response(status=304, headers=headers)
-    g.csp_script_hashes = list(body.script_hashes)
     data = body.raw
     if body.gzipped is not None and "gzip" in request.accept_encodings:
         data = body.gzipped
