@@ -1,11 +1,12 @@
 # make run   - set up .venv and serve the map on http://127.0.0.1:8000/ (embedded defaults)
 # make test  - set up .venv with the test tools and run every test
+# make screenshots - refresh docs/screenshots/*.png (the README's 截图; needs Chromium)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench bench-land bench-snapshot clean
+.PHONY: run test lint format layers bench bench-land bench-snapshot screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ bench-land: $(VENV)/.dev
 
 bench-snapshot: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/snapshot.py
+
+screenshots: $(VENV)/.dev
+	PYTHONPATH=. $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -46,3 +47,45 @@ def test_documented_commands_exist():
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     for target in targets:
         assert re.search(rf"^{re.escape(target)}:", makefile, re.M), target
+
+
+IMAGES = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", README)
+
+
+def test_every_image_the_readme_shows_exists_and_every_screenshot_is_shown():
+    assert "docs/screenshots/check.png" in IMAGES
+    missing = [image for image in IMAGES if not (REPO_ROOT / image).is_file()]
+    assert not missing, missing
+    shots = {f"docs/screenshots/{p.name}" for p in (REPO_ROOT / "docs/screenshots").glob("*")}
+    assert shots <= set(IMAGES), shots - set(IMAGES)  # none left over from an older layout
+
+
+def test_the_screenshots_script_rewrites_the_report_table(tmp_path):
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        import screenshots
+    finally:
+        sys.path.remove(str(REPO_ROOT / "scripts"))
+    readme = tmp_path / "README.md"
+    readme.write_text(README, encoding="utf-8")
+    screenshots.write_report_table(3, readme)
+    text = readme.read_text(encoding="utf-8")
+    table = text.split(screenshots.REPORT_TABLE[0])[1].split(screenshots.REPORT_TABLE[1])[0]
+    assert re.findall(r"report-(\d)\.png", table) == ["1", "2", "3"]
+    assert text.replace(table, "") == README.replace(
+        README.split(screenshots.REPORT_TABLE[0])[1].split(screenshots.REPORT_TABLE[1])[0], ""
+    )
+
+
+def test_the_screenshots_parcels_show_every_result(client):
+    """The screenshots' 界址点 file (GBK) gives 区内, 部分在区内 and 区外 on the zones layer."""
+    data = (REPO_ROOT / "tests" / "data" / "jzd" / "ankang_desk_gbk.txt").read_bytes()
+    response = client.post(
+        "/api/checks",
+        data={"file": (io.BytesIO(data), "ankang_desk_gbk.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    statuses = [p["status"] for p in response.json["parcels"]]
+    assert statuses == ["inside", "partial", "inside", "outside"]
+    assert all(p["warnings"] == [] and p["name"] for p in response.json["parcels"])
