@@ -197,6 +197,13 @@ def encodable(text: str, codec: str) -> str:
 def dbf_values(values: pd.Series, codec: str) -> tuple[pd.Series, int, int]:
     """Text values as dBASE stores them in ``codec``: characters it lacks replaced, values cut
     at DBF_TEXT_BYTES between characters; with how many values were changed and cut."""
+    texts = [v for v in values if isinstance(v, str)]
+    try:  # the usual case at once: every value fits (a character is at most 4 bytes)
+        "".join(texts).encode(codec)
+        if max(map(len, texts), default=0) * 4 <= DBF_TEXT_BYTES:
+            return values, 0, 0
+    except UnicodeEncodeError:
+        pass
     changed = cut = 0
 
     def one(value):
