@@ -25,6 +25,7 @@ from geo_service.cells import safe_cell
 from geo_service.errors import NotAcceptable
 from geo_service.geo.geojson import dumps, geometry_mapping
 from geo_service.land.model import notes_text
+from geo_service.messages import LANGUAGES, Msg
 
 DATA_FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
@@ -241,20 +242,17 @@ def shapefile_zip(
     notes = [described.get(c, Field(c)) for c in columns]
     short = dbase_names([f.short or f.name for f in notes], codec=codec)
     table = frame.rename(columns=dict(zip(columns, short)))
-    remarks = []
+    remarks: list[Msg] = []
     for name, note in zip(short, notes):
         if pd.api.types.is_object_dtype(table[name]) or pd.api.types.is_string_dtype(table[name]):
             table[name], changed, cut = dbf_values(table[name], codec)
             if changed:
                 remarks.append(
-                    f"{note.name}：{changed} 个值含 {encoding} 无法表示的字符，"
-                    "已换为相近字符或“?”；原文见 GeoPackage 下载"
-                    f" ({changed} values had characters {encoding} lacks)"
+                    Msg("fieldnotes.replaced", field=note.name, count=changed, encoding=encoding)
                 )
             if cut:
                 remarks.append(
-                    f"{note.name}：{cut} 个值超过 dBASE 的 {DBF_TEXT_BYTES} 字节，已截断；"
-                    f"全文见 GeoPackage 下载 ({cut} values cut at {DBF_TEXT_BYTES} bytes)"
+                    Msg("fieldnotes.cut", field=note.name, count=cut, size=DBF_TEXT_BYTES)
                 )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -267,15 +265,9 @@ def shapefile_zip(
         dbf.write(bytes([ldid]))
     rows = ["Shapefile 字段\t完整字段名\t说明\tDescription"]
     rows += ["\t".join(one_line(t) for t in (s, f.name, f.zh, f.en)) for s, f in zip(short, notes)]
-    size = "5 个汉字" if codec == "gbk" else "3 个汉字"
-    rows += [
-        "",
-        f"属性表编码：{encoding}（.cpg 为 {cpg}）；dBASE 字段名最长 10 字节（{size}），"
-        "完整字段名见上表，GeoPackage 下载中为完整字段名。",
-        f"Attributes are {encoding} (.cpg {cpg}); dBASE field names are at most 10 bytes, "
-        "the full names are listed above and used in the GeoPackage download.",
-        *remarks,
-    ]
+    chars = 5 if codec == "gbk" else 3
+    remarks.insert(0, Msg("fieldnotes.encoding", encoding=encoding, cpg=cpg, chars=chars))
+    rows += ["", *(m.text(lang) for m in remarks for lang in LANGUAGES)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.iterdir()):

@@ -24,6 +24,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "f={asked} is not offered here; use one of: {choices}.",
     ),
     "toml.invalid": ("{file} 格式有误：{error}", "{file} is malformed: {error}"),
+    # The 字段说明.txt of a Shapefile download (each note in both languages, one line each).
+    "fieldnotes.encoding": (
+        "属性表编码：{encoding}（.cpg 为 {cpg}）；dBASE 字段名最长 10 字节（{chars} 个汉字），"
+        "完整字段名见上表，GeoPackage 下载中为完整字段名。",
+        "Attributes are {encoding} (.cpg {cpg}); dBASE field names are at most 10 bytes "
+        "({chars} Chinese characters): the full names are listed above and used in the "
+        "GeoPackage download.",
+    ),
+    "fieldnotes.replaced": (
+        "{field}：{count} 个值含 {encoding} 无法表示的字符，已换为相近字符或“?”；"
+        "原文见 GeoPackage 下载。",
+        "{field}: {count} values had characters {encoding} lacks, written as the nearest "
+        "character or “?”; the GeoPackage download has them as given.",
+    ),
+    "fieldnotes.cut": (
+        "{field}：{count} 个值超过 dBASE 的 {size} 字节，已截断；全文见 GeoPackage 下载。",
+        "{field}: {count} values longer than dBASE's {size} bytes were cut; the GeoPackage "
+        "download has them whole.",
+    ),
     # Werkzeug's HTTP errors, in the one error shape.
     "http.400": ("请求格式有误。", "The request is malformed."),
     "http.404": ("找不到该地址（/api 列出全部接口）。", "No such address (/api lists them all)."),
