@@ -112,5 +112,5 @@ def test_a_field_the_zones_file_lacks_is_a_chinese_error_listing_its_fields(visi
     upload(p, tmp_path, zones_file(lambda key: {"ZBH": key, "园区": key}), **{"name-field": "区名"})
     p.wait_for_selector("#gs-message .gs-error-text", timeout=20_000)
     message = p.locator("#gs-message").inner_text()
-    assert "没有字段 '区名'" in message and "ZBH、园区" in message
+    assert "没有字段" in message and "区名" in message and "ZBH、园区" in message
     assert p.locator("#gs-result").is_hidden()
