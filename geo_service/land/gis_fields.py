@@ -11,6 +11,7 @@ import pandas as pd
 
 from geo_service.exports import Field
 from geo_service.land.export import STATUS_ZH
+from geo_service.land.model import notes_text
 
 #: record key -> field, in the order of the downloads' columns.
 RESULT_FIELDS: dict[str, Field] = {
@@ -113,8 +114,8 @@ def result_values(key: str, records: list[dict]) -> list:
         return ["、".join(str(z["name"]) for z in r["zones"]) for r in records]
     if key == "zone_ids":
         return ["、".join(str(z["zone_id"]) for z in r["zones"]) for r in records]
-    if key == "warnings":
-        return ["；".join(map(str, r.get("warnings") or ())) for r in records]
+    if key == "warnings":  # records (code, text) or, for old checks, plain strings
+        return [notes_text(r.get("warnings")) for r in records]
     return [r.get(key) for r in records]
 
 
