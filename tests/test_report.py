@@ -346,3 +346,14 @@ def test_check_snapshot_draws_parcels_clearly(made):
     assert (maxx - minx) > 0.5 * float(frame.get("width"))
     subtitle = "".join(svg.itertext())
     assert "北京时间 UTC+8" in subtitle
+
+
+def test_reading_notes_are_given_once(made):
+    """A GBK 界址点 file's encoding note: in the 方法与数据 table, not again below it."""
+    from conftest import REPO_ROOT
+
+    data = (REPO_ROOT / "tests/data/jzd/ankang_desk_gbk.txt").read_bytes()
+    check = post(made["client"], data, name="desk.txt").json
+    report = made["client"].get(f"/api/checks/{check['id']}?f=html").get_data(as_text=True)
+    assert check["input"]["notes"], "the fixture has a reading note"
+    assert report.count("读取说明") == 1 and report.count("GB18030") == 1
