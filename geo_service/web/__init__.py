@@ -6,7 +6,8 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError, headers_of
-from geo_service.messages import CATALOGUE, Msg, localise, text_of
+from geo_service.land.model import note_text
+from geo_service.messages import CATALOGUE, Msg, text_of
 from geo_service.web import accounts, analysis, assets, checks, exports, ogc, pages, security
 from geo_service.web.http import HTML, language
 
@@ -79,17 +80,10 @@ def repeated_problems(error: dict) -> list[dict]:
     ]
 
 
-def shown(value, lang: str = "zh") -> str:
-    """Jinja's ``msg`` filter: a Msg, a stored record (its ``message``) or a plain text, as a
-    page in ``lang`` shows it."""
-    if isinstance(value, dict):
-        return text_of(localise(value, lang).get("message", ""))
-    return text_of(value, lang)
-
-
 def register(app: Flask) -> None:
     assets.register(app)
-    app.add_template_filter(shown, "msg")
+    # Jinja's ``msg``: a Msg, a stored record or a plain text, as a page shows it.
+    app.add_template_filter(note_text, "msg")
     security.register(app)
     app.session_interface = security.SessionInterface()
     app.register_blueprint(accounts.bp)
