@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyogrio
 import pytest
 import shapely
+from client_fixtures import recording_fixture
 from conftest import COLLECTION_IDS
 
 pytestmark = pytest.mark.gdal
@@ -45,3 +46,23 @@ def test_gdal_bbox_filter(live_server):
         f"OAPIF:{live_server}/", layer="counties", bbox=(110.05, 32.78, 110.15, 32.86)
     )
     assert list(frame["name"]) == ["白河县"]
+
+
+# Parts 2 and 3 with GDAL: what GDAL sends is read from the served process's request log, so
+# "pushed to the server" is what the server saw, not what the driver might have done.
+
+recorded = recording_fixture()
+
+
+def test_gdal_pushes_a_spatial_filter(recorded, catalog):
+    window = (108.9, 32.6, 109.2, 32.8)
+    recorded.start()
+    frame = pyogrio.read_dataframe(f"OAPIF:{recorded.url}/", layer="zones", bbox=window)
+    assert any("bbox" in q for q in recorded.items_queries("zones"))
+    layer = catalog.get("zones")
+    expected = [
+        f["id"]
+        for f, g in zip(layer.features, layer.geometries)
+        if g is not None and g.intersects(shapely.box(*window))
+    ]
+    assert list(frame["id"]) == expected and expected
