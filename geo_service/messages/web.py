@@ -143,6 +143,134 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "bbox={raw}：最小经度大于最大经度（不支持跨越 180° 经线的范围）。",
         "bbox={raw}: minx is greater than maxx (boxes across the antimeridian are not supported).",
     ),
+    # Filtering (OGC API - Features Part 3: filter, filter-lang, filter-crs, properties, sortby).
+    "cql.link_queryables": ("可查询字段（JSON Schema）", "queryables (JSON Schema)"),
+    "cql.language": (
+        "filter-lang={lang} 不可用：请用 {choices}（默认 cql2-text）。",
+        "filter-lang={lang} is not offered: use {choices} (default cql2-text).",
+    ),
+    "cql.filter_crs": (
+        "filter-crs={crs} 不可用：过滤条件中的坐标目前只接受 {offered}（经度在前）。",
+        "filter-crs={crs} is not offered: geometry literals in a filter must be in {offered} "
+        "(longitude first).",
+    ),
+    "cql.too_long": (
+        "filter 太长（{chars} 个字符）：最多 {limit} 个字符，请拆成几次查询或改用 IN (…)。",
+        "The filter is too long ({chars} characters): at most {limit}; split the query or use "
+        "IN (…).",
+    ),
+    "cql.empty": (
+        "filter 为空：请写一个条件，如 name LIKE '%茶%'，或去掉 filter 参数。",
+        "The filter is empty: write a condition such as name LIKE '%tea%', or leave filter out.",
+    ),
+    "cql.too_deep": (
+        "filter 嵌套太深：括号和 NOT 最多嵌套 {limit} 层，请简化条件。",
+        "The filter nests too deep: at most {limit} levels of brackets and NOT; simplify it.",
+    ),
+    "cql.too_complex": (
+        "filter 太复杂：最多嵌套 {depth} 层、{nodes} 个条件和值，请简化条件或分几次查询。",
+        "The filter is too complex: at most {depth} levels and {nodes} conditions and values; "
+        "simplify it or split the query.",
+    ),
+    "cql.json_too_complex": (
+        "filter（cql2-json）太复杂：最多嵌套 {depth} 层（含几何坐标）、{nodes} 个 JSON 值。",
+        "The filter (cql2-json) is too complex: at most {depth} levels (coordinates included) "
+        "and {nodes} JSON values.",
+    ),
+    "cql.syntax": (
+        "filter 第 {line} 行第 {column} 列（第 {char} 个字符）无法解析：“{before}”之后的"
+        "“{found}”不合 CQL2 语法。请检查该处的引号（字符串用单引号 '…'）、括号和运算符。",
+        "The filter cannot be parsed at line {line}, column {column} (character {char}): "
+        "'{found}' after '{before}' is not CQL2. Check the quotes there (strings take single "
+        "quotes '…'), brackets and operators.",
+    ),
+    "cql.syntax_end": (
+        "filter 在末尾（第 {chars} 个字符后）不完整：缺少值、右括号或条件，请补全。",
+        "The filter ends too early (after character {chars}): a value, a closing bracket or a "
+        "condition is missing.",
+    ),
+    "cql.json_syntax": (
+        "filter（cql2-json）不是合法的 JSON：第 {line} 行第 {column} 列（第 {char} 个字符）"
+        "{reason}。",
+        "The filter (cql2-json) is not valid JSON: line {line}, column {column} (character "
+        "{char}): {reason}.",
+    ),
+    "cql.json_op": (
+        "filter（cql2-json）在 {where} 处的运算符 {op!r} 不可用；可用：{supported}。",
+        "The filter (cql2-json) uses the operator {op!r} at {where}, which is not offered; "
+        "offered: {supported}.",
+    ),
+    "cql.json_args": (
+        "filter（cql2-json）在 {where} 处的运算 {op} 缺少 args 数组，"
+        '请写成 {{"op": "{op}", "args": [...]}}。',
+        "The filter (cql2-json) operation {op} at {where} lacks its args array; write "
+        '{{"op": "{op}", "args": [...]}}.',
+    ),
+    "cql.invalid": (
+        "filter 无法解读：{reason}。请对照 CQL2 的写法检查运算符和参数个数。",
+        "The filter cannot be read: {reason}. Check the operators and their arguments against "
+        "CQL2.",
+    ),
+    "cql.bad_bbox": (
+        "filter 在 {where} 处的 bbox 应为 4 个（或 6 个）有限的数："
+        "最小经度,最小纬度,最大经度,最大纬度。",
+        "The bbox at {where} in the filter must be 4 (or 6) finite numbers: "
+        "minlon,minlat,maxlon,maxlat.",
+    ),
+    "cql.bad_geometry": (
+        "filter 中的几何不可用（{reason}）：请写合法的 WKT，如 POINT(108.9 32.7) 或 "
+        "POLYGON((108 32, 109 32, 109 33, 108 32))。",
+        "A geometry in the filter cannot be used ({reason}): write valid WKT such as "
+        "POINT(108.9 32.7) or POLYGON((108 32, 109 32, 109 33, 108 32)).",
+    ),
+    "cql.unknown_queryable": (
+        "filter 中的 {names} 不是本图层的可查询字段；可用：{known}"
+        "（见 /collections/…/queryables）。",
+        "{names} in the filter is not a queryable of this collection; the queryables are: "
+        "{known} (see /collections/…/queryables).",
+    ),
+    "cql.unsupported": (
+        "filter 中的 {what} 不受支持；可用：{supported}。",
+        "{what} in the filter is not supported; offered: {supported}.",
+    ),
+    "cql.temporal": (
+        "filter 中有日期或时间，但本服务的图层没有时间字段：请去掉 DATE/TIMESTAMP/INTERVAL 条件。",
+        "The filter has a date or time, but these collections have no temporal properties: "
+        "remove the DATE/TIMESTAMP/INTERVAL condition.",
+    ),
+    "cql.like_pattern": (
+        "LIKE 后面应是一个字符串模式，如 '%茶%'（% 任意多个字符，_ 一个字符）。",
+        "LIKE takes a string pattern such as '%tea%' (% any characters, _ one character).",
+    ),
+    "cql.not_geometry": (
+        "空间运算的参数 {name} 不是几何：请用 {geometry} 和 WKT 几何，如 "
+        "S_INTERSECTS({geometry}, POINT(108.9 32.7))。",
+        "The spatial operation's argument {name} is not a geometry: use {geometry} and a WKT "
+        "geometry, e.g. S_INTERSECTS({geometry}, POINT(108.9 32.7)).",
+    ),
+    "cql.geometry_in_comparison": (
+        "{geometry} 只能用在空间运算（S_INTERSECTS 等）中，不能用于比较、LIKE、IN 或 BETWEEN。",
+        "{geometry} goes only into spatial operations (S_INTERSECTS, ...), not into "
+        "comparisons, LIKE, IN or BETWEEN.",
+    ),
+    "cql.function_args": (
+        "{name}(…) 需要 {count} 个参数。",
+        "{name}(…) takes {count} argument(s).",
+    ),
+    "cql.type_mismatch": (
+        "filter 中 {operator} 两边的类型不一致：{left} 与 {right}。请让值与字段同类型"
+        "（字符串加单引号，数字不加）。",
+        "The two sides of {operator} in the filter differ in type: {left} and {right}. Give "
+        "the value the field's type (strings in single quotes, numbers without).",
+    ),
+    "cql.unknown_property": (
+        "{parameter} 中的 {names} 不是本图层的字段；可用：{known}。",
+        "{names} in {parameter} is not a property of this collection; the properties are: {known}.",
+    ),
+    "cql.too_many_names": (
+        "{parameter} 最多列 {limit} 个字段。",
+        "{parameter} lists at most {limit} properties.",
+    ),
     # Map snapshots (GET /api/snapshot, python -m geo_service snapshot).
     "snapshot.bad_format": (
         "format={format} 不可用：请用 png、pdf 或 svg。",

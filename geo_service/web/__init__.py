@@ -8,7 +8,17 @@ from werkzeug.exceptions import HTTPException
 from geo_service.errors import GeoServiceError, headers_of
 from geo_service.land.model import note_text
 from geo_service.messages import CATALOGUE, Msg, text_of
-from geo_service.web import accounts, analysis, assets, checks, exports, ogc, pages, security
+from geo_service.web import (
+    accounts,
+    analysis,
+    assets,
+    checks,
+    exports,
+    ogc,
+    pages,
+    queryables,
+    security,
+)
 from geo_service.web.http import HTML, language
 
 
@@ -89,6 +99,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(queryables.bp)
     app.register_blueprint(checks.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(analysis.bp)

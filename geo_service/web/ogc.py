@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from geo_service.catalog import Catalog, Layer
 from geo_service.errors import BadRequest
 from geo_service.messages import Msg, text_of
+from geo_service.query import selection
 from geo_service.render.styles import display_value
 from geo_service.web.http import (
     GEOJSON,
@@ -29,6 +30,7 @@ CONFORMANCE_ZH = {
     "geojson": "GeoJSON 输出",
     "html": "HTML 网页",
     "oas30": "OpenAPI 3.0 接口说明",
+    **selection.CONFORMANCE_ZH,
 }
 
 
@@ -56,6 +58,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *selection.CONFORMANCE,
 ]
 
 
@@ -63,7 +66,7 @@ SELF = Msg("ogc.link_self")
 AS_HTML = Msg("ogc.link_html")
 
 #: What the items query understands besides offset and f: carried into its paging links.
-ITEM_PARAMETERS = ("limit", "bbox", "bbox-crs", "datetime", "crs")
+ITEM_PARAMETERS = ("limit", "bbox", "bbox-crs", "datetime", "crs", *selection.PARAMETERS)
 
 
 def catalog() -> Catalog:
@@ -171,6 +174,13 @@ def collection_metadata(layer: Layer) -> dict:
             link("ogc.collection", "alternate", HTML, AS_HTML, f="html", **values),
             link("ogc.items", "items", GEOJSON, Msg("ogc.link_items_geojson"), f="json", **values),
             link("ogc.items", "items", HTML, Msg("ogc.link_items_html"), f="html", **values),
+            link(
+                "queryables.queryables",
+                selection.QUERYABLES_REL,
+                selection.SCHEMA_JSON,
+                Msg("cql.link_queryables"),
+                **values,
+            ),
         ],
     }
 
@@ -186,11 +196,12 @@ def items(collection_id: str):
     bbox_crs = request.args.get("bbox-crs", CRS84)
     if bbox_crs != CRS84:
         raise BadRequest("ogc.bbox_crs", crs=CRS84)
+    query = selection.item_query(layer, request.args)
 
     def payload() -> dict:
-        matched = layer.select(bbox)
+        matched = query.select(layer, layer.select(bbox))
         page = matched[offset : offset + limit]
-        features = [layer.features[i] for i in page]
+        features = [query.feature(layer.features[i]) for i in page]
         return {
             "type": "FeatureCollection",
             "features": features,
