@@ -98,7 +98,8 @@ def parse_filter(text: str, language: str | None) -> ast.Node:
 def _syntax_error(text: str, exc: lark.exceptions.UnexpectedInput) -> BadRequest:
     """Where a CQL2 text stops making sense: line, column, character and what is there."""
     position = getattr(exc, "pos_in_stream", None)
-    if position is None or exc.line in (None, -1):  # ran out of text
+    token = getattr(exc, "token", None)
+    if position is None or exc.line in (None, -1) or getattr(token, "type", "") == "$END":
         return BadRequest("cql.syntax_end", chars=len(text))
     found = text[position : position + 20]
     return BadRequest(

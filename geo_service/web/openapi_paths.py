@@ -40,6 +40,7 @@ from geo_service.web.openapi import (
     paging,
     param,
 )
+from geo_service.web.openapi_filter import filter_params, queryables_path
 
 
 def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
@@ -124,6 +125,7 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         *paging(int(config["ITEMS_DEFAULT_LIMIT"]), maximum, "features"),
         bbox,
         bbox_crs,
+        *filter_params(),
         page,
     ]
     api.add(
@@ -134,6 +136,7 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         errors=("400", "404", "406"),
         params=items,
     )
+    queryables_path(api, collection, page)
     feature = param("featureId", STRING, "feature id", "path")
     api.add(
         "/collections/{collectionId}/items/{featureId}",
