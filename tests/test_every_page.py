@@ -62,7 +62,10 @@ PAGES = {
         ("/collections/zones/items?f=html&limit=abc", "main"),
         ("/collections/zones/items?f=html&bbox=1,2,3", "main"),
         ("/collections/zones/items?f=html&bbox=200,0,210,10", "main"),
+        ("/collections/zones/items?f=html&filter=name%20LIKE%20%27%25%E5%8C%BA%27", "main"),
+        ("/collections/zones/items?f=html&filter=name%20%3D", "main"),
     ],
+    "/collections/<collection_id>/queryables": [("/collections/zones/queryables?f=html", "main")],
     "/collections/<collection_id>/items/<feature_id>": [
         ("/collections/zones/items/{item}?f=html", "main"),
         ("/collections/zones/items/no-such-zone?f=html", "main"),
