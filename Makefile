@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench bench-land bench-snapshot screenshots clean
+.PHONY: run test lint format layers bench bench-land bench-snapshot bench-items screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-land: $(VENV)/.dev
 
 bench-snapshot: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/snapshot.py
+
+bench-items: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/items_crs.py
 
 screenshots: $(VENV)/.dev
 	PYTHONPATH=. $(PY) scripts/screenshots.py
