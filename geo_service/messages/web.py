@@ -123,9 +123,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ogc.link_next": ("下一页", "next page"),
     "ogc.link_prev": ("上一页", "previous page"),
     "ogc.link_feature": ("本要素", "this feature"),
-    "ogc.bbox_crs": (
-        "bbox-crs 只接受 {crs}（WGS 84 经纬度）。",
-        "bbox-crs must be {crs} (WGS 84 lon/lat).",
+    # OGC API - Features Part 2 (query/crs.py): crs, bbox-crs, downloads in a CRS.
+    "crs.not_offered": (
+        "{name}={crs} 不是本服务提供的坐标参考系；可选：{offered}"
+        "（写法：http://www.opengis.net/def/crs/EPSG/0/4545、[EPSG:4545]、EPSG:4545 或 4545；"
+        "CRS84 写 http://www.opengis.net/def/crs/OGC/1.3/CRS84）。",
+        "{name}={crs} is not a coordinate reference system offered here; offered: {offered} "
+        "(spelled http://www.opengis.net/def/crs/EPSG/0/4545, [EPSG:4545], EPSG:4545 or 4545; "
+        "CRS84 as http://www.opengis.net/def/crs/OGC/1.3/CRS84).",
+    ),
+    "crs.order_lonlat": ("最小经度,最小纬度,最大经度,最大纬度", "minlon,minlat,maxlon,maxlat"),
+    "crs.order_latlon": ("最小纬度,最小经度,最大纬度,最大经度", "minlat,minlon,maxlat,maxlon"),
+    "crs.order_northeast": (
+        "最小北坐标X,最小东坐标Y,最大北坐标X,最大东坐标Y（米）",
+        "minX(northing),minY(easting),maxX(northing),maxY(easting) in metres",
+    ),
+    "crs.bbox_numbers": (
+        "bbox={raw}：bbox-crs 为 {crs} 时请给出四个数：{order}。",
+        "bbox={raw}: with bbox-crs {crs} give four numbers: {order}.",
+    ),
+    "crs.bbox_inverted": (
+        "bbox={raw}：最小值大于最大值；{crs} 的顺序是 {order}。",
+        "bbox={raw}: a minimum exceeds its maximum; the order in {crs} is {order}.",
+    ),
+    "crs.bbox_outside": (
+        "bbox={raw}：在 {crs} 中换算不到有效的经纬度范围；请检查坐标轴顺序（{order}）"
+        "和 bbox-crs 是否与数字一致。",
+        "bbox={raw}: gives no valid lon/lat box in {crs}; check the axis order ({order}) "
+        "and that bbox-crs matches the numbers.",
+    ),
+    "crs.lonlat_format": (
+        "f={format} 的文件只能是 WGS 84 经纬度，不能用 crs={crs}；"
+        "要投影坐标请下载 GeoPackage（f=gpkg）或 Shapefile（f=shp）。",
+        "f={format} files are WGS 84 lon/lat only, not crs={crs}; for projected coordinates "
+        "download a GeoPackage (f=gpkg) or a Shapefile (f=shp).",
     ),
     "bbox.not_numbers": (
         "bbox={raw}：请给出四个数：最小经度,最小纬度,最大经度,最大纬度（WGS 84，度）。",

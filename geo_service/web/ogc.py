@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from geo_service.catalog import Catalog, Layer
 from geo_service.errors import BadRequest
 from geo_service.messages import Msg, text_of
+from geo_service.query import crs as part2
 from geo_service.query import selection
 from geo_service.render.styles import display_value
 from geo_service.web.http import (
@@ -31,6 +32,7 @@ CONFORMANCE_ZH = {
     "html": "HTML 网页",
     "oas30": "OpenAPI 3.0 接口说明",
     **selection.CONFORMANCE_ZH,
+    "crs": "按引用指定坐标参考系（crs、bbox-crs）",
 }
 
 
@@ -52,16 +54,17 @@ def conformance_words(uri: str) -> str:
     return CONFORMANCE_ZH.get(uri.rsplit("/", 1)[-1], "")
 
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     *selection.CONFORMANCE,
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 
 
+CRS84 = part2.CRS84
 SELF = Msg("ogc.link_self")
 AS_HTML = Msg("ogc.link_html")
 
@@ -156,8 +159,8 @@ def collection_metadata(layer: Layer) -> dict:
         "title_en": layer.title_en,
         "description": layer.description,
         "itemType": "feature",
-        "crs": [CRS84],
-        "storageCrs": CRS84,
+        "crs": [c.uri for c in part2.OFFERED],
+        "storageCrs": part2.STORAGE.uri,
         "extent": {"spatial": {"bbox": [layer.bbox], "crs": CRS84}},
         "geometry_type": layer.geometry_type,
         "group": layer.group,
@@ -192,16 +195,21 @@ def items(collection_id: str):
         "limit", current_app.config["ITEMS_DEFAULT_LIMIT"], 1, current_app.config["ITEMS_MAX_LIMIT"]
     )
     offset = parse_int("offset", 0, 0, 10**9)
-    bbox = parse_bbox(request.args.get("bbox"))
-    bbox_crs = request.args.get("bbox-crs", CRS84)
-    if bbox_crs != CRS84:
-        raise BadRequest("ogc.bbox_crs", crs=CRS84)
+    target = part2.parse_crs(request.args.get("crs"))
+    bbox_crs = part2.parse_crs(request.args.get("bbox-crs"), "bbox-crs")
+    raw_bbox = request.args.get("bbox")
+    if raw_bbox is not None and not bbox_crs.is_crs84:
+        bbox = part2.bbox_to_crs84(raw_bbox, bbox_crs)
+    else:
+        bbox = parse_bbox(raw_bbox)
     query = selection.item_query(layer, request.args)
 
     def payload() -> dict:
         matched = query.select(layer, layer.select(bbox))
         page = matched[offset : offset + limit]
-        features = [query.feature(layer.features[i]) for i in page]
+        stored = [layer.features[i] for i in page]
+        moved = part2.features_in(stored, layer.geometries[page], target)
+        features = [query.feature(f) for f in moved]
         return {
             "type": "FeatureCollection",
             "features": features,
@@ -210,7 +218,15 @@ def items(collection_id: str):
             "links": page_links(layer, limit, offset, len(matched)),
         }
 
-    return respond(payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title)
+    answer = respond(payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title)
+    return with_content_crs(answer, target)
+
+
+def with_content_crs(answer, target):
+    """Every GeoJSON answer (and its 304) says its CRS in ``Content-Crs`` (Part 2)."""
+    if wanted_format() != "html":
+        answer.headers["Content-Crs"] = part2.content_crs(target)
+    return answer
 
 
 def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict]:
@@ -253,11 +269,16 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
 def item(collection_id: str, feature_id: str):
     layer = catalog().get(collection_id)
     feature = layer.feature(feature_id)
+    target = part2.parse_crs(request.args.get("crs"))
     values = {"collection_id": layer.id, "feature_id": feature_id}
+    if not target.is_crs84:
+        values["crs"] = request.args["crs"]
 
     def payload() -> dict:
+        index = layer.features.index(feature)
+        (moved,) = part2.features_in([feature], layer.geometries[index : index + 1], target)
         return {
-            **feature,
+            **moved,
             "links": [
                 link("ogc.item", "self", GEOJSON, Msg("ogc.link_feature"), f="json", **values),
                 link("ogc.item", "alternate", HTML, AS_HTML, f="html", **values),
@@ -265,7 +286,8 @@ def item(collection_id: str, feature_id: str):
             ],
         }
 
-    return respond(payload, "item.html", json_type=GEOJSON, layer=layer, title=layer.title)
+    answer = respond(payload, "item.html", json_type=GEOJSON, layer=layer, title=layer.title)
+    return with_content_crs(answer, target)
 
 
 def parse_int(name: str, default: int, low: int, high: int) -> int:

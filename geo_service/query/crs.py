@@ -1,0 +1,214 @@
+"""OGC API - Features Part 2: the coordinate systems offered, and transforms to and from them.
+
+One table (``OFFERED``) serves the items, single items, layer downloads and check exports.
+Coordinates are written in the axis order the EPSG definition states: EPSG:4326 and EPSG:4490
+latitude first, CRS84 longitude first, and the CGCS2000 3° Gauss-Kruger planes (EPSG:4545/4546,
+4524/4525) northing (X) first, then easting (Y), as pyproj's ``axis_info`` reports them
+(``X north``, ``Y east``). The maths runs with ``always_xy`` transformers (cached per CRS) and
+the axes are swapped explicitly afterwards. Precision is to the unit: 1e-7° in degrees and
+1 cm (2 decimals) in metres.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+import shapely
+
+from geo_service.errors import BadRequest
+from geo_service.geo.geojson import geometry_mapping
+from geo_service.land.crs import describe
+from geo_service.messages import Msg
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
+#: Longest crs / bbox-crs value read (a URI is ~45 characters).
+MAX_TEXT = 200
+#: Vertices added on each side of a projected bbox when turning it into lon/lat.
+DENSIFY = 21
+
+
+@dataclass(frozen=True)
+class OfferedCrs:
+    """One coordinate system a client may ask for."""
+
+    uri: str
+    code: str  # "OGC:CRS84", "EPSG:4545"
+    decimals: int  # 7 for degrees (~1 cm), 2 for metres (1 cm)
+    swap: bool  # True when the first axis is northing or latitude (EPSG's order)
+
+    @property
+    def is_crs84(self) -> bool:
+        return self.uri == CRS84
+
+    @property
+    def pyproj(self) -> pyproj.CRS:
+        return _pyproj_crs(self.code)
+
+    @property
+    def epsg(self) -> int | None:
+        return int(self.code.split(":")[1]) if self.code.startswith("EPSG:") else None
+
+    @property
+    def name(self) -> str:
+        """Code, Chinese name and PROJ's name (land/crs.py ``describe``)."""
+        return describe(self.pyproj)
+
+    @property
+    def order(self) -> Msg:
+        """The axis order in words, for messages."""
+        if not self.swap:
+            return Msg("crs.order_lonlat")
+        if self.pyproj.is_geographic:
+            return Msg("crs.order_latlon")
+        return Msg("crs.order_northeast")
+
+
+@lru_cache(maxsize=32)
+def _pyproj_crs(code: str) -> pyproj.CRS:
+    return pyproj.CRS.from_user_input(code)
+
+
+def _offered(code: str) -> OfferedCrs:
+    crs = _pyproj_crs(code)
+    first = crs.axis_info[0].direction.lower()
+    uri = CRS84 if code == "OGC:CRS84" else EPSG_URI.format(code=code.split(":")[1])
+    decimals = 7 if crs.axis_info[0].unit_name.startswith("deg") else 2
+    return OfferedCrs(uri, code, decimals, swap=first == "north")
+
+
+#: The table: CRS84 first (the default), then WGS 84 and CGCS2000 lon/lat, then the CGCS2000
+#: 3° GK planes of Ankang's two zones, without the zone prefix (4545/4546) and with it (4524/4525).
+OFFERED: tuple[OfferedCrs, ...] = tuple(
+    _offered(code)
+    for code in (
+        "OGC:CRS84",
+        "EPSG:4326",
+        "EPSG:4490",
+        "EPSG:4545",
+        "EPSG:4546",
+        "EPSG:4524",
+        "EPSG:4525",
+    )
+)
+BY_URI = {c.uri: c for c in OFFERED}
+DEFAULT = BY_URI[CRS84]
+#: What a layer is stored in: every layer file is RFC 7946 GeoJSON (CRS84).
+STORAGE = DEFAULT
+
+_CODE = re.compile(
+    r"(?:\[?(?:EPSG|epsg):(?:\d*:)?(\d{1,6})\]?"
+    r"|https?://www\.opengis\.net/def/crs/EPSG/0/(\d{1,6})"
+    r"|urn:ogc:def:crs:EPSG:[\d.]*:(\d{1,6})"
+    r"|(\d{1,6}))"
+)
+_CRS84_SPELLINGS = {
+    CRS84,
+    "https://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "OGC:CRS84",
+    "[OGC:CRS84]",
+    "CRS84",
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+}
+
+
+def offered_list() -> str:
+    """The offered codes, for messages."""
+    return ", ".join(c.code for c in OFFERED)
+
+
+def epsg_code(text: str) -> int | None:
+    """The EPSG number of one of the accepted spellings: the URI
+    ``http://www.opengis.net/def/crs/EPSG/0/4545``, the safe CURIE ``[EPSG:4545]``,
+    ``EPSG:4545``, ``urn:ogc:def:crs:EPSG::4545`` or ``4545``; None for anything else."""
+    match = _CODE.fullmatch(text.strip())
+    if not match:
+        return None
+    return int(next(group for group in match.groups() if group))
+
+
+def is_crs84(text: str) -> bool:
+    return text.strip() in _CRS84_SPELLINGS or text.strip().upper() in {"OGC:CRS84", "CRS84"}
+
+
+def parse_crs(text: str | None, name: str = "crs") -> OfferedCrs:
+    """The offered CRS a ``crs`` (or ``bbox-crs``) parameter names; CRS84 when absent.
+    Anything not in the table is a 400 listing the offered ones."""
+    if text is None or not text.strip():
+        return DEFAULT
+    if len(text) > MAX_TEXT:
+        raise BadRequest("crs.not_offered", name=name, crs=text[:40] + "…", offered=offered_list())
+    if is_crs84(text):
+        return DEFAULT
+    code = epsg_code(text)
+    found = BY_URI.get(EPSG_URI.format(code=code)) if code is not None else None
+    if found is None:
+        raise BadRequest("crs.not_offered", name=name, crs=text[:80], offered=offered_list())
+    return found
+
+
+def content_crs(crs: OfferedCrs) -> str:
+    """The ``Content-Crs`` header's value: the URI in angle brackets."""
+    return f"<{crs.uri}>"
+
+
+@lru_cache(maxsize=32)
+def _transformer(source: str, target: str) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_crs(geometries: np.ndarray, target: OfferedCrs) -> np.ndarray:
+    """CRS84 geometries in ``target``: transformed, axes in EPSG's order, rounded to the unit.
+    Missing geometries stay None."""
+    if target.is_crs84:
+        return geometries
+    transformer = _transformer("OGC:CRS84", target.code)
+    order = [1, 0] if target.swap else [0, 1]
+
+    def move(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.round(np.column_stack([x, y])[:, order], target.decimals)
+
+    return shapely.transform(np.asarray(geometries, dtype=object), move)
+
+
+def features_in(features: list[dict], geometries: np.ndarray, target: OfferedCrs) -> list[dict]:
+    """GeoJSON features (all their properties, ``source`` and ``precision`` included) with
+    their CRS84 ``geometries`` moved to ``target``; the stored dicts are never changed."""
+    if target.is_crs84:
+        return features
+    moved = to_crs(geometries, target)
+    return [{**f, "geometry": geometry_mapping(g)} for f, g in zip(features, moved, strict=True)]
+
+
+def bbox_to_crs84(raw: str, crs: OfferedCrs) -> tuple[float, float, float, float]:
+    """A ``bbox`` given in ``crs``'s axis order (4 numbers, or 6 with heights) as the
+    lon/lat box covering it (edges densified, so a GK rectangle's curved outline is kept)."""
+    text = raw[:100]
+    try:
+        numbers = [float(part) for part in raw[:MAX_TEXT].split(",")]
+    except ValueError:
+        raise BadRequest("crs.bbox_numbers", raw=text, crs=crs.code, order=crs.order) from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise BadRequest("crs.bbox_numbers", raw=text, crs=crs.code, order=crs.order)
+    a1, b1, a2, b2 = numbers
+    if a1 > a2 or b1 > b2:
+        raise BadRequest("crs.bbox_inverted", raw=text, crs=crs.code, order=crs.order)
+    minx, miny, maxx, maxy = (b1, a1, b2, a2) if crs.swap else (a1, b1, a2, b2)
+    if not crs.is_crs84:
+        bounds = _transformer(crs.code, "OGC:CRS84").transform_bounds(
+            minx, miny, maxx, maxy, densify_pts=DENSIFY
+        )
+        minx, miny, maxx, maxy = bounds
+    inside = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or not inside:
+        raise BadRequest("crs.bbox_outside", raw=text, crs=crs.code, order=crs.order)
+    return minx, miny, maxx, maxy
