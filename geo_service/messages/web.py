@@ -147,10 +147,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "bbox={raw}: a minimum exceeds its maximum; the order in {crs} is {order}.",
     ),
     "crs.bbox_outside": (
-        "bbox={raw}：在 {crs} 中换算不到有效的经纬度范围；请检查坐标轴顺序（{order}）"
-        "和 bbox-crs 是否与数字一致。",
-        "bbox={raw}: gives no valid lon/lat box in {crs}; check the axis order ({order}) "
-        "and that bbox-crs matches the numbers.",
+        "bbox={raw}：不在 {crs} 的适用范围内；请检查坐标轴顺序（{order}）"
+        "以及 bbox-crs 是否与这些数字相符。",
+        "bbox={raw}: lies outside the area {crs} is defined for; check the axis order "
+        "({order}) and that bbox-crs matches the numbers.",
     ),
     "crs.lonlat_format": (
         "f={format} 的文件只能是 WGS 84 经纬度，不能用 crs={crs}；"

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
@@ -27,7 +28,7 @@ from geo_service.messages import Msg
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
-#: Longest crs / bbox-crs value read (a URI is ~45 characters).
+#: Longest bbox value read.
 MAX_TEXT = 200
 #: Vertices added on each side of a projected bbox when turning it into lon/lat.
 DENSIFY = 21
@@ -101,20 +102,19 @@ DEFAULT = BY_URI[CRS84]
 #: What a layer is stored in: every layer file is RFC 7946 GeoJSON (CRS84).
 STORAGE = DEFAULT
 
-_CODE = re.compile(
-    r"(?:\[?(?:EPSG|epsg):(?:\d*:)?(\d{1,6})\]?"
-    r"|https?://www\.opengis\.net/def/crs/EPSG/0/(\d{1,6})"
-    r"|urn:ogc:def:crs:EPSG:[\d.]*:(\d{1,6})"
-    r"|(\d{1,6}))"
-)
-_CRS84_SPELLINGS = {
-    CRS84,
-    "https://www.opengis.net/def/crs/OGC/1.3/CRS84",
-    "OGC:CRS84",
-    "[OGC:CRS84]",
-    "CRS84",
-    "urn:ogc:def:crs:OGC:1.3:CRS84",
-    "urn:ogc:def:crs:OGC::CRS84",
+
+def spellings(code: str) -> tuple[str, ...]:
+    """The accepted ways of writing one CRS: the OGC URI (what the collections list), the safe
+    CURIE ``[EPSG:4545]``, ``EPSG:4545`` and the bare number ``4545``; CRS84 as its URI,
+    ``[OGC:CRS84]``, ``OGC:CRS84`` or ``CRS84``. Exactly these, case and all."""
+    _, number = code.split(":")
+    uri = CRS84 if code == "OGC:CRS84" else EPSG_URI.format(code=number)
+    return (uri, f"[{code}]", code, number)
+
+
+#: Every accepted spelling -> its CRS (the OpenAPI enum lists the same strings).
+SPELLED: dict[str, OfferedCrs] = {
+    spelled: crs for crs in OFFERED for spelled in spellings(crs.code)
 }
 
 
@@ -124,32 +124,36 @@ def offered_list() -> str:
 
 
 def epsg_code(text: str) -> int | None:
-    """The EPSG number of one of the accepted spellings: the URI
-    ``http://www.opengis.net/def/crs/EPSG/0/4545``, the safe CURIE ``[EPSG:4545]``,
-    ``EPSG:4545``, ``urn:ogc:def:crs:EPSG::4545`` or ``4545``; None for anything else."""
-    match = _CODE.fullmatch(text.strip())
-    if not match:
-        return None
-    return int(next(group for group in match.groups() if group))
+    """The EPSG number in one of the accepted spellings (``spellings``) of any EPSG code;
+    None for anything else."""
+    match = _EPSG.fullmatch(text)
+    return int(next(g for g in match.groups() if g)) if match else None
 
 
-def is_crs84(text: str) -> bool:
-    return text.strip() in _CRS84_SPELLINGS or text.strip().upper() in {"OGC:CRS84", "CRS84"}
+_EPSG = re.compile(
+    r"http://www\.opengis\.net/def/crs/EPSG/0/(\d{4,5})|\[EPSG:(\d{4,5})\]"
+    r"|EPSG:(\d{4,5})|(\d{4,5})"
+)
+
+
+def export_epsg(text: str) -> int | None:
+    """The EPSG number a file download's ``crs=`` names, in the spellings ``crs`` accepts
+    (CRS84 is EPSG:4326 in a GeoPackage or Shapefile); None when it names no EPSG code."""
+    found = SPELLED.get(text)
+    if found is not None:
+        return found.epsg or 4326
+    return epsg_code(text)
 
 
 def parse_crs(text: str | None, name: str = "crs") -> OfferedCrs:
     """The offered CRS a ``crs`` (or ``bbox-crs``) parameter names; CRS84 when absent.
     Anything not in the table is a 400 listing the offered ones."""
-    if text is None or not text.strip():
+    if text is None:
         return DEFAULT
-    if len(text) > MAX_TEXT:
-        raise BadRequest("crs.not_offered", name=name, crs=text[:40] + "…", offered=offered_list())
-    if is_crs84(text):
-        return DEFAULT
-    code = epsg_code(text)
-    found = BY_URI.get(EPSG_URI.format(code=code)) if code is not None else None
+    found = SPELLED.get(text)
     if found is None:
-        raise BadRequest("crs.not_offered", name=name, crs=text[:80], offered=offered_list())
+        shown = text[:80] + ("…" if len(text) > 80 else "")
+        raise BadRequest("crs.not_offered", name=name, crs=shown, offered=offered_list())
     return found
 
 
@@ -187,6 +191,21 @@ def features_in(features: list[dict], geometries: np.ndarray, target: OfferedCrs
     return [{**f, "geometry": geometry_mapping(g)} for f, g in zip(features, moved, strict=True)]
 
 
+#: File formats that are WGS 84 lon/lat by definition (or carry no CRS at all: CSV's WKT).
+LONLAT_FORMATS = ("geojson", "kml", "csv")
+
+
+def frame_in(frame: gpd.GeoDataFrame, text: str | None, fmt: str) -> gpd.GeoDataFrame:
+    """A layer's download frame (WGS 84) in the offered CRS ``crs=`` names; only GeoPackage
+    and Shapefile take another CRS than WGS 84 lon/lat (a 400 says so for the others)."""
+    target = parse_crs(text)
+    if target.epsg in (None, 4326):
+        return frame
+    if fmt in LONLAT_FORMATS:
+        raise BadRequest("crs.lonlat_format", format=fmt, crs=text[:80])
+    return frame.to_crs(target.code)
+
+
 def bbox_to_crs84(raw: str, crs: OfferedCrs) -> tuple[float, float, float, float]:
     """A ``bbox`` given in ``crs``'s axis order (4 numbers, or 6 with heights) as the
     lon/lat box covering it (edges densified, so a GK rectangle's curved outline is kept)."""
@@ -208,7 +227,9 @@ def bbox_to_crs84(raw: str, crs: OfferedCrs) -> tuple[float, float, float, float
             minx, miny, maxx, maxy, densify_pts=DENSIFY
         )
         minx, miny, maxx, maxy = bounds
+    west, south, east, north = crs.pyproj.area_of_use.bounds
     inside = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
-    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or not inside:
+    touches = minx <= east and maxx >= west and miny <= north and maxy >= south
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or not inside or not touches:
         raise BadRequest("crs.bbox_outside", raw=text, crs=crs.code, order=crs.order)
     return minx, miny, maxx, maxy

@@ -16,6 +16,7 @@ from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land import export
 from geo_service.land.gis_fields import gis_frame
 from geo_service.land.jzd_writer import write_jzd
+from geo_service.query import crs as part2
 from geo_service.web.http import XLSX, file_response, safe_stem
 
 GIS_DOWNLOADS = ("gpkg", "shp", "kml", "jzd")
@@ -100,13 +101,14 @@ def gis_download(check_id: str, wanted: str) -> Response:
 
 def export_crs(document: dict, chosen: str | None) -> str:
     """The CRS a GeoPackage or Shapefile comes in: ``crs=`` when given (CGCS2000 lon/lat, a
-    CGCS2000 3° GK zone, or WGS 84), else the parcels' own: the GK zone their file was in, or
-    CGCS2000 lon/lat (EPSG:4490) for geographic files and any other datum."""
+    CGCS2000 3° GK zone, or WGS 84, in the OGC API's spellings: URI, ``[EPSG:n]``, ``EPSG:n``,
+    ``n``), else the parcels' own: the GK zone their file was in, or CGCS2000 lon/lat
+    (EPSG:4490) for geographic files and any other datum."""
     if chosen:
-        code = chosen.strip().upper().removeprefix("EPSG:")
-        if not code.isdigit() or int(code) not in EXPORT_EPSG:
+        code = part2.export_epsg(chosen)
+        if code not in EXPORT_EPSG:
             raise BadRequest("download.bad_crs", crs=chosen[:40])
-        return f"EPSG:{int(code)}"
+        return f"EPSG:{code}"
     found = re.match(r"EPSG:(\d+)", document["input"].get("crs") or "")
     if found and int(found.group(1)) in CGCS2000_GK:
         return f"EPSG:{found.group(1)}"

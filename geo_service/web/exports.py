@@ -8,6 +8,7 @@ from geo_service.clock import local_time
 from geo_service.exports import Field, export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.messages import Msg
+from geo_service.query import crs as part2
 from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
 from geo_service.web.check_files import check_filename
@@ -69,13 +70,15 @@ def standalone_view():
 
 @bp.get("/collections/<collection_id>/download")
 def layer_download(collection_id: str):
-    """A whole layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML (``f=``)."""
+    """A whole layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML (``f=``); a
+    GeoPackage or Shapefile in any offered ``crs=`` (query/crs.py), the others in WGS 84."""
     cat = catalog()
     layer = cat.get(collection_id)
-    frame = layer_frame(layer)
+    fmt = request.args.get("f", "gpkg")
+    frame = part2.frame_in(layer_frame(layer), request.args.get("crs"), fmt)
     labels = {"id": "要素编号", **cat.fields}  # the popups' labels, as the 字段说明
     fields = [Field(c, None, labels.get(c, "")) for c in frame.columns if c != "geometry"]
-    download = export_frame(frame, request.args.get("f", "gpkg"), layer.id, layer.id, fields)
+    download = export_frame(frame, fmt, layer.id, layer.id, fields)
     extension = download.filename.rpartition(".")[2]
     return file_response(
         download.data,

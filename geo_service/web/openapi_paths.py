@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from geo_service.catalog import Catalog
 from geo_service.exports import DATA_FORMATS
+from geo_service.query import crs as part2
 from geo_service.render.snapshot import DPI_RANGE, MAX_SIDE_PX
 from geo_service.render.snapshot import FORMATS as SNAPSHOT_FORMATS
 from geo_service.web.openapi import (
     BINARY,
     CHECK,
     CHECKS_MAX_LIMIT,
-    CRS84,
     CSV,
     FEATURE,
     FEATURES,
@@ -105,26 +105,28 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         params=[collection, page],
     )
     maximum = int(config["ITEMS_MAX_LIMIT"])
-    lon, number = {"type": "number", "minimum": -180, "maximum": 180}, {"type": "number"}
+    number = {"type": "number"}
     bbox = param(
         "bbox",
         {
             "oneOf": [
-                {"type": "array", "minItems": 4, "maxItems": 4, "items": lon},
+                {"type": "array", "minItems": 4, "maxItems": 4, "items": number},
                 {"type": "array", "minItems": 6, "maxItems": 6, "items": number},
             ]
         },
-        "minlon,minlat,maxlon,maxlat (or the 3D form with heights) in CRS84; "
-        "latitudes in [-90, 90], min <= max",
+        "the box in bbox-crs, in its axis order: CRS84 (default) minlon,minlat,maxlon,maxlat; "
+        "EPSG:4326/4490 minlat,minlon,maxlat,maxlon; the GK planes minX(northing),minY(easting),"
+        "maxX,maxY in metres (or the 3D form with heights); min <= max",
         style="form",
         explode=False,
     )
-    bbox_crs = param("bbox-crs", {"type": "string", "enum": [CRS84]}, "the CRS of bbox")
+    crs, bbox_crs = crs_param("crs", "coordinates"), crs_param("bbox-crs", "bbox")
     items = [
         collection,
         *paging(int(config["ITEMS_DEFAULT_LIMIT"]), maximum, "features"),
         bbox,
         bbox_crs,
+        crs,
         *filter_params(),
         page,
     ]
@@ -132,7 +134,7 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         "/collections/{collectionId}/items",
         "get",
         "a layer's features, paged",
-        ok=negotiated("features", FEATURES, GEOJSON),
+        ok=with_content_crs(negotiated("features", FEATURES, GEOJSON)),
         errors=("400", "404", "406"),
         params=items,
     )
@@ -142,20 +144,45 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         "/collections/{collectionId}/items/{featureId}",
         "get",
         "one feature",
-        ok=negotiated("feature", FEATURE, GEOJSON),
-        errors=("404", "406"),
-        params=[collection, feature, page],
+        ok=with_content_crs(negotiated("feature", FEATURE, GEOJSON)),
+        errors=("400", "404", "406"),
+        params=[collection, feature, crs, page],
     )
-    download = [collection, format_param(DATA_FORMATS, "file format (default gpkg)")]
+    download = [
+        collection,
+        format_param(DATA_FORMATS, "file format (default gpkg)"),
+        crs_param("crs", "a GeoPackage or Shapefile (the other formats are WGS 84 only)"),
+    ]
     types = sorted({media.split(";")[0] for media, _ in DATA_FORMATS.values()})
     api.add(
         "/collections/{collectionId}/download",
         "get",
         "a whole layer as a file",
         ok=files_ok("the file", types),
-        errors=("404", "406"),
+        errors=("400", "404", "406"),
         params=download,
     )
+
+
+def crs_param(name: str, what: str) -> dict:
+    """``crs`` or ``bbox-crs`` (OGC API - Features Part 2): the offered CRSs in every
+    spelling accepted (the URIs are the ones the collections list); default CRS84."""
+    return param(
+        name,
+        {"type": "string", "enum": list(part2.SPELLED), "default": part2.CRS84},
+        f"the CRS of {what}: {part2.offered_list()}, as the OGC URI, [EPSG:n], EPSG:n or n "
+        "(CRS84 also OGC:CRS84, [OGC:CRS84], CRS84); axes in the EPSG order (4326/4490 "
+        "latitude first, the GK planes northing first); default CRS84",
+    )
+
+
+def with_content_crs(responses: dict) -> dict:
+    """The 200 answer's ``Content-Crs`` header (every GeoJSON answer; not the HTML page)."""
+    responses["200"].setdefault("headers", {})["Content-Crs"] = {
+        "description": "the CRS of the coordinates, as <URI> (Part 2)",
+        "schema": STRING,
+    }
+    return responses
 
 
 PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
