@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pyogrio
+import pyproj
 import pytest
 import shapely
 from client_fixtures import recording_fixture
@@ -52,6 +55,32 @@ def test_gdal_bbox_filter(live_server):
 # "pushed to the server" is what the server saw, not what the driver might have done.
 
 recorded = recording_fixture()
+EPSG_4545 = "http://www.opengis.net/def/crs/EPSG/0/4545"
+
+
+def test_gdal_reads_zones_in_gauss_kruger_metres(recorded, catalog):
+    recorded.start()
+    frame = pyogrio.read_dataframe(f"OAPIF:{recorded.url}/", layer="zones", CRS="EPSG:4545")
+    assert frame.crs.to_epsg() == 4545
+    queries = recorded.items_queries("zones")
+    assert queries and all(q.get("crs") == [EPSG_4545] for q in queries), queries
+    layer = catalog.get("zones")
+    to_plane = pyproj.Transformer.from_crs("OGC:CRS84", "EPSG:4545", always_xy=True)
+    for got, feature, expected in zip(frame.geometry, layer.features, layer.geometries):
+        want = shapely.transform(expected, lambda xy: np.column_stack(to_plane.transform(*xy.T)))
+        assert shapely.equals_exact(got, want, tolerance=0.01), feature["id"]
+
+
+def test_gdal_pushes_an_attribute_filter_as_cql2(recorded, catalog):
+    where = "level = '县域工业集中区' AND drawn_area_km2 > 2"
+    recorded.start()
+    frame = pyogrio.read_dataframe(f"OAPIF:{recorded.url}/", layer="zones", where=where)
+    table = pd.DataFrame([f["properties"] for f in catalog.get("zones").features])
+    expected = table[(table["level"] == "县域工业集中区") & (table["drawn_area_km2"] > 2)]
+    assert list(frame["id"]) == list(expected["id"]) and len(frame) > 0
+    filters = [q["filter"][0] for q in recorded.items_queries("zones") if "filter" in q]
+    assert filters, recorded.requests()
+    assert "县域工业集中区" in filters[-1] and "drawn_area_km2" in filters[-1]
 
 
 def test_gdal_pushes_a_spatial_filter(recorded, catalog):
