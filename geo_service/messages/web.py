@@ -105,6 +105,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}={value} 超出范围：请用 {low} 到 {high} 之间的值。",
         "{name}={value} is out of range: use {low} to {high}.",
     ),
+    "param.unknown": (
+        "未知的查询参数“{name}”：{where} 只接受 {accepted}。请删去该参数或改用其中之一。",
+        "Unknown query parameter '{name}': {where} accepts only {accepted}. Remove it or use "
+        "one of those.",
+    ),
+    "param.repeated": (
+        "查询参数“{name}”给了 {count} 次：每个参数只能给一次。",
+        "Query parameter '{name}' is given {count} times: give each parameter once.",
+    ),
+    "param.limit_too_small": (
+        "limit={value} 超出范围：每页至少 1 个要素（大于 {maximum} 时按 {maximum} 个返回）。",
+        "limit={value} is out of range: a page holds at least 1 feature (above {maximum}, "
+        "{maximum} are returned).",
+    ),
+    "param.datetime": (
+        "datetime={value} 无效：请给 RFC 3339 时间（如 2018-06-01T00:00:00Z）或时段"
+        "“开始/结束”（开放的一端写 ..），开始不得晚于结束。",
+        "datetime={value} is invalid: give an RFC 3339 instant (e.g. 2018-06-01T00:00:00Z) or "
+        "an interval start/end (.. for an open end), start not after end.",
+    ),
+    "ogc.link_service_doc": ("接口说明（HTML）", "the API documentation (HTML)"),
     "ogc.landing": (
         "安政办发〔2018〕71号、72号规划图层的 OGC API - Features 服务（{title}）；"
         "交互地图见 /（HTML）。",

@@ -9,6 +9,7 @@ from geo_service.exports import Field, export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.messages import Msg
 from geo_service.query import crs as part2
+from geo_service.query.params import check_query
 from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
 from geo_service.web.check_files import check_filename
@@ -72,6 +73,7 @@ def standalone_view():
 def layer_download(collection_id: str):
     """A whole layer as GeoJSON, GeoPackage, zipped Shapefile, CSV or KML (``f=``); a
     GeoPackage or Shapefile in any offered ``crs=`` (query/crs.py), the others in WGS 84."""
+    check_query(request.args, "download")
     cat = catalog()
     layer = cat.get(collection_id)
     fmt = request.args.get("f", "gpkg")

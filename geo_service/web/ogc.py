@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
@@ -11,6 +12,7 @@ from geo_service.errors import BadRequest
 from geo_service.messages import Msg, text_of
 from geo_service.query import crs as part2
 from geo_service.query import selection
+from geo_service.query.params import carried, check_query, datetime_param, int_param, limit_param
 from geo_service.render.styles import display_value
 from geo_service.web.http import (
     GEOJSON,
@@ -68,9 +70,6 @@ CRS84 = part2.CRS84
 SELF = Msg("ogc.link_self")
 AS_HTML = Msg("ogc.link_html")
 
-#: What the items query understands besides offset and f: carried into its paging links.
-ITEM_PARAMETERS = ("limit", "bbox", "bbox-crs", "datetime", "crs", *selection.PARAMETERS)
-
 
 def catalog() -> Catalog:
     return current_app.extensions["geo_service.catalog"]
@@ -87,12 +86,40 @@ def link(endpoint: str, rel: str, mimetype: str, title: str | Msg, **values) -> 
 
 
 def respond(payload_fn, template: str, json_type: str = JSON, **context):
-    """JSON (or GeoJSON) by default, the HTML page when asked for."""
+    """JSON (or GeoJSON) by default, the HTML page when asked for (with the same links as
+    ``<link rel>`` in its head, seen from the page: the page is ``self``, JSON ``alternate``)."""
     if wanted_format() == "html":
-        return cached_response(
-            lambda: render_template(template, data=payload_fn(), **context), HTML
-        )
+
+        def page() -> str:
+            data = payload_fn()
+            links = page_head_links(data.get("links", []))
+            return render_template(template, data=data, head_links=links, **context)
+
+        return cached_response(page, HTML)
     return cached_response(payload_fn, json_type)
+
+
+def page_head_links(links: list[dict]) -> list[dict]:
+    """A JSON answer's links as its HTML page's: rel self and alternate swapped, the paging
+    links (next, prev) to the HTML pages, every href relative (the page's own server)."""
+    swapped = {"self": "alternate", "alternate": "self"}
+    head = []
+    for entry in links:
+        rel, href = entry["rel"], entry["href"]
+        if rel in swapped and (rel == "self") != (entry["type"] == HTML):
+            entry = {**entry, "rel": swapped[rel]}
+        elif rel in ("next", "prev"):
+            entry = {**entry, "type": HTML}
+            href = with_format(href, "html")
+        head.append({**entry, "href": urlunsplit(urlsplit(href)._replace(scheme="", netloc=""))})
+    return head
+
+
+def with_format(href: str, fmt: str) -> str:
+    """``href`` with its ``f`` parameter set to ``fmt``."""
+    parts = urlsplit(href)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "f"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("f", fmt)])))
 
 
 def landing_payload() -> dict:
@@ -106,7 +133,8 @@ def landing_payload() -> dict:
         "links": [
             link("pages.index", "self", JSON, SELF, f="json"),
             link("pages.index", "alternate", HTML, Msg("ogc.link_map")),
-            link("ogc.openapi", "service-desc", OPENAPI, Msg("ogc.link_openapi")),
+            link("ogc.openapi", "service-desc", OPENAPI, Msg("ogc.link_openapi"), f="json"),
+            link("ogc.openapi", "service-doc", HTML, Msg("ogc.link_service_doc"), f="html"),
             link("ogc.conformance", "conformance", JSON, Msg("ogc.link_conformance")),
             link("ogc.collections", "data", JSON, Msg("ogc.link_collections")),
         ],
@@ -115,11 +143,23 @@ def landing_payload() -> dict:
 
 @bp.get("/conformance")
 def conformance():
-    return respond(lambda: {"conformsTo": CONFORMANCE}, "ogc.html", title="符合的标准 Conformance")
+    check_query(request.args, "conformance")
+
+    def payload() -> dict:
+        return {
+            "conformsTo": CONFORMANCE,
+            "links": [
+                link("ogc.conformance", "self", JSON, SELF, f="json"),
+                link("ogc.conformance", "alternate", HTML, AS_HTML, f="html"),
+            ],
+        }
+
+    return respond(payload, "ogc.html", title="符合的标准 Conformance")
 
 
 @bp.get("/api")
 def openapi():
+    check_query(request.args, "api")
     fmt = wanted_format(("json", "html"))
     if fmt == "html":
         return cached_response(
@@ -133,6 +173,8 @@ def openapi():
 
 @bp.get("/collections")
 def collections():
+    check_query(request.args, "collections")
+
     def payload():
         return {
             "links": [
@@ -147,6 +189,7 @@ def collections():
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
+    check_query(request.args, "collection")
     layer = catalog().get(collection_id)
     return respond(lambda: collection_metadata(layer), "collection.html", title=layer.title)
 
@@ -190,11 +233,12 @@ def collection_metadata(layer: Layer) -> dict:
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
+    check_query(request.args, "items")
     layer = catalog().get(collection_id)
-    limit = parse_int(
-        "limit", current_app.config["ITEMS_DEFAULT_LIMIT"], 1, current_app.config["ITEMS_MAX_LIMIT"]
-    )
-    offset = parse_int("offset", 0, 0, 10**9)
+    config = current_app.config
+    limit = limit_param(request.args, config["ITEMS_DEFAULT_LIMIT"], config["ITEMS_MAX_LIMIT"])
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
+    datetime_param(request.args.get("datetime"))  # checked; no layer carries time
     target = part2.parse_crs(request.args.get("crs"))
     bbox_crs = part2.parse_crs(request.args.get("bbox-crs"), "bbox-crs")
     raw_bbox = request.args.get("bbox")
@@ -231,7 +275,7 @@ def with_content_crs(answer, target):
 
 def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict]:
     # only the item query's own parameters go into the links (never url_for's keywords)
-    args = {k: v for k, v in request.args.items() if k in ITEM_PARAMETERS}
+    args = carried(request.args, "items", "offset")
     values = {"collection_id": layer.id, **args}
     links = [
         link("ogc.items", "self", GEOJSON, Msg("ogc.link_page"), f="json", offset=offset, **values),
@@ -267,12 +311,11 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
+    check_query(request.args, "item")
     layer = catalog().get(collection_id)
     feature = layer.feature(feature_id)
     target = part2.parse_crs(request.args.get("crs"))
-    values = {"collection_id": layer.id, "feature_id": feature_id}
-    if not target.is_crs84:
-        values["crs"] = request.args["crs"]
+    values = {"collection_id": layer.id, "feature_id": feature_id, **carried(request.args, "item")}
 
     def payload() -> dict:
         index = layer.features.index(feature)

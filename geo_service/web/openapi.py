@@ -159,7 +159,9 @@ RETRY_AFTER = {
 ERRORS = {
     "400": (
         "BadRequest",
-        "参数有误（消息指明哪个参数、允许的范围）。A parameter is malformed or out of range.",
+        "参数有误（消息指明哪个参数、允许的范围），或有本操作未列出的查询参数、同一参数给了两次"
+        "（OGC API - Features /req/core/query-param-unknown）。A parameter is malformed or out of "
+        "range, or the query has a parameter this operation does not list, or one twice.",
         None,
     ),
     "401": (

@@ -45,12 +45,13 @@ def filter_params() -> list[dict]:
     ]
 
 
-def queryables_path(api: Paths, collection: dict, page: dict) -> None:
+def queryables_path(api: Paths, collection: dict, *query: dict) -> None:
+    """``query``: its query parameters (geo_service.query.params.ACCEPTED["queryables"])."""
     api.add(
         "/collections/{collectionId}/queryables",
         "get",
         "the layer's queryables: a JSON Schema (draft 2020-12) with Chinese titles",
         ok=negotiated("queryables", OBJECT, selection.SCHEMA_JSON),
-        errors=("404", "406"),
-        params=[collection, page],
+        errors=("400", "404", "406"),
+        params=[collection, *query],
     )

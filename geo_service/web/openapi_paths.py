@@ -5,6 +5,7 @@ from __future__ import annotations
 from geo_service.catalog import Catalog
 from geo_service.exports import DATA_FORMATS
 from geo_service.query import crs as part2
+from geo_service.query.params import ACCEPTED
 from geo_service.render.snapshot import DPI_RANGE, MAX_SIDE_PX
 from geo_service.render.snapshot import FORMATS as SNAPSHOT_FORMATS
 from geo_service.web.openapi import (
@@ -43,69 +44,17 @@ from geo_service.web.openapi import (
 from geo_service.web.openapi_filter import filter_params, queryables_path
 
 
-def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
-    page = format_param(("json", "html"))
-    collection = param(
-        "collectionId", {"type": "string", "enum": list(catalog.layers)}, "the layer id", "path"
-    )
-    links = {"type": "object", "required": ["links"], "properties": {"links": LINKS}}
-    api.add(
-        "/",
-        "get",
-        "landing page (JSON) or the interactive map (HTML)",
-        ok=negotiated("landing page", links),
-        errors=("406",),
-        params=[page],
-    )
-    api.add(
-        "/api",
-        "get",
-        "this OpenAPI document (or as HTML)",
-        ok={"200": ok("the API definition", {OPENAPI: OBJECT, HTML: STRING})},
-        errors=("406",),
-        params=[page],
-    )
-    conforms = {
-        "type": "object",
-        "required": ["conformsTo"],
-        "properties": {"conformsTo": {"type": "array", "items": STRING}},
-    }
-    api.add(
-        "/conformance",
-        "get",
-        "conformance classes",
-        ok=negotiated("conformance", conforms),
-        errors=("406",),
-        params=[page],
-    )
-    layers = {
-        "type": "object",
-        "required": ["collections", "links"],
-        "properties": {"collections": {"type": "array", "items": OBJECT}, "links": LINKS},
-    }
-    api.add(
-        "/collections",
-        "get",
-        "the layers, with source and precision",
-        ok=negotiated("collections", layers),
-        errors=("406",),
-        params=[page],
-    )
-    one = {
-        "type": "object",
-        "required": ["id", "links"],
-        "properties": {"id": STRING, "links": LINKS},
-    }
-    api.add(
-        "/collections/{collectionId}",
-        "get",
-        "one layer's metadata",
-        ok=negotiated("collection", one),
-        errors=("404", "406"),
-        params=[collection, page],
-    )
+def ogc_parameters(config) -> dict[str, dict]:
+    """Every OGC query parameter's definition, by name; each operation lists the ones
+    geo_service.query.params.ACCEPTED gives it (the one list the views check against)."""
     maximum = int(config["ITEMS_MAX_LIMIT"])
     number = {"type": "number"}
+    limit, offset = paging(int(config["ITEMS_DEFAULT_LIMIT"]), maximum, "features")
+    limit["description"] = (
+        f"page size: at least 1; a larger value than {maximum} is served as {maximum} "
+        "(clamped, not an error: OGC API - Features 1.0, 7.15.3); 0, negative or not an "
+        "integer is a 400"
+    )
     bbox = param(
         "bbox",
         {
@@ -120,25 +69,99 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         style="form",
         explode=False,
     )
-    crs, bbox_crs = crs_param("crs", "coordinates"), crs_param("bbox-crs", "bbox")
-    items = [
-        collection,
-        *paging(int(config["ITEMS_DEFAULT_LIMIT"]), maximum, "features"),
-        bbox,
-        bbox_crs,
-        crs,
-        *filter_params(),
-        page,
-    ]
+    moment = {"type": "string", "maxLength": 80}
+    return {
+        "f": format_param(("json", "html")),
+        "limit": limit,
+        "offset": offset,
+        "bbox": bbox,
+        "bbox-crs": crs_param("bbox-crs", "bbox"),
+        "datetime": param(
+            "datetime",
+            moment,
+            "an RFC 3339 instant or interval start/end (.. for an open end); checked, and "
+            "every feature matches: no layer carries time",
+        ),
+        "crs": crs_param("crs", "coordinates"),
+        **{definition["name"]: definition for definition in filter_params()},
+    }
+
+
+def query_params(kind: str, definitions: dict[str, dict], **own: dict) -> list[dict]:
+    """The query parameters of request ``kind``, in the table's order (``own`` overrides)."""
+    return [own.get(name) or definitions[name] for name in ACCEPTED[kind]]
+
+
+def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
+    defs = ogc_parameters(config)
+    collection = param(
+        "collectionId", {"type": "string", "enum": list(catalog.layers)}, "the layer id", "path"
+    )
+    links = {"type": "object", "required": ["links"], "properties": {"links": LINKS}}
+    api.add(
+        "/",
+        "get",
+        "landing page (JSON) or the interactive map (HTML)",
+        ok=negotiated("landing page", links),
+        errors=("400", "406"),
+        params=query_params("landing", defs),
+    )
+    api.add(
+        "/api",
+        "get",
+        "this OpenAPI document (or as HTML)",
+        ok={"200": ok("the API definition", {OPENAPI: OBJECT, HTML: STRING})},
+        errors=("400", "406"),
+        params=query_params("api", defs),
+    )
+    conforms = {
+        "type": "object",
+        "required": ["conformsTo", "links"],
+        "properties": {"conformsTo": {"type": "array", "items": STRING}, "links": LINKS},
+    }
+    api.add(
+        "/conformance",
+        "get",
+        "conformance classes",
+        ok=negotiated("conformance", conforms),
+        errors=("400", "406"),
+        params=query_params("conformance", defs),
+    )
+    layers = {
+        "type": "object",
+        "required": ["collections", "links"],
+        "properties": {"collections": {"type": "array", "items": OBJECT}, "links": LINKS},
+    }
+    api.add(
+        "/collections",
+        "get",
+        "the layers, with source and precision",
+        ok=negotiated("collections", layers),
+        errors=("400", "406"),
+        params=query_params("collections", defs),
+    )
+    one = {
+        "type": "object",
+        "required": ["id", "links"],
+        "properties": {"id": STRING, "links": LINKS},
+    }
+    api.add(
+        "/collections/{collectionId}",
+        "get",
+        "one layer's metadata",
+        ok=negotiated("collection", one),
+        errors=("400", "404", "406"),
+        params=[collection, *query_params("collection", defs)],
+    )
     api.add(
         "/collections/{collectionId}/items",
         "get",
         "a layer's features, paged",
         ok=with_content_crs(negotiated("features", FEATURES, GEOJSON)),
         errors=("400", "404", "406"),
-        params=items,
+        params=[collection, *query_params("items", defs)],
     )
-    queryables_path(api, collection, page)
+    queryables_path(api, collection, *query_params("queryables", defs))
     feature = param("featureId", STRING, "feature id", "path")
     api.add(
         "/collections/{collectionId}/items/{featureId}",
@@ -146,13 +169,12 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         "one feature",
         ok=with_content_crs(negotiated("feature", FEATURE, GEOJSON)),
         errors=("400", "404", "406"),
-        params=[collection, feature, crs, page],
+        params=[collection, feature, *query_params("item", defs)],
     )
-    download = [
-        collection,
-        format_param(DATA_FORMATS, "file format (default gpkg)"),
-        crs_param("crs", "a GeoPackage or Shapefile (the other formats are WGS 84 only)"),
-    ]
+    download = {
+        "f": format_param(DATA_FORMATS, "file format (default gpkg)"),
+        "crs": crs_param("crs", "a GeoPackage or Shapefile (the other formats are WGS 84 only)"),
+    }
     types = sorted({media.split(";")[0] for media, _ in DATA_FORMATS.values()})
     api.add(
         "/collections/{collectionId}/download",
@@ -160,7 +182,7 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         "a whole layer as a file",
         ok=files_ok("the file", types),
         errors=("400", "404", "406"),
-        params=download,
+        params=[collection, *query_params("download", defs, **download)],
     )
 
 

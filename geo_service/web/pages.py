@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
 from geo_service.geo.units import GK_AREA_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
+from geo_service.query.params import check_query
 from geo_service.render.map import build_map
 from geo_service.web.http import HTML, JSON, cached_response, wanted_format
-from geo_service.web.ogc import catalog, landing_payload
+from geo_service.web.ogc import catalog, landing_payload, page_head_links
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def index():
-    """The map for browsers; the OGC API landing page for JSON clients (``f=json``)."""
+    """The map for browsers; the OGC API landing page for JSON clients (``f=json``). Only
+    the JSON landing page refuses unknown parameters: the map is a page people share, and
+    messengers append their own (WeChat's ``from=singlemessage``)."""
     if wanted_format() == "json":
+        check_query(request.args, "landing")
         return cached_response(landing_payload, JSON)
 
-    return cached_response(render_map_page, HTML)
+    return cached_response(
+        lambda: render_map_page(page_head_links(landing_payload()["links"])), HTML
+    )
 
 
 #: What the map page's tools (static/map_tools.js, map_search.js) take from the server's
@@ -30,7 +36,8 @@ MAP_TOOLS = {
 }
 
 
-def render_map_page() -> str:
+def render_map_page(head_links: list[dict] | None = None) -> str:
+    """The map; ``head_links`` are the landing page's links (none in the offline file)."""
     cat = catalog()
     return render_template(
         "map.html",
@@ -38,4 +45,5 @@ def render_map_page() -> str:
         catalog=cat,
         config=current_app.config,
         tools=MAP_TOOLS,
+        head_links=head_links or [],
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, url_for
+from flask import Blueprint, request, url_for
 
+from geo_service.query.params import check_query
 from geo_service.query.selection import SCHEMA_JSON, queryables_schema
 from geo_service.web.http import HTML, JSON
 from geo_service.web.ogc import AS_HTML, SELF, catalog, link, respond
@@ -13,6 +14,7 @@ bp = Blueprint("queryables", __name__)
 
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
+    check_query(request.args, "queryables")
     layer = catalog().get(collection_id)
     values = {"collection_id": layer.id}
 
