@@ -5,7 +5,9 @@ from __future__ import annotations
 from geo_service.query import cql, selection
 from geo_service.web.openapi import OBJECT, Paths, comma_list, negotiated, param
 
-NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$", "maxLength": 80}
+#: A property name; an empty entry (``properties=``, ``a,,b``) is skipped by the service
+#: (selection._names), so the documented pattern allows it too.
+NAME = {"type": "string", "pattern": r"^([A-Za-z_][A-Za-z0-9_]*)?$", "maxLength": 80}
 
 
 def filter_params() -> list[dict]:
@@ -38,7 +40,7 @@ def filter_params() -> list[dict]:
         ),
         comma_list(
             "sortby",
-            {**NAME, "pattern": r"^[+-]?[A-Za-z_][A-Za-z0-9_]*$"},
+            {**NAME, "pattern": r"^([+-]?[A-Za-z_][A-Za-z0-9_]*)?$"},
             "sort keys, -name for descending; stable, nulls last; an unknown name is a 400",
             max_items=selection.MAX_NAMES,
         ),
