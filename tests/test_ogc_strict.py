@@ -75,6 +75,15 @@ def test_a_parameter_given_twice_is_a_400(client, kind):
     assert "'limit' is given 2 times" in limit.get_json()["error"]["message"]
 
 
+def test_html_pages_refuse_with_the_error_page(client):
+    """f=html answers an unknown parameter with the HTML error page, in either language."""
+    page = client.get("/collections/zones/items?f=html&colour=red")
+    assert page.status_code == 400 and page.content_type.startswith("text/html")
+    assert "未知的查询参数“colour”" in page.get_data(as_text=True)
+    english = client.get("/collections/zones?f=html&colour=red", headers=EN)
+    assert "Unknown query parameter &#39;colour&#39;" in english.get_data(as_text=True)
+
+
 def test_a_hostile_name_is_quoted_short(client):
     answer = client.get("/collections?" + "x" * 5000 + "=1")
     assert answer.status_code == 400
