@@ -101,3 +101,21 @@ def test_gdal_pushes_a_spatial_filter(recorded, catalog):
         if g is not None and g.intersects(shapely.box(*window))
     ]
     assert list(frame["id"]) == expected and expected
+
+
+def test_gdal_bbox_in_metres_beyond_the_planes_zone(recorded, catalog):
+    # 白河县 lies east of 109.5°E, outside EPSG:4545's nominal zone, yet the service serves it
+    # in EPSG:4545; GDAL's spatial filter there (bbox-crs=EPSG:4545, northing first) must work
+    to_plane = pyproj.Transformer.from_crs("OGC:CRS84", "EPSG:4545", always_xy=True)
+    west, south = to_plane.transform(110.05, 32.78)
+    east, north = to_plane.transform(110.15, 32.86)
+    recorded.start()
+    frame = pyogrio.read_dataframe(
+        f"OAPIF:{recorded.url}/",
+        layer="counties",
+        CRS="EPSG:4545",
+        bbox=(west, south, east, north),
+    )
+    assert list(frame["name"]) == ["白河县"]
+    sent = [q for q in recorded.items_queries("counties") if "bbox" in q]
+    assert sent and sent[-1]["bbox-crs"] == [EPSG_4545]

@@ -32,6 +32,8 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
 MAX_TEXT = 200
 #: Vertices added on each side of a projected bbox when turning it into lon/lat.
 DENSIFY = 21
+#: How far (degrees) east or west of a CRS's area of use a bbox may lie (see bbox_to_crs84).
+ZONE_SLACK_DEG = 3.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,9 @@ def bbox_to_crs84(raw: str, crs: OfferedCrs) -> tuple[float, float, float, float
         )
         minx, miny, maxx, maxy = bounds
     west, south, east, north = crs.pyproj.area_of_use.bounds
+    # a GK plane still serves its neighbouring zones (Ankang spans 108-110.2°E, all offered in
+    # EPSG:4545): the check catches swapped axes, so allow one 3-degree zone either side
+    west, east = west - ZONE_SLACK_DEG, east + ZONE_SLACK_DEG
     inside = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
     touches = minx <= east and maxx >= west and miny <= north and maxy >= south
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or not inside or not touches:
