@@ -217,8 +217,8 @@ def test_sortby(api, catalog):
 
 @pytest.mark.parametrize(
     "query",
-    [{"filter": "level = "}, {"crs": f"{EPSG}3857"}, {"filter": "nosuch = 1"}],
-    ids=["broken filter", "crs not offered", "unknown property"],
+    [{"name": "foo"}, {"filter": "level = "}, {"crs": f"{EPSG}3857"}, {"filter": "nosuch = 1"}],
+    ids=["unknown parameter", "broken filter", "crs not offered", "unknown property"],
 )
 def test_bad_requests_are_400_in_chinese(api, query):
     with pytest.raises(RuntimeError) as error:
