@@ -22,7 +22,6 @@ import pyproj
 import shapely
 
 from geo_service.errors import BadRequest
-from geo_service.geo.geojson import geometry_mapping
 from geo_service.land.crs import describe
 from geo_service.messages import Msg
 
@@ -174,23 +173,58 @@ def to_crs(geometries: np.ndarray, target: OfferedCrs) -> np.ndarray:
     Missing geometries stay None."""
     if target.is_crs84:
         return geometries
-    transformer = _transformer("OGC:CRS84", target.code)
-    order = [1, 0] if target.swap else [0, 1]
-
-    def move(coords: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.round(np.column_stack([x, y])[:, order], target.decimals)
-
-    return shapely.transform(np.asarray(geometries, dtype=object), move)
+    return shapely.transform(
+        np.asarray(geometries, dtype=object), lambda coords: _move(coords, target)
+    )
 
 
 def features_in(features: list[dict], geometries: np.ndarray, target: OfferedCrs) -> list[dict]:
     """GeoJSON features (all their properties, ``source`` and ``precision`` included) with
-    their CRS84 ``geometries`` moved to ``target``; the stored dicts are never changed."""
+    their CRS84 ``geometries`` moved to ``target``; the stored dicts are never changed.
+
+    All vertices go through one pyproj call; the nesting is then copied from each stored
+    GeoJSON geometry (same vertices, same order), which is ~5x faster than GeoJSON text."""
     if target.is_crs84:
         return features
-    moved = to_crs(geometries, target)
-    return [{**f, "geometry": geometry_mapping(g)} for f, g in zip(features, moved, strict=True)]
+    flat = shapely.get_coordinates(np.asarray(geometries, dtype=object))
+    moved = _move(flat, target).tolist()
+    out, at = [], 0
+    for feature in features:
+        geometry = feature["geometry"]
+        if geometry is None:
+            out.append(feature)
+            continue
+        depth = DEPTH[geometry["type"]]
+        coordinates, at = _nest(geometry["coordinates"], depth, moved, at)
+        out.append({**feature, "geometry": {"type": geometry["type"], "coordinates": coordinates}})
+    if at != len(moved):  # cannot happen for catalog layers (validated, same source)
+        raise RuntimeError("vertex count differs between stored GeoJSON and geometries")
+    return out
+
+
+#: How deep the coordinate lists of each GeoJSON geometry type nest above a position.
+DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2}
+DEPTH["MultiPolygon"] = 3
+
+
+def _nest(template: list, depth: int, moved: list, at: int) -> tuple[list, int]:
+    """``template``'s nesting filled with ``moved`` positions from index ``at``."""
+    if depth == 0:
+        return moved[at], at + 1
+    if depth == 1:
+        return moved[at : at + len(template)], at + len(template)
+    parts = []
+    for part in template:
+        nested, at = _nest(part, depth - 1, moved, at)
+        parts.append(nested)
+    return parts, at
+
+
+def _move(coords: np.ndarray, target: OfferedCrs) -> np.ndarray:
+    """(N, 2) CRS84 lon/lat to ``target``: EPSG axis order, rounded to the unit."""
+    x, y = _transformer("OGC:CRS84", target.code).transform(coords[:, 0], coords[:, 1])
+    order = [1, 0] if target.swap else [0, 1]
+    return np.round(np.column_stack([x, y])[:, order], target.decimals)
 
 
 #: File formats that are WGS 84 lon/lat by definition (or carry no CRS at all: CSV's WKT).
