@@ -13,14 +13,15 @@ import pyogrio
 import pyproj
 import pytest
 import shapely
+from conftest import COLLECTION_IDS
 from test_api import assert_error
 
 from geo_service.query.crs import CRS84, OFFERED, SPELLED
 
 URIS = [c.uri for c in OFFERED]
 GK_4545 = "http://www.opengis.net/def/crs/EPSG/0/4545"
-#: Layers of each geometry kind: polygons, points, lines.
-LAYERS = ("zones", "logistics_nodes", "enclave_links")
+#: Every layer: polygons, points, lines, and features without geometry.
+LAYERS = COLLECTION_IDS
 
 
 def items(client, layer: str, query: str = "") -> tuple[dict, dict]:
@@ -308,3 +309,31 @@ def test_gdal_reads_cgcs2000_lonlat(live_server, catalog):
     assert frame.crs.to_epsg() == 4490
     point = catalog.get("logistics_nodes").features[0]["geometry"]["coordinates"]
     assert (frame.geometry.iloc[0].x, frame.geometry.iloc[0].y) == tuple(point)  # lon, lat
+
+
+def test_filter_crs_takes_the_same_table_in_its_axis_order(client):
+    """A filter's geometry literals in EPSG:4545 (northing first) or 4326 (latitude first)
+    select what the same place in CRS84 selects."""
+    lon, lat = 108.9, 32.7  # in 汉滨区
+    northing, easting = expected(np.array([[lon, lat]]), GK_4545)[0]
+
+    def names(point: str, crs: str | None) -> list[str]:
+        query = f"&filter=S_INTERSECTS(geometry, POINT({point}))"
+        answer, _ = items(client, "counties", query + (f"&filter-crs={crs}" if crs else ""))
+        return [f["properties"]["name"] for f in answer["features"]]
+
+    assert names(f"{lon} {lat}", None) == ["汉滨区"]
+    assert names(f"{northing} {easting}", GK_4545) == ["汉滨区"]
+    assert names(f"{lat} {lon}", "EPSG:4326") == ["汉滨区"]
+    assert names(f"{easting} {northing}", "EPSG:4545") == []  # easting first is elsewhere
+    west, south = expected(np.array([[108.85, 32.65]]), "EPSG:4545")[0][::-1]
+    east, north = expected(np.array([[108.95, 32.75]]), "EPSG:4545")[0][::-1]
+    box = f"&filter=S_INTERSECTS(geometry, BBOX({south}, {west}, {north}, {east}))"
+    answer, _ = items(client, "counties", box + "&filter-crs=4545")
+    assert [f["properties"]["name"] for f in answer["features"]] == ["汉滨区"]
+    message = assert_error(
+        client.get("/collections/counties/items?filter=name='汉滨区'&filter-crs=EPSG:3857"),
+        400,
+        "bad_request",
+    )
+    assert message.startswith("filter-crs=EPSG:3857 不是本服务提供的坐标参考系")

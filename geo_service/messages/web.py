@@ -201,11 +201,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "filter-lang={lang} 不可用：请用 {choices}（默认 cql2-text）。",
         "filter-lang={lang} is not offered: use {choices} (default cql2-text).",
     ),
-    "cql.filter_crs": (
-        "filter-crs={crs} 不可用：过滤条件中的坐标目前只接受 {offered}（经度在前）。",
-        "filter-crs={crs} is not offered: geometry literals in a filter must be in {offered} "
-        "(longitude first).",
-    ),
     "cql.too_long": (
         "filter 太长（{chars} 个字符）：最多 {limit} 个字符，请拆成几次查询或改用 IN (…)。",
         "The filter is too long ({chars} characters): at most {limit}; split the query or use "

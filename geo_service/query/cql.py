@@ -19,6 +19,7 @@ from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from geo_service.errors import BadRequest
+from geo_service.query import crs as part2
 from geo_service.query.cql_json import numbers as _numbers
 from geo_service.query.cql_json import parse_json as _parse_json
 from geo_service.query.like import like_matcher
@@ -62,10 +63,11 @@ TEMPORAL = (date, datetime, time, timedelta, values.Interval)
 
 
 def literal_crs(uri: str | None) -> Callable[[object], object]:
-    """The transform of ``filter-crs`` geometry literals to CRS84 (only CRS84 for now)."""
-    if uri in (None, "", CRS84):
+    """The transform of ``filter-crs`` geometry literals to CRS84: any CRS ``crs`` offers
+    (query/crs.py), its literals in that CRS's axis order."""
+    if uri in (None, ""):
         return lambda geometry: geometry
-    raise BadRequest("cql.filter_crs", crs=uri[:200], offered=CRS84)
+    return part2.literal_to_crs84(part2.parse_crs(uri, "filter-crs"))
 
 
 def check_language(language: str | None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -225,6 +226,27 @@ def _move(coords: np.ndarray, target: OfferedCrs) -> np.ndarray:
     x, y = _transformer("OGC:CRS84", target.code).transform(coords[:, 0], coords[:, 1])
     order = [1, 0] if target.swap else [0, 1]
     return np.round(np.column_stack([x, y])[:, order], target.decimals)
+
+
+#: Longest straight edge of a ``filter-crs`` literal before it is moved to CRS84: edges
+#: straight in a GK plane are curves in lon/lat (500 m, or about as much in degrees).
+SEGMENT = {2: 500.0, 7: 0.005}
+
+
+def literal_to_crs84(crs: OfferedCrs) -> Callable[[shapely.Geometry], shapely.Geometry]:
+    """The move of a filter's geometry literal, written in ``crs``'s axis order, to CRS84
+    (``filter-crs``, Part 3); edges densified first, so a GK box keeps its true outline."""
+    if crs.is_crs84:
+        return lambda geometry: geometry
+    transformer = _transformer(crs.code, "OGC:CRS84")
+
+    def move(coords: np.ndarray) -> np.ndarray:
+        east, north = (coords[:, 1], coords[:, 0]) if crs.swap else (coords[:, 0], coords[:, 1])
+        return np.column_stack(transformer.transform(east, north))
+
+    return lambda geometry: shapely.transform(
+        shapely.segmentize(geometry, SEGMENT[crs.decimals]), move
+    )
 
 
 #: File formats that are WGS 84 lon/lat by definition (or carry no CRS at all: CSV's WKT).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geo_service.query import cql, selection
+from geo_service.query import crs as part2
 from geo_service.web.openapi import OBJECT, Paths, comma_list, negotiated, param
 
 #: A property name; an empty entry (``properties=``, ``a,,b``) is skipped by the service
@@ -28,8 +29,8 @@ def filter_params() -> list[dict]:
         ),
         param(
             "filter-crs",
-            {"type": "string", "enum": [cql.CRS84], "default": cql.CRS84},
-            "the CRS of the filter's geometry literals",
+            {"type": "string", "enum": list(part2.SPELLED), "default": cql.CRS84},
+            "the CRS of the filter's geometry literals (the crs table; its axis order)",
         ),
         comma_list(
             "properties",
