@@ -455,7 +455,7 @@ def test_openapi_lists_the_filter_parameters(client):
     items = document["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
     names = {p["name"]: p for p in items}
     assert {"filter", "filter-lang", "filter-crs", "properties", "sortby"} <= set(names)
-    assert names["filter-lang"]["schema"]["enum"] == ["cql2-text", "cql2-json"]
+    assert names["filter-lang"]["schema"]["enum"] == ["cql2-text", "cql2-json", "cql-text"]
     assert "/collections/{collectionId}/queryables" in document["paths"]
 
 
@@ -477,3 +477,36 @@ def test_owslib_reads_queryables_and_filters(live_server):
     assert found["numberMatched"] == 6
     ordered = api.collection_items("counties", sortby=("area_km2", "desc"), limit=2)
     assert ordered["features"][0]["properties"]["name"] == "宁陕县"
+
+
+def test_queryables_also_speak_the_drafts_names_gdal_reads(client):
+    # GDAL 3.12's OAPIF driver follows rel="queryables", asks for plain JSON and reads a
+    # {"queryables": [{"id": ...}]} list; the standard JSON Schema stays the default answer
+    meta = client.get("/collections/zones?f=json").get_json()
+    draft = [link for link in meta["links"] if link["rel"] == "queryables"]
+    assert len(draft) == 1 and draft[0]["type"] == "application/json"
+    plain = client.get(
+        draft[0]["href"], headers={"Accept": "application/geo+json, application/json"}
+    )
+    assert plain.status_code == 200 and plain.mimetype == "application/json"
+    schema = client.get("/collections/zones/queryables")
+    assert schema.mimetype == "application/schema+json"
+    assert plain.get_json() == schema.get_json()
+    names = [entry["id"] for entry in schema.get_json()["queryables"]]
+    assert names == [n for n in schema.get_json()["properties"] if n != "geometry"]
+    api = client.get("/api?f=json").get_json()
+    lang = next(
+        p
+        for p in api["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
+        if p.get("name") == "filter-lang"
+    )
+    assert "cql-text" in lang["schema"]["enum"]
+    drafted = client.get(
+        "/collections/zones/items",
+        query_string={"filter": "county_name = '石泉县'", "filter-lang": "cql-text"},
+    )
+    standard = client.get(
+        "/collections/zones/items", query_string={"filter": "county_name = '石泉县'"}
+    )
+    ids = [f["id"] for f in drafted.get_json()["features"]]
+    assert ids == [f["id"] for f in standard.get_json()["features"]] and len(ids) == 1

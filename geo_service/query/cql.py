@@ -25,6 +25,9 @@ from geo_service.query.cql_json import parse_json as _parse_json
 from geo_service.query.like import like_matcher
 
 LANGUAGES = ("cql2-text", "cql2-json")
+#: The drafts' name of CQL2 text, which GDAL's OAPIF driver (3.12) looks for in the OpenAPI
+#: document before it sends its ``where`` to the server; read as cql2-text.
+DRAFT_LANGUAGES = {"cql-text": "cql2-text"}
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: The name of the features' geometry in filters (the primary-geometry queryable).
 GEOMETRY = "geometry"
@@ -72,7 +75,7 @@ def literal_crs(uri: str | None) -> Callable[[object], object]:
 
 def check_language(language: str | None) -> str:
     """``filter-lang``: cql2-text (the default) or cql2-json."""
-    language = language or "cql2-text"
+    language = DRAFT_LANGUAGES.get(language, language or "cql2-text")
     if language not in LANGUAGES:
         raise BadRequest("cql.language", lang=language[:40], choices=", ".join(LANGUAGES))
     return language

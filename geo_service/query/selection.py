@@ -19,6 +19,8 @@ SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_JSON = "application/schema+json"
 #: The link relation from a collection to its queryables.
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+#: The drafts' relation, which GDAL's OAPIF driver (3.12) follows (see DRAFT_LANGUAGES in cql).
+DRAFT_QUERYABLES_REL = "queryables"
 #: Part 3 and CQL2 conformance classes, for what this module and query.cql really do.
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -110,6 +112,8 @@ def queryables_schema(layer: Layer, labels: Mapping[str, str], schema_id: str) -
         "title": f"{layer.title} {layer.title_en}",
         "properties": properties,
         "additionalProperties": False,
+        # the drafts' list of names, which GDAL 3.12 reads (JSON Schema ignores the keyword)
+        "queryables": [{"id": name} for name in properties if name != cql.GEOMETRY],
     }
 
 

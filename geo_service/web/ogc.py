@@ -227,6 +227,15 @@ def collection_metadata(layer: Layer) -> dict:
                 Msg("cql.link_queryables"),
                 **values,
             ),
+            # the same document under the drafts' relation, as GDAL's OAPIF driver looks for it
+            link(
+                "queryables.queryables",
+                selection.DRAFT_QUERYABLES_REL,
+                JSON,
+                Msg("cql.link_queryables"),
+                f="json",
+                **values,
+            ),
         ],
     }
 

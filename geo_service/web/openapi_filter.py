@@ -24,8 +24,12 @@ def filter_params() -> list[dict]:
         ),
         param(
             "filter-lang",
-            {"type": "string", "enum": list(cql.LANGUAGES), "default": "cql2-text"},
-            "the filter's encoding",
+            {
+                "type": "string",
+                "enum": [*cql.LANGUAGES, *cql.DRAFT_LANGUAGES],
+                "default": "cql2-text",
+            },
+            "the filter's encoding (cql-text, the drafts' name GDAL sends, is read as cql2-text)",
         ),
         param(
             "filter-crs",

@@ -28,6 +28,8 @@ def queryables(collection_id: str):
         ]
         return schema
 
-    return respond(
-        payload, "queryables.html", json_type=SCHEMA_JSON, layer=layer, title=layer.title
-    )
+    # a client that asks for plain JSON (GDAL: "application/geo+json, application/json") gets
+    # the same document as application/json; everyone else JSON Schema's own media type
+    accept = request.accept_mimetypes
+    json_type = JSON if accept[JSON] > accept[SCHEMA_JSON] else SCHEMA_JSON
+    return respond(payload, "queryables.html", json_type=json_type, layer=layer, title=layer.title)
