@@ -337,3 +337,20 @@ def test_filter_crs_takes_the_same_table_in_its_axis_order(client):
         "bad_request",
     )
     assert message.startswith("filter-crs=EPSG:3857 不是本服务提供的坐标参考系")
+
+
+def test_html_pages_say_which_crs_and_query(client):
+    page = client.get("/collections/zones?f=html", headers={"Accept-Language": "zh-CN"}).text
+    for code in ("OGC:CRS84", "EPSG:4326", "EPSG:4490", "EPSG:4545", "EPSG:4546", "EPSG:4524"):
+        assert f"<code>{code}</code>" in page
+    assert "WGS 84 经纬度，经度在前" in page and "中央经线 108°E" in page
+    assert "/collections/zones/queryables?f=html" in page
+    hostile = "name LIKE '%<b>x</b>%'"
+    items = client.get(
+        "/collections/zones/items",
+        query_string={"f": "html", "crs": "EPSG:4545", "filter": hostile, "sortby": "-name"},
+    ).text
+    assert "筛选条件（cql2-text）：<code>name LIKE &#39;%&lt;b&gt;x&lt;/b&gt;%&#39;</code>" in items
+    assert "<b>x</b>" not in items
+    assert "排序（sortby）：<code>-name</code>" in items
+    assert "坐标参考系：EPSG:4545（CGCS2000 3度带高斯-克吕格投影" in items

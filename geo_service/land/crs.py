@@ -96,6 +96,7 @@ GK_NAME_PARTS = re.compile(
     r"(?:zone (\d+)|CM (\d+)E)$"
 )
 GEOGRAPHIC_ZH = {
+    "WGS 84 (CRS84)": "WGS 84 经纬度，经度在前",
     "China Geodetic Coordinate System 2000": "CGCS2000 地理坐标（经纬度）",
     "WGS 84": "WGS 84 经纬度",
     "Xian 1980": "西安80 地理坐标（经纬度）",

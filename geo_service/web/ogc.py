@@ -191,7 +191,12 @@ def collections():
 def collection(collection_id: str):
     check_query(request.args, "collection")
     layer = catalog().get(collection_id)
-    return respond(lambda: collection_metadata(layer), "collection.html", title=layer.title)
+    return respond(
+        lambda: collection_metadata(layer),
+        "collection.html",
+        title=layer.title,
+        offered_crs=part2.OFFERED,
+    )
 
 
 def collection_metadata(layer: Layer) -> dict:
@@ -271,7 +276,9 @@ def items(collection_id: str):
             "links": page_links(layer, limit, offset, len(matched)),
         }
 
-    answer = respond(payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title)
+    answer = respond(
+        payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title, target=target
+    )
     return with_content_crs(answer, target)
 
 
