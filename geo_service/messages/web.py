@@ -270,6 +270,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A geometry in the filter cannot be used ({reason}): write valid WKT such as "
         "POINT(108.9 32.7) or POLYGON((108 32, 109 32, 109 33, 108 32)).",
     ),
+    "cql.literal_outside": (
+        "filter 中的几何无法从 filter-crs {crs} 换算到经纬度"
+        "（坐标超出该坐标系的范围，或边长过长）：请检查坐标与轴序（{order}）"
+        "以及 filter-crs 是否与这些数字相符。",
+        "A geometry in the filter cannot be moved from filter-crs {crs} to lon/lat (coordinates "
+        "outside that CRS, or edges far too long): check the coordinates, the axis order "
+        "({order}) and that filter-crs matches the numbers.",
+    ),
+    "cql.json_property": (
+        "filter（cql2-json）在 {where} 处的 property 应是一个字段名（字符串），"
+        '如 {{"property": "name"}}。',
+        "The filter (cql2-json) has a property at {where} that is not a name (a string); write "
+        '{{"property": "name"}}.',
+    ),
     "cql.unknown_queryable": (
         "filter 中的 {names} 不是本图层的可查询字段；可用：{known}"
         "（见 /collections/…/queryables）。",

@@ -20,6 +20,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from geo_service.errors import BadRequest
 from geo_service.query import crs as part2
+from geo_service.query.cql_json import bbox_shape
 from geo_service.query.cql_json import numbers as _numbers
 from geo_service.query.cql_json import parse_json as _parse_json
 from geo_service.query.like import like_matcher
@@ -163,7 +164,7 @@ class Compiler:
         if type(node) in SPATIAL:
             return self.spatial(SPATIAL[type(node)], node.lhs, node.rhs, depth)
         if isinstance(node, ast.BBox):
-            box = shapely.box(node.minx, node.miny, node.maxx, node.maxy)
+            box = bbox_shape((node.minx, node.miny, node.maxx, node.maxy), "BBOX(…)")
             return self.spatial(shapely.intersects, node.lhs, box, depth)
         raise BadRequest("cql.unsupported", what=_name(node), supported=SUPPORTED)
 
@@ -244,7 +245,8 @@ class Compiler:
             if len(node.arguments) not in (4, 6) or not _numbers(node.arguments):
                 raise BadRequest("cql.bad_bbox", where="BBOX(…)")
             n = node.arguments
-            shape = shapely.box(*(n[:2] + n[2:4] if len(n) == 4 else [n[0], n[1], n[3], n[4]]))
+            corners = tuple(n if len(n) == 4 else [n[0], n[1], n[3], n[4]])
+            shape = bbox_shape(corners, "BBOX(…)")
         else:
             raise BadRequest("cql.not_geometry", name=_name(node), geometry=GEOMETRY)
         shape = self.to_crs84(shape)
@@ -355,6 +357,8 @@ def _shape(literal) -> object:
     coordinates = shapely.get_coordinates(shape)
     if shape.is_empty or not all(math.isfinite(c) for c in coordinates.ravel()):
         raise BadRequest("cql.bad_geometry", reason="empty / NaN")
+    if not shape.is_valid:  # GEOS predicates are undefined on a self-intersecting polygon
+        raise BadRequest("cql.bad_geometry", reason=shapely.is_valid_reason(shape)[:120])
     return shape
 
 

@@ -62,12 +62,14 @@ def check_json(node, where: str, depth: int, count: list[int]):
             )
         if not isinstance(node.get("args"), list | dict):
             raise BadRequest("cql.json_args", op=op, where=where or "/")
+    if "property" in node and (not isinstance(node["property"], str) or not node["property"]):
+        raise BadRequest("cql.json_property", where=f"{where}/property")
     if "bbox" in node and "type" not in node:
         box = node["bbox"]
         if not (isinstance(box, list) and len(box) in (4, 6)) or not numbers(box):
             raise BadRequest("cql.bad_bbox", where=where or "/")
-        minx, miny, maxx, maxy = (box[0], box[1], box[3], box[4]) if len(box) == 6 else box
-        return shapely.geometry.mapping(shapely.box(minx, miny, maxx, maxy))
+        corners = (box[0], box[1], box[3], box[4]) if len(box) == 6 else tuple(box)
+        return shapely.geometry.mapping(bbox_shape(corners, where or "/"))
     return {k: check_json(v, f"{where}/{k}", depth + 1, count) for k, v in node.items()}
 
 
@@ -75,3 +77,12 @@ def numbers(items) -> bool:
     return all(
         isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in items
     )
+
+
+def bbox_shape(corners: tuple, where: str) -> shapely.Polygon:
+    """The polygon of a filter's bbox (minx, miny, maxx, maxy); a minimum above its maximum is
+    a 400 (as for the ``bbox`` parameter: no boxes across the antimeridian)."""
+    minx, miny, maxx, maxy = corners
+    if minx > maxx or miny > maxy:
+        raise BadRequest("cql.bad_bbox", where=where)
+    return shapely.box(minx, miny, maxx, maxy)

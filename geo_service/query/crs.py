@@ -231,6 +231,8 @@ def _move(coords: np.ndarray, target: OfferedCrs) -> np.ndarray:
 #: Longest straight edge of a ``filter-crs`` literal before it is moved to CRS84: edges
 #: straight in a GK plane are curves in lon/lat (500 m, or about as much in degrees).
 SEGMENT = {2: 500.0, 7: 0.005}
+#: Most vertices a densified ``filter-crs`` literal may have (50 000 km of edges in a GK plane).
+MAX_LITERAL_VERTICES = 100_000
 
 
 def literal_to_crs84(crs: OfferedCrs) -> Callable[[shapely.Geometry], shapely.Geometry]:
@@ -239,14 +241,25 @@ def literal_to_crs84(crs: OfferedCrs) -> Callable[[shapely.Geometry], shapely.Ge
     if crs.is_crs84:
         return lambda geometry: geometry
     transformer = _transformer(crs.code, "OGC:CRS84")
+    segment = SEGMENT[crs.decimals]
 
     def move(coords: np.ndarray) -> np.ndarray:
         east, north = (coords[:, 1], coords[:, 0]) if crs.swap else (coords[:, 0], coords[:, 1])
         return np.column_stack(transformer.transform(east, north))
 
-    return lambda geometry: shapely.transform(
-        shapely.segmentize(geometry, SEGMENT[crs.decimals]), move
-    )
+    def to_crs84(geometry: shapely.Geometry) -> shapely.Geometry:
+        # bound the vertices densifying adds (a 1e12 m edge would be 2e9 of them), and refuse
+        # what pyproj cannot move (inf): both a 400, not an out-of-memory or a GEOS error
+        length = float(shapely.length(geometry))
+        added = length / segment if math.isfinite(length) else math.inf
+        if added + shapely.get_num_coordinates(geometry) > MAX_LITERAL_VERTICES:
+            raise BadRequest("cql.literal_outside", crs=crs.code, order=crs.order)
+        moved = shapely.transform(shapely.segmentize(geometry, segment), move)
+        if not np.isfinite(shapely.get_coordinates(moved)).all():
+            raise BadRequest("cql.literal_outside", crs=crs.code, order=crs.order)
+        return moved
+
+    return to_crs84
 
 
 #: File formats that are WGS 84 lon/lat by definition (or carry no CRS at all: CSV's WKT).

@@ -175,8 +175,7 @@ def item_query(layer: Layer, args: Mapping[str, str]) -> ItemQuery:
         properties = tuple(_names(args["properties"], "properties", types))
     sortby = []
     for item in _names(args.get("sortby", ""), "sortby", types, signed=True):
-        descending = item.startswith("-")
-        sortby.append((item.lstrip("+-"), descending))
+        sortby.append((_unsigned(item), item.startswith("-")))
     return ItemQuery(predicate, properties, tuple(sortby))
 
 
@@ -185,7 +184,7 @@ def _names(raw: str, parameter: str, types: dict, signed: bool = False) -> list[
     names = [part.strip() for part in raw.split(",") if part.strip()]
     if len(names) > MAX_NAMES:
         raise BadRequest("cql.too_many_names", parameter=parameter, limit=MAX_NAMES)
-    unknown = [n for n in names if (n.lstrip("+-") if signed else n) not in types]
+    unknown = [n for n in names if (_unsigned(n) if signed else n) not in types]
     if unknown:
         raise BadRequest(
             "cql.unknown_property",
@@ -194,3 +193,8 @@ def _names(raw: str, parameter: str, types: dict, signed: bool = False) -> list[
             known=", ".join(types),
         )
     return names
+
+
+def _unsigned(item: str) -> str:
+    """A ``sortby`` name without its one ``+`` or ``-`` (``--name`` stays unknown)."""
+    return item[1:] if item[:1] in ("+", "-") else item
