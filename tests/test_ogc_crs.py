@@ -280,6 +280,17 @@ def test_check_exports_take_the_same_spellings(client, tmp_path):
         (tmp_path / "check.gpkg").write_bytes(response.data)
         frame = pyogrio.read_dataframe(tmp_path / "check.gpkg", layer="check_parcels")
         assert frame.crs.to_epsg() == epsg
+    # formats whose coordinates are fixed (or absent) refuse crs= instead of ignoring it
+    for fmt in ("json", "geojson", "kml", "csv", "xlsx", "jzd", "html"):
+        refused = client.get(f"/api/checks/{check_id}?f={fmt}&crs=EPSG:4545")
+        assert refused.status_code == 400, fmt
+        assert "f=gpkg" in (
+            refused.text if fmt == "html" else refused.get_json()["error"]["message"]
+        )
+    english = client.get(
+        f"/api/checks/{check_id}?f=geojson&crs=EPSG:4545", headers={"Accept-Language": "en"}
+    )
+    assert "only a GeoPackage" in english.get_json()["error"]["message"]
 
 
 @pytest.mark.gdal

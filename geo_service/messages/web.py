@@ -179,6 +179,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "f={format} files are WGS 84 lon/lat only, not crs={crs}; for projected coordinates "
         "download a GeoPackage (f=gpkg) or a Shapefile (f=shp).",
     ),
+    "crs.check_format": (
+        "检查结果的 f={format} 不能换坐标系（crs={crs}）：只有 GeoPackage（f=gpkg）和 Shapefile"
+        "（f=shp）可以选坐标系；GeoJSON、KML 为 WGS 84 经纬度，界址点 txt 为 CGCS2000 3度带坐标。",
+        "A check's f={format} cannot change its CRS (crs={crs}): only a GeoPackage (f=gpkg) or a "
+        "Shapefile (f=shp) takes crs; GeoJSON and KML are WGS 84 lon/lat, the 界址点 txt is "
+        "CGCS2000 3-degree Gauss-Kruger.",
+    ),
     "bbox.not_numbers": (
         "bbox={raw}：请给出四个数：最小经度,最小纬度,最大经度,最大纬度（WGS 84，度）。",
         "bbox={raw}: give four numbers minlon,minlat,maxlon,maxlat (WGS 84 degrees).",

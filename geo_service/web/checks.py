@@ -213,6 +213,8 @@ def get_check(check_id: str):
             asked=wanted[:40],
             choices="json, geojson, html, pdf, csv, xlsx, gpkg, shp, kml, jzd",
         )
+    if request.args.get("crs") is not None and wanted not in ("gpkg", "shp"):
+        raise BadRequest("crs.check_format", format=wanted, crs=request.args["crs"][:80])
     reg = register()
     document = reg.get(check_id)  # 404 when unknown
     if wanted in GIS_DOWNLOADS:
