@@ -106,3 +106,35 @@ def test_bad_file_shows_the_problems(page, tmp_path):
     # the 422 itself is the only failed request, and Chromium's console notes it
     assert [e for e in page.errors if "422" not in e] == []
     assert len(page.failed) == 1 and page.failed[0].startswith("422 ")
+
+
+def test_downloads_in_a_chosen_crs(page, tmp_path):
+    parcels = tmp_path / "地块.geojson"
+    parcels.write_bytes(collection(PARCEL_SHAPES, 36))
+    p = page.page
+    p.set_input_files("#gs-file", str(parcels))
+    p.click("#gs-submit")
+    p.wait_for_selector("body[data-check-shown]", timeout=15_000)
+    options = p.locator("#gs-export-crs option").all_inner_texts()
+    assert options[0] == "与上传文件相同（默认）"
+    assert any(o.startswith("EPSG:4545（CGCS2000 3度带高斯-克吕格投影") for o in options)
+    p.select_option("#gs-export-crs", "EPSG:4545")
+    hrefs = dict(
+        zip(
+            p.locator("#gs-downloads a").all_inner_texts(),
+            [a.get_attribute("href") for a in p.locator("#gs-downloads a").all()],
+        )
+    )
+    assert "crs=EPSG%3A4545" in hrefs["GeoPackage"] and "crs=EPSG%3A4545" in hrefs["Shapefile"]
+    assert "crs=" not in hrefs["CSV"] and "crs=" not in hrefs["KML"]
+    with p.expect_download() as download:
+        p.locator("#gs-downloads a", has_text="GeoPackage").click()
+    saved = tmp_path / "parcels.gpkg"
+    download.value.save_as(saved)
+    import pyogrio
+
+    assert pyogrio.read_info(saved, layer="check_parcels")["crs"] == "EPSG:4545"
+    p.select_option("#gs-export-crs", "")
+    assert "crs=" not in p.locator("#gs-downloads a", has_text="GeoPackage").get_attribute("href")
+    failed = [url for url in page.failed if url != download.value.url]
+    assert page.errors == [] and failed == [] and page.outside == []

@@ -14,6 +14,7 @@ from geo_service.land.readers import FORMATS, Limits
 from geo_service.land.service import CheckRequest, Upload
 from geo_service.land.zones import zones_from_layer
 from geo_service.messages import Msg
+from geo_service.query import crs as part2
 from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
 from geo_service.web.check_files import (
@@ -290,5 +291,6 @@ def check_page():
         "check.html",
         catalog=catalog(),
         formats=FORMATS,
+        offered_crs=part2.OFFERED,
         time_zone_label=zone_label(current_app.config["TIME_ZONE"]),
     )
