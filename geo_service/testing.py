@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from geo_service.config import REPO_ROOT
 
@@ -60,24 +61,32 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"geo_service serve exited: {log.read()}")
-            try:
-                urllib.request.urlopen(f"{url}/conformance", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_until_up(url, process, log, timeout, "geo_service serve")
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
         log.close()
         scratch.cleanup()
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen, log: IO[str], timeout: float, what: str
+) -> None:
+    """Poll ``url``/conformance until it answers; ``what`` exited (its ``log`` in the error)
+    or ``timeout`` seconds passed is an error."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{what} exited: {log.read()}")
+        try:
+            urllib.request.urlopen(f"{url}/conformance", timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def chromium_available() -> bool:

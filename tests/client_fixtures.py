@@ -13,8 +13,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -55,7 +53,7 @@ class RequestLog:
 @contextlib.contextmanager
 def recording_service(timeout: float = 60) -> Iterator[RequestLog]:
     """This file as a script on a free port, as ``testing.running_service`` runs the service."""
-    from geo_service.testing import free_port
+    from geo_service.testing import free_port, wait_until_up
 
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="geo_service-clients-") as scratch:
@@ -79,18 +77,7 @@ def recording_service(timeout: float = 60) -> Iterator[RequestLog]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None:
-                    output.seek(0)
-                    raise RuntimeError(f"recording service exited: {output.read()}")
-                try:
-                    urllib.request.urlopen(f"{url}/conformance", timeout=2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
+            wait_until_up(url, process, output, timeout, "recording service")
             yield RequestLog(url, log_path)
         finally:
             process.terminate()

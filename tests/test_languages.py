@@ -98,7 +98,7 @@ PUBLIC_ERRORS = [
     ),
     ("GET", "/api/analysis/coverage?f=pdf", {}, 406, "not_acceptable", "f=pdf", "f=pdf is not"),
     ("GET", "/api/analysis/targets?year=abc", {}, 400, "bad_request", "2000–2100", "2000 and 2100"),
-    ("GET", "/api/analysis/reach?bands=nan", {}, 400, "bad_request", "1 至 6 个", "1 to 6"),
+    ("GET", "/api/analysis/reach?bands=400", {}, 400, "bad_request", "1 至 6 个", "1 to 6"),
     ("GET", "/api/analysis/reach?bands=a,b", {}, 400, "bad_request", "请写公里数", "kilometres"),
     ("POST", "/api/analysis/targets/actuals", {}, 400, "bad_request", "请上传 CSV", "Upload a CSV"),
     ("POST", "/api/checks", {}, 400, "bad_request", "请上传地块文件", "Upload the parcel file"),

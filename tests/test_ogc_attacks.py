@@ -79,3 +79,83 @@ def test_sortby_takes_one_sign_only(client, sortby):
 def test_sortby_one_sign_still_works(client):
     answer = client.get(ITEMS, query_string={"sortby": "+name,-planned_area_km2"})
     assert answer.status_code == 200
+
+
+# --- numbers: one strict parser (ASCII digits, sign, point, exponent; finite) everywhere ---
+
+LAX_NUMBERS = ["1_0", "１０", "٣", " 10", "10 ", "0x10", "1e", "."]
+
+
+@pytest.mark.parametrize("raw", LAX_NUMBERS)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections/zones/items?limit={raw}",
+        "/collections/zones/items?offset={raw}",
+        "/api/checks?limit={raw}",
+        "/api/checks?offset={raw}",
+        "/api/analysis/reach?year={raw}",
+    ],
+)
+def test_integer_parameters_take_ascii_digits_only(client, path, raw):
+    answer = client.get(path.format(raw=raw))
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:200]
+    assert answer.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("raw", [*LAX_NUMBERS, "inf", "nan", "1e999", "²"])
+@pytest.mark.parametrize("bbox_crs", [None, "EPSG:4545"])
+def test_bbox_numbers_are_strict(client, raw, bbox_crs):
+    params = {"bbox": f"{raw},32.5,109.5,33"}
+    if bbox_crs:
+        params = {"bbox": f"3600000,{raw},3700000,400000", "bbox-crs": bbox_crs}
+    message = error(client, params)
+    assert "半角数字" in message
+    assert "ASCII digits" in error(client, params, EN)
+
+
+def test_superscript_year_is_a_400_not_a_500(client):
+    # str.isdigit() says "²" is a digit; int() refuses it (was a 500)
+    assert client.get("/api/analysis/reach?year=²").status_code == 400
+
+
+@pytest.mark.parametrize("bands", ["1_0", "１0", "10,nan", "10,inf"])
+def test_reach_bands_are_strict_numbers(client, bands):
+    assert client.get(f"/api/analysis/reach?bands={bands}").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["dpi=2_00", "dpi=２00", "bbox=108,32,1_09,33"])
+def test_snapshot_numbers_are_strict(client, query):
+    assert client.get(f"/api/snapshot?format=svg&{query}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=%2B5", "offset=-0", "bbox=108.5,32.5,109.5,33", "bbox=1.085e2,3.25E1,109.5,33.0"],
+)
+def test_plain_numbers_still_served(client, query):
+    assert client.get(f"{ITEMS}?{query}").status_code == 200
+
+
+# --- the items page shows the query the view passes in; collection links in English ---
+
+
+def test_items_page_shows_the_query_in_force_escaped(client):
+    params = {"filter": "name LIKE '%<b>%'", "bbox": "108,32,110,33", "sortby": "-name"}
+    page = client.get(ITEMS, query_string={**params, "f": "html"}).get_data(as_text=True)
+    assert "筛选条件（cql2-text）" in page
+    assert "name LIKE &#39;%&lt;b&gt;%&#39;" in page
+    assert "<code>108,32,110,33</code>" in page and "<code>-name</code>" in page
+
+
+@pytest.mark.parametrize("path", [ITEMS, f"{ITEMS}/ankang-hitech"])
+def test_collection_link_title_in_the_clients_language(client, catalog, path):
+    layer = catalog.get("zones")
+
+    def title(headers: dict) -> str:
+        links = client.get(path, headers=headers).get_json()["links"]
+        (found,) = [entry["title"] for entry in links if entry["rel"] == "collection"]
+        return found
+
+    assert title({}) == layer.title
+    assert title(EN) == layer.title_en

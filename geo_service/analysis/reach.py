@@ -18,6 +18,7 @@ import shapely
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
 from geo_service.messages import Msg, record
+from geo_service.query import params
 
 PLANE = "EPSG:4545"
 DEFAULT_BANDS_KM = (10, 30, 60)
@@ -26,10 +27,10 @@ DEFAULT_BANDS_KM = (10, 30, 60)
 def parse_bands(text: str | None) -> tuple[float, ...]:
     if not text:
         return DEFAULT_BANDS_KM
-    try:
-        bands = tuple(sorted(float(v) for v in str(text).split(",") if v.strip()))
-    except ValueError:
-        raise BadRequest("reach.bad_bands", bands=str(text)[:100]) from None
+    parts = [v.strip() for v in str(text)[:200].split(",") if v.strip()]
+    if len(str(text)) > 200 or not all(params.is_number(v) for v in parts):
+        raise BadRequest("reach.bad_bands", bands=str(text)[:100])
+    bands = tuple(sorted(float(v) for v in parts))
     if (
         not bands
         or len(bands) > 6

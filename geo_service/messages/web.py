@@ -100,7 +100,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "static.not_found": ("没有静态文件“{name}”。", "No static file '{name}'."),
     # Query parameters.
-    "param.not_integer": ("{name}={value} 不是整数。", "{name}={value} is not an integer."),
+    "param.not_integer": (
+        "{name}={value} 不是整数：请只写半角数字 0-9（可带正负号，不加空格或下划线），如 10。",
+        "{name}={value} is not an integer: write ASCII digits 0-9 only (a sign allowed; no "
+        "spaces or underscores), e.g. 10.",
+    ),
     "param.out_of_range": (
         "{name}={value} 超出范围：请用 {low} 到 {high} 之间的值。",
         "{name}={value} is out of range: use {low} to {high}.",
@@ -160,8 +164,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "minX(northing),minY(easting),maxX(northing),maxY(easting) in metres",
     ),
     "crs.bbox_numbers": (
-        "bbox={raw}：bbox-crs 为 {crs} 时请给出四个数：{order}。",
-        "bbox={raw}: with bbox-crs {crs} give four numbers: {order}.",
+        "bbox={raw}：bbox-crs 为 {crs} 时请给出四个数：{order}（半角数字，逗号分隔，不加空格）。",
+        "bbox={raw}: with bbox-crs {crs} give four numbers: {order} (ASCII digits, separated "
+        "by commas without spaces).",
     ),
     "crs.bbox_inverted": (
         "bbox={raw}：最小值大于最大值；{crs} 的顺序是 {order}。",
@@ -187,8 +192,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "CGCS2000 3-degree Gauss-Kruger.",
     ),
     "bbox.not_numbers": (
-        "bbox={raw}：请给出四个数：最小经度,最小纬度,最大经度,最大纬度（WGS 84，度）。",
-        "bbox={raw}: give four numbers minlon,minlat,maxlon,maxlat (WGS 84 degrees).",
+        "bbox={raw}：请给出四个数：最小经度,最小纬度,最大经度,最大纬度（WGS 84，度；"
+        "半角数字，逗号分隔，不加空格）。",
+        "bbox={raw}: give four numbers minlon,minlat,maxlon,maxlat (WGS 84 degrees; ASCII "
+        "digits, separated by commas without spaces).",
     ),
     "bbox.out_of_range": (
         "bbox={raw}：经度须在 -180 到 180 之间，纬度须在 -90 到 90 之间。",

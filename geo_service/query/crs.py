@@ -25,6 +25,7 @@ import shapely
 from geo_service.errors import BadRequest
 from geo_service.land.crs import describe
 from geo_service.messages import Msg
+from geo_service.query import params
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
@@ -277,27 +278,47 @@ def frame_in(frame: gpd.GeoDataFrame, text: str | None, fmt: str) -> gpd.GeoData
     return frame.to_crs(target.code)
 
 
-def bbox_to_crs84(raw: str, crs: OfferedCrs) -> tuple[float, float, float, float]:
-    """A ``bbox`` given in ``crs``'s axis order (4 numbers, or 6 with heights) as the
-    lon/lat box covering it (edges densified, so a GK rectangle's curved outline is kept)."""
+def parse_bbox(raw: str | None, crs: OfferedCrs) -> tuple[float, float, float, float] | None:
+    """The one ``bbox`` parser: 4 numbers (or 6 with heights) in ``bbox-crs``'s axis order
+    (strict numbers, query/params.py), as the lon/lat box covering them; None when absent.
+    In CRS84 the numbers must be longitudes and latitudes (no box across the antimeridian)."""
+    if raw is None:
+        return None
     text = raw[:100]
-    try:
-        numbers = [float(part) for part in raw[:MAX_TEXT].split(",")]
-    except ValueError:
-        raise BadRequest("crs.bbox_numbers", raw=text, crs=crs.code, order=crs.order) from None
+    numbers = params.numbers(raw, (4, 6)) if len(raw) <= MAX_TEXT else None
+    if numbers is None:
+        if crs.is_crs84:
+            raise BadRequest("bbox.not_numbers", raw=text)
+        raise BadRequest("crs.bbox_numbers", raw=text, crs=crs.code, order=crs.order)
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise BadRequest("crs.bbox_numbers", raw=text, crs=crs.code, order=crs.order)
-    a1, b1, a2, b2 = numbers
+    if crs.is_crs84:
+        return _lonlat_box(*numbers, text=text)
+    return _crs_box(*numbers, crs=crs, text=text)
+
+
+def _lonlat_box(minx: float, miny: float, maxx: float, maxy: float, text: str) -> tuple:
+    if not (
+        -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
+    ):
+        raise BadRequest("bbox.out_of_range", raw=text)
+    if miny > maxy:
+        raise BadRequest("bbox.miny_above_maxy", raw=text)
+    if minx > maxx:
+        raise BadRequest("bbox.antimeridian", raw=text)
+    return minx, miny, maxx, maxy
+
+
+def _crs_box(a1: float, b1: float, a2: float, b2: float, crs: OfferedCrs, text: str) -> tuple:
+    """A box in ``crs`` (not CRS84) as the lon/lat box covering it (edges densified, so a GK
+    rectangle's curved outline is kept)."""
     if a1 > a2 or b1 > b2:
         raise BadRequest("crs.bbox_inverted", raw=text, crs=crs.code, order=crs.order)
     minx, miny, maxx, maxy = (b1, a1, b2, a2) if crs.swap else (a1, b1, a2, b2)
-    if not crs.is_crs84:
-        bounds = _transformer(crs.code, "OGC:CRS84").transform_bounds(
-            minx, miny, maxx, maxy, densify_pts=DENSIFY
-        )
-        minx, miny, maxx, maxy = bounds
+    bounds = _transformer(crs.code, "OGC:CRS84").transform_bounds(
+        minx, miny, maxx, maxy, densify_pts=DENSIFY
+    )
+    minx, miny, maxx, maxy = bounds
     west, south, east, north = crs.pyproj.area_of_use.bounds
     # a GK plane still serves its neighbouring zones (Ankang spans 108-110.2°E, all offered in
     # EPSG:4545): the check catches swapped axes, so allow one 3-degree zone either side

@@ -12,6 +12,7 @@ link", §7.15.3, confirmed by the SWG on opengeospatial/ogcapi-features#368), so
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -89,11 +90,12 @@ def carried(args: Mapping[str, str], request_kind: str, *dropped: str) -> dict[s
 
 
 def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """An integer in ``[low, high]`` (400 otherwise); ``default`` when absent."""
+    """An integer in ``[low, high]`` (400 otherwise); ``default`` when absent. The one integer
+    parser of every query parameter (items, checks, accounts): ASCII digits only."""
     raw = args.get(name)
     if raw is None:
         return default
-    value = _integer(name, raw)
+    value = integer(name, raw)
     if not low <= value <= high:
         raise BadRequest("param.out_of_range", name=name, value=value, low=low, high=high)
     return value
@@ -105,16 +107,47 @@ def limit_param(args: Mapping[str, str], default: int, maximum: int) -> int:
     raw = args.get("limit")
     if raw is None:
         return default
-    value = _integer("limit", raw)
+    value = integer("limit", raw)
     if value < 1:
         raise BadRequest("param.limit_too_small", value=value, maximum=maximum)
     return min(value, maximum)
 
 
-def _integer(name: str, raw: str) -> int:
-    if len(raw) > INTEGER_CHARS or not re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+#: An integer as a query parameter writes it: an optional sign and ASCII digits. Python's int()
+#: also takes "1_0", full-width "１０", other scripts' digits and spaces: none of those here.
+INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+#: A number: sign, ASCII digits, a decimal point, an exponent (float() also takes "1_0",
+#: "１", "inf", "nan" and spaces).
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+NUMBER_CHARS = 40  # of one number (17 significant digits, exponent and sign fit easily)
+
+
+def integer(name: str, raw: str) -> int:
+    """``raw`` as an integer (``INTEGER``, at most ``INTEGER_CHARS``); 400 naming ``name``."""
+    if not is_integer(raw):
         raise BadRequest("param.not_integer", name=name, value=raw[:NAME_CHARS])
     return int(raw)
+
+
+def is_integer(raw: str) -> bool:
+    """Whether ``raw`` is an integer as ``INTEGER`` writes it (at most ``INTEGER_CHARS``)."""
+    return len(raw) <= INTEGER_CHARS and INTEGER.fullmatch(raw) is not None
+
+
+def is_number(raw: str) -> bool:
+    """Whether ``raw`` is one finite number as ``NUMBER`` writes it."""
+    return (
+        len(raw) <= NUMBER_CHARS and NUMBER.fullmatch(raw) is not None and math.isfinite(float(raw))
+    )
+
+
+def numbers(raw: str, counts: tuple[int, ...]) -> list[float] | None:
+    """``raw`` as comma-separated finite numbers, ``len`` in ``counts``; None when it is not
+    (the caller raises its own precise 400: which parameter, which order)."""
+    parts = raw.split(",", max(counts))
+    if len(parts) not in counts or not all(is_number(part) for part in parts):
+        return None
+    return [float(part) for part in parts]
 
 
 def datetime_param(raw: str | None) -> tuple[datetime | None, datetime | None] | None:

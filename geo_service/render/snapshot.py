@@ -12,6 +12,7 @@ import shapely
 
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
+from geo_service.query import params
 from geo_service.render import chromium
 from geo_service.render.layout import render_svg
 from geo_service.render.static import CSS_PX_PER_MM, MapSpec, Overlay
@@ -82,10 +83,10 @@ def parse_request(args: dict, catalog: Catalog) -> SnapshotRequest:
         request.size = (int(match.group(1)), int(match.group(2)))
         if request.size[0] < 600 or request.size[1] < 400 or max(request.size) > MAX_SIDE_PX:
             raise BadRequest("snapshot.size_range", max=MAX_SIDE_PX)
-    try:
-        request.dpi = int(args.get("dpi") or 200)
-    except ValueError:
-        raise BadRequest("snapshot.bad_dpi", dpi=str(args.get("dpi"))[:40]) from None
+    dpi = str(args.get("dpi") or 200)
+    if not params.is_integer(dpi):
+        raise BadRequest("snapshot.bad_dpi", dpi=dpi[:40])
+    request.dpi = int(dpi)
     if not DPI_RANGE[0] <= request.dpi <= DPI_RANGE[1]:
         raise BadRequest("snapshot.dpi_range", low=DPI_RANGE[0], high=DPI_RANGE[1])
     width, height = request.page_px
@@ -122,11 +123,11 @@ def parse_layers(text: str | None, catalog: Catalog) -> list[str]:
 def parse_bbox(text) -> tuple[float, float, float, float] | None:
     if text in (None, ""):
         return None
-    parts = text if isinstance(text, (list, tuple)) else str(text).split(",")
-    try:
-        minx, miny, maxx, maxy = (float(p) for p in parts)
-    except ValueError:
-        raise BadRequest("bbox.not_numbers", raw=",".join(map(str, parts))[:100]) from None
+    joined = ",".join(map(str, text)) if isinstance(text, (list, tuple)) else str(text)
+    found = params.numbers(joined, (4,))  # the strict number parser of every query parameter
+    if found is None:
+        raise BadRequest("bbox.not_numbers", raw=joined[:100])
+    minx, miny, maxx, maxy = found
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
         raise BadRequest("snapshot.bbox_inverted", bbox=f"{minx:g},{miny:g},{maxx:g},{maxy:g}")
     if maxx - minx > 20 or maxy - miny > 20:

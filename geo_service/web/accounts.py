@@ -16,8 +16,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from geo_service import messages
 from geo_service.errors import BadRequest, GeoServiceError, NotAcceptable
 from geo_service.messages import Msg
+from geo_service.query.params import int_param
 from geo_service.web.http import file_response
-from geo_service.web.ogc import parse_int
 from geo_service.web.security import client_address, csrf_token, current_user, store
 
 bp = Blueprint("accounts", __name__)
@@ -225,8 +225,8 @@ def audit():
     wanted = request.args.get("f", "json")
     if wanted not in ("json", "csv"):
         raise NotAcceptable("format.not_offered", asked=wanted[:40], choices="json, csv")
-    limit = parse_int("limit", 100, 1, 1000)
-    offset = parse_int("offset", 0, 0, 10**9)
+    limit = int_param(request.args, "limit", 100, 1, 1000)
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
     if wanted == "csv":
         rows = store().audit(limit=10**9, offset=0, user=who)
         return file_response(

@@ -9,6 +9,7 @@ from geo_service.analysis.actuals import HEADER, INDICATORS, template_rows
 from geo_service.analysis.reach import band_rings, parse_bands
 from geo_service.analysis.tables import tables, to_csv, to_xlsx
 from geo_service.errors import BadRequest, NotAcceptable, NotFound
+from geo_service.query.params import is_integer
 from geo_service.web.http import CSV, GEOJSON, XLSX, file_response
 from geo_service.web.ogc import catalog
 from geo_service.web.security import client_address, current_user
@@ -43,7 +44,7 @@ def analysis_context() -> dict:
 def parse_year(text: str | None) -> int | None:
     if text in (None, ""):
         return None
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    if not is_integer(text) or not 2000 <= int(text) <= 2100:  # str.isdigit() takes "²"
         raise BadRequest("analysis.bad_year", year=text[:40])
     return int(text)
 

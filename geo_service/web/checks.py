@@ -15,6 +15,7 @@ from geo_service.land.service import CheckRequest, Upload
 from geo_service.land.zones import zones_from_layer
 from geo_service.messages import Msg
 from geo_service.query import crs as part2
+from geo_service.query.params import int_param
 from geo_service.render import chromium
 from geo_service.render.standalone import inline_assets
 from geo_service.web.check_files import (
@@ -27,7 +28,7 @@ from geo_service.web.check_files import (
     zone_collection,
 )
 from geo_service.web.http import file_response, language
-from geo_service.web.ogc import catalog, parse_int
+from geo_service.web.ogc import catalog
 from geo_service.web.report import report_html
 from geo_service.web.security import client_address, current_user
 
@@ -183,8 +184,10 @@ def with_links(document: dict) -> dict:
 @bp.get("/api/checks")
 def list_checks():
     """The register, newest first; ``f=gpkg`` exports all of it as a GeoPackage."""
-    limit = parse_int("limit", 100, 1, 1000)  # checked for f=gpkg too (engineer H4: OpenAPI)
-    offset = parse_int("offset", 0, 0, 10**9)
+    limit = int_param(
+        request.args, "limit", 100, 1, 1000
+    )  # checked for f=gpkg too (engineer H4: OpenAPI)
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
     if request.args.get("f") == "gpkg":
         return file_response(
             register().export_geopackage(),
@@ -252,8 +255,8 @@ def get_check(check_id: str):
 @bp.get("/api/checks/<check_id>/parcels")
 def check_parcels(check_id: str):
     """One page of a check's per-parcel results (``limit`` 1-10000, default 100; ``offset``)."""
-    limit = parse_int("limit", 100, 1, 10_000)
-    offset = parse_int("offset", 0, 0, 10**9)
+    limit = int_param(request.args, "limit", 100, 1, 10_000)
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
     parcels, total = register().parcels_page(check_id, limit, offset)
 
     def page(at: int) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.catalog import Catalog, Layer
-from geo_service.errors import BadRequest
 from geo_service.messages import Msg, text_of
 from geo_service.query import crs as part2
 from geo_service.query import selection
@@ -255,11 +253,7 @@ def items(collection_id: str):
     datetime_param(request.args.get("datetime"))  # checked; no layer carries time
     target = part2.parse_crs(request.args.get("crs"))
     bbox_crs = part2.parse_crs(request.args.get("bbox-crs"), "bbox-crs")
-    raw_bbox = request.args.get("bbox")
-    if raw_bbox is not None and not bbox_crs.is_crs84:
-        bbox = part2.bbox_to_crs84(raw_bbox, bbox_crs)
-    else:
-        bbox = parse_bbox(raw_bbox)
+    bbox = part2.parse_bbox(request.args.get("bbox"), bbox_crs)
     query = selection.item_query(layer, request.args)
 
     def payload() -> dict:
@@ -277,9 +271,29 @@ def items(collection_id: str):
         }
 
     answer = respond(
-        payload, "items.html", json_type=GEOJSON, layer=layer, title=layer.title, target=target
+        payload,
+        "items.html",
+        json_type=GEOJSON,
+        layer=layer,
+        title=layer.title,
+        target=target,
+        asked=in_force(request.args),
     )
     return with_content_crs(answer, target)
+
+
+def in_force(args) -> dict[str, str]:
+    """What the items page shows of its query (filter, its language, bbox, bbox-crs, sortby);
+    the template escapes them."""
+    shown = {name: args[name] for name in ("filter", "bbox", "bbox-crs", "sortby") if name in args}
+    if "filter" in shown:
+        shown["filter-lang"] = args.get("filter-lang") or "cql2-text"
+    return shown
+
+
+def layer_title(layer: Layer) -> str:
+    """The layer's title in the client's language (the ``collection`` links)."""
+    return layer.title_en if language() == "en" and layer.title_en else layer.title
 
 
 def with_content_crs(answer, target):
@@ -296,7 +310,7 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
     links = [
         link("ogc.items", "self", GEOJSON, Msg("ogc.link_page"), f="json", offset=offset, **values),
         link("ogc.items", "alternate", HTML, AS_HTML, f="html", offset=offset, **values),
-        link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
+        link("ogc.collection", "collection", JSON, layer_title(layer), collection_id=layer.id),
     ]
     if offset + limit < matched:
         links.append(
@@ -341,46 +355,11 @@ def item(collection_id: str, feature_id: str):
             "links": [
                 link("ogc.item", "self", GEOJSON, Msg("ogc.link_feature"), f="json", **values),
                 link("ogc.item", "alternate", HTML, AS_HTML, f="html", **values),
-                link("ogc.collection", "collection", JSON, layer.title, collection_id=layer.id),
+                link(
+                    "ogc.collection", "collection", JSON, layer_title(layer), collection_id=layer.id
+                ),
             ],
         }
 
     answer = respond(payload, "item.html", json_type=GEOJSON, layer=layer, title=layer.title)
     return with_content_crs(answer, target)
-
-
-def parse_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest("param.not_integer", name=name, value=raw[:40]) from None
-    if not low <= value <= high:
-        raise BadRequest("param.out_of_range", name=name, value=value, low=low, high=high)
-    return value
-
-
-def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    """``minx,miny,maxx,maxy`` (or the 6-number 3D form) in lon/lat degrees."""
-    if raw is None:
-        return None
-    try:
-        numbers = [float(part) for part in raw.split(",")]
-    except ValueError:
-        raise BadRequest("bbox.not_numbers", raw=raw[:100]) from None
-    if len(numbers) == 6:
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise BadRequest("bbox.not_numbers", raw=raw[:100])
-    minx, miny, maxx, maxy = numbers
-    if not (
-        -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
-    ):
-        raise BadRequest("bbox.out_of_range", raw=raw[:100])
-    if miny > maxy:
-        raise BadRequest("bbox.miny_above_maxy", raw=raw[:100])
-    if minx > maxx:
-        raise BadRequest("bbox.antimeridian", raw=raw[:100])
-    return minx, miny, maxx, maxy

@@ -25,7 +25,7 @@ GPKG = "application/geopackage+sqlite3"
 CSV = "text/csv"
 HTML_F = "html"  # the f= value of an HTML page
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-MAX_OFFSET = 10**9  # geo_service.web.ogc.parse_int's bound for every offset
+MAX_OFFSET = 10**9  # geo_service.query.params.int_param bound for every offset
 CHECKS_MAX_LIMIT = 1000  # GET /api/checks
 PARCELS_MAX_LIMIT = 10000  # GET /api/checks/{checkId}/parcels
 
