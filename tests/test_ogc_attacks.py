@@ -67,8 +67,11 @@ def test_inverted_filter_bbox_is_a_400_not_silently_turned_around(client, text, 
 
 def test_self_intersecting_polygon_is_a_400(client):
     bowtie = "POLYGON((108 32, 110 33, 110 32, 108 33, 108 32))"  # GEOS answers are undefined
-    message = error(client, {"filter": f"S_WITHIN(geometry, {bowtie})"})
-    assert "Self-intersection" in message
+    params = {"filter": f"S_WITHIN(geometry, {bowtie})"}
+    assert "多边形在 (109 32.5) 处自相交" in error(client, params)
+    assert "intersects itself at (109 32.5)" in error(client, params, EN)
+    details = client.get(ITEMS, query_string=params).get_json()["error"]["details"]
+    assert details["reason"].startswith("Self-intersection")  # GEOS's words: details only
 
 
 @pytest.mark.parametrize("sortby", ["--name", "+-name", "-+name"])
@@ -159,3 +162,109 @@ def test_collection_link_title_in_the_clients_language(client, catalog, path):
 
     assert title({}) == layer.title
     assert title(EN) == layer.title_en
+
+
+# --- CQL2 faults in words: no library text in the sentence, JSON paths named ---
+
+TECHNICAL = ("__init__", "positional", "0-d array", "subscriptable", "index out of range")
+
+
+def json_error(client, document, headers: dict | None = None) -> str:
+    params = {"filter": json.dumps(document), "filter-lang": "cql2-json"}
+    return error(client, params, headers)
+
+
+NAME = {"property": "name"}
+POINT = {"type": "Point", "coordinates": [108.9, 32.7]}
+
+
+@pytest.mark.parametrize(
+    ("document", "chinese", "english"),
+    [
+        ({"op": "=", "args": [NAME]}, "需要 2 个参数，却给了 1 个", "takes 2 arguments but has 1"),
+        ({"op": "=", "args": [NAME, "a", "b"]}, "却给了 3 个", "has 3"),
+        ({"op": "like", "args": [NAME]}, "like 需要 2 个参数", "like at / takes 2"),
+        ({"op": "between", "args": [NAME, 1]}, "between 需要 3 个参数", "takes 3 arguments"),
+        ({"op": "not", "args": []}, "not 需要 1 个参数", "takes 1 arguments but has 0"),
+        (
+            {"op": "and", "args": [{"op": "=", "args": [NAME, "a"]}]},
+            "至少要连接 2 个条件",
+            "at least 2",
+        ),
+        (
+            {"op": "s_intersects", "args": [{"property": "geometry"}]},
+            "s_intersects 需要 2",
+            "takes 2",
+        ),
+        ({"op": "like", "args": [NAME, 5]}, "/args/1 处，like 的模式", "pattern at /args/1"),
+        (
+            {"op": "or", "args": [{"op": "=", "args": [NAME, "a"]}, {"op": "<", "args": [NAME]}]},
+            "在 /args/1 处的运算 <",
+            "at /args/1 takes 2",
+        ),
+        (
+            {
+                "op": "s_intersects",
+                "args": [{"property": "geometry"}, {"type": "Point", "coordinates": []}],
+            },
+            "几何是空的",
+            "is empty",
+        ),
+        (
+            {
+                "op": "s_intersects",
+                "args": [{"property": "geometry"}, {"type": "Point", "coordinates": [1]}],
+            },
+            "在 /args/1 处的 Point 几何无法读取",
+            "Point geometry at /args/1 that cannot be read",
+        ),
+        (
+            {
+                "op": "s_intersects",
+                "args": [
+                    {"property": "geometry"},
+                    {"type": "Polygon", "coordinates": [[[1, 1], [2, 2], [1, 1]]]},
+                ],
+            },
+            "点数太少",
+            "too few points",
+        ),
+    ],
+)
+def test_json_faults_are_precise_sentences(client, document, chinese, english):
+    zh, en = json_error(client, document), json_error(client, document, EN)
+    assert chinese in zh and english in en
+    assert not any(word in zh or word in en for word in TECHNICAL), zh
+
+
+@pytest.mark.parametrize("second", ["a", 5, {"property": "name"}])
+def test_json_in_with_a_single_value_is_a_400_naming_the_path(client, second):
+    message = json_error(client, {"op": "in", "args": [NAME, second]})
+    assert "在 /args/1 处，in 的候选值应是一个数组" in message
+    nested = {"op": "not", "args": [{"op": "in", "args": [NAME, second]}]}
+    assert "/args/0/args/1" in json_error(client, nested)
+
+
+def test_json_in_and_between_as_cql2_writes_them_still_served(client, catalog):
+    names = [f["properties"]["name"] for f in catalog.get("zones").features[:2]]
+    for document in (
+        {"op": "in", "args": [NAME, names]},
+        {"op": "between", "args": [{"property": "planned_area_km2"}, 0, 10**6]},
+        {"op": "between", "args": [{"property": "planned_area_km2"}, [0, 10**6]]},
+        {"op": "s_intersects", "args": [{"property": "geometry"}, POINT]},
+    ):
+        params = {"filter": json.dumps(document), "filter-lang": "cql2-json"}
+        answer = client.get(ITEMS, query_string=params)
+        assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    one = {"op": "in", "args": [NAME, names]}
+    params = {"filter": json.dumps(one), "filter-lang": "cql2-json"}
+    assert client.get(ITEMS, query_string=params).get_json()["numberMatched"] == 2
+    three = {"op": "between", "args": [{"property": "planned_area_km2"}, 0, 10**6]}
+    two = {"op": "between", "args": [{"property": "planned_area_km2"}, [0, 10**6]]}
+    counts = [
+        client.get(
+            ITEMS, query_string={"filter": json.dumps(d), "filter-lang": "cql2-json"}
+        ).get_json()["numberMatched"]
+        for d in (three, two)
+    ]
+    assert counts[0] == counts[1] > 0

@@ -268,9 +268,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '{{"op": "{op}", "args": [...]}}.',
     ),
     "cql.invalid": (
-        "filter 无法解读：{reason}。请对照 CQL2 的写法检查运算符和参数个数。",
-        "The filter cannot be read: {reason}. Check the operators and their arguments against "
-        "CQL2.",
+        "filter 无法解读：某个运算的写法或参数不对。请对照 CQL2 的写法检查运算符和参数个数，"
+        "如 name = '汉滨区'、area_km2 BETWEEN 1000 AND 2500、name IN ('a', 'b')。",
+        "The filter cannot be read: an operation is written wrongly or has the wrong arguments. "
+        "Check the operators and their arguments against CQL2, e.g. name = 'Hanbin', "
+        "area_km2 BETWEEN 1000 AND 2500, name IN ('a', 'b').",
+    ),
+    "cql.json_arity": (
+        "filter（cql2-json）在 {where} 处的运算 {op} 需要 {expected} 个参数，却给了 {count} 个："
+        "请写成 {example}。",
+        "The filter (cql2-json) operation {op} at {where} takes {expected} arguments but has "
+        "{count}: write {example}.",
+    ),
+    "cql.json_arity_min": (
+        "filter（cql2-json）在 {where} 处的 {op} 至少要连接 2 个条件，却给了 {count} 个："
+        '请写成 {{"op": "{op}", "args": [{{…}}, {{…}}]}}，只有一个条件时去掉 {op}。',
+        "The filter (cql2-json) {op} at {where} joins at least 2 conditions but has {count}: "
+        'write {{"op": "{op}", "args": [{{…}}, {{…}}]}}, or drop {op} around a single condition.',
+    ),
+    "cql.json_in_list": (
+        "filter（cql2-json）在 {where} 处，in 的候选值应是一个数组，而不是单个值：请写成 {example}"
+        "（只有一个值时也写成数组，或改用 =）。",
+        "The filter (cql2-json) has a single value at {where} where in takes an array of "
+        "values: write {example} (an array even for one value, or use =).",
+    ),
+    "cql.json_like_pattern": (
+        "filter（cql2-json）在 {where} 处，like 的模式应是一个字符串：请写成 {example}。",
+        "The filter (cql2-json) has a like pattern at {where} that is not a string: write "
+        "{example}.",
+    ),
+    "cql.json_geometry": (
+        "filter（cql2-json）在 {where} 处的 {type} 几何无法读取：坐标数组的层数或每个点的坐标个数"
+        '不对。请按 GeoJSON 的写法改正，如 {{"type": "Point", "coordinates": [108.9, 32.7]}}。',
+        "The filter (cql2-json) has a {type} geometry at {where} that cannot be read: the "
+        "coordinate arrays nest wrongly or a position lacks a coordinate. Write it as GeoJSON, "
+        'e.g. {{"type": "Point", "coordinates": [108.9, 32.7]}}.',
     ),
     "cql.bad_bbox": (
         "filter 在 {where} 处的 bbox 应为 4 个（或 6 个）有限的数："
@@ -279,10 +311,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "minlon,minlat,maxlon,maxlat.",
     ),
     "cql.bad_geometry": (
-        "filter 中的几何不可用（{reason}）：请写合法的 WKT，如 POINT(108.9 32.7) 或 "
+        "filter 中的几何无法读取：请写合法的 WKT，如 POINT(108.9 32.7) 或 "
         "POLYGON((108 32, 109 32, 109 33, 108 32))。",
-        "A geometry in the filter cannot be used ({reason}): write valid WKT such as "
+        "A geometry in the filter cannot be read: write valid WKT such as "
         "POINT(108.9 32.7) or POLYGON((108 32, 109 32, 109 33, 108 32)).",
+    ),
+    "cql.geometry_empty": (
+        "filter 中的几何是空的（没有坐标）：请给出至少一个点，如 POINT(108.9 32.7)。",
+        "A geometry in the filter is empty (it has no coordinates): give at least one point, "
+        "e.g. POINT(108.9 32.7).",
+    ),
+    "cql.geometry_not_finite": (
+        "filter 中的几何有非有限的坐标（NaN 或无穷大）：请只写有限的经纬度数值。",
+        "A geometry in the filter has a coordinate that is not finite (NaN or infinity): write "
+        "finite longitudes and latitudes only.",
+    ),
+    "cql.geometry_self_intersection": (
+        "filter 中的多边形在 ({at}) 处自相交：请调整顶点顺序，使边界不交叉，"
+        "如 POLYGON((108 32, 109 32, 109 33, 108 33, 108 32))。",
+        "A polygon in the filter intersects itself at ({at}): order its vertices so that the "
+        "boundary does not cross, e.g. POLYGON((108 32, 109 32, 109 33, 108 33, 108 32)).",
+    ),
+    "cql.geometry_too_few_points": (
+        "filter 中的几何在 ({at}) 附近点数太少：线至少 2 个不同的点，多边形的环至少 4 个点"
+        "且首尾相同。",
+        "A geometry in the filter has too few points near ({at}): a line needs 2 distinct "
+        "points, a polygon ring at least 4 with the last equal to the first.",
+    ),
+    "cql.geometry_invalid": (
+        "filter 中的几何在 ({at}) 附近不合法：请检查多边形的环是否闭合、内环是否在外环之内、"
+        "边界是否交叉。",
+        "A geometry in the filter is invalid near ({at}): check that polygon rings are closed, "
+        "holes lie inside the shell and boundaries do not cross.",
     ),
     "cql.literal_outside": (
         "filter 中的几何无法从 filter-crs {crs} 换算到经纬度"

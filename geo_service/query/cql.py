@@ -20,6 +20,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from geo_service.errors import BadRequest
 from geo_service.query import crs as part2
+from geo_service.query.cql_faults import invalid_filter, invalid_geometry, unreadable_geometry
 from geo_service.query.cql_json import bbox_shape
 from geo_service.query.cql_json import numbers as _numbers
 from geo_service.query.cql_json import parse_json as _parse_json
@@ -98,7 +99,7 @@ def parse_filter(text: str, language: str | None) -> ast.Node:
     except lark.exceptions.UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
     except lark.exceptions.VisitError as exc:
-        raise BadRequest("cql.invalid", reason=str(exc.orig_exc)[:200]) from None
+        raise invalid_filter(exc.orig_exc) from None
 
 
 def _syntax_error(text: str, exc: lark.exceptions.UnexpectedInput) -> BadRequest:
@@ -353,12 +354,13 @@ def _shape(literal) -> object:
     try:
         shape = shapely.geometry.shape(literal.__geo_interface__)
     except (ValueError, TypeError, KeyError, IndexError, shapely.errors.ShapelyError) as exc:
-        raise BadRequest("cql.bad_geometry", reason=str(exc)[:120]) from None
-    coordinates = shapely.get_coordinates(shape)
-    if shape.is_empty or not all(math.isfinite(c) for c in coordinates.ravel()):
-        raise BadRequest("cql.bad_geometry", reason="empty / NaN")
+        raise unreadable_geometry(exc) from None
+    if shape.is_empty:
+        raise BadRequest("cql.geometry_empty")
+    if not all(math.isfinite(c) for c in shapely.get_coordinates(shape).ravel()):
+        raise BadRequest("cql.geometry_not_finite")
     if not shape.is_valid:  # GEOS predicates are undefined on a self-intersecting polygon
-        raise BadRequest("cql.bad_geometry", reason=shapely.is_valid_reason(shape)[:120])
+        raise invalid_geometry(shape)
     return shape
 
 
