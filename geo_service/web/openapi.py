@@ -1,6 +1,7 @@
 """The OpenAPI 3.0 description of the service: every operation, every status, the real bounds.
 
-To document a new path, add one call to a ``*_paths`` function of ``openapi_paths``::
+To document a new path, add one call to a ``*_paths`` function of ``openapi_paths`` (OGC API)
+or ``openapi_services`` (checks, exports, analysis)::
 
     api.add("/api/users", "post", "create an account", ok={"201": ok("created", {JSON: OBJECT})},
             errors=("400", *WRITE, "422"), body=form({"name": STRING}, required=("name",)))
@@ -347,14 +348,15 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     """The whole document for this catalog and configuration."""
     config = config if config is not None else current_app.config
     max_body = int(config["MAX_CONTENT_LENGTH"])
-    from geo_service.web import openapi_paths as paths
+    from geo_service.web import openapi_services as services
     from geo_service.web.openapi_accounts import account_paths
+    from geo_service.web.openapi_paths import ogc_paths
 
     api = Paths()
-    paths.ogc_paths(api, catalog, config)
-    paths.check_paths(api, max_body)
-    paths.export_paths(api, catalog)
-    paths.analysis_paths(api, max_body)
+    ogc_paths(api, catalog, config)
+    services.check_paths(api, max_body)
+    services.export_paths(api, catalog)
+    services.analysis_paths(api, max_body)
     account_paths(api)
     return {
         "openapi": "3.0.3",

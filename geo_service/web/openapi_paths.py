@@ -1,4 +1,5 @@
-"""The OpenAPI paths: one ``api.add`` per operation (helpers in geo_service.web.openapi)."""
+"""The OGC API - Features paths (Parts 1-3): one ``api.add`` per operation (helpers in
+geo_service.web.openapi; checks, exports and analysis in geo_service.web.openapi_services)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,18 @@ from geo_service.catalog import Catalog
 from geo_service.exports import DATA_FORMATS
 from geo_service.query import crs as part2
 from geo_service.query.params import ACCEPTED
-from geo_service.render.snapshot import DPI_RANGE, MAX_SIDE_PX
-from geo_service.render.snapshot import FORMATS as SNAPSHOT_FORMATS
 from geo_service.web.openapi import (
-    BINARY,
-    CHECK,
-    CHECKS_MAX_LIMIT,
-    CSV,
     FEATURE,
     FEATURES,
     GEOJSON,
-    GPKG,
-    GUARDED,
     HTML,
-    JSON,
     LINKS,
     OBJECT,
     OPENAPI,
-    PAGE,
-    PARCELS_MAX_LIMIT,
-    RUNNING,
     STRING,
-    WRITE,
-    XLSX,
     Paths,
-    body_schema,
-    comma_list,
     files_ok,
-    form,
     format_param,
-    json_ok,
     negotiated,
     ok,
     paging,
@@ -205,225 +188,3 @@ def with_content_crs(responses: dict) -> dict:
         "schema": STRING,
     }
     return responses
-
-
-PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
-CHECK_FORMATS = {
-    "json": JSON,
-    "geojson": GEOJSON,
-    "html": HTML,
-    "pdf": "application/pdf",
-    "csv": CSV,
-    "xlsx": XLSX,
-    "gpkg": GPKG,
-    "shp": "application/zip",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "jzd": "text/plain",
-}
-
-
-def check_paths(api: Paths, max_body: int) -> None:
-    check_id = param("checkId", STRING, "check id", "path")
-    location = {"Location": {"required": True, "description": "the check", "schema": STRING}}
-    upload = {
-        "file": {**BINARY, "description": f"{PARCEL_FORMATS}; at most {max_body} bytes"},
-        "zones": {
-            **BINARY,
-            "description": "official zone boundaries (default: the zones layer, schematic)",
-        },
-        "crs": {
-            "type": "string",
-            "description": "the parcels' CRS when the file does not say it (EPSG:4545, gcj02, ...)",
-        },
-        "zones_crs": {"type": "string", "description": "the zones' CRS when the file does not say"},
-        "layer": {"type": "string", "description": "layer of a multi-layer file"},
-        "zones_id_field": {
-            "type": "string",
-            "description": "the zones file's id field (default: zone_id, id, code, 代码, 编号, "
-            "YQDM, KFQDM, ... recognised)",
-        },
-        "zones_name_field": {
-            "type": "string",
-            "description": "the zones file's name field (default: name, 名称, 区名, 园区名称, "
-            "YQMC, KFQMC, ... recognised)",
-        },
-        "zones_fields": {
-            "type": "string",
-            "description": "comma-separated zone attributes to carry into each parcel's zones",
-        },
-    }
-    api.add(
-        "/api/checks",
-        "post",
-        "check land parcels against the zones (and record it)",
-        ok={
-            "201": ok("the finished check", {JSON: CHECK}, location),
-            "202": ok("still running: progress, and the URL to poll", {JSON: RUNNING}, location),
-        },
-        errors=("400", *WRITE, "415", "422", "503"),
-        body=form(upload),
-    )
-    register = {
-        "type": "object",
-        "required": ["checks", *PAGE],
-        "properties": {"checks": {"type": "array", "items": OBJECT}, **PAGE},
-    }
-    api.add(
-        "/api/checks",
-        "get",
-        "the check register, newest first (f=gpkg exports it)",
-        ok={"200": ok("the checks", {JSON: register, GPKG: BINARY})},
-        errors=("400", *GUARDED, "406"),
-        params=[*paging(100, CHECKS_MAX_LIMIT, "checks"), format_param(("json", "gpkg"))],
-    )
-    part = param(
-        "part",
-        {"type": "string", "enum": ["parcels", "zones"]},
-        "with f=geojson: the parcels (default) or the zones used",
-    )
-    types = {media: body_schema(media) for media in CHECK_FORMATS.values()}
-    types[JSON] = CHECK
-    api.add(
-        "/api/checks/{checkId}",
-        "get",
-        "one check (its progress while running), or a download of it; a failed check "
-        "answers its error",
-        ok={"200": ok("the check, its progress, or the file", types)},
-        errors=("400", *GUARDED, "404", "406", "413", "415", "422", "503"),
-        params=[check_id, format_param(CHECK_FORMATS), part],
-    )
-    parcels = {
-        "type": "object",
-        "required": ["parcels", *PAGE, "links"],
-        "properties": {"parcels": {"type": "array", "items": OBJECT}, **PAGE, "links": LINKS},
-    }
-    api.add(
-        "/api/checks/{checkId}/parcels",
-        "get",
-        "a check's parcel results, paged",
-        ok=json_ok("one page of parcels (links next/prev)", parcels),
-        errors=("400", *GUARDED, "404"),
-        params=[check_id, *paging(100, PARCELS_MAX_LIMIT, "parcels")],
-    )
-    api.add("/check", "get", "用地检查 page", ok={"200": ok("the page", {HTML: STRING})})
-
-
-def export_paths(api: Paths, catalog: Catalog) -> None:
-    low, high = DPI_RANGE
-    lon = {"type": "number", "minimum": -180, "maximum": 180}
-    params = [
-        param(
-            "format",
-            {"type": "string", "enum": list(SNAPSHOT_FORMATS), "default": "png"},
-            "output format",
-        ),
-        comma_list(
-            "layers",
-            {"type": "string", "enum": list(catalog.layers)},
-            "layer ids (default: the map's)",
-        ),
-        comma_list(
-            "bbox",
-            lon,
-            "minlon,minlat,maxlon,maxlat touching Ankang (default: the city), at most 20° and "
-            "at least about 10 m across",
-            4,
-            4,
-        ),
-        param(
-            "dpi",
-            {"type": "integer", "minimum": low, "maximum": high, "default": 200},
-            "PNG resolution",
-        ),
-        param(
-            "paper",
-            {
-                "type": "string",
-                "default": "A4-landscape",
-                "enum": ["A4-landscape", "A4-portrait", "A3-landscape", "A3-portrait"],
-            },
-            "paper",
-        ),
-        param(
-            "size",
-            {"type": "string", "pattern": r"^([0-9]{2,5}x[0-9]{2,5})?$"},
-            f"WIDTHxHEIGHT pixels instead of a paper: at least 600x400, at most "
-            f"{MAX_SIDE_PX} a side",
-        ),
-        param("title", {"type": "string", "maxLength": 80}, "the map's title (图名)"),
-        param("check", STRING, "draw this check's parcels by status"),
-    ]
-    for parameter in params:  # parse_request takes an empty value as "the default"
-        parameter["allowEmptyValue"] = True
-    api.add(
-        "/api/snapshot",
-        "get",
-        "a static map: PNG, PDF or SVG with title, legend, scale bar, north arrow, CRS and sources",
-        ok=files_ok("the image or document", list(SNAPSHOT_FORMATS.values())),
-        errors=("400", "404", "503"),
-        params=params,
-    )
-    api.add(
-        "/export/map.html",
-        "get",
-        "the interactive map as one HTML file that works offline",
-        ok={"200": ok("the map", {HTML: STRING})},
-    )
-
-
-#: The analyses' notes are records (components/schemas/Record), localised like errors.
-ANALYSIS = (
-    "the analysis; its notes (note, method, interpretation, named_source, sample_label, "
-    "problems[].message) are Records: Chinese, or English with Accept-Language: en"
-)
-
-
-def analysis_paths(api: Paths, max_body: int) -> None:
-    kind = param(
-        "kind",
-        {"type": "string", "enum": ["coverage", "reach", "enclaves", "targets"]},
-        "which analysis",
-        "path",
-    )
-    year = param(
-        "year",
-        {"type": "integer", "minimum": 2000, "maximum": 2100},
-        "targets: the year of the figures (empty: the latest)",
-        allowEmptyValue=True,
-    )
-    bands = comma_list(
-        "bands",
-        {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 300},
-        "reach: distance bands in km, e.g. 10,30,60",
-        max_items=6,
-    )
-    api.add(
-        "/api/analysis/{kind}",
-        "get",
-        "plan analysis: cluster coverage, logistics reach, enclave links, targets and progress",
-        ok={"200": ok(ANALYSIS, {JSON: OBJECT, GEOJSON: OBJECT, CSV: STRING, XLSX: BINARY})},
-        errors=("400", "404", "406"),
-        params=[
-            kind,
-            format_param(("json", "csv", "xlsx", "geojson"), "output (geojson: reach only)"),
-            bands,
-            year,
-        ],
-    )
-    api.add(
-        "/api/analysis/targets/actuals",
-        "post",
-        "import actual figures (CSV/XLSX; all or nothing, bad rows by line)",
-        ok={"201": ok("imported", {JSON: OBJECT})},
-        errors=("400", *WRITE, "415", "422"),
-        body=form({"file": {**BINARY, "description": f"CSV or XLSX, at most {max_body} bytes"}}),
-    )
-    api.add(
-        "/api/analysis/targets/template",
-        "get",
-        "the figures template",
-        ok={"200": ok("the template", {CSV: STRING, XLSX: BINARY})},
-        errors=("400", "406"),
-        params=[format_param(("csv", "xlsx")), year],
-    )
-    api.add("/analysis", "get", "规划分析 page", ok={"200": ok("the page", {HTML: STRING})})
