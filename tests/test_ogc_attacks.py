@@ -268,3 +268,24 @@ def test_json_in_and_between_as_cql2_writes_them_still_served(client, catalog):
         for d in (three, two)
     ]
     assert counts[0] == counts[1] > 0
+
+
+@pytest.mark.parametrize(
+    "text, chinese, english",
+    [
+        ('{"op":', "这里缺少一个值", "a value is missing here"),
+        ("{op:1}", '键名，如 "op"', "a key in double quotes"),
+        ('{"op":"=","args":[1 2]}', "这里缺少逗号", "a comma is missing"),
+        ('{"op":"="} x', "后面还有多余的内容", "more text follows"),
+        ('{"op":"=\\q"}', "反斜杠转义", "backslash escape"),
+    ],
+)
+def test_bad_json_is_told_in_words(client, text, chinese, english):
+    query = {"filter": text, "filter-lang": "cql2-json"}
+    zh = client.get("/collections/zones/items", query_string=query).get_json()["error"]
+    en = client.get(
+        "/collections/zones/items", query_string=query, headers={"Accept-Language": "en"}
+    ).get_json()["error"]
+    assert chinese in zh["message"] and "Expecting" not in zh["message"]
+    assert english in en["message"] and zh["code"] == en["code"]
+    assert zh["details"]["reason"]  # the decoder's own words stay available

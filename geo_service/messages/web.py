@@ -252,10 +252,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cql.json_syntax": (
         "filter（cql2-json）不是合法的 JSON：第 {line} 行第 {column} 列（第 {char} 个字符）"
-        "{reason}。",
+        "{reason}，请改正后再试。",
         "The filter (cql2-json) is not valid JSON: line {line}, column {column} (character "
         "{char}): {reason}.",
     ),
+    "cql.json_reason_value": (
+        "这里缺少一个值（数字、带双引号的字符串、true/false/null、对象或数组）",
+        "a value is missing here (a number, a double-quoted string, true/false/null, an object "
+        "or an array)",
+    ),
+    "cql.json_reason_name": (
+        '这里应是用双引号括起的键名，如 "op"',
+        'a key in double quotes is expected here, e.g. "op"',
+    ),
+    "cql.json_reason_comma": ("这里缺少逗号", "a comma is missing here"),
+    "cql.json_reason_colon": ("键名后缺少冒号", "a colon is missing after the key"),
+    "cql.json_reason_string": ("字符串没有结束的双引号", "a string has no closing double quote"),
+    "cql.json_reason_control": (
+        "字符串里有未转义的控制字符（如换行），请写成 \\n",
+        "a string holds an unescaped control character (e.g. a line break): write \\n",
+    ),
+    "cql.json_reason_escape": ("反斜杠转义写法不对", "a backslash escape is not valid"),
+    "cql.json_reason_extra": (
+        "JSON 已经结束，后面还有多余的内容",
+        "the JSON has ended but more text follows",
+    ),
+    "cql.json_reason_other": ("写法不对", "the text is not JSON here"),
     "cql.json_op": (
         "filter（cql2-json）在 {where} 处的运算符 {op!r} 不可用；可用：{supported}。",
         "The filter (cql2-json) uses the operator {op!r} at {where}, which is not offered; "

@@ -12,6 +12,7 @@ from pygeofilter import ast
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 
 from geo_service.errors import BadRequest
+from geo_service.messages import Msg
 from geo_service.query.cql_faults import invalid_filter
 
 MAX_DEPTH = 26  # the filter's own depth (cql.MAX_DEPTH) plus geometry coordinates
@@ -22,13 +23,39 @@ SUPPORTED = (
 )
 
 
+#: Python's JSON decoder's reasons (the start of exc.msg) in the catalogue's words.
+JSON_REASONS = (
+    ("Expecting value", "cql.json_reason_value"),
+    ("Expecting property name", "cql.json_reason_name"),
+    ("Expecting ',' delimiter", "cql.json_reason_comma"),
+    ("Expecting ':' delimiter", "cql.json_reason_colon"),
+    ("Unterminated string", "cql.json_reason_string"),
+    ("Invalid control character", "cql.json_reason_control"),
+    ("Invalid \\", "cql.json_reason_escape"),
+    ("Extra data", "cql.json_reason_extra"),
+)
+
+
+def json_reason(reason: str) -> Msg:
+    """What the JSON decoder found wrong, as a person reads it."""
+    for start, key in JSON_REASONS:
+        if reason.startswith(start):
+            return Msg(key)
+    return Msg("cql.json_reason_other")
+
+
 def parse_json(text: str) -> ast.Node:
     """The AST of a CQL2 JSON filter; 400 with the line/column or the JSON path of a fault."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(
-            "cql.json_syntax", line=exc.lineno, column=exc.colno, char=exc.pos + 1, reason=exc.msg
+            "cql.json_syntax",
+            line=exc.lineno,
+            column=exc.colno,
+            char=exc.pos + 1,
+            reason=json_reason(exc.msg),
+            details={"reason": exc.msg},
         ) from None
     document = check_json(document, "", 0, [0])
     try:
