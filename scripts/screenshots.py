@@ -15,6 +15,8 @@ file tests/data/jzd/ankang_desk_gbk.txt against the zones layer and saves, at 13
   analysis-<tab>.png     the analysis page's four tabs (coverage, reach, enclaves, targets; the
                          targets with the invented sample figures, labelled 样例数据)
   admin.png              the admin page (users, tokens, audit log)
+  api-collection.png     the zones collection page (offered CRSs, links to items and queryables)
+  api-queryables.png     the zones queryables page (the fields a CQL2 filter may use)
 
 Needs Chromium and a Chinese font (apt-get install chromium fonts-wqy-microhei).
 """
@@ -203,6 +205,15 @@ def admin_page(page: Page, url: str) -> None:
     shoot(page, "admin.png")
 
 
+def api_pages(page: Page, url: str) -> None:
+    page.goto(f"{url}/collections/zones?f=html")
+    settle(page)
+    shoot(page, "api-collection.png")
+    page.goto(f"{url}/collections/zones/queryables?f=html")
+    settle(page)
+    shoot(page, "api-queryables.png")
+
+
 def main() -> None:
     if not has_chinese_font():
         raise SystemExit("没有中文字体：apt-get install fonts-wqy-microhei (no Chinese font)")
@@ -228,6 +239,7 @@ def main() -> None:
             report_pages(page, url, check_id)
             analysis_pages(page, url)
             admin_page(page, url)
+            api_pages(page, url)
             browser.close()
 
 
