@@ -223,3 +223,27 @@ def test_items_refuse_url_for_keywords_as_query_names(client, name):
     response = client.get(f"/collections/zones/items?{name}=POST")
     assert response.status_code == 400
     assert f"“{name}”" in response.json["error"]["message"]
+
+
+def test_every_route_is_in_the_openapi_document(app):
+    """Walks the app's URL map: a new route (or method) that /api does not describe fails."""
+    import re
+
+    paths = app.test_client().get("/api?f=json").get_json()["paths"]
+    documented = {
+        (re.sub(r"\{[^}]+\}", "{}", path), method.upper())
+        for path, operations in paths.items()
+        for method in operations
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    missing, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = re.sub(r"<[^>]+>", "{}", rule.rule)
+        for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
+            checked += 1
+            if (path, method) not in documented:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"routes /api does not describe: {missing}"
+    assert checked >= 30 and ("/collections/{}/queryables", "GET") in documented
