@@ -7,12 +7,12 @@ available from the API. Every asset URL points at the app's own /static/vendor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
 import folium.plugins
 import shapely
-from flask import url_for
 from folium.template import Template
 from markupsafe import Markup, escape
 
@@ -87,9 +87,9 @@ GROUPED = "leaflet-groupedlayercontrol"
 LABEL_PANE = "gs-labels"
 
 
-def _use_local_assets(element) -> None:
-    """Point a Folium element's JS/CSS at the vendored copies (nothing from a CDN)."""
-    vendor = url_for("static", filename="vendor/")
+def _use_local_assets(element, vendor: str) -> None:
+    """Point a Folium element's JS/CSS at the vendored copies under ``vendor`` (the URL of
+    /static/vendor/, ending in a slash): nothing from a CDN."""
     local_js = {
         "leaflet": "leaflet/leaflet.js",
         "leaflet.groupedlayercontrol.min.js": f"{GROUPED}/leaflet.groupedlayercontrol.min.js",
@@ -253,8 +253,11 @@ def _county_labels(layer: Layer, group: folium.FeatureGroup) -> None:
         ).add_to(group)
 
 
-def build_map(catalog: Catalog, config) -> MapPage:
-    """Every catalog layer as a toggleable group, with optional basemaps."""
+def build_map(catalog: Catalog, config, static_url: Callable[[str], str]) -> MapPage:
+    """Every catalog layer as a toggleable group, with optional basemaps. ``static_url`` maps
+    a path under /static to its URL (the web layer passes Flask's ``url_for("static", ...)``),
+    so this module needs no request context."""
+    vendor = static_url("vendor/")
     counties = catalog.get("counties")
     minx, miny, maxx, maxy = counties.bbox
     fmap = folium.Map(
@@ -269,7 +272,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
     )
     fmap.options["maxZoom"] = 18
     fmap.options["zoomSnap"] = 0.25
-    _use_local_assets(fmap)
+    _use_local_assets(fmap, vendor)
     # names above the markers, so no marker hides a county's name; clicks go through
     folium.map.CustomPane(LABEL_PANE, z_index=640, pointer_events=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -306,7 +309,7 @@ def build_map(catalog: Catalog, config) -> MapPage:
         # 注记 level with its base; the tiles keep their own (annotation above base)
         autoZIndex=False,
     )
-    _use_local_assets(control)
+    _use_local_assets(control, vendor)
     control.add_to(fmap)
 
     root = fmap.get_root()

@@ -1,8 +1,8 @@
 """The interactive map as one self-contained HTML file that opens offline from disk.
 
-The page at ``/`` is rendered as usual, then every ``/static`` asset it names is inlined:
-stylesheets (with the images they reference as data URIs), scripts, the favicon. Links back
-to the service are dropped, since a file on a desk has no service behind it.
+The web layer renders the page at ``/`` as usual and hands it here; every ``/static`` asset
+it names is inlined: stylesheets (with the images they reference as data URIs), scripts, the
+favicon. Links back to the service are dropped, since a file on a desk has no service behind it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import mimetypes
 import re
 from datetime import date
 from pathlib import Path
-
-from flask import Flask
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LINK = re.compile(r'<link rel="(stylesheet|icon)"[^>]*href="/static/([^"]+)"[^>]*>')
@@ -60,12 +58,9 @@ def inline_assets(html: str) -> str:
     return SERVICE_LINK.sub(r"\1", html)
 
 
-def standalone_map(app: Flask) -> str:
-    """Render ``/`` through the app and return it with everything inlined."""
-    with app.test_request_context("/", headers={"Accept": "text/html"}):
-        from geo_service.web.pages import render_map_page
-
-        html = render_map_page()
+def standalone_map(html: str) -> str:
+    """The rendered map page ``html`` (``/``, without head links) with an offline note and
+    everything inlined."""
     note = (
         f'<p class="gs-offline-note">离线版地图（导出于 {date.today().isoformat()}，'
         "数据版本见上）：可直接用浏览器打开，无需网络。</p>"

@@ -15,6 +15,7 @@ from geo_service.render.standalone import standalone_map
 from geo_service.web.check_files import check_filename
 from geo_service.web.http import file_response
 from geo_service.web.ogc import catalog
+from geo_service.web.pages import render_map_page
 
 bp = Blueprint("exports", __name__)
 
@@ -62,8 +63,11 @@ def snapshot_view():
 
 @bp.get("/export/map.html")
 def standalone_view():
-    """The interactive map as one file that works offline from disk."""
-    html = standalone_map(current_app)
+    """The interactive map as one file that works offline from disk: ``/`` rendered as for a
+    browser, then inlined by render/standalone.py."""
+    with current_app.test_request_context("/", headers={"Accept": "text/html"}):
+        page = render_map_page()
+    html = standalone_map(page)
     return file_response(
         html, "text/html; charset=utf-8", "安康市工业集中区地图.html", fallback="ankang-map.html"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.geo.units import GK_AREA_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.query.params import check_query
@@ -41,7 +41,7 @@ def render_map_page(head_links: list[dict] | None = None) -> str:
     cat = catalog()
     return render_template(
         "map.html",
-        page=build_map(cat, current_app.config),
+        page=build_map(cat, current_app.config, lambda path: url_for("static", filename=path)),
         catalog=cat,
         config=current_app.config,
         tools=MAP_TOOLS,
