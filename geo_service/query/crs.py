@@ -23,7 +23,7 @@ import pyproj
 import shapely
 
 from geo_service.errors import BadRequest
-from geo_service.land.crs import describe
+from geo_service.land.crs import chinese_name, describe
 from geo_service.messages import Msg
 from geo_service.query import params
 
@@ -62,6 +62,11 @@ class OfferedCrs:
     def name(self) -> str:
         """Code, Chinese name and PROJ's name (land/crs.py ``describe``)."""
         return describe(self.pyproj)
+
+    @property
+    def chinese(self) -> str:
+        """The Chinese name alone (land/crs.py ``chinese_name``), else PROJ's: for page lists."""
+        return chinese_name(self.pyproj.name) or self.pyproj.name
 
     @property
     def order(self) -> Msg:
