@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service.catalog import load_catalog
     from geo_service.land.jobs import Jobs, Slots
     from geo_service.land.register import Register
+    from geo_service.store import open_store, store_url
     from geo_service.web.http import BodyCache, LocalisingJSON
 
     app = Flask(
@@ -32,7 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
     auth_db = Path(app.config["AUTH_DB"] or data_dir / "auth.sqlite")
     app.extensions["geo_service.auth"] = AuthStore(auth_db)
     app.secret_key = secret_key(app.config["SECRET_KEY"], auth_db.parent / "secret_key")
-    app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"])
+    store = open_store(store_url(app.config["DATABASE_URL"], auth_db.parent))
+    app.extensions["geo_service.store"] = store
+    app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"], store)
     app.extensions["geo_service.bodies"] = BodyCache()
     checks_db = app.config["CHECKS_DB"] or Path(app.instance_path) / "data" / "checks.sqlite"
     inline = int(app.config["CHECK_INLINE_PARCELS"])

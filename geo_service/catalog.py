@@ -1,8 +1,9 @@
-"""The layer catalog: ``layers/catalog.toml`` plus the GeoJSON files it describes.
+"""The layer catalog: ``layers/catalog.toml`` plus the features of each layer it describes.
 
 Loaded once per app (in ``create_app``), validated strictly (a broken layer stops start-up with
-a message naming the file and feature), then kept in memory: the layers are small and
-read-only, so every request is served from these objects.
+a message naming the file and feature), then kept in memory. With a store (``geo_service.store``)
+the features are its current version of each layer, the repo's file becoming version 1 on
+first start; without one (tools, some tests) they are read from the files.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Layer:
     features: list[dict] = field(default_factory=list, repr=False)
     geometries: np.ndarray = field(default=None, repr=False)
     sha256: str = ""
+    #: The store's version served (0: read from the file, no store).
+    version: int = 0
 
     @property
     def bbox(self) -> list[float]:
@@ -116,8 +119,9 @@ class Catalog:
             ) from None
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Read and validate the catalog and every layer file it lists."""
+def load_catalog(directory: Path, store=None) -> Catalog:
+    """Read and validate the catalog and every layer it lists: from ``store`` (a
+    ``geo_service.store.Store``) when given, else from the files."""
     path = directory / "catalog.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -145,7 +149,10 @@ def load_catalog(directory: Path) -> Catalog:
                 precision=layer.precision,
                 choices=", ".join(PRECISIONS),
             )
-        _load_features(layer, directory / layer.file)
+        if store is None:
+            _load_features(layer, directory / layer.file)
+        else:
+            _load_from_store(layer, directory / layer.file, store)
         layers[layer.id] = layer
     meta = raw["catalog"]
     popup = raw.get("popup", {})
@@ -166,13 +173,12 @@ def load_catalog(directory: Path) -> Catalog:
     )
 
 
-def _load_features(layer: Layer, path: Path) -> None:
-    """Fill ``layer.features`` from its file, checking every feature."""
+def _read_file(layer: Layer, path: Path) -> tuple[str, list[dict]]:
+    """(SHA-256 of the file, its features), the file checked to be a FeatureCollection."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError("catalog.layer_file_missing", layer=layer.id, file=path.name) from None
-    layer.sha256 = hashlib.sha256(data).hexdigest()
     try:
         collection = json.loads(data)
     except json.JSONDecodeError as exc:
@@ -181,14 +187,41 @@ def _load_features(layer: Layer, path: Path) -> None:
         ) from exc
     if collection.get("type") != "FeatureCollection":
         raise CatalogError("catalog.not_collection", file=path.name)
+    return hashlib.sha256(data).hexdigest(), collection["features"]
+
+
+def _load_features(layer: Layer, path: Path) -> None:
+    """Fill ``layer.features`` from its file, checking every feature."""
+    layer.sha256, features = _read_file(layer, path)
+    _check_features(layer, features, path.name)
+
+
+def _load_from_store(layer: Layer, path: Path, store) -> None:
+    """Fill ``layer`` with the store's current version; on first start the file (checked)
+    becomes version 1. The stored features are checked as a file's are."""
+    from geo_service.store.layers import seed
+
+    current = store.current_version(layer.id)
+    if current is None:
+        sha256, features = _read_file(layer, path)
+        _check_features(layer, features, path.name)
+        current = seed(store, layer.id, layer.file, sha256, features)
+    _check_features(layer, store.features(layer.id, current.number), path.name)
+    layer.sha256 = current.source_sha256
+    layer.version = current.number
+
+
+def _check_features(layer: Layer, features: list[dict], name: str) -> None:
+    """Check every feature (id, source, precision, geometry type and validity), then keep
+    them with their shapes on ``layer``."""
     allowed = {
         layer.geometry_type,
         layer.geometry_type.removeprefix("Multi"),
         "Multi" + layer.geometry_type.removeprefix("Multi"),
     }
     geometries, seen = [], set()
-    for number, feature in enumerate(collection["features"], start=1):
-        where = {"file": path.name, "number": number}
+    for number, feature in enumerate(features, start=1):
+        where = {"file": name, "number": number}
         properties = feature.get("properties") or {}
         if feature.get("id") in seen or not isinstance(feature.get("id"), str):
             raise CatalogError("catalog.feature_id", **where)
@@ -212,5 +245,5 @@ def _load_features(layer: Layer, path: Path) -> None:
                 "catalog.feature_invalid", reason=shapely.is_valid_reason(shape), **where
             )
         geometries.append(shape)
-    layer.features = collection["features"]
+    layer.features = features
     layer.geometries = np.array(geometries, dtype=object)

@@ -26,6 +26,9 @@ DEFAULTS = {
     # Display simplification tolerance for the map (degrees, topology-preserving).
     "DISPLAY_TOLERANCE_DEG": 0.0015,
     "DISPLAY_DECIMALS": 5,
+    # The one database (SQLAlchemy URL) for layers and their versions; empty: the SQLite file
+    # geo_service.sqlite next to AUTH_DB (default instance/data/). See docs/store-plan.md.
+    "DATABASE_URL": "",
     # Land checks: the register (SQLite; default instance/data/checks.sqlite), upload caps,
     # how long POST /api/checks waits before answering 202 with progress, worker threads.
     "CHECKS_DB": "",

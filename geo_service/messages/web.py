@@ -40,6 +40,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "AUTH='none' serves everyone as admin and is allowed only on loopback, not HOST={host}; "
         "use AUTH='local' (or 'proxy' behind a single sign-on proxy).",
     ),
+    # The store (DATABASE_URL): one database for layers, versions, register, accounts, audit.
+    "store.bad_url": (
+        "DATABASE_URL={url} 不是可用的数据库地址；请写 SQLAlchemy 格式的地址，"
+        "如 sqlite:////srv/geo_service/geo_service.sqlite。",
+        "DATABASE_URL={url} is not a database URL; write an SQLAlchemy URL such as "
+        "sqlite:////srv/geo_service/geo_service.sqlite.",
+    ),
+    "store.schema_newer": (
+        "数据库 {url} 的结构版本为 {version}，比本程序支持的 {expected} 新；"
+        "请升级 geo_service，或改用其他 DATABASE_URL。",
+        "The database {url} has schema version {version}, newer than the {expected} this "
+        "program knows; upgrade geo_service or point DATABASE_URL elsewhere.",
+    ),
+    "store.feature_roundtrip": (
+        "图层 {layer} 的第 {number} 个要素（{feature}）存入数据库后读回不一致，未启动；"
+        "请用 build-layers 重新生成该图层文件。",
+        "Feature #{number} ({feature}) of layer {layer} does not read back from the database "
+        "as written; not started. Rebuild the layer file with build-layers.",
+    ),
+    "store.no_version": (
+        "图层 {collection} 没有第 {version} 版；现有版本：1–{current}。",
+        "Layer {collection} has no version {version}; it has versions 1–{current}.",
+    ),
+    "store.legacy_unreadable": (
+        "旧数据文件 {file} 无法读取（{kind}），未导入任何内容；请检查该文件后重试。",
+        "The old data file {file} cannot be read ({kind}); nothing was imported. "
+        "Check the file and try again.",
+    ),
     # The layer catalog, checked at start-up; and the collections it serves.
     "catalog.missing": (
         "图层文件夹中没有 {file}。",

@@ -1,0 +1,26 @@
+"""One database behind one interface: layers with versions, register, actuals, accounts, audit.
+
+``open_store(url)`` gives the ``Store`` (``store.interface``) at an SQLAlchemy URL, migrated
+to the current schema. Today's implementation is ``store.sql.SqlStore`` on SQLite (WAL);
+issue 14 adds PostgreSQL/PostGIS behind the same interface. See docs/store-plan.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo_service.store.engine import default_url
+from geo_service.store.interface import LayerVersion, Store
+
+__all__ = ["LayerVersion", "Store", "default_url", "open_store", "store_url"]
+
+
+def store_url(configured: str, data_dir: Path) -> str:
+    """DATABASE_URL when set, else the SQLite file ``geo_service.sqlite`` in ``data_dir``."""
+    return configured.strip() if configured and configured.strip() else default_url(data_dir)
+
+
+def open_store(url: str) -> Store:
+    from geo_service.store.sql import SqlStore
+
+    return SqlStore(url)

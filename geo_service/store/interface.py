@@ -1,0 +1,86 @@
+"""The store's interface: what the rest of the service may ask of the database.
+
+One Protocol, implemented today on SQLite through SQLAlchemy Core (``store.sql.SqlStore``)
+and by issue 14 on PostgreSQL/PostGIS. Nothing above it writes SQL. Layer versions are
+immutable: a change is a new version, ``current`` only moves forward (a revert is a new
+version equal to an old one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    """One version of one layer, as ``GET /collections/{id}/versions`` will show it."""
+
+    layer_id: str
+    number: int
+    created_at: str
+    user: str
+    message: str
+    source_name: str
+    source_sha256: str
+    feature_count: int
+    content_sha256: str
+    changes: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Store(Protocol):
+    """Layers and their versions, the check register, actual figures, accounts, audit."""
+
+    url: str
+
+    def schema_version(self) -> int:
+        """The database's schema version (migrations applied)."""
+        ...
+
+    # layers and versions ---------------------------------------------------------------
+
+    def layer_ids(self) -> list[str]: ...
+
+    def current_version(self, layer_id: str) -> LayerVersion | None:
+        """The version served, or None for a layer the store has never seen."""
+        ...
+
+    def versions(self, layer_id: str) -> list[LayerVersion]:
+        """Every version of the layer, oldest first."""
+        ...
+
+    def version(self, layer_id: str, number: int) -> LayerVersion:
+        """One version; NotFound (404, naming the versions there are) otherwise."""
+        ...
+
+    def features(self, layer_id: str, number: int | None = None) -> list[dict]:
+        """The GeoJSON features of a version (the current one when None), in stored order."""
+        ...
+
+    def add_version(
+        self,
+        layer_id: str,
+        features: list[dict],
+        *,
+        user: str,
+        message: str,
+        source_name: str,
+        source_sha256: str,
+    ) -> LayerVersion:
+        """Write a new version atomically and make it current; its changes are against the
+        version current before."""
+        ...
+
+    # the other tables -----------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (checks, check_parcels, actuals, users, audit, ...)."""
+        ...
+
+    def table_digest(self, table: str) -> str:
+        """SHA-256 over a table's rows in primary-key order: equal content, equal digest
+        (what the migration test compares with the legacy files)."""
+        ...

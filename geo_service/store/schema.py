@@ -1,0 +1,234 @@
+"""The store's tables, in portable SQLAlchemy Core types (no dialect's own SQL).
+
+Geometries are WKB (``LargeBinary``) in the layer's storage CRS (CRS84 for layers, CGCS2000
+lon/lat for the register), JSON documents are text: the PostGIS implementation (issue 14) may
+map them to ``geometry`` and ``jsonb`` columns behind the same interface. Column names follow
+today's SQLite files so that their rows copy across unchanged (``user`` is quoted by
+SQLAlchemy where a dialect reserves it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: One row per migration applied: the database's schema version is the highest.
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", String(32), nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+# layers --------------------------------------------------------------------------------
+
+#: A layer's versions are immutable; ``current`` names the one served.
+layers = Table(
+    "layers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("current", Integer, nullable=False),
+)
+layer_versions = Table(
+    "layer_versions",
+    metadata,
+    Column("layer_id", String(64), nullable=False),
+    Column("number", Integer, nullable=False, autoincrement=False),
+    Column("created_at", String(32), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("source_name", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("feature_count", Integer, nullable=False),
+    #: sha256 over the features' hashes in order: equal content, equal hash.
+    Column("content_sha256", String(64), nullable=False),
+    #: JSON: {"added": [...], "removed": [...], "changed": [...]} against the previous version.
+    Column("changes", Text, nullable=False),
+    PrimaryKeyConstraint("layer_id", "number"),
+)
+layer_features = Table(
+    "layer_features",
+    metadata,
+    Column("layer_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False, autoincrement=False),
+    Column("seq", Integer, nullable=False, autoincrement=False),
+    Column("fid", String(200), nullable=False),
+    Column("geometry", LargeBinary, nullable=True),
+    Column("properties", Text, nullable=False),
+    #: sha256 of the feature's canonical JSON (sorted keys, no spaces, UTF-8).
+    Column("sha256", String(64), nullable=False),
+    PrimaryKeyConstraint("layer_id", "version", "seq"),
+    ForeignKeyConstraint(
+        ["layer_id", "version"], ["layer_versions.layer_id", "layer_versions.number"]
+    ),
+)
+Index(
+    "layer_features_fid", layer_features.c.layer_id, layer_features.c.version, layer_features.c.fid
+)
+
+# the check register (today's checks.sqlite, schema 2) ------------------------------------
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", String(32), nullable=False),
+    Column("input_name", Text, nullable=False),
+    Column("input_sha256", String(64), nullable=False),
+    Column("input_format", String(32), nullable=False),
+    Column("input_crs", Text, nullable=False),
+    Column("zones_source", Text, nullable=False),
+    Column("zones_sha256", String(64), nullable=False),
+    Column("parameters", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("user", String(64), nullable=False, server_default=""),
+    Column("client_addr", String(64), nullable=False, server_default=""),
+)
+Index("checks_created", checks.c.created_at)
+check_parcels = Table(
+    "check_parcels",
+    metadata,
+    Column("check_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False, autoincrement=False),
+    Column("parcel_id", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("area_m2", Float),
+    Column("area_mu", Float),
+    Column("inside_m2", Float),
+    Column("outside_m2", Float),
+    Column("distance_m", Float),
+    Column("crs_used", Text),
+    Column("zones", Text, nullable=False),
+    Column("warnings", Text, nullable=False),
+    Column("geometry", LargeBinary, nullable=False),
+    Column("record", Text),
+    PrimaryKeyConstraint("check_id", "seq"),
+    ForeignKeyConstraint(["check_id"], ["checks.id"], ondelete="CASCADE"),
+)
+check_zones = Table(
+    "check_zones",
+    metadata,
+    Column("check_id", String(64), nullable=False),
+    Column("zone_id", Text, nullable=False),
+    Column("name", Text),
+    Column("geometry", LargeBinary, nullable=False),
+    ForeignKeyConstraint(["check_id"], ["checks.id"], ondelete="CASCADE"),
+)
+Index("check_zones_check", check_zones.c.check_id)
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("stage", String(64), nullable=False),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("user", String(64), nullable=False, server_default=""),
+    Column("client_addr", String(64), nullable=False, server_default=""),
+    Column("owner", String(64), nullable=False, server_default=""),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+Index("jobs_status", jobs.c.status)
+
+# actual figures (today's actuals.sqlite) ------------------------------------------------
+
+actuals = Table(
+    "actuals",
+    metadata,
+    Column("year", Integer, nullable=False, autoincrement=False),
+    Column("subject", String(16), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("indicator", String(64), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("sample", Integer, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("imported_by", String(64), nullable=False, server_default=""),
+    PrimaryKeyConstraint("year", "subject", "id", "indicator"),
+)
+actuals_imports = Table(
+    "actuals_imports",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("imported_at", String(32), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+)
+
+# accounts and the audit log (today's auth.sqlite) ---------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False, server_default=""),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+    Column("created_at", String(32), nullable=False),
+    Column("changed_at", String(32), nullable=False),
+)
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user", String(64), nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("last_used_at", String(32)),
+    ForeignKeyConstraint(["user"], ["users.name"]),
+)
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("action", String(200), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+Index("audit_at", audit.c.at)
+ended_sessions = Table(
+    "ended_sessions",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("ended_at", String(32), nullable=False),
+)
+
+#: Which legacy files were imported (path, their SHA-256, the row counts): imported once.
+legacy_imports = Table(
+    "legacy_imports",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("counts", Text, nullable=False),
+    PrimaryKeyConstraint("kind", "file_sha256"),
+)
