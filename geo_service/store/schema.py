@@ -174,6 +174,7 @@ actuals_imports = Table(
     Column("file_name", Text, nullable=False),
     Column("file_sha256", String(64), nullable=False),
     Column("rows", Integer, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 # accounts and the audit log (today's auth.sqlite) ---------------------------------------
@@ -212,6 +213,7 @@ audit = Table(
     Column("status", Integer, nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("detail", Text, nullable=False),
+    sqlite_autoincrement=True,
 )
 Index("audit_at", audit.c.at)
 ended_sessions = Table(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from geo_service.errors import NotFound
 from geo_service.store import features as rows
@@ -108,7 +108,7 @@ class SqlStore:
         f = schema.layer_features
         query = select(f.c.fid, f.c.sha256).where(f.c.layer_id == layer_id, f.c.version == number)
         with self.engine.connect() as db:
-            return dict(db.execute(query).tuples())
+            return {fid: sha for fid, sha in db.execute(query)}
 
     def add_version(
         self,
@@ -129,7 +129,7 @@ class SqlStore:
                 query = select(f.c.fid, f.c.sha256).where(
                     f.c.layer_id == layer_id, f.c.version == current
                 )
-                before = dict(db.execute(query).tuples())
+                before = {fid: sha for fid, sha in db.execute(query)}
             number = (current or 0) + 1
             changes = rows.diff(before, {r.fid: r.sha256 for r in written})
             db.execute(
@@ -182,15 +182,15 @@ class SqlStore:
             }
 
     def table_digest(self, table: str) -> str:
-        return digest_rows(self.engine, schema.metadata.tables[table])
+        with self.engine.connect() as db:
+            return digest_rows(db, schema.metadata.tables[table])
 
 
-def digest_rows(engine: Engine, table) -> str:
+def digest_rows(db: Connection, table: Table) -> str:
     """SHA-256 over ``table``'s rows (JSON of each, bytes as hex) in primary-key order."""
     order = list(table.primary_key.columns) or list(table.columns)
     digest = hashlib.sha256()
-    with engine.connect() as db:
-        for row in db.execute(select(table).order_by(*order)):
-            values = [v.hex() if isinstance(v, bytes) else v for v in row]
-            digest.update(json.dumps(values, ensure_ascii=False).encode("utf-8"))
+    for row in db.execute(select(table).order_by(*order)):
+        values = [v.hex() if isinstance(v, bytes) else v for v in row]
+        digest.update(json.dumps(values, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()

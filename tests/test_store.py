@@ -1,0 +1,238 @@
+"""The store (geo_service/store): one database behind DATABASE_URL, layers with versions,
+today's SQLite files imported with nothing lost. Real SQLite files, the real app, no mocks."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+import sys
+
+import pytest
+
+from geo_service import create_app
+from geo_service.catalog import load_catalog
+from geo_service.config import REPO_ROOT
+from geo_service.errors import ConfigError
+from geo_service.store import open_store
+from geo_service.store.engine import SCHEMA_VERSION
+from geo_service.store.features import feature_hash
+from geo_service.store.legacy import LEGACY_TABLES, import_legacy
+
+sys.path[:0] = [str(REPO_ROOT / "tests")]
+from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection  # noqa: E402
+
+LAYERS = REPO_ROOT / "layers"
+
+
+def config(folder, **more) -> dict:
+    return {
+        "TESTING": True,
+        "AUTH": "none",
+        "AUTH_DB": str(folder / "auth.sqlite"),
+        "CHECKS_DB": str(folder / "checks.sqlite"),
+        "ACTUALS_DB": str(folder / "actuals.sqlite"),
+        **more,
+    }
+
+
+def test_first_start_makes_each_repo_file_version_1_and_serves_it_unchanged(tmp_path):
+    app = create_app(config(tmp_path))
+    store = app.extensions["geo_service.store"]
+    assert store.url == f"sqlite:///{tmp_path.resolve() / 'geo_service.sqlite'}"
+    assert store.schema_version() == SCHEMA_VERSION
+    served = app.extensions["geo_service.catalog"]
+    from_files = load_catalog(LAYERS)
+    assert served.dataset_hash == from_files.dataset_hash  # same ETags as before the store
+    for layer in served.layers.values():
+        path = LAYERS / layer.file
+        version = store.current_version(layer.id)
+        assert (version.number, layer.version) == (1, 1)
+        assert version.user == "system" and version.source_name == layer.file
+        assert version.source_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        written = json.loads(path.read_text(encoding="utf-8"))["features"]
+        assert version.feature_count == len(written)
+        assert version.changes == {
+            "added": [f["id"] for f in written],
+            "removed": [],
+            "changed": [],
+        }
+        # the very JSON text of the file's features, read back through the database
+        assert json.dumps(layer.features, ensure_ascii=False) == json.dumps(
+            written, ensure_ascii=False
+        )
+    with sqlite3.connect(tmp_path / "geo_service.sqlite") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    # a second start finds the versions and writes nothing
+    again = create_app(config(tmp_path))
+    assert again.extensions["geo_service.store"].counts() == store.counts()
+
+
+def test_a_new_version_is_served_by_the_next_start(tmp_path):
+    url = f"sqlite:///{tmp_path / 'elsewhere' / 'plan.sqlite'}"
+    app = create_app(config(tmp_path, DATABASE_URL=url))
+    assert (tmp_path / "elsewhere" / "plan.sqlite").is_file()
+    assert not (tmp_path / "geo_service.sqlite").exists()
+    store = app.extensions["geo_service.store"]
+    zones = [dict(f) for f in store.features("zones")]
+    grown = json.loads(json.dumps(zones[0]))
+    grown["properties"]["precision"] = "surveyed"
+    new = {**zones[1], "id": "new-park"}
+    version = store.add_version(
+        "zones",
+        [grown, *zones[2:], new],
+        user="planner1",
+        message="测试：新版本",
+        source_name="zones-2026.gpkg",
+        source_sha256="ab" * 32,
+    )
+    assert version.number == 2 and version.feature_count == len(zones)
+    assert version.changes == {
+        "added": ["new-park"],
+        "removed": [zones[1]["id"]],
+        "changed": [zones[0]["id"]],
+    }
+    assert [v.number for v in store.versions("zones")] == [1, 2]
+    assert store.features("zones", 1) == zones  # version 1 is kept as it was
+    served = create_app(config(tmp_path, DATABASE_URL=url)).extensions["geo_service.catalog"]
+    layer = served.get("zones")
+    assert (layer.version, layer.sha256) == (2, "ab" * 32)
+    assert layer.feature(zones[0]["id"])["properties"]["precision"] == "surveyed"
+    assert [feature_hash(f) for f in layer.features] == [
+        feature_hash(f) for f in [grown, *zones[2:], new]
+    ]
+
+
+def test_a_version_that_is_not_there_is_a_404_naming_those_that_are(tmp_path):
+    store = create_app(config(tmp_path)).extensions["geo_service.store"]
+    from geo_service.errors import NotFound
+
+    with pytest.raises(NotFound) as caught:
+        store.version("zones", 7)
+    assert "1–1" in caught.value.message
+
+
+def test_a_database_url_that_is_not_one_stops_start_up(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        create_app(config(tmp_path, DATABASE_URL="not a url://x"))
+    assert "DATABASE_URL" in caught.value.message
+
+
+def test_a_database_newer_than_the_code_stops_start_up(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    open_store(url)
+    with sqlite3.connect(tmp_path / "s.sqlite") as raw:
+        raw.execute("INSERT INTO schema_version VALUES (99, '2030-01-01', 'from the future')")
+    with pytest.raises(ConfigError) as caught:
+        open_store(url)
+    assert "99" in caught.value.message
+
+
+# migration of an existing install --------------------------------------------------------
+
+
+def fill_legacy_files(folder) -> None:
+    """Today's three files with real data in them, written by today's classes."""
+    from geo_service.analysis.actuals import ActualsStore, template_rows
+    from geo_service.auth.store import AuthStore
+    from geo_service.land.readers import read_parcel_file
+    from geo_service.land.register import Register
+    from geo_service.land.service import CheckRequest, Upload, run_check
+    from geo_service.land.zones import zones_from_file
+
+    register = Register(folder / "checks.sqlite")
+    zones = zones_from_file(read_parcel_file(collection(ZONE_SHAPES, 36), "z.geojson"), "sha")
+    for _ in range(3):
+        request = CheckRequest(Upload("地块.geojson", collection(PARCEL_SHAPES, 36)))
+        document, parcels, used = run_check(request, zones, "test")
+        register.save(document, parcels, used.frame)
+    catalog = load_catalog(LAYERS)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["年份", "类型", "编号", "名称", "指标", "数值", "来源", "样例"])
+    for number, row in enumerate(template_rows(catalog, 2020)):
+        row[5] = str(number * 1.5)
+        writer.writerow(row)
+    actuals = ActualsStore(folder / "actuals.sqlite")
+    actuals.import_file(table.getvalue().encode(), "实际值.csv", catalog, "planner1", "10.0.0.9")
+    auth = AuthStore(folder / "auth.sqlite")
+    auth.add_user("admin", "admin", "a long enough password")
+    auth.add_user("规划员", "planner", "another long password")
+    auth.create_token("规划员", "QGIS")
+    for status in (200, 403, 500):
+        auth.record("admin", "127.0.0.1", "POST /api/checks", "check", status, {"n": status})
+    auth.end_session("sid-1", 1)
+
+
+def legacy_facts(folder) -> dict[str, tuple[int, str]]:
+    """(rows, SHA-256 of the rows) of every table of the old files, read with sqlite3."""
+    files = {"checks": "checks.sqlite", "actuals": "actuals.sqlite", "auth": "auth.sqlite"}
+    facts = {}
+    for kind, pairs in LEGACY_TABLES.items():
+        with sqlite3.connect(folder / files[kind]) as raw:
+            for name, target in pairs:
+                facts[target] = rows_digest(raw, name)
+    return facts
+
+
+def rows_digest(raw: sqlite3.Connection, table: str) -> tuple[int, str]:
+    """Independent of the store's code: every column of every row, sorted, as JSON."""
+    rows = raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed test names
+    columns = [c[0] for c in raw.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    texts = sorted(
+        json.dumps(
+            dict(zip(columns, [v.hex() if isinstance(v, bytes) else v for v in row], strict=True)),
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        for row in rows
+    )
+    return len(rows), hashlib.sha256("\n".join(texts).encode()).hexdigest()
+
+
+def test_an_existing_install_is_imported_with_nothing_lost(tmp_path):
+    fill_legacy_files(tmp_path)
+    before = legacy_facts(tmp_path)
+    assert before["checks"][0] == 3 and before["check_parcels"][0] == 21
+    assert before["actuals"][0] > 50 and before["audit"][0] == 3 and before["tokens"][0] == 1
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    files = {k: tmp_path / f"{k}.sqlite" for k in ("checks", "actuals", "auth")}
+    report = import_legacy(store, files)
+    assert [r["skipped"] for r in report] == [False, False, False]
+    with sqlite3.connect(tmp_path / "store.sqlite") as raw:
+        after = {target: rows_digest(raw, target) for target in before}
+    assert after == before
+    counts = store.counts()
+    assert all(counts[t] == n for t, (n, _) in before.items())
+    # a second run finds the same files imported and copies nothing
+    assert [r["skipped"] for r in import_legacy(store, files)] == [True, True, True]
+    assert store.counts() == counts
+    # the old files still open as before (the service reads them until the switch)
+    with sqlite3.connect(tmp_path / "checks.sqlite") as raw:
+        assert raw.execute("SELECT count(*) FROM checks").fetchone()[0] == 3
+
+
+def test_an_import_that_clashes_keeps_nothing_of_that_file(tmp_path):
+    fill_legacy_files(tmp_path)
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    import_legacy(store, {"auth": tmp_path / "auth.sqlite"})
+    counts = store.counts()
+    from geo_service.auth.store import AuthStore
+
+    AuthStore(tmp_path / "auth.sqlite").record("admin", "::1", "POST /x", "x", 200)
+    with pytest.raises(ConfigError) as caught:  # the same users again, plus one audit row
+        import_legacy(store, {"auth": tmp_path / "auth.sqlite"})
+    assert "auth.sqlite" in caught.value.message
+    assert store.counts() == counts
+
+
+def test_a_file_that_is_not_a_database_is_refused_by_name(tmp_path):
+    (tmp_path / "actuals.sqlite").write_bytes(b"not sqlite at all" * 100)
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    with pytest.raises(ConfigError) as caught:
+        import_legacy(store, {"actuals": tmp_path / "actuals.sqlite"})
+    assert "actuals.sqlite" in caught.value.message
+    assert store.counts()["actuals"] == 0
