@@ -353,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("--label", help="what the token is for (QGIS on the planning desk ...)")
     keys.set_defaults(func=tokens)
 
+    from geo_service.store.cli import store_command
+
+    stored = commands.add_parser("store", help="the database: status, import-legacy")
+    stored.add_argument("action", choices=("status", "import-legacy"))
+    stored.set_defaults(func=store_command)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)

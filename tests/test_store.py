@@ -236,3 +236,37 @@ def test_a_file_that_is_not_a_database_is_refused_by_name(tmp_path):
         import_legacy(store, {"actuals": tmp_path / "actuals.sqlite"})
     assert "actuals.sqlite" in caught.value.message
     assert store.counts()["actuals"] == 0
+
+
+def test_the_command_line_lists_versions_and_imports_the_old_files(tmp_path):
+    import os
+    import subprocess
+
+    fill_legacy_files(tmp_path)
+    env = {
+        **os.environ,
+        "GEO_SERVICE_AUTH": "none",
+        "GEO_SERVICE_AUTH_DB": str(tmp_path / "auth.sqlite"),
+        "GEO_SERVICE_CHECKS_DB": str(tmp_path / "checks.sqlite"),
+        "GEO_SERVICE_ACTUALS_DB": str(tmp_path / "actuals.sqlite"),
+    }
+
+    def run(action: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "geo_service", "store", action],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    status = run("status")
+    assert "结构版本 1" in status and "zones\t第 1 版\t16 个要素" in status
+    imported = run("import-legacy")
+    assert "已导入 checks.sqlite：4 张表共" in imported and "行数与校验值一致" in imported
+    assert "已导入过" in run("import-legacy")
+    store = open_store(f"sqlite:///{tmp_path / 'geo_service.sqlite'}")
+    assert store.counts()["checks"] == 3 and store.counts()["users"] == 2

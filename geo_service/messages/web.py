@@ -719,6 +719,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已从 {file} 导入 {count} 条实际数据",
         "imported {count} figures from {file}",
     ),
+    "cli.store_status": (
+        "数据库 {url}，结构版本 {version}",
+        "database {url}, schema version {version}",
+    ),
+    "cli.store_layer": (
+        "{layer}\t第 {number} 版\t{count} 个要素\t{at}\t{user}\t{message}",
+        "{layer}\tversion {number}\t{count} features\t{at}\t{user}\t{message}",
+    ),
+    "cli.store_imported": (
+        "已导入 {file}：{tables} 张表共 {rows} 行，行数与校验值一致",
+        "imported {file}: {rows} rows in {tables} tables, counts and digests equal",
+    ),
+    "cli.store_skipped": (
+        "{file} 已导入过（{tables} 张表共 {rows} 行），未重复导入",
+        "{file} was imported before ({rows} rows in {tables} tables); not copied again",
+    ),
     "cli.error": ("错误：{message}", "error: {message}"),
     "cli.no_password_stdin": (
         "标准输入中没有密码：请在第一行输入密码。",
