@@ -60,8 +60,10 @@ class Layer:
     features: list[dict] = field(default_factory=list, repr=False)
     geometries: np.ndarray = field(default=None, repr=False)
     sha256: str = ""
-    #: The store's version served (0: read from the file, no store).
+    #: The store's version served (0: read from the file, no store), and the SHA-256 of the
+    #: deploy's file (differs from version 1's source when the repo's file changed since).
     version: int = 0
+    file_sha256: str = ""
 
     @property
     def bbox(self) -> list[float]:
@@ -197,15 +199,16 @@ def _load_features(layer: Layer, path: Path) -> None:
 
 
 def _load_from_store(layer: Layer, path: Path, store) -> None:
-    """Fill ``layer`` with the store's current version; on first start the file (checked)
+    """Fill ``layer`` with the store's current version. The deploy's file is read and checked
+    at every start as before (a missing or broken file stops start-up); on first start it
     becomes version 1. The stored features are checked as a file's are."""
     from geo_service.store.layers import seed
 
+    layer.file_sha256, features = _read_file(layer, path)
+    _check_features(layer, features, path.name)
     current = store.current_version(layer.id)
     if current is None:
-        sha256, features = _read_file(layer, path)
-        _check_features(layer, features, path.name)
-        current = seed(store, layer.id, layer.file, sha256, features)
+        current = seed(store, layer.id, layer.file, layer.file_sha256, features)
     _check_features(layer, store.features(layer.id, current.number), path.name)
     layer.sha256 = current.source_sha256
     layer.version = current.number

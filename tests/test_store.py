@@ -63,6 +63,7 @@ def test_first_start_makes_each_repo_file_version_1_and_serves_it_unchanged(tmp_
         assert json.dumps(layer.features, ensure_ascii=False) == json.dumps(
             written, ensure_ascii=False
         )
+    assert (tmp_path / "geo_service.sqlite").stat().st_mode & 0o777 == 0o600
     with sqlite3.connect(tmp_path / "geo_service.sqlite") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
@@ -225,7 +226,7 @@ def test_an_import_that_clashes_keeps_nothing_of_that_file(tmp_path):
     AuthStore(tmp_path / "auth.sqlite").record("admin", "::1", "POST /x", "x", 200)
     with pytest.raises(ConfigError) as caught:  # the same users again, plus one audit row
         import_legacy(store, {"auth": tmp_path / "auth.sqlite"})
-    assert "auth.sqlite" in caught.value.message
+    assert "auth.sqlite" in caught.value.message and "冲突" in caught.value.message
     assert store.counts() == counts
 
 
@@ -234,7 +235,7 @@ def test_a_file_that_is_not_a_database_is_refused_by_name(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
     with pytest.raises(ConfigError) as caught:
         import_legacy(store, {"actuals": tmp_path / "actuals.sqlite"})
-    assert "actuals.sqlite" in caught.value.message
+    assert "actuals.sqlite" in caught.value.message and "不是 SQLite" in caught.value.message
     assert store.counts()["actuals"] == 0
 
 
@@ -270,3 +271,27 @@ def test_the_command_line_lists_versions_and_imports_the_old_files(tmp_path):
     assert "已导入过" in run("import-legacy")
     store = open_store(f"sqlite:///{tmp_path / 'geo_service.sqlite'}")
     assert store.counts()["checks"] == 3 and store.counts()["users"] == 2
+
+
+def test_the_deploys_file_is_still_checked_and_a_changed_file_is_seen_not_served(tmp_path):
+    import shutil
+
+    layers = tmp_path / "layers"
+    shutil.copytree(LAYERS, layers)
+    create_app(config(tmp_path, LAYERS_DIR=str(layers)))
+    path = layers / "zones.geojson"
+    changed = json.loads(path.read_text(encoding="utf-8"))
+    changed["features"] = changed["features"][:3]
+    path.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
+    layer = (
+        create_app(config(tmp_path, LAYERS_DIR=str(layers)))
+        .extensions["geo_service.catalog"]
+        .get("zones")
+    )
+    assert len(layer.features) == 16 and layer.version == 1  # the store's version is served
+    assert layer.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest() != layer.sha256
+    path.unlink()
+    from geo_service.errors import CatalogError
+
+    with pytest.raises(CatalogError):  # a deploy without the file fails as before
+        create_app(config(tmp_path, LAYERS_DIR=str(layers)))

@@ -63,10 +63,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "图层 {collection} 没有第 {version} 版；现有版本：1–{current}。",
         "Layer {collection} has no version {version}; it has versions 1–{current}.",
     ),
-    "store.legacy_unreadable": (
-        "旧数据文件 {file} 无法读取（{kind}），未导入任何内容；请检查该文件后重试。",
-        "The old data file {file} cannot be read ({kind}); nothing was imported. "
+    "store.legacy_refused": (
+        "旧数据文件 {file} 无法导入（{kind}），其中的内容均未导入；请检查该文件后重试。",
+        "The old data file {file} cannot be imported ({kind}); nothing of it was imported. "
         "Check the file and try again.",
+    ),
+    "store.legacy_clash": (
+        "其中的行与数据库中已有的行冲突",
+        "its rows clash with rows already in the database",
+    ),
+    "store.legacy_not_db": ("不是 SQLite 数据库", "it is not an SQLite database"),
+    "store.legacy_mismatch": (
+        "复制后的行数或校验值与原文件不一致",
+        "the copy's row counts or digests differ from the file's",
     ),
     # The layer catalog, checked at start-up; and the collections it serves.
     "catalog.missing": (

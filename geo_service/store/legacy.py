@@ -19,6 +19,7 @@ from sqlalchemy import Connection, MetaData, Table, create_engine, func, insert,
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from geo_service.errors import ConfigError
+from geo_service.messages import Msg
 from geo_service.store import schema
 from geo_service.store.engine import now
 from geo_service.store.sql import SqlStore, digest_rows
@@ -104,7 +105,9 @@ def import_file(store: SqlStore, kind: str, path: Path) -> dict:
                     for _, target in LEGACY_TABLES[kind]
                 }
                 if copied != facts:
-                    raise ConfigError("store.legacy_unreadable", file=path.name, kind="mismatch")
+                    raise ConfigError(
+                        "store.legacy_refused", file=path.name, kind=Msg("store.legacy_mismatch")
+                    )
                 db.execute(
                     insert(done).values(
                         kind=kind,
@@ -116,8 +119,9 @@ def import_file(store: SqlStore, kind: str, path: Path) -> dict:
                 )
         source.dispose()
     except (sqlite3.DatabaseError, DatabaseError) as exc:
-        kind_of = "clash" if isinstance(exc, IntegrityError) else "not a database"
-        raise ConfigError("store.legacy_unreadable", file=path.name, kind=kind_of) from None
+        clash = isinstance(exc, IntegrityError)
+        why = Msg("store.legacy_clash") if clash else Msg("store.legacy_not_db")
+        raise ConfigError("store.legacy_refused", file=path.name, kind=why) from None
     return {"kind": kind, "file": path.name, "skipped": False, "tables": facts}
 
 
