@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,31 @@ class Catalog:
             digest.update(layer.sha256.encode())
         return digest.hexdigest()
 
+    @property
+    def state(self) -> str:
+        """Which version of every layer is served: part of every cached body's key, so a
+        new version is answered at once with new bodies and ETags."""
+        return ",".join(f"{layer.id}:{layer.version}" for layer in self.layers.values())
+
+    def refresh(self, store) -> list[str]:
+        """Serve the store's current version of every layer whose version moved (written by
+        this process or another); the ids of the layers reloaded."""
+        current = store.current_numbers()
+        moved = [
+            layer.id
+            for layer in self.layers.values()
+            if current.get(layer.id, layer.version) != layer.version
+        ]
+        if not moved:
+            return []
+        with _REFRESHING:
+            for layer_id in moved:
+                old = self.layers[layer_id]
+                fresh = replace(old, features=[], geometries=None)
+                _serve_version(fresh, store, store.current_version(layer_id), old.file)
+                self.layers[layer_id] = fresh  # one assignment: readers see old or new
+        return moved
+
     def get(self, layer_id: str) -> Layer:
         try:
             return self.layers[layer_id]
@@ -209,9 +235,26 @@ def _load_from_store(layer: Layer, path: Path, store) -> None:
     current = store.current_version(layer.id)
     if current is None:
         current = seed(store, layer.id, layer.file, layer.file_sha256, features)
-    _check_features(layer, store.features(layer.id, current.number), path.name)
-    layer.sha256 = current.source_sha256
+    _serve_version(layer, store, current, path.name)
+
+
+def _serve_version(layer: Layer, store, current, name: str) -> None:
+    """Fill ``layer`` with the features of the store's version ``current``. Version 1 keeps
+    its file's hash as the layer's (ETags as without a store); later ones their content's."""
+    _check_features(layer, store.features(layer.id, current.number), name)
+    layer.sha256 = current.source_sha256 if current.number == 1 else current.content_sha256
     layer.version = current.number
+
+
+_REFRESHING = threading.Lock()
+
+
+def check_features(layer: Layer, features: list[dict], name: str) -> Layer:
+    """A copy of ``layer`` holding ``features`` once they pass the start-up checks (what a
+    new version must pass before it is written)."""
+    trial = replace(layer, features=[], geometries=None)
+    _check_features(trial, features, name)
+    return trial
 
 
 def _check_features(layer: Layer, features: list[dict], name: str) -> None:

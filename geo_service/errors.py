@@ -124,6 +124,13 @@ class Forbidden(GeoServiceError):
     code = "forbidden"
 
 
+class Conflict(GeoServiceError):
+    """The data changed under the request (another version was written first) (HTTP 409)."""
+
+    status = 409
+    code = "conflict"
+
+
 class Busy(GeoServiceError):
     """Heavy work is at its bound (queue or renders full): try again later (HTTP 503).
 

@@ -63,6 +63,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "图层 {collection} 没有第 {version} 版；现有版本：1–{current}。",
         "Layer {collection} has no version {version}; it has versions 1–{current}.",
     ),
+    "store.version_moved": (
+        "图层 {collection} 已有更新的第 {current} 版（本次修改基于第 {based_on} 版），未保存；"
+        "请刷新后基于最新版本重新修改。",
+        "Layer {collection} is at version {current} now (this change was based on version "
+        "{based_on}); nothing saved. Reload and make the change on the latest version.",
+    ),
+    "store.features_refused": (
+        "图层 {collection} 的新版本未保存：{reason}",
+        "The new version of layer {collection} was not saved: {reason}",
+    ),
     "store.legacy_refused": (
         "旧数据文件 {file} 无法导入（{kind}），其中的内容均未导入；请检查该文件后重试。",
         "The old data file {file} cannot be imported ({kind}); nothing of it was imported. "

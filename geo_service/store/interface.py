@@ -44,6 +44,10 @@ class Store(Protocol):
 
     def layer_ids(self) -> list[str]: ...
 
+    def current_numbers(self) -> dict[str, int]:
+        """Every layer's current version number (one cheap query: asked per request)."""
+        ...
+
     def current_version(self, layer_id: str) -> LayerVersion | None:
         """The version served, or None for a layer the store has never seen."""
         ...
@@ -69,9 +73,11 @@ class Store(Protocol):
         message: str,
         source_name: str,
         source_sha256: str,
+        based_on: int | None = None,
     ) -> LayerVersion:
         """Write a new version atomically and make it current; its changes are against the
-        version current before."""
+        version current before. With ``based_on``, Conflict (409) unless that version is
+        still current (optimistic concurrency: two writers never both win)."""
         ...
 
     # the other tables -----------------------------------------------------------------

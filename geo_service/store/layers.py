@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
-from geo_service.errors import CatalogError
+from geo_service.errors import CatalogError, Conflict
 from geo_service.store.features import feature_hash
 from geo_service.store.interface import LayerVersion, Store
 
@@ -26,7 +24,7 @@ def seed(store: Store, layer_id: str, file_name: str, sha256: str, features: lis
             source_name=file_name,
             source_sha256=sha256,
         )
-    except IntegrityError:
+    except Conflict:
         version = store.current_version(layer_id)
     check_roundtrip(store, layer_id, version, features)
     return version

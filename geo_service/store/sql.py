@@ -10,8 +10,9 @@ import hashlib
 import json
 
 from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.exc import IntegrityError
 
-from geo_service.errors import NotFound
+from geo_service.errors import Conflict, NotFound
 from geo_service.store import features as rows
 from geo_service.store import schema
 from geo_service.store.engine import migrate, now, open_engine
@@ -54,6 +55,10 @@ class SqlStore:
             return list(
                 db.execute(select(schema.layers.c.id).order_by(schema.layers.c.id)).scalars()
             )
+
+    def current_numbers(self) -> dict[str, int]:
+        with self.engine.connect() as db:
+            return dict(db.execute(select(schema.layers.c.id, schema.layers.c.current)).all())
 
     def current_version(self, layer_id: str) -> LayerVersion | None:
         v, layer = schema.layer_versions, schema.layers
@@ -119,11 +124,35 @@ class SqlStore:
         message: str,
         source_name: str,
         source_sha256: str,
+        based_on: int | None = None,
+    ) -> LayerVersion:
+        try:
+            return self._add_version(
+                layer_id, features, user, message, source_name, source_sha256, based_on
+            )
+        except IntegrityError:  # another writer took the same number first
+            current = self.current_version(layer_id)
+            raise Conflict(
+                "store.version_moved",
+                collection=layer_id,
+                current=current.number if current else 0,
+                based_on=based_on if based_on is not None else "?",
+            ) from None
+
+    def _add_version(
+        self, layer_id, features, user, message, source_name, source_sha256, based_on
     ) -> LayerVersion:
         written = [rows.to_row(feature) for feature in features]
         v, f, layer = schema.layer_versions, schema.layer_features, schema.layers
         with self.engine.begin() as db:
             current = db.execute(select(layer.c.current).where(layer.c.id == layer_id)).scalar()
+            if based_on is not None and (current or 0) != based_on:
+                raise Conflict(
+                    "store.version_moved",
+                    collection=layer_id,
+                    current=current or 0,
+                    based_on=based_on,
+                )
             before = {}
             if current is not None:
                 query = select(f.c.fid, f.c.sha256).where(
@@ -165,11 +194,13 @@ class SqlStore:
             if current is None:
                 db.execute(layer.insert().values(id=layer_id, current=number))
             else:
-                db.execute(
+                moved = db.execute(
                     layer.update()
                     .where(layer.c.id == layer_id, layer.c.current == current)
                     .values(current=number)
                 )
+                if moved.rowcount != 1:
+                    raise IntegrityError("layers.current moved", None, Exception("raced"))
         return self.version(layer_id, number)
 
     # the other tables -----------------------------------------------------------------

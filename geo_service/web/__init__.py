@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError, headers_of
@@ -90,10 +90,17 @@ def repeated_problems(error: dict) -> list[dict]:
     ]
 
 
+def refresh_layers() -> None:
+    """Serve the layer versions another process wrote (one small query per request)."""
+    extensions = current_app.extensions
+    extensions["geo_service.catalog"].refresh(extensions["geo_service.store"])
+
+
 def register(app: Flask) -> None:
     assets.register(app)
     # Jinja's ``msg``: a Msg, a stored record or a plain text, as a page shows it.
     app.add_template_filter(note_text, "msg")
+    app.before_request(refresh_layers)
     security.register(app)
     app.session_interface = security.SessionInterface()
     app.register_blueprint(accounts.bp)

@@ -1,8 +1,9 @@
 """Response helpers: negotiated format, strong ETags with 304, and gzip.
 
-Layer data never changes while the app runs, so a body is a pure function of the request
-URL: bodies are cached (bounded) together with their gzip form and ETag, and a conditional
-GET costs a dictionary look-up.
+A body is a pure function of the request URL and of the layer versions served
+(``Catalog.state``): bodies are cached (bounded) under both, together with their gzip form and
+ETag, so a new layer version is answered at once with new ETags, and a conditional GET costs
+a dictionary look-up.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def wanted_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
 def cached_response(make_payload, mimetype: str) -> Response:
     """Serve a JSON or HTML body for this URL with ETag, 304 and gzip."""
     cache: BodyCache = current_app.extensions["geo_service.bodies"]
-    key = f"{mimetype} {language()} {request.full_path}"  # link titles follow the language
+    state = current_app.extensions["geo_service.catalog"].state
+    key = f"{mimetype} {language()} {state} {request.full_path}"  # titles follow the language
 
     def make() -> Body:
         payload = make_payload()
