@@ -22,19 +22,9 @@ import shapely
 
 from geo_service.catalog import Layer
 from geo_service.cells import safe_cell
-from geo_service.errors import NotAcceptable
 from geo_service.geo.geojson import dumps, geometry_mapping
 from geo_service.land.model import notes_text
 from geo_service.messages import LANGUAGES, Msg
-
-DATA_FORMATS = {
-    "geojson": ("application/geo+json", "geojson"),
-    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
-    "shp": ("application/zip", "zip"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
-}
-
 
 #: Shapefile attribute encodings: Python codec, GDAL's name, the .cpg text, the dBASE language
 #: driver id. Layers are UTF-8 (English field names; values such as km² that GBK lacks); check
@@ -70,49 +60,61 @@ def layer_frame(layer: Layer) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(layer.geometries), crs="EPSG:4326")
 
 
-def export_frame(
-    frame: gpd.GeoDataFrame,
-    fmt: str,
-    stem: str,
-    layer_name: str,
-    fields: list[Field] | None = None,
-    shapefile_encoding: str = "UTF-8",
-    gpkg_notes: bool = False,
-) -> Download:
-    """``frame`` in the format ``fmt`` (one of DATA_FORMATS); ``fields`` describe its columns
-    (字段说明 in the Shapefile's zip and, with ``gpkg_notes``, a 字段说明 table in the
-    GeoPackage)."""
-    if fmt not in DATA_FORMATS:
-        raise NotAcceptable(
-            "format.not_offered", asked=str(fmt)[:40], choices=", ".join(DATA_FORMATS)
-        )
-    mimetype, extension = DATA_FORMATS[fmt]
+@dataclass(frozen=True)
+class FrameSpec:
+    """How a frame is written: the file's stem, the layer's name inside it, its columns'
+    meanings (字段说明 in the Shapefile's zip and, with ``gpkg_notes``, a 字段说明 table in
+    the GeoPackage) and the Shapefile's attribute encoding."""
+
+    stem: str
+    layer_name: str
+    fields: list[Field] | None = None
+    shapefile_encoding: str = "UTF-8"
+    gpkg_notes: bool = False
+
+
+def prepared(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``frame`` whose lists (warnings, notes) are their Chinese texts."""
     frame = frame.copy()
-    for column in frame.columns:  # lists (warnings, notes) become their Chinese texts
+    for column in frame.columns:
         if column != "geometry" and frame[column].map(lambda v: isinstance(v, list | dict)).any():
             frame[column] = frame[column].map(cell_text)
-    if fmt == "geojson":
-        return Download(geojson_bytes(frame), mimetype, f"{stem}.{extension}")
-    if fmt == "csv":
-        return Download(csv_bytes(frame), mimetype, f"{stem}.{extension}")
+    return frame
+
+
+def write_geojson(frame: gpd.GeoDataFrame, spec: FrameSpec) -> bytes:
+    return geojson_bytes(frame)
+
+
+def write_csv(frame: gpd.GeoDataFrame, spec: FrameSpec) -> bytes:
+    return csv_bytes(frame)
+
+
+def write_gpkg(frame: gpd.GeoDataFrame, spec: FrameSpec) -> bytes:
     with tempfile.TemporaryDirectory(prefix="geo_service-export-") as folder:
-        if fmt == "gpkg":
-            path = Path(folder) / "data.gpkg"
-            frame.to_file(path, layer=layer_name, driver="GPKG", engine="pyogrio")
-            if fields and gpkg_notes:
-                table = pd.DataFrame(
-                    [(f.name, f.zh, f.en) for f in fields], columns=["字段", "说明", "description"]
-                )
-                pyogrio.write_dataframe(table, path, layer="字段说明", driver="GPKG")
-            return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
-        if fmt == "kml":
-            path = Path(folder) / "data.kml"
-            rename = "name" in frame and "Name" not in frame
-            kml = frame.rename(columns={"name": "Name"}) if rename else frame
-            kml.to_file(path, driver="KML", engine="pyogrio", layer=layer_name)
-            return Download(path.read_bytes(), mimetype, f"{stem}.{extension}")
-        data = shapefile_zip(frame, Path(folder), stem, fields, shapefile_encoding)
-        return Download(data, mimetype, f"{stem}.zip")
+        path = Path(folder) / "data.gpkg"
+        frame.to_file(path, layer=spec.layer_name, driver="GPKG", engine="pyogrio")
+        if spec.fields and spec.gpkg_notes:
+            table = pd.DataFrame(
+                [(f.name, f.zh, f.en) for f in spec.fields],
+                columns=["字段", "说明", "description"],
+            )
+            pyogrio.write_dataframe(table, path, layer="字段说明", driver="GPKG")
+        return path.read_bytes()
+
+
+def write_kml(frame: gpd.GeoDataFrame, spec: FrameSpec) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="geo_service-export-") as folder:
+        path = Path(folder) / "data.kml"
+        rename = "name" in frame and "Name" not in frame
+        kml = frame.rename(columns={"name": "Name"}) if rename else frame
+        kml.to_file(path, driver="KML", engine="pyogrio", layer=spec.layer_name)
+        return path.read_bytes()
+
+
+def write_shapefile(frame: gpd.GeoDataFrame, spec: FrameSpec) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="geo_service-export-") as folder:
+        return shapefile_zip(frame, Path(folder), spec.stem, spec.fields, spec.shapefile_encoding)
 
 
 def cell_text(value):

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from geo_service import create_app
 from geo_service.analysis.tables import to_csv, to_xlsx
 from geo_service.cells import safe_cell
-from geo_service.exports import export_frame
+from geo_service.formats import export_frame
 
 HOSTILE = [
     '=HYPERLINK("http://x","y")',

@@ -26,9 +26,8 @@ from geo_service.config import REPO_ROOT
 from geo_service.errors import Busy
 from geo_service.land.jobs import INTERRUPTED_MESSAGE
 from geo_service.messages import record
+from geo_service.render import report as report_doc
 from geo_service.testing import chromium_available, running_service
-from geo_service.web import checks as checks_web
-from geo_service.web import report as report_web
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 from land_check import make_parcels  # noqa: E402 - the land benchmark's generator
@@ -213,11 +212,11 @@ def test_big_checks_are_paged(tmp_path, monkeypatch):
     assert [f["id"] for f in features] == list(PARCEL_SHAPES)
 
     # the report lists the first parcels and says where the rest are
-    monkeypatch.setattr(report_web, "REPORT_PARCELS", 3)
+    monkeypatch.setattr(report_doc, "REPORT_PARCELS", 3)
     report = client.get(f"{url}?f=html").get_data(as_text=True)
     assert "“逐块结果一览”列出前 3 块" in report and "Excel（XLSX）或 CSV" in report
     assert report.count('<tr class="gs-status-') == 3
-    monkeypatch.setattr(checks_web, "MAX_PDF_PARCELS", 5)
+    monkeypatch.setattr(report_doc, "MAX_PDF_PARCELS", 5)
     pdf = client.get(f"{url}?f=pdf")
     assert pdf.status_code == 413 and "xlsx" in pdf.json["error"]["message"]
 

@@ -268,17 +268,16 @@ def literal_to_crs84(crs: OfferedCrs) -> Callable[[shapely.Geometry], shapely.Ge
     return to_crs84
 
 
-#: File formats that are WGS 84 lon/lat by definition (or carry no CRS at all: CSV's WKT).
-LONLAT_FORMATS = ("geojson", "kml", "csv")
-
-
-def frame_in(frame: gpd.GeoDataFrame, text: str | None, fmt: str) -> gpd.GeoDataFrame:
-    """A layer's download frame (WGS 84) in the offered CRS ``crs=`` names; only GeoPackage
-    and Shapefile take another CRS than WGS 84 lon/lat (a 400 says so for the others)."""
+def frame_in(
+    frame: gpd.GeoDataFrame, text: str | None, fmt: str, takes_crs: bool
+) -> gpd.GeoDataFrame:
+    """A layer's download frame (WGS 84) in the offered CRS ``crs=`` names; a format that does
+    not take a CRS (``geo_service.formats``: WGS 84 lon/lat by definition, or no CRS at all as
+    CSV's WKT) is a 400 for any other."""
     target = parse_crs(text)
     if target.epsg in (None, 4326):
         return frame
-    if fmt in LONLAT_FORMATS:
+    if not takes_crs:
         raise BadRequest("crs.lonlat_format", format=fmt, crs=text[:80])
     return frame.to_crs(target.code)
 

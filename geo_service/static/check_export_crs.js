@@ -6,10 +6,12 @@
   var select = document.getElementById("gs-export-crs");
   var downloads = document.getElementById("gs-downloads");
   if (!select || !downloads) { return; }
+  /* the formats that take crs= (geo_service/formats.py, written into the page) */
+  var takesCrs = (select.getAttribute("data-formats") || "").split(" ").filter(Boolean);
 
   function withCrs(href) {
     var url = new URL(href, window.location.href);
-    if (!/^(gpkg|shp)$/.test(url.searchParams.get("f") || "")) { return href; }
+    if (takesCrs.indexOf(url.searchParams.get("f") || "") < 0) { return href; }
     if (select.value) { url.searchParams.set("crs", select.value); } else { url.searchParams.delete("crs"); }
     return url.toString();
   }

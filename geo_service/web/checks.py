@@ -6,9 +6,10 @@ import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from geo_service import formats
 from geo_service.clock import zone_label
-from geo_service.errors import BadRequest, NotAcceptable, TooLarge
-from geo_service.land import export
+from geo_service.errors import BadRequest
+from geo_service.land.check_files import CheckOutput
 from geo_service.land.jobs import ACTIVE, StoredError
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.land.service import CheckRequest, Upload
@@ -16,25 +17,12 @@ from geo_service.land.zones import zones_from_layer
 from geo_service.messages import Msg
 from geo_service.query import crs as part2
 from geo_service.query.params import int_param
-from geo_service.render import chromium
-from geo_service.render.standalone import inline_assets
-from geo_service.web.check_files import (
-    CHECK_FILES,
-    GIS_DOWNLOADS,
-    check_file,
-    gis_download,
-    parcel_collection,
-    xlsx_stream,
-    zone_collection,
-)
+from geo_service.web.check_files import check_file
 from geo_service.web.http import file_response, language
 from geo_service.web.ogc import catalog
-from geo_service.web.report import report_html
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("checks", __name__)
-#: Above this many parcels the PDF is refused (413): the report would only list the first ones.
-MAX_PDF_PARCELS = 20_000
 
 
 def register():
@@ -153,23 +141,17 @@ def with_links(document: dict) -> dict:
         },
     ]
     lang = language()
-    for f, title in (
-        ("csv", "CSV"),
-        ("xlsx", "Excel"),
-        ("html", Msg("link.report").text(lang)),
-        ("pdf", Msg("link.report_pdf").text(lang)),
-        ("gpkg", "GeoPackage"),
-        ("shp", "Shapefile"),
-        ("kml", "KML"),
-        ("jzd", Msg("link.jzd").text(lang)),
-    ):
-        links.append(
-            {
-                "rel": "alternate",
-                "title": title,
-                "href": url_for("checks.get_check", check_id=check_id, f=f, _external=True),
-            }
-        )
+    for fmt in formats.CHECK_EXPORTS.values():
+        if fmt.linked:
+            links.append(
+                {
+                    "rel": "alternate",
+                    "title": fmt.title(lang),
+                    "href": url_for(
+                        "checks.get_check", check_id=check_id, f=fmt.key, _external=True
+                    ),
+                }
+            )
     for f in ("png", "pdf"):
         links.append(
             {
@@ -188,17 +170,10 @@ def list_checks():
         request.args, "limit", 100, 1, 1000
     )  # checked for f=gpkg too (engineer H4: OpenAPI)
     offset = int_param(request.args, "offset", 0, 0, 10**9)
-    if request.args.get("f") == "gpkg":
-        return file_response(
-            register().export_geopackage(),
-            CHECK_FILES["gpkg"][0],
-            "用地检查登记簿.gpkg",
-            fallback="geo_service-checks.gpkg",
-        )
-    if request.args.get("f", "json") != "json":  # documented in openapi.py (engineer H4)
-        raise NotAcceptable(
-            "format.not_offered", asked=request.args["f"][:40], choices="json, gpkg"
-        )
+    fmt = formats.choose(formats.REGISTER_EXPORTS, request.args.get("f", "json"))
+    if fmt.writer is not None:
+        name, fallback = f"用地检查登记簿.{fmt.extension}", f"geo_service-checks.{fmt.extension}"
+        return file_response(fmt.writer(check_output()), fmt.media, name, fallback=fallback)
     checks = register().list(limit, offset)
     for check in checks:
         check["href"] = url_for("checks.get_check", check_id=check["id"], _external=True)
@@ -210,46 +185,30 @@ def get_check(check_id: str):
     state = jobs().state(check_id)
     if state and state["status"] != "done":
         return job_answer(state)
-    wanted = request.args.get("f", "json")
-    if wanted not in ("json", *CHECK_FILES) or wanted == "zones":
-        raise NotAcceptable(
-            "format.not_offered",
-            asked=wanted[:40],
-            choices="json, geojson, html, pdf, csv, xlsx, gpkg, shp, kml, jzd",
-        )
-    if request.args.get("crs") is not None and wanted not in ("gpkg", "shp"):
-        raise BadRequest("crs.check_format", format=wanted, crs=request.args["crs"][:80])
-    reg = register()
-    document = reg.get(check_id)  # 404 when unknown
-    if wanted in GIS_DOWNLOADS:
-        return gis_download(check_id, wanted)
-    if wanted == "csv":
-        fields = document["input"].get("attribute_fields")
-        rows = export.csv_chunks(reg.iter_parcels(check_id), fields=fields)
-        return check_file(document, "csv", rows)
-    if wanted == "xlsx":
-        return check_file(document, "xlsx", xlsx_stream(document))
-    if wanted == "geojson":
-        if request.args.get("part") == "zones":
-            _, zones = reg.geometries(check_id, limit=0)
-            return check_file(document, "zones", zone_collection(document, zones))
-        return check_file(document, "geojson", parcel_collection(check_id))
-    if wanted in ("html", "pdf"):
-        if wanted == "pdf" and document["summary"]["parcels"] > MAX_PDF_PARCELS:
-            raise TooLarge(
-                "report.too_many_parcels",
-                parcels=document["summary"]["parcels"],
-                max=MAX_PDF_PARCELS,
-                details={"parcels": document["summary"]["parcels"], "max": MAX_PDF_PARCELS},
-            )
-        html = report_html(document)
-        if wanted == "html":
-            return check_file(document, "html", html, inline=True)
-        browser = chromium.find_chromium(current_app.config["CHROMIUM_PATH"])
-        with current_app.extensions["geo_service.renders"].hold():
-            pdf = chromium.pdf(browser, inline_assets(html))
-        return check_file(document, "pdf", pdf, inline=True)
-    return with_links(document)
+    fmt = formats.check_format(request.args.get("f", "json"), request.args.get("part"))
+    crs = request.args.get("crs")
+    if crs is not None and not fmt.takes_crs:
+        raise BadRequest("crs.check_format", format=fmt.key, crs=crs[:80])
+    document = register().get(check_id)  # 404 when unknown
+    if fmt.writer is None:
+        return with_links(document)
+    return check_file(document, fmt, fmt.writer(check_output(crs), document))
+
+
+def check_output(crs: str | None = None) -> CheckOutput:
+    """What the check's writers need from the app: the register, the settings, the template
+    renderer and the Chromium slots."""
+    config = current_app.config
+    return CheckOutput(
+        register=register(),
+        time_zone=config["TIME_ZONE"],
+        crs=crs,
+        render_template=render_template,
+        chromium_path=config["CHROMIUM_PATH"],
+        renders=current_app.extensions["geo_service.renders"],
+        org=config["REPORT_ORG"],
+        signatures=tuple(config["REPORT_SIGNATURES"]),
+    )
 
 
 @bp.get("/api/checks/<check_id>/parcels")
@@ -295,5 +254,6 @@ def check_page():
         catalog=catalog(),
         formats=FORMATS,
         offered_crs=part2.OFFERED,
+        crs_formats=[f for f in formats.CHECK_EXPORTS.values() if f.takes_crs],
         time_zone_label=zone_label(current_app.config["TIME_ZONE"]),
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
+from geo_service import formats
 from geo_service.clock import local_time
-from geo_service.exports import Field, export_frame, layer_frame
 from geo_service.land.export import check_bbox, check_overlays
 from geo_service.messages import Msg
-from geo_service.query import crs as part2
 from geo_service.query.params import check_query
 from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
@@ -80,11 +79,8 @@ def layer_download(collection_id: str):
     check_query(request.args, "download")
     cat = catalog()
     layer = cat.get(collection_id)
-    fmt = request.args.get("f", "gpkg")
-    frame = part2.frame_in(layer_frame(layer), request.args.get("crs"), fmt)
-    labels = {"id": "要素编号", **cat.fields}  # the popups' labels, as the 字段说明
-    fields = [Field(c, None, labels.get(c, "")) for c in frame.columns if c != "geometry"]
-    download = export_frame(frame, fmt, layer.id, layer.id, fields)
+    asked = request.args.get("f", formats.DEFAULT_LAYER_DOWNLOAD)
+    download = formats.layer_download(cat, layer, asked, request.args.get("crs"))
     extension = download.filename.rpartition(".")[2]
     return file_response(
         download.data,

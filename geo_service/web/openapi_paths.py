@@ -4,7 +4,7 @@ geo_service.web.openapi; checks, exports and analysis in geo_service.web.openapi
 from __future__ import annotations
 
 from geo_service.catalog import Catalog
-from geo_service.exports import DATA_FORMATS
+from geo_service.formats import DEFAULT_LAYER_DOWNLOAD, LAYER_DOWNLOADS, crs_formats
 from geo_service.query import crs as part2
 from geo_service.query.params import ACCEPTED
 from geo_service.web.openapi import (
@@ -155,10 +155,13 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         params=[collection, feature, *query_params("item", defs)],
     )
     download = {
-        "f": format_param(DATA_FORMATS, "file format (default gpkg)"),
-        "crs": crs_param("crs", "a GeoPackage or Shapefile (the other formats are WGS 84 only)"),
+        "f": format_param(LAYER_DOWNLOADS, f"file format (default {DEFAULT_LAYER_DOWNLOAD})"),
+        "crs": crs_param(
+            "crs",
+            f"f={', f='.join(crs_formats(LAYER_DOWNLOADS))} (the other formats are WGS 84 only)",
+        ),
     }
-    types = sorted({media.split(";")[0] for media, _ in DATA_FORMATS.values()})
+    types = sorted({f.media_type for f in LAYER_DOWNLOADS.values()})
     api.add(
         "/collections/{collectionId}/download",
         "get",

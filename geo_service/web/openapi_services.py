@@ -4,6 +4,13 @@ one ``api.add`` per operation (the OGC API paths are in geo_service.web.openapi_
 from __future__ import annotations
 
 from geo_service.catalog import Catalog
+from geo_service.formats import (
+    CHECK_EXPORTS,
+    CHECK_PARTS,
+    REGISTER_EXPORTS,
+    OutputFormat,
+    crs_formats,
+)
 from geo_service.render.snapshot import DPI_RANGE, MAX_SIDE_PX
 from geo_service.render.snapshot import FORMATS as SNAPSHOT_FORMATS
 from geo_service.web.openapi import (
@@ -12,7 +19,6 @@ from geo_service.web.openapi import (
     CHECKS_MAX_LIMIT,
     CSV,
     GEOJSON,
-    GPKG,
     GUARDED,
     HTML,
     JSON,
@@ -37,18 +43,13 @@ from geo_service.web.openapi import (
 )
 
 PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
-CHECK_FORMATS = {
-    "json": JSON,
-    "geojson": GEOJSON,
-    "html": HTML,
-    "pdf": "application/pdf",
-    "csv": CSV,
-    "xlsx": XLSX,
-    "gpkg": GPKG,
-    "shp": "application/zip",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "jzd": "text/plain",
-}
+
+
+def file_types(table: dict[str, OutputFormat], document: dict) -> dict:
+    """The answers' content by media type: ``document`` for JSON, the files' bodies."""
+    types = {f.media_type: body_schema(f.media_type) for f in table.values()}
+    types[JSON] = document
+    return types
 
 
 def check_paths(api: Paths, max_body: int) -> None:
@@ -101,25 +102,30 @@ def check_paths(api: Paths, max_body: int) -> None:
         "/api/checks",
         "get",
         "the check register, newest first (f=gpkg exports it)",
-        ok={"200": ok("the checks", {JSON: register, GPKG: BINARY})},
+        ok={"200": ok("the checks", file_types(REGISTER_EXPORTS, register))},
         errors=("400", *GUARDED, "406"),
-        params=[*paging(100, CHECKS_MAX_LIMIT, "checks"), format_param(("json", "gpkg"))],
+        params=[*paging(100, CHECKS_MAX_LIMIT, "checks"), format_param(REGISTER_EXPORTS)],
     )
     part = param(
         "part",
-        {"type": "string", "enum": ["parcels", "zones"]},
+        {"type": "string", "enum": ["parcels", *CHECK_PARTS]},
         "with f=geojson: the parcels (default) or the zones used",
     )
-    types = {media: body_schema(media) for media in CHECK_FORMATS.values()}
-    types[JSON] = CHECK
+    crs = param(
+        "crs",
+        STRING,
+        f"with f={', f='.join(crs_formats(CHECK_EXPORTS))}: the file's CRS (CGCS2000 lon/lat, a "
+        "CGCS2000 3° GK zone or WGS 84, as URI, [EPSG:n], EPSG:n or n; default the parcels' "
+        "own); a 400 with any other f",
+    )
     api.add(
         "/api/checks/{checkId}",
         "get",
         "one check (its progress while running), or a download of it; a failed check "
         "answers its error",
-        ok={"200": ok("the check, its progress, or the file", types)},
+        ok={"200": ok("the check, its progress, or the file", file_types(CHECK_EXPORTS, CHECK))},
         errors=("400", *GUARDED, "404", "406", "413", "415", "422", "503"),
-        params=[check_id, format_param(CHECK_FORMATS), part],
+        params=[check_id, format_param(CHECK_EXPORTS), part, crs],
     )
     parcels = {
         "type": "object",

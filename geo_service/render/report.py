@@ -3,21 +3,26 @@
 Title block, summary, an overview map, the parcels' list, a page section for each of the first
 parcels (map, the file's attributes, areas, zones), method and data, and the signature block
 (``REPORT_ORG``, ``REPORT_SIGNATURES``). Times in ``TIME_ZONE`` (Beijing time by default).
-Everything from a file or the configuration is escaped by the template.
+Everything from a file or the configuration is escaped by the template; the template itself is
+rendered by the function the web layer passes in ``CheckOutput.render_template``.
 """
 
 from __future__ import annotations
 
 import re
 
-from flask import current_app, render_template
-
 from geo_service.clock import local_date, local_time, zone_label
+from geo_service.errors import TooLarge
 from geo_service.land import export
+from geo_service.land.check_files import CheckOutput
 from geo_service.messages import Msg
+from geo_service.render import chromium
 from geo_service.render.report_map import MAX_NUMBERS, ReportMaps
 from geo_service.render.sheet import plane_name
+from geo_service.render.standalone import inline_assets
 
+#: Above this many parcels the PDF is refused (413): the report would only list the first ones.
+MAX_PDF_PARCELS = 20_000
 #: The HTML/PDF report lists this many parcels; the CSV/XLSX have them all.
 REPORT_PARCELS = 1000
 #: Parcels with their own map and attribute table; the rest are in the list only.
@@ -39,10 +44,6 @@ IN_TITLE = {
     "地块数",
     "区内 / 部分 / 区外",
 }
-
-
-def register():
-    return current_app.extensions["geo_service.register"]
 
 
 def shown_value(value) -> str:
@@ -74,23 +75,23 @@ def detail(record: dict, number: int, maps: ReportMaps) -> dict:
     }
 
 
-def signatures(document: dict) -> list[dict]:
+def signatures(document: dict, roles) -> list[dict]:
     """The roles who sign; the first is pre-filled with the account that ran the check."""
     user = (document.get("requested_by") or {}).get("user") or ""
-    roles = current_app.config["REPORT_SIGNATURES"]
     return [{"role": role, "name": user if i == 0 else ""} for i, role in enumerate(roles)]
 
 
-def report_html(document: dict) -> str:
-    """The printable report of a stored check.
+def report_context(output: CheckOutput, document: dict) -> dict:
+    """What ``check_report.html`` is rendered with, for a stored check.
 
     A big check lists its first REPORT_PARCELS parcels, gives the first DETAIL_PARCELS their
     own map, and says which are left out and that the CSV/XLSX have them all."""
     check_id = document["id"]
-    zone = current_app.config["TIME_ZONE"]
+    zone = output.time_zone
+    register = output.register
     total = document["summary"]["parcels"]
-    listed = list(register().iter_parcels(check_id, limit=REPORT_PARCELS))
-    parcels, zones = register().geometries(check_id, limit=export.MAX_MAP_PARCELS)
+    listed = list(register.iter_parcels(check_id, limit=REPORT_PARCELS))
+    parcels, zones = register.geometries(check_id, limit=export.MAX_MAP_PARCELS)
     maps = ReportMaps(
         parcels,
         zones,
@@ -111,8 +112,7 @@ def report_html(document: dict) -> str:
                 drawn=drawn,
             )
         )
-    return render_template(
-        "check_report.html",
+    return dict(
         check=document,
         listed=listed,
         details=details,
@@ -128,8 +128,30 @@ def report_html(document: dict) -> str:
         about=[row for row in export.about_rows(document, zone) if row[0] not in IN_TITLE],
         status_zh=export.STATUS_ZH,
         status_colours=export.STATUS_COLOURS,
-        org=current_app.config["REPORT_ORG"],
-        signatures=signatures(document),
+        org=output.org,
+        signatures=signatures(document, output.signatures),
         sheet_name=plane_name,
         page_id=re.sub(r"[^0-9A-Za-z_-]", "", check_id)[:40],
     )
+
+
+def report_html(output: CheckOutput, document: dict) -> str:
+    """The report as HTML, rendered by the web layer's template function."""
+    return output.render_template("check_report.html", **report_context(output, document))
+
+
+def report_pdf(output: CheckOutput, document: dict) -> bytes:
+    """The report printed to PDF by headless Chromium (at most ``output.renders`` at once, else
+    503 with Retry-After); past MAX_PDF_PARCELS parcels a 413."""
+    parcels = document["summary"]["parcels"]
+    if parcels > MAX_PDF_PARCELS:
+        raise TooLarge(
+            "report.too_many_parcels",
+            parcels=parcels,
+            max=MAX_PDF_PARCELS,
+            details={"parcels": parcels, "max": MAX_PDF_PARCELS},
+        )
+    html = report_html(output, document)
+    browser = chromium.find_chromium(output.chromium_path)
+    with output.renders.hold():
+        return chromium.pdf(browser, inline_assets(html))
