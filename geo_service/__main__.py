@@ -355,8 +355,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from geo_service.store.cli import store_command
 
-    stored = commands.add_parser("store", help="the database: status, import-legacy")
-    stored.add_argument("action", choices=("status", "import-legacy"))
+    stored = commands.add_parser(
+        "store", help="the database: status, import-legacy, import-repo LAYER"
+    )
+    stored.add_argument("action", choices=("status", "import-legacy", "import-repo"))
+    stored.add_argument("layer", nargs="?", help="import-repo: the layer whose file to import")
+    stored.add_argument("--message", help="import-repo: why (kept with the version)")
     stored.set_defaults(func=store_command)
 
     args = parser.parse_args(argv)

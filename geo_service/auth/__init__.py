@@ -29,6 +29,7 @@ ENDPOINT_ROLES = {
     "checks.check_parcels": "land",
     "checks.check_page": "land",
     "analysis.import_actuals": "planner",
+    "versions.revert_version": "planner",
     "accounts.users": "admin",
     "accounts.create_user": "admin",
     "accounts.update_user": "admin",

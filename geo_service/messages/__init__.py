@@ -21,7 +21,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from geo_service.messages import analysis, common, land, web
+from geo_service.messages import analysis, common, land, versions, web
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -37,7 +37,9 @@ def _assemble(*tables: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, st
     return merged
 
 
-CATALOGUE = _assemble(common.MESSAGES, web.MESSAGES, land.MESSAGES, analysis.MESSAGES)
+CATALOGUE = _assemble(
+    common.MESSAGES, web.MESSAGES, land.MESSAGES, analysis.MESSAGES, versions.MESSAGES
+)
 
 
 class Msg:

@@ -43,9 +43,12 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "filter-crs",
         "properties",
         "sortby",
+        "version",
     ),
-    "item": ("f", "crs"),
-    "download": ("f", "crs"),
+    "item": ("f", "crs", "version"),
+    "download": ("f", "crs", "version"),
+    "versions": ("f",),
+    "layer_version": ("f", "against"),
 }
 
 #: Where each request is, for the messages (the path a client sent).
@@ -59,6 +62,8 @@ WHERE: dict[str, str] = {
     "items": "/collections/{collectionId}/items",
     "item": "/collections/{collectionId}/items/{featureId}",
     "download": "/collections/{collectionId}/download",
+    "versions": "/collections/{collectionId}/versions",
+    "layer_version": "/collections/{collectionId}/versions/{version}",
 }
 
 NAME_CHARS = 40  # of a hostile parameter name or value quoted back in a message

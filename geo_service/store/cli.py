@@ -13,9 +13,11 @@ def say(key: str, **params) -> None:
 
 
 def store_command(args: argparse.Namespace) -> int:
-    """status: the database, its schema version and each layer's current version;
-    import-legacy: copy the configured CHECKS_DB / ACTUALS_DB / AUTH_DB files in."""
+    """status: the database, its schema version and each layer's current version (and repo
+    drift); import-legacy: copy the configured CHECKS_DB / ACTUALS_DB / AUTH_DB files in;
+    import-repo LAYER: the deploy's layer file as a new version."""
     from geo_service import create_app
+    from geo_service.layer_versions import drift
     from geo_service.store.engine import redacted
     from geo_service.store.legacy import import_legacy
 
@@ -34,6 +36,9 @@ def store_command(args: argparse.Namespace) -> int:
             key = "cli.store_skipped" if report["skipped"] else "cli.store_imported"
             say(key, file=report["file"], rows=rows, tables=len(report["tables"]))
         return 0
+    if args.action == "import-repo":
+        return import_repo_command(app, args)
+    catalog = app.extensions["geo_service.catalog"]
     for layer_id in store.layer_ids():
         v = store.current_version(layer_id)
         say(
@@ -45,4 +50,43 @@ def store_command(args: argparse.Namespace) -> int:
             user=v.user,
             message=v.message,
         )
+        if layer_id in catalog.layers:
+            gap = drift(catalog.layers[layer_id], store.versions(layer_id))
+            if gap:
+                say("cli.store_drift", message=gap["message"])
+    return 0
+
+
+def import_repo_command(app, args: argparse.Namespace) -> int:
+    """``store import-repo LAYER [--message]``: exit 0 with a new version or nothing to do."""
+    import getpass
+
+    from geo_service.errors import GeoServiceError
+    from geo_service.layer_versions import import_repo
+
+    store, catalog = app.extensions["geo_service.store"], app.extensions["geo_service.catalog"]
+    if not args.layer:
+        say("cli.error", message=Msg("cli.store_layer_needed", layers=", ".join(catalog.layers)))
+        return 2
+    try:
+        layer = catalog.get(args.layer)
+        made = import_repo(
+            store, catalog, layer.id, user=f"cli:{getpass.getuser()}", message=args.message or ""
+        )
+    except GeoServiceError as exc:
+        say("cli.error", message=exc.message)
+        return 1
+    if made is None:
+        current = store.current_version(layer.id)
+        say("cli.store_import_repo_current", layer=layer.id, number=current.number, file=layer.file)
+        return 0
+    counts = {k: len(made.changes.get(k, [])) for k in ("added", "removed", "changed")}
+    say(
+        "cli.store_import_repo_done",
+        layer=layer.id,
+        number=made.number,
+        file=layer.file,
+        count=made.feature_count,
+        **counts,
+    )
     return 0

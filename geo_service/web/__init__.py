@@ -18,6 +18,7 @@ from geo_service.web import (
     pages,
     queryables,
     security,
+    versions,
 )
 from geo_service.web.http import HTML, language
 
@@ -110,6 +111,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(checks.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(analysis.bp)
+    app.register_blueprint(versions.bp)
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):

@@ -13,7 +13,7 @@ from geo_service.render import snapshot
 from geo_service.render.standalone import standalone_map
 from geo_service.web.check_files import check_filename
 from geo_service.web.http import file_response
-from geo_service.web.ogc import catalog
+from geo_service.web.ogc import catalog, served_layer
 from geo_service.web.pages import render_map_page
 
 bp = Blueprint("exports", __name__)
@@ -78,13 +78,20 @@ def layer_download(collection_id: str):
     GeoPackage or Shapefile in any offered ``crs=`` (query/crs.py), the others in WGS 84."""
     check_query(request.args, "download")
     cat = catalog()
-    layer = cat.get(collection_id)
+    layer = served_layer(collection_id)
     asked = request.args.get("f", formats.DEFAULT_LAYER_DOWNLOAD)
     download = formats.layer_download(cat, layer, asked, request.args.get("crs"))
     extension = download.filename.rpartition(".")[2]
     return file_response(
         download.data,
         download.mimetype,
-        f"{layer.title}.{extension}",
+        f"{download_title(layer, 'version' in request.args)}.{extension}",
         fallback=download.filename,
     )
+
+
+def download_title(layer, past: bool) -> str:
+    """The layer's title, and for ``?version=n`` the version (two versions, two names)."""
+    if not past:
+        return layer.title
+    return Msg("versions.download_name", title=layer.title, number=layer.version).text()

@@ -73,6 +73,14 @@ def catalog() -> Catalog:
     return current_app.extensions["geo_service.catalog"]
 
 
+def served_layer(collection_id: str) -> Layer:
+    """The layer an items, item or download request serves: ``?version=n`` or the current."""
+    from geo_service.layer_versions import layer_at, requested_version
+
+    store = current_app.extensions["geo_service.store"]
+    return layer_at(store, catalog(), collection_id, requested_version(request.args))
+
+
 def link(endpoint: str, rel: str, mimetype: str, title: str | Msg, **values) -> dict:
     """A link; a title from the catalogue is written in the client's language."""
     return {
@@ -246,7 +254,7 @@ def collection_metadata(layer: Layer) -> dict:
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     check_query(request.args, "items")
-    layer = catalog().get(collection_id)
+    layer = served_layer(collection_id)
     config = current_app.config
     limit = limit_param(request.args, config["ITEMS_DEFAULT_LIMIT"], config["ITEMS_MAX_LIMIT"])
     offset = int_param(request.args, "offset", 0, 0, 10**9)
@@ -342,7 +350,7 @@ def page_links(layer: Layer, limit: int, offset: int, matched: int) -> list[dict
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
     check_query(request.args, "item")
-    layer = catalog().get(collection_id)
+    layer = served_layer(collection_id)
     feature = layer.feature(feature_id)
     target = part2.parse_crs(request.args.get("crs"))
     values = {"collection_id": layer.id, "feature_id": feature_id, **carried(request.args, "item")}

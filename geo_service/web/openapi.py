@@ -181,6 +181,11 @@ ERRORS = {
         None,
     ),
     "406": ("NotAcceptable", "不提供该格式（f=）。The requested format is not offered.", None),
+    "409": (
+        "Conflict",
+        "图层已有更新的版本（based_on / If-Match 不是当前版本），未保存。The layer moved on.",
+        None,
+    ),
     "413": (
         "TooLarge",
         "上传或解压后超过上限（MAX_CONTENT_LENGTH、MAX_UNPACKED_BYTES）。Too large.",
@@ -351,6 +356,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     from geo_service.web import openapi_services as services
     from geo_service.web.openapi_accounts import account_paths
     from geo_service.web.openapi_paths import ogc_paths
+    from geo_service.web.openapi_versions import version_paths
 
     api = Paths()
     ogc_paths(api, catalog, config)
@@ -358,6 +364,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     services.export_paths(api, catalog)
     services.analysis_paths(api, max_body)
     account_paths(api)
+    version_paths(api, catalog)
     return {
         "openapi": "3.0.3",
         "info": {

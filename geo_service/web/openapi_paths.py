@@ -66,6 +66,12 @@ def ogc_parameters(config) -> dict[str, dict]:
             "every feature matches: no layer carries time",
         ),
         "crs": crs_param("crs", "coordinates"),
+        "version": param(
+            "version",
+            {"type": "integer", "minimum": 1},
+            "serve this version of the layer (GET /collections/{collectionId}/versions lists "
+            "them; default the current one); a version the layer does not have is a 404",
+        ),
         **{definition["name"]: definition for definition in filter_params()},
     }
 

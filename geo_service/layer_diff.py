@@ -1,0 +1,156 @@
+"""What changed between two versions of a layer: features added, removed and changed by id.
+
+A changed feature says whether its geometry, its attributes (which fields) or both changed;
+for polygons every entry carries its area in m² and 亩 on the feature's Gauss-Krüger plane
+(CGCS2000 3° zone 36 or 37, chosen as the land check chooses a parcel's: the middle of its
+extent west or east of 109.5°E), with the same transform the check uses, and how far its
+centroid moved. A changed feature is measured on one plane in both versions (the new
+geometry's), so its area change is not a change of plane. Pure: no store, no web.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import shapely
+
+from geo_service.geo.units import m2_to_mu
+from geo_service.land.check import transform
+from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
+
+AREA_TYPES = frozenset({"Polygon", "MultiPolygon"})
+#: Below this many m² an area change is rounding noise (the check's own epsilon).
+AREA_EPSILON_M2 = 0.01
+
+
+def shape_of(feature: dict):
+    geometry = feature.get("geometry")
+    return None if geometry is None else shapely.from_geojson(json.dumps(geometry))
+
+
+def plane_of(shape) -> int:
+    """The GK zone (36/37) a geometry's areas are computed in."""
+    minx, _, maxx, _ = shapely.bounds(shape)
+    return 36 if (minx + maxx) / 2 < ZONE_BOUNDARY_LON else 37
+
+
+def on_planes(shapes: list, zones: list[int]) -> list:
+    """Each lon/lat shape on its zone's plane (None stays None), batched per zone."""
+    out: list = [None] * len(shapes)
+    for zone, plane in AREA_PLANES.items():
+        picked = [i for i, s in enumerate(shapes) if s is not None and zones[i] == zone]
+        if picked:
+            moved = transform(
+                np.array([shapes[i] for i in picked], dtype=object), "EPSG:4326", plane
+            )
+            for i, shape in zip(picked, moved, strict=True):
+                out[i] = shape
+    return out
+
+
+def name_of(feature: dict) -> str:
+    name = (feature.get("properties") or {}).get("name")
+    return "" if name is None else str(name)
+
+
+def compare(before: list[dict], after: list[dict]) -> dict:
+    """The diff of ``after`` against ``before`` (lists of GeoJSON features with ids)."""
+    old = {f["id"]: f for f in before}
+    new = {f["id"]: f for f in after}
+    added = [fid for fid in new if fid not in old]
+    removed = [fid for fid in old if fid not in new]
+    changed = [fid for fid in new if fid in old and new[fid] != old[fid]]
+
+    # every geometry whose area is wanted, with the plane it is measured on
+    wanted: list[tuple[str, str, object]] = []  # (which, fid, shape)
+    zones: list[int] = []
+    for which, fids, source in (("added", added, new), ("removed", removed, old)):
+        for fid in fids:
+            shape = shape_of(source[fid])
+            wanted.append((which, fid, shape))
+            zones.append(plane_of(shape) if shape is not None else 36)
+    for fid in changed:
+        after_shape, before_shape = shape_of(new[fid]), shape_of(old[fid])
+        zone = plane_of(after_shape if after_shape is not None else before_shape or shapely.Point())
+        for which, shape in (("after", after_shape), ("before", before_shape)):
+            wanted.append((which, fid, shape))
+            zones.append(zone)
+    planar = on_planes([w[2] for w in wanted], zones)
+    measured = {
+        (which, fid): (shape, zone)
+        for (which, fid, _), shape, zone in zip(wanted, planar, zones, strict=True)
+    }
+
+    def area(which: str, fid: str, feature: dict) -> float | None:
+        shape, _ = measured[(which, fid)]
+        geometry = feature.get("geometry") or {}
+        if shape is None or geometry.get("type") not in AREA_TYPES:
+            return None
+        return float(shapely.area(shape))
+
+    def plain(which: str, fid: str, feature: dict) -> dict:
+        entry = {"id": fid, "name": name_of(feature)}
+        m2 = area(which, fid, feature)
+        if m2 is not None:
+            entry.update(area_m2=round(m2, 2), area_mu=round(m2_to_mu(m2), 4))
+        entry["plane"] = plane_name(measured[(which, fid)][1])
+        return entry
+
+    changes = [change(fid, old[fid], new[fid], measured, area) for fid in changed]
+    total = sum(c.get("area_change_m2", 0.0) for c in changes)
+    total += sum(e.get("area_m2", 0.0) for e in (plain("added", f, new[f]) for f in added))
+    total -= sum(e.get("area_m2", 0.0) for e in (plain("removed", f, old[f]) for f in removed))
+    return {
+        "counts": {
+            "added": len(added),
+            "removed": len(removed),
+            "changed": len(changed),
+            "geometry_changed": sum(c["geometry_changed"] for c in changes),
+            "attributes_changed": sum(c["attributes_changed"] for c in changes),
+            "unchanged": len(new) - len(added) - len(changed),
+        },
+        "area_change_m2": round(total, 2),
+        "area_change_mu": round(m2_to_mu(total), 4),
+        "added": [plain("added", fid, new[fid]) for fid in added],
+        "removed": [plain("removed", fid, old[fid]) for fid in removed],
+        "changed": changes,
+    }
+
+
+def change(fid: str, old: dict, new: dict, measured: dict, area) -> dict:
+    """One changed feature: what changed, and for polygons the area before, after, change."""
+    old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
+    fields = sorted(
+        k
+        for k in {*old_props, *new_props}
+        if old_props.get(k, None) != new_props.get(k, None) or (k in old_props) != (k in new_props)
+    )
+    geometry_changed = old.get("geometry") != new.get("geometry")
+    entry: dict = {
+        "id": fid,
+        "name": name_of(new),
+        "name_before": name_of(old),
+        "geometry_changed": geometry_changed,
+        "attributes_changed": bool(fields),
+        "fields": fields,
+    }
+    before, after = area("before", fid, old), area("after", fid, new)
+    if before is not None or after is not None:
+        delta = (after or 0.0) - (before or 0.0)
+        entry.update(
+            area_before_m2=None if before is None else round(before, 2),
+            area_after_m2=None if after is None else round(after, 2),
+            area_change_m2=round(delta, 2) if abs(delta) >= AREA_EPSILON_M2 else 0.0,
+            area_change_mu=round(m2_to_mu(delta), 4) if abs(delta) >= AREA_EPSILON_M2 else 0.0,
+        )
+    shapes = measured[("before", fid)][0], measured[("after", fid)][0]
+    if geometry_changed and all(s is not None and not s.is_empty for s in shapes):
+        entry["moved_m"] = round(float(shapely.distance(*(shapely.centroid(s) for s in shapes))), 2)
+    entry["plane"] = plane_name(measured[("after", fid)][1])
+    return entry
+
+
+def plane_name(zone: int) -> str:
+    """The EPSG code of the plane a feature is measured on (EPSG:4545 / EPSG:4546)."""
+    return AREA_PLANES[zone]

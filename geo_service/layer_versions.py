@@ -1,0 +1,263 @@
+"""Versions you can see, compare, serve and revert: what the versions pages, ``?version=n``,
+revert and ``store import-repo`` ask of the store. No web code here.
+
+- ``history``: every version of a layer with what changed (counts) and whether the deploy's
+  layer file differs from every version's source (repo drift);
+- ``detail``: one version's metadata and its diff against the previous one (or any other),
+  with areas (``layer_diff.compare``);
+- ``layer_at``: a past version as a ``Layer`` (checked by ``catalog.check_features``), so the
+  items, item, filters and downloads serve it unchanged; versions are immutable, so each is
+  read from the database once (bounded cache);
+- ``revert`` and ``import_repo``: a new version through ``versions.commit_version``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+from geo_service.catalog import Catalog, Layer, _read_file, check_features
+from geo_service.errors import BadRequest, NotFound
+from geo_service.layer_diff import compare
+from geo_service.messages import Msg
+from geo_service.query.params import is_integer
+from geo_service.store import LayerVersion, Store
+from geo_service.versions import commit_version
+
+#: Past versions kept read (features and shapes), across layers.
+CACHED_VERSIONS = 16
+MESSAGE_CHARS = 500
+#: Above this many features a diff map draws the changed features only (not the unchanged).
+MAP_UNCHANGED_MAX = 5000
+
+_cache: OrderedDict[tuple, Layer] = OrderedDict()
+_lock = threading.Lock()
+
+
+def version_tag(version: LayerVersion) -> str:
+    """The version's entity tag: what ``If-Match`` on a revert names (``zones-v3-…``)."""
+    return f"{version.layer_id}-v{version.number}-{version.content_sha256[:16]}"
+
+
+def summary(version: LayerVersion, current: int) -> dict:
+    """A version as the list shows it."""
+    changes = version.changes or {}
+    return {
+        "number": version.number,
+        "current": version.number == current,
+        "created_at": version.created_at,
+        "user": version.user,
+        "message": version.message,
+        "source_name": version.source_name,
+        "source_sha256": version.source_sha256,
+        "feature_count": version.feature_count,
+        "content_sha256": version.content_sha256,
+        "etag": version_tag(version),
+        "counts": {k: len(changes.get(k, [])) for k in ("added", "removed", "changed")},
+    }
+
+
+def drift(layer: Layer, versions: list[LayerVersion]) -> dict | None:
+    """When the deploy's layer file (read at start) is none of the versions' sources: its
+    hash, for ``store import-repo`` to make it a version; None otherwise."""
+    if not layer.file_sha256 or any(v.source_sha256 == layer.file_sha256 for v in versions):
+        return None
+    return {
+        "file": layer.file,
+        "file_sha256": layer.file_sha256,
+        "message": Msg("versions.drift", file=layer.file, layer=layer.id).text(),
+        "command": f"python -m geo_service store import-repo {layer.id}",
+    }
+
+
+def history(store: Store, layer: Layer) -> dict:
+    """Every version of ``layer``, newest first, and the repo drift."""
+    versions = store.versions(layer.id)
+    return {
+        "collection": layer.id,
+        "title": layer.title,
+        "title_en": layer.title_en,
+        "current": layer.version,
+        "versions": [summary(v, layer.version) for v in reversed(versions)],
+        "drift": drift(layer, versions),
+    }
+
+
+def version_number(raw: str, name: str = "version") -> int:
+    """A version number from a path or query (ASCII digits, at least 1): 400 otherwise."""
+    text = str(raw)[:40]
+    if not is_integer(text) or int(text) < 1 or len(text) > 12:
+        raise BadRequest("versions.bad_number", name=name, value=text)
+    return int(text)
+
+
+def requested_version(args) -> int | None:
+    """``?version=n`` of the items, item and download requests (None: the current one)."""
+    return version_number(args["version"]) if "version" in args else None
+
+
+def detail(
+    store: Store, layer: Layer, number: int, against: int | None = None, with_map: bool = False
+) -> dict:
+    """Version ``number``'s metadata and its diff against ``against`` (default: the previous
+    version; version 1 is compared with an empty layer); with ``with_map`` the features the
+    page's map draws."""
+    version = store.version(layer.id, number)
+    base = number - 1 if against is None else against
+    if base:
+        store.version(layer.id, base)  # 404 naming the versions there are
+    before = [] if base == 0 else store.features(layer.id, base)
+    after = store.features(layer.id, number)
+    payload = {
+        "collection": layer.id,
+        "title": layer.title,
+        **summary(version, layer.version),
+        "against": base,
+        "diff": compare(before, after),
+    }
+    if with_map:
+        payload["map"] = diff_map(payload["diff"], before, after)
+    return payload
+
+
+def diff_map(diff: dict, before: list[dict], after: list[dict]) -> dict:
+    """The features the version page's map draws: added, removed, changed (old and new
+    outline) and, for layers not too big, the unchanged ones for context."""
+    kind = {e["id"]: "added" for e in diff["added"]}
+    kind.update({e["id"]: "changed" for e in diff["changed"]})
+    removed = {e["id"] for e in diff["removed"]}
+    drawn = []
+    for feature in after:
+        what = kind.get(feature["id"], "unchanged")
+        if what == "unchanged" and len(after) > MAP_UNCHANGED_MAX:
+            continue
+        drawn.append(_drawn(feature, what))
+    for feature in before:
+        if feature["id"] in removed:
+            drawn.append(_drawn(feature, "removed"))
+        elif kind.get(feature["id"]) == "changed":
+            drawn.append(_drawn(feature, "before"))
+    return {"type": "FeatureCollection", "features": [f for f in drawn if f["geometry"]]}
+
+
+def _drawn(feature: dict, kind: str) -> dict:
+    props = feature.get("properties") or {}
+    return {
+        "type": "Feature",
+        "geometry": feature.get("geometry"),
+        "properties": {"id": feature["id"], "name": str(props.get("name", ""))[:200], "kind": kind},
+    }
+
+
+def layer_at(store: Store, catalog: Catalog, layer_id: str, number: int | None) -> Layer:
+    """The layer as version ``number`` had it (the served layer when None or current);
+    404 naming the versions there are."""
+    layer = catalog.get(layer_id)
+    if number is None or number == layer.version:
+        return layer
+    version = store.version(layer_id, number)
+    key = (store.url, layer_id, number, version.content_sha256)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+    if cached is None:
+        cached = check_features(layer, store.features(layer_id, number), f"{layer_id}@{number}")
+        cached = replace(cached, version=number, sha256=version.content_sha256)
+        with _lock:
+            _cache[key] = cached
+            while len(_cache) > CACHED_VERSIONS:
+                _cache.popitem(last=False)
+    # the catalog entry (titles, styles) as served now, the features of that version
+    return replace(
+        layer,
+        features=cached.features,
+        geometries=cached.geometries,
+        version=number,
+        sha256=cached.sha256,
+    )
+
+
+def revert(
+    store: Store,
+    catalog: Catalog,
+    layer_id: str,
+    number: int,
+    *,
+    user: str,
+    message: str = "",
+    based_on: int | None = None,
+) -> LayerVersion:
+    """A new version equal to version ``number`` (its features, source name and hash)."""
+    layer = catalog.get(layer_id)
+    old = store.version(layer_id, number)
+    default = Msg("versions.revert_message", number=number).text()
+    note = (message or "").strip()[:MESSAGE_CHARS]
+    return commit_version(
+        store,
+        catalog,
+        layer.id,
+        store.features(layer_id, number),
+        user=user,
+        message=f"{default}：{note}" if note else default,
+        source_name=old.source_name,
+        source_sha256=old.source_sha256,
+        based_on=layer.version if based_on is None else based_on,
+    )
+
+
+def parse_if_match(value: str | None, layer_id: str) -> int | None:
+    """The version an ``If-Match`` names: a version tag (``zones-v3-…``, quoted or not), a
+    bare number, or ``*`` (None: any). 400 for anything else."""
+    if value is None or value.strip() in ("", "*"):
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    prefix = f"{layer_id}-v"
+    if tag.startswith(prefix):
+        tag = tag[len(prefix) :].split("-", 1)[0]
+    if not tag.isascii() or not tag.isdigit() or len(tag) > 12:
+        raise BadRequest("versions.bad_if_match", value=value[:80], layer=layer_id[:64])
+    return int(tag)
+
+
+def check_tag(store: Store, layer_id: str, value: str | None) -> int | None:
+    """``If-Match`` as the version it is based on; a full tag must match that version's
+    content too (a tag from another database is not this version)."""
+    number = parse_if_match(value, layer_id)
+    if number is None:
+        return None
+    tag = (value or "").strip().removeprefix("W/").strip('"')
+    if tag.startswith(f"{layer_id}-v"):
+        try:
+            known = version_tag(store.version(layer_id, number))
+        except NotFound:
+            known = ""
+        if known != tag:
+            raise BadRequest("versions.bad_if_match", value=value[:80], layer=layer_id[:64])
+    return number
+
+
+def import_repo(
+    store: Store, catalog: Catalog, layer_id: str, *, user: str, message: str = ""
+) -> LayerVersion | None:
+    """The deploy's layer file as a new version (None when it already is the current one)."""
+    layer = catalog.get(layer_id)
+    path = catalog.directory / layer.file
+    sha256, features = _read_file(layer, path)
+    current = store.current_version(layer_id)
+    if current is not None and current.source_sha256 == sha256:
+        return None
+    default = Msg("versions.import_repo_message", file=layer.file).text()
+    note = (message or "").strip()[:MESSAGE_CHARS]
+    return commit_version(
+        store,
+        catalog,
+        layer_id,
+        features,
+        user=user,
+        message=f"{default}：{note}" if note else default,
+        source_name=layer.file,
+        source_sha256=sha256,
+        based_on=current.number if current else None,
+    )
