@@ -325,3 +325,73 @@ def test_the_versions_page_offers_revert_only_to_planners(local_app):
         page = client.get("/collections/zones/versions?f=html", headers=headers)
         assert page.status_code == 200
         assert ("恢复为此版本" in page.get_data(as_text=True)) == offered, role
+
+
+def test_repo_drift_is_reported_and_import_repo_makes_the_file_a_version(tmp_path):
+    """A deploy brings a changed zones.geojson: the store keeps serving its version, store
+    status and the versions page say so, and store import-repo makes the file version 2."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from geo_service.config import REPO_ROOT
+
+    layers = tmp_path / "layers"
+    shutil.copytree(REPO_ROOT / "layers", layers)
+    config = {"TESTING": True, **dbs(tmp_path), "LAYERS_DIR": str(layers)}
+    create_app(config)  # first start: the files become version 1
+    changed = json.loads((layers / "zones.geojson").read_text(encoding="utf-8"))
+    changed["features"][0]["properties"]["name"] = "仓库里改过的名字"
+    (layers / "zones.geojson").write_text(json.dumps(changed, ensure_ascii=False), "utf-8")
+
+    app = create_app(config)
+    served = app.extensions["geo_service.catalog"].get("zones")
+    assert served.version == 1 and served.features[0]["properties"]["name"] != "仓库里改过的名字"
+    listing = app.test_client().get("/collections/zones/versions").get_json()
+    assert listing["drift"]["file"] == "zones.geojson"
+    assert "store import-repo zones" in listing["drift"]["command"]
+    page = app.test_client().get("/collections/zones/versions?f=html").get_data(as_text=True)
+    assert "与图层 zones 的任何版本都不同" in page
+    assert app.test_client().get("/collections/counties/versions").get_json()["drift"] is None
+
+    env = {
+        **os.environ,
+        **{f"GEO_SERVICE_{k}": str(v) for k, v in config.items() if k != "TESTING"},
+    }
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "geo_service", "store", *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    status = cli("status")
+    assert status.returncode == 0, status.stderr
+    assert "zones.geojson 与图层 zones 的任何版本都不同" in status.stdout
+    assert "counties.geojson 与" not in status.stdout
+    made = cli("import-repo", "zones", "--message", "采用仓库文件")
+    assert made.returncode == 0, made.stderr
+    assert "第 2 版" in made.stdout and "修改 1" in made.stdout
+    again = cli("import-repo", "zones")
+    assert again.returncode == 0 and "未生成新版本" in again.stdout
+    unknown = cli("import-repo", "nope")
+    assert unknown.returncode == 1 and "nope" in unknown.stdout
+
+    store = app.extensions["geo_service.store"]
+    version = store.current_version("zones")
+    assert (
+        version.number == 2
+        and version.message == "导入部署中的图层文件 zones.geojson：采用仓库文件"
+    )
+    assert version.user.startswith("cli:") and version.changes["changed"] == [
+        changed["features"][0]["id"]
+    ]
+    assert app.test_client().get("/collections/zones/versions").get_json()["drift"] is None
+    name = app.test_client().get(f"/collections/zones/items/{changed['features'][0]['id']}")
+    assert name.get_json()["properties"]["name"] == "仓库里改过的名字"
+    assert "不同" not in cli("status").stdout
