@@ -353,7 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("--label", help="what the token is for (QGIS on the planning desk ...)")
     keys.set_defaults(func=tokens)
 
+    from geo_service.recheck_cli import add_recheck_command
     from geo_service.store.cli import store_command
+
+    add_recheck_command(commands)
 
     stored = commands.add_parser(
         "store", help="the database: status, import-legacy, import-repo LAYER"

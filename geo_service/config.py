@@ -52,6 +52,10 @@ DEFAULTS = {
     # Checks of more parcels than this are stored without their parcel list in the document:
     # GET /api/checks/{id} gives the summary and a link to the paged parcels.
     "CHECK_INLINE_PARCELS": 1000,
+    # Re-checks of the register against a zones version: at most this many checks and
+    # parcels per re-check (a 413 says so and how to narrow the choice).
+    "RECHECK_MAX_CHECKS": 5000,
+    "RECHECK_MAX_PARCELS": 200_000,
     # Accounts (see README "Accounts and roles"): "local" (users and tokens in AUTH_DB),
     # "proxy" (trust PROXY_USER_HEADER from TRUSTED_PROXIES only), "none" (loopback only).
     "AUTH": "local",

@@ -66,7 +66,9 @@ def test_first_start_makes_each_repo_file_version_1_and_serves_it_unchanged(tmp_
     assert (tmp_path / "geo_service.sqlite").stat().st_mode & 0o777 == 0o600
     with sqlite3.connect(tmp_path / "geo_service.sqlite") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+        assert (
+            raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        )
     # a second start finds the versions and writes nothing
     again = create_app(config(tmp_path))
     assert again.extensions["geo_service.store"].counts() == store.counts()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from geo_service.messages import analysis, common, land, versions, web
+from geo_service.messages import analysis, common, land, recheck, versions, web
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -38,7 +38,12 @@ def _assemble(*tables: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, st
 
 
 CATALOGUE = _assemble(
-    common.MESSAGES, web.MESSAGES, land.MESSAGES, analysis.MESSAGES, versions.MESSAGES
+    common.MESSAGES,
+    web.MESSAGES,
+    land.MESSAGES,
+    analysis.MESSAGES,
+    versions.MESSAGES,
+    recheck.MESSAGES,
 )
 
 

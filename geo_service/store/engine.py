@@ -43,10 +43,15 @@ def create_v1(db: Connection) -> None:
     schema.metadata.create_all(db, tables=V1_TABLES)
 
 
+def create_rechecks(db: Connection) -> None:
+    schema.metadata.create_all(db, tables=[schema.rechecks, schema.recheck_parcels])
+
+
 #: (version, description, step). A later step alters what an earlier one made, in Core
 #: DDL (or alembic.operations.Operations for SQLite table rebuilds), never by editing it.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "layers with versions, check register, actual figures, accounts, audit log", create_v1),
+    (2, "re-checks of the register against a zones version", create_rechecks),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -234,3 +234,46 @@ legacy_imports = Table(
     Column("counts", Text, nullable=False),
     PrimaryKeyConstraint("kind", "file_sha256"),
 )
+
+# re-checks of the register against a zones version (migration 2; land/recheck.py) --------
+
+#: One re-check: what was asked (selection), against which zones version, its progress while
+#: it runs and its counts when done; the checks it re-ran are never touched.
+rechecks = Table(
+    "rechecks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("user", String(64), nullable=False, server_default=""),
+    Column("client_addr", String(64), nullable=False, server_default=""),
+    Column("owner", String(64), nullable=False, server_default=""),
+    Column("status", String(32), nullable=False),
+    Column("stage", String(64), nullable=False),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("zones_layer", String(64), nullable=False),
+    Column("zones_version", Integer, nullable=False),
+    Column("zones_sha256", String(64), nullable=False),
+    Column("selection", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("error", Text),
+)
+Index("rechecks_created", rechecks.c.created_at)
+#: The parcels whose status, overlap or zones changed (unchanged ones are only counted).
+recheck_parcels = Table(
+    "recheck_parcels",
+    metadata,
+    Column("recheck_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False, autoincrement=False),
+    Column("check_id", String(64), nullable=False),
+    Column("parcel_id", Text, nullable=False),
+    Column("before_status", String(32), nullable=False),
+    Column("after_status", String(32), nullable=False),
+    Column("change_m2", Float, nullable=False),
+    Column("geometry", LargeBinary, nullable=False),
+    Column("record", Text, nullable=False),
+    PrimaryKeyConstraint("recheck_id", "seq"),
+    ForeignKeyConstraint(["recheck_id"], ["rechecks.id"], ondelete="CASCADE"),
+)

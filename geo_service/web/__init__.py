@@ -17,6 +17,7 @@ from geo_service.web import (
     ogc,
     pages,
     queryables,
+    rechecks,
     security,
     versions,
 )
@@ -109,6 +110,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(queryables.bp)
     app.register_blueprint(checks.bp)
+    app.register_blueprint(rechecks.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(analysis.bp)
     app.register_blueprint(versions.bp)

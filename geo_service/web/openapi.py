@@ -356,6 +356,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     from geo_service.web import openapi_services as services
     from geo_service.web.openapi_accounts import account_paths
     from geo_service.web.openapi_paths import ogc_paths
+    from geo_service.web.openapi_rechecks import recheck_paths
     from geo_service.web.openapi_versions import version_paths
 
     api = Paths()
@@ -363,6 +364,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     services.check_paths(api, max_body)
     services.export_paths(api, catalog)
     services.analysis_paths(api, max_body)
+    recheck_paths(api)
     account_paths(api)
     version_paths(api, catalog)
     return {

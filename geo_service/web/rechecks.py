@@ -1,0 +1,263 @@
+"""Re-checks over HTTP: POST/GET /api/rechecks, GET /api/rechecks/{id} (JSON, CSV, XLSX, the
+printable HTML summary with its map) and the /rechecks page. The work is in land.recheck."""
+
+from __future__ import annotations
+
+import tempfile
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from shapely.geometry import shape
+
+from geo_service.clock import local_time, zone_label
+from geo_service.errors import BadRequest, NotAcceptable
+from geo_service.land import recheck, recheck_export, recheck_run
+from geo_service.land.jobs import StoredError
+from geo_service.messages import Msg, localise
+from geo_service.query.params import int_param
+from geo_service.store.rechecks import ACTIVE, RecheckRecords
+from geo_service.web.http import XLSX, file_response, language
+from geo_service.web.security import client_address, current_user
+
+bp = Blueprint("rechecks", __name__)
+FORMATS = ("json", "csv", "xlsx", "html")
+#: Changed parcels listed in the HTML summary (all of them in CSV/XLSX).
+MAX_HTML_ROWS = 2000
+CHUNK = 64 * 1024
+
+
+def store():
+    return current_app.extensions["geo_service.store"]
+
+
+def records() -> RecheckRecords:
+    return RecheckRecords(store().engine)
+
+
+def body_values() -> dict:
+    """since, checks, version from a JSON object or form fields (checks may repeat)."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadRequest("recheck.bad_body")
+        return data
+    form = request.form
+    checks = form.getlist("checks")
+    return {
+        "since": form.get("since"),
+        "checks": ",".join(checks) if checks else None,
+        "version": form.get("version"),
+    }
+
+
+@bp.post("/api/rechecks")
+def create_recheck():
+    """Queue a re-check of the register against a zones version: 202 with its Location."""
+    values = body_values()
+    config = current_app.config
+    since, checks, version = (values.get(k) for k in ("since", "checks", "version"))
+    if since is not None and not isinstance(since, str):
+        raise BadRequest("recheck.bad_since", since=str(since)[:40])
+    if isinstance(version, bool) or not isinstance(version, int | str | None):
+        raise BadRequest(
+            "recheck.bad_version",
+            version=str(version)[:20],
+            current=store().current_version(recheck.LAYER).number,
+        )
+    selection, layer_version, plan = recheck_run.prepare(
+        store(),
+        current_app.extensions["geo_service.register"],
+        since=since,
+        checks=checks,
+        version=version,
+        time_zone=config["TIME_ZONE"],
+        max_checks=int(config["RECHECK_MAX_CHECKS"]),
+        max_parcels=int(config["RECHECK_MAX_PARCELS"]),
+    )
+    recheck_id = recheck_run.new_id()
+    row = recheck_run.new_record(
+        recheck_id, selection, layer_version, plan, (current_user().name, client_address())
+    )
+    spec = recheck_run.spec_of(
+        recheck_id,
+        store().url,
+        current_app.extensions["geo_service.register"],
+        layer_version.number,
+        plan,
+    )
+    recheck_run.submit(current_app.extensions["geo_service.jobs"], records(), row, spec)
+    g.audit_detail = {
+        "recheck": recheck_id,
+        "zones_version": layer_version.number,
+        "checks": len(plan.checks),
+        "skipped": len(plan.skipped),
+    }
+    location = url_for("rechecks.get_recheck", recheck_id=recheck_id, _external=True)
+    state = recheck_run.state(records(), recheck_id)
+    return answer(state), 202, {"Location": location}
+
+
+def links(recheck_id: str) -> list[dict]:
+    lang = language()
+    out = [
+        {
+            "rel": "self",
+            "type": "application/json",
+            "href": url_for("rechecks.get_recheck", recheck_id=recheck_id, _external=True),
+        }
+    ]
+    for f, media, key in (
+        ("html", "text/html", "link.report"),
+        ("csv", "text/csv", None),
+        ("xlsx", XLSX, None),
+    ):
+        out.append(
+            {
+                "rel": "alternate",
+                "type": media,
+                "title": Msg(key).text(lang) if key else f.upper(),
+                "href": url_for("rechecks.get_recheck", recheck_id=recheck_id, f=f, _external=True),
+            }
+        )
+    return out
+
+
+def answer(row: dict, parcels: list[dict] | None = None) -> dict:
+    """A re-check as JSON: its progress while it runs, its counts and changed parcels after."""
+    out = {
+        "id": row["id"],
+        "status": row["status"],
+        "created_at": row["created_at"],
+        "finished_at": row.get("finished_at"),
+        "user": row.get("user", ""),
+        "zones": {
+            "layer": row["zones_layer"],
+            "version": row["zones_version"],
+            "sha256": row.get("zones_sha256", ""),
+        },
+        "selection": row["selection"],
+    }
+    if row["status"] in ACTIVE:
+        total = row["total"] or 0
+        out["progress"] = {
+            "stage": row["stage"],
+            "done": row["done"],
+            "total": total,
+            "share": round(row["done"] / total, 3) if total else 0.0,
+        }
+    elif row["status"] == "interrupted":
+        out.update({k: row[k] for k in ("message", "i18n") if k in row})
+    elif row["status"] == "failed":
+        out["error"] = row.get("error")
+    out["summary"] = row["summary"]
+    if parcels is not None:
+        out["parcels"] = parcels
+        out["numberMatched"] = row["summary"].get("changed", 0)
+        out["numberReturned"] = len(parcels)
+    out["links"] = links(row["id"])
+    return localise(out, language())
+
+
+@bp.get("/api/rechecks")
+def list_rechecks():
+    """The re-checks, newest first."""
+    limit = int_param(request.args, "limit", 100, 1, 1000)
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
+    found = records().list(limit, offset)
+    for row in found:
+        row["href"] = url_for("rechecks.get_recheck", recheck_id=row["id"], _external=True)
+    total = records().count()
+    return {"rechecks": found, "numberMatched": total, "numberReturned": len(found)}
+
+
+@bp.get("/api/rechecks/<recheck_id>")
+def get_recheck(recheck_id: str):
+    """One re-check: progress, then the result (f=json, csv, xlsx, html)."""
+    wanted = request.args.get("f", "json")
+    if wanted not in FORMATS:
+        raise NotAcceptable("format.not_offered", asked=wanted[:40], choices=", ".join(FORMATS))
+    limit = int_param(request.args, "limit", 1000, 1, 10_000)
+    offset = int_param(request.args, "offset", 0, 0, 10**9)
+    row = recheck_run.state(records(), recheck_id[:64])
+    if row["status"] == "failed" and (row.get("error") or {}).get("status", 500) < 500:
+        raise StoredError(row["error"])
+    if row["status"] != "done":
+        return answer(row)
+    zone = current_app.config["TIME_ZONE"]
+    name = f"重新检查_{recheck_id[:16]}"
+    if wanted == "json":
+        parcels = list(records().iter_parcels(recheck_id, limit=limit, offset=offset))
+        return answer(row, parcels)
+    if wanted == "csv":
+        chunks = recheck_export.csv_chunks(records().iter_parcels(recheck_id), zone)
+        return file_response(
+            chunks, "text/csv; charset=utf-8", f"{name}.csv", fallback=f"recheck-{recheck_id}.csv"
+        )
+    if wanted == "xlsx":
+        return file_response(
+            xlsx_chunks(row, zone), XLSX, f"{name}.xlsx", fallback=f"recheck-{recheck_id}.xlsx"
+        )
+    return summary_page(row, zone)
+
+
+def xlsx_chunks(row: dict, zone: str):
+    out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed below
+    try:
+        recheck_export.write_xlsx(row, records().iter_parcels(row["id"]), out, zone)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+
+    def chunks():
+        with out:
+            while chunk := out.read(CHUNK):
+                yield chunk
+
+    return chunks()
+
+
+def summary_page(row: dict, zone: str):
+    """The printable summary: counts per transition, the changed parcels, the map."""
+    shown = list(records().iter_parcels(row["id"], geometry=True, limit=MAX_HTML_ROWS))
+    changed = row["summary"].get("changed", 0)
+    before_version = recheck.before_version(row)
+    before = after = None
+    if shown:
+        after = zone_geometries(row["zones_version"])
+        before = zone_geometries(before_version) if before_version else None
+    svg = recheck_export.change_map(shown, before, after, "重新检查变化地块图")
+    return render_template(
+        "recheck_report.html",
+        recheck=row,
+        about=recheck_export.about_rows(row, zone),
+        rows=[recheck_export.row_of(parcel, zone) for parcel, _ in shown],
+        changed=changed,
+        more=Msg("recheck.too_many_rows", count=changed, max=MAX_HTML_ROWS)
+        if changed > len(shown)
+        else None,
+        svg=svg,
+        before_version=before_version,
+        created=local_time(row["created_at"], zone),
+    )
+
+
+def zone_geometries(version: int) -> list:
+    features = store().features(recheck.LAYER, version)
+    return [shape(f["geometry"]) for f in features if f.get("geometry")]
+
+
+@bp.get("/rechecks")
+def recheck_page():
+    """Start a re-check and see the results (land and planner users)."""
+    versions = store().versions(recheck.LAYER)
+    zone = current_app.config["TIME_ZONE"]
+    listed = records().list(50, 0)
+    return render_template(
+        "rechecks.html",
+        versions=[
+            {"number": v.number, "created": local_time(v.created_at, zone), "message": v.message}
+            for v in reversed(versions)
+        ],
+        rechecks=[{**r, "created": local_time(r["created_at"], zone)} for r in listed],
+        time_zone_label=zone_label(zone),
+    )
