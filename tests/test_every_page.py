@@ -35,6 +35,7 @@ NOT_PAGES = {
     "/api/audit",
     "/api/checks",
     "/api/checks/<check_id>/parcels",
+    "/api/rechecks",
     "/api/snapshot",
     "/collections/<collection_id>/download",
     "/api/analysis/<kind>",
@@ -74,6 +75,8 @@ PAGES = {
         ("/api/checks/{check}?f=html", "body"),
         ("/api/checks/no-such-check?f=html", "main"),
     ],
+    "/rechecks": [("/rechecks", "body")],
+    "/api/rechecks/<recheck_id>": [("/api/rechecks/no-such-recheck?f=html", "main")],
     # a download: the offline map file, opened from disk as a user opens it
     "/export/map.html": [("/export/map.html", "download")],
     # not a route: the error page of an address that does not exist

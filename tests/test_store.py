@@ -267,7 +267,7 @@ def test_the_command_line_lists_versions_and_imports_the_old_files(tmp_path):
         return done.stdout
 
     status = run("status")
-    assert "结构版本 1" in status and "zones\t第 1 版\t16 个要素" in status
+    assert f"结构版本 {SCHEMA_VERSION}" in status and "zones\t第 1 版\t16 个要素" in status
     imported = run("import-legacy")
     assert "已导入 checks.sqlite：4 张表共" in imported and "行数与校验值一致" in imported
     assert "已导入过" in run("import-legacy")
