@@ -140,6 +140,24 @@ REGISTER_EXPORTS = registry(
     OutputFormat("gpkg", GPKG, "gpkg", "GeoPackage", check_files.register_geopackage),
 )
 
+#: A re-check's answers (``GET /api/rechecks/{id}``, web.rechecks); json is the record with
+#: its changed parcels, the others are written from the store by land.recheck_export.
+RECHECK_EXPORTS = registry(
+    OutputFormat("json", JSON, "json", "JSON"),
+    OutputFormat("csv", CSV, "csv", "CSV", linked=True),
+    OutputFormat("xlsx", XLSX, "xlsx", "Excel", linked=True),
+    OutputFormat(
+        "html",
+        HTML,
+        "html",
+        "link.recheck_summary",
+        inline=True,
+        linked=True,
+        part="汇总",
+        ascii_part="summary",
+    ),
+)
+
 
 def choose(table: Mapping[str, OutputFormat], asked: str) -> OutputFormat:
     """The format ``f=`` names; anything else is a 406 listing exactly ``table``'s."""

@@ -18,7 +18,7 @@ from test_recheck import V3_SHAPES, check_digest, commit_zones
 from geo_service import create_app
 from geo_service.auth import ROLES
 
-HOSTILE_ID = "=HYPERLINK(\"http://x\")<b>"
+HOSTILE_ID = '=HYPERLINK("http://x")<b>'
 HOSTILE_NAME = "<script>alert(1)</script>"
 
 

@@ -65,6 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many changed parcels ({count}): the HTML summary lists the first {max}; download "
         "the CSV or XLSX for all of them.",
     ),
+    "link.recheck_summary": ("重新检查汇总（可打印）", "Re-check summary (printable)"),
     "cli.recheck_summary": (
         "重新检查 {id}：园区图层第 {version} 版；重新检查 {checks} 个检查、{parcels} 个地块，"
         "{changed} 个地块有变化，{skipped} 个检查跳过。",

@@ -39,7 +39,7 @@
     (answer.links || []).forEach(function (l) {
       if (l.rel !== "alternate") { return; }
       if (links.childNodes.length) { links.appendChild(document.createTextNode(" · ")); }
-      links.appendChild(link(l.href, l.title === "CSV" ? "下载 CSV" : (l.title === "XLSX" ? "下载 Excel" : "打开汇总（可打印）")));
+      links.appendChild(link(l.href, (l.title === "CSV" || l.title === "Excel") ? "下载 " + l.title : l.title));
     });
     result.appendChild(links);
     result.hidden = false;

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from geo_service.formats import RECHECK_EXPORTS
 from geo_service.web.openapi import (
-    CSV,
     GUARDED,
     HTML,
     JSON,
@@ -12,8 +12,8 @@ from geo_service.web.openapi import (
     PAGE,
     STRING,
     WRITE,
-    XLSX,
     Paths,
+    body_schema,
     format_param,
     ok,
     paging,
@@ -109,17 +109,15 @@ def recheck_paths(api: Paths) -> None:
             "200": ok(
                 "the re-check or a file of it",
                 {
-                    JSON: RECHECK,
-                    CSV: STRING,
-                    XLSX: {"type": "string", "format": "binary"},
-                    HTML: STRING,
+                    f.media_type: RECHECK if f.key == "json" else body_schema(f.media_type)
+                    for f in RECHECK_EXPORTS.values()
                 },
             )
         },
         errors=("400", *GUARDED, "404", "406"),
         params=[
             recheck_id,
-            format_param(("json", "csv", "xlsx", "html")),
+            format_param(RECHECK_EXPORTS),
             *paging(1000, 10_000, "changed parcels"),
         ],
     )

@@ -9,17 +9,17 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 from shapely.geometry import shape
 
 from geo_service.clock import local_time, zone_label
-from geo_service.errors import BadRequest, NotAcceptable
+from geo_service.errors import BadRequest
+from geo_service.formats import RECHECK_EXPORTS, choose
 from geo_service.land import recheck, recheck_export, recheck_run
 from geo_service.land.jobs import StoredError
 from geo_service.messages import Msg, localise
 from geo_service.query.params import int_param
 from geo_service.store.rechecks import ACTIVE, RecheckRecords
-from geo_service.web.http import XLSX, file_response, language
+from geo_service.web.http import file_response, language
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("rechecks", __name__)
-FORMATS = ("json", "csv", "xlsx", "html")
 #: Changed parcels listed in the HTML summary (all of them in CSV/XLSX).
 MAX_HTML_ROWS = 2000
 CHUNK = 64 * 1024
@@ -105,19 +105,12 @@ def links(recheck_id: str) -> list[dict]:
             "href": url_for("rechecks.get_recheck", recheck_id=recheck_id, _external=True),
         }
     ]
-    for f, media, key in (
-        ("html", "text/html", "link.report"),
-        ("csv", "text/csv", None),
-        ("xlsx", XLSX, None),
-    ):
-        out.append(
-            {
-                "rel": "alternate",
-                "type": media,
-                "title": Msg(key).text(lang) if key else f.upper(),
-                "href": url_for("rechecks.get_recheck", recheck_id=recheck_id, f=f, _external=True),
-            }
-        )
+    for f in RECHECK_EXPORTS.values():
+        if f.linked:
+            href = url_for("rechecks.get_recheck", recheck_id=recheck_id, f=f.key, _external=True)
+            out.append(
+                {"rel": "alternate", "type": f.media_type, "title": f.title(lang), "href": href}
+            )
     return out
 
 
@@ -172,9 +165,7 @@ def list_rechecks():
 @bp.get("/api/rechecks/<recheck_id>")
 def get_recheck(recheck_id: str):
     """One re-check: progress, then the result (f=json, csv, xlsx, html)."""
-    wanted = request.args.get("f", "json")
-    if wanted not in FORMATS:
-        raise NotAcceptable("format.not_offered", asked=wanted[:40], choices=", ".join(FORMATS))
+    chosen = choose(RECHECK_EXPORTS, request.args.get("f", "json"))
     limit = int_param(request.args, "limit", 1000, 1, 10_000)
     offset = int_param(request.args, "offset", 0, 0, 10**9)
     row = recheck_run.state(records(), recheck_id[:64])
@@ -183,20 +174,21 @@ def get_recheck(recheck_id: str):
     if row["status"] != "done":
         return answer(row)
     zone = current_app.config["TIME_ZONE"]
-    name = f"重新检查_{recheck_id[:16]}"
-    if wanted == "json":
+    if chosen.key == "json":
         parcels = list(records().iter_parcels(recheck_id, limit=limit, offset=offset))
         return answer(row, parcels)
-    if wanted == "csv":
-        chunks = recheck_export.csv_chunks(records().iter_parcels(recheck_id), zone)
-        return file_response(
-            chunks, "text/csv; charset=utf-8", f"{name}.csv", fallback=f"recheck-{recheck_id}.csv"
-        )
-    if wanted == "xlsx":
-        return file_response(
-            xlsx_chunks(row, zone), XLSX, f"{name}.xlsx", fallback=f"recheck-{recheck_id}.xlsx"
-        )
-    return summary_page(row, zone)
+    if chosen.key == "html":
+        return summary_page(row, zone)
+    if chosen.key == "csv":
+        data = recheck_export.csv_chunks(records().iter_parcels(recheck_id), zone)
+    else:
+        data = xlsx_chunks(row, zone)
+    return file_response(
+        data,
+        chosen.media,
+        f"重新检查_{recheck_id}.{chosen.extension}",
+        fallback=f"recheck-{recheck_id}.{chosen.extension}",
+    )
 
 
 def xlsx_chunks(row: dict, zone: str):
