@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from geo_service.cells import safe_row, xlsx_row
 from geo_service.clock import DEFAULT_TIME_ZONE, local_time
 from geo_service.land.model import notes_text
+from geo_service.messages import Msg
 
 STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
 STATUS_COLOURS = {"inside": "#1a9850", "partial": "#fdae61", "outside": "#d73027"}
@@ -154,6 +155,7 @@ def about_rows(document: dict, time_zone: str = DEFAULT_TIME_ZONE) -> list[tuple
         ("园区名称字段", document["zones"].get("name_field") or "—（以编号为名称）"),
         ("地块文件字段", "、".join(document["input"].get("attribute_fields") or []) or "—"),
         ("数据版本", document["dataset_version"]),
+        ("园区数据版本", zones_version(document)),
         ("计算方法", document["method"]),
         ("地块数", str(summary["parcels"])),
         (
@@ -214,3 +216,14 @@ def check_bbox(parcels: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = parcels.total_bounds
     pad = max(maxx - minx, maxy - miny) * 0.2 + 0.003
     return minx - pad, miny - pad, maxx + pad, maxy + pad
+
+
+def zones_version(document: dict) -> str:
+    """The store version of the zones layer a check used ("—" for an uploaded file, or a check
+    stored before versions were recorded)."""
+    number = document["zones"].get("layer_version")
+    if not number:
+        return "—"
+    return Msg(
+        "versions.zones_version", layer=document["zones"].get("layer", ""), number=number
+    ).text()

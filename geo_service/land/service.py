@@ -128,6 +128,7 @@ def run_check(
             "id_field": zones.id_field,
             "name_field": zones.name_field,
             "fields": list(zones.fields),
+            **layer_used(zones),
         },
         "parameters": request.parameters,
         "requested_by": {"user": request.user, "address": request.client_addr},
@@ -143,6 +144,13 @@ def run_check(
         "parcels": records,
     }
     return document, parcels.frame, zones
+
+
+def layer_used(zones: Zones) -> dict:
+    """Which layer and store version a check used, when it used the service's layer."""
+    if not zones.layer_version or not zones.source.startswith("layer:"):
+        return {}
+    return {"layer": zones.source.removeprefix("layer:"), "layer_version": zones.layer_version}
 
 
 def attribute_fields(records: list[dict]) -> list[str]:

@@ -42,6 +42,8 @@ class Zones:
     name_field: str | None = "name"
     #: The zone attributes carried into each parcel's overlaps (asked for with zones_fields).
     fields: tuple[str, ...] = ()
+    #: The store's version of the layer used (0: an uploaded file, or no store).
+    layer_version: int = 0
 
 
 def zones_from_layer(layer: Layer, dataset_hash: str) -> Zones:
@@ -60,6 +62,7 @@ def zones_from_layer(layer: Layer, dataset_hash: str) -> Zones:
         f"layer:{layer.id}",
         dataset_hash,
         schematic=bool((frame["precision"] == "schematic").any()),
+        layer_version=layer.version,
     )
 
 

@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "versions.link_version": ("第 {number} 版及其差异", "version {number} and its diff"),
     "versions.link_list": ("全部版本", "all versions"),
     "versions.link_download": ("下载该版本（GeoPackage）", "this version (GeoPackage)"),
+    "versions.zones_version": ("图层 {layer} 第 {number} 版", "layer {layer}, version {number}"),
     "versions.download_name": ("{title}（第{number}版）", "{title} (version {number})"),
     "cli.store_layer_needed": (
         "请指定图层：python -m geo_service store import-repo 图层编号（可选：{layers}）",

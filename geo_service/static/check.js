@@ -255,7 +255,8 @@
      ["园区边界", zonesName + (zones.schematic ? "（示意范围）" : "") + "，SHA-256 " + short(zones.sha256),
       "gs-sum-zones", zones.sha256],
      zoneFields && ["区界字段", zoneFields, "gs-sum-zone-fields"],
-     ["园区数据版本", check.dataset_version || "—", "gs-sum-version"],
+     ["园区数据版本", (check.dataset_version || "—") +
+      (zones.layer_version ? "，园区图层第 " + zones.layer_version + " 版" : ""), "gs-sum-version"],
      ["检查时间", localTime(check.created_at) + "（" + ZONE_NAME + "）", "gs-sum-time"]
     ].forEach(function (pair) {
       if (!pair) { return; }
