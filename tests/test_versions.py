@@ -395,3 +395,19 @@ def test_repo_drift_is_reported_and_import_repo_makes_the_file_a_version(tmp_pat
     name = app.test_client().get(f"/collections/zones/items/{changed['features'][0]['id']}")
     assert name.get_json()["properties"]["name"] == "仓库里改过的名字"
     assert "不同" not in cli("status").stdout
+
+
+def test_the_pages_link_to_the_versions_and_say_which_version_they_show(app):
+    features, grown, removed = three_versions(app)
+    client = app.test_client()
+    meta = client.get("/collections/zones").get_json()
+    history = next(x for x in meta["links"] if x["rel"] == "version-history")
+    assert history["href"].endswith("/collections/zones/versions?f=json")
+    assert "版本历史" in client.get("/collections/zones?f=html").get_data(as_text=True)
+    page = client.get("/collections/zones/items?version=2&f=html").get_data(as_text=True)
+    assert "图层第 2 版的要素" in page
+    assert f"/collections/zones/items/{removed['id']}?f=html&amp;version=2" in page
+    current = client.get("/collections/zones/items?f=html").get_data(as_text=True)
+    assert "图层第" not in current
+    item = client.get(f"/collections/zones/items/{removed['id']}?version=2&f=html")
+    assert "图层第 2 版" in item.get_data(as_text=True)

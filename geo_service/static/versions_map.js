@@ -38,8 +38,10 @@
       pointToLayer: function (f, latlng) {
         return L.circleMarker(latlng, Object.assign({ radius: 7 }, style));
       },
+      onEachFeature: function (f, one) {
+        one.bindPopup(function () { return popup(f.properties); });
+      },
     });
-    layer.bindPopup(function () { return popup(feature.properties); });
     groups[kind in groups ? kind : "unchanged"].addLayer(layer);
   });
   holder.dataset.drawn = String(data.features.length);
@@ -59,5 +61,6 @@
       }).addTo(map);
       outline.bringToBack();
     })
-    .catch(function () {});
+    .catch(function () {})
+    .then(function () { holder.dataset.ready = "1"; });
 })();

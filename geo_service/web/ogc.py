@@ -232,6 +232,14 @@ def collection_metadata(layer: Layer) -> dict:
             link("ogc.items", "items", GEOJSON, Msg("ogc.link_items_geojson"), f="json", **values),
             link("ogc.items", "items", HTML, Msg("ogc.link_items_html"), f="html", **values),
             link(
+                "versions.versions",
+                "version-history",
+                JSON,
+                Msg("versions.link_list"),
+                f="json",
+                **values,
+            ),
+            link(
                 "queryables.queryables",
                 selection.QUERYABLES_REL,
                 selection.SCHEMA_JSON,
