@@ -366,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
     stored.add_argument("--message", help="import-repo: why (kept with the version)")
     stored.set_defaults(func=store_command)
 
+    from geo_service.layer_import_cli import add_parser as add_layers_parser
+
+    add_layers_parser(commands)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -154,3 +154,65 @@ def change(fid: str, old: dict, new: dict, measured: dict, area) -> dict:
 def plane_name(zone: int) -> str:
     """The EPSG code of the plane a feature is measured on (EPSG:4545 / EPSG:4546)."""
     return AREA_PLANES[zone]
+
+
+#: What happened to a feature, as an import's dry run names it.
+KINDS = ("added", "removed", "grown", "shrunk", "moved", "attributes")
+#: An area change below this share of the area (or AREA_NOISE_M2) is no growth or shrinkage.
+AREA_SHARE = 0.001
+AREA_NOISE_M2 = 1.0
+
+
+def kind_of(entry: dict) -> str:
+    """A changed feature of :func:`compare` as grown, shrunk, moved (same area, other place
+    or shape) or attributes (its geometry unchanged)."""
+    if not entry["geometry_changed"]:
+        return "attributes"
+    before, delta = entry.get("area_before_m2"), entry.get("area_change_m2")
+    moved_area = before is not None and delta is not None
+    if moved_area and abs(delta) > max(AREA_NOISE_M2, AREA_SHARE * before):
+        return "grown" if delta > 0 else "shrunk"
+    return "moved"
+
+
+def by_kind(diff: dict) -> dict:
+    """:func:`compare`'s diff as one list of changes, each with its kind, and counts per
+    kind: what an import's dry run shows (area before/after and change in m² and 亩)."""
+    changes = []
+    for which in ("added", "removed"):
+        for entry in diff[which]:
+            m2 = entry.get("area_m2", 0.0)
+            signed = m2 if which == "added" else -m2
+            changes.append(
+                {
+                    "id": entry["id"],
+                    "name": entry["name"],
+                    "kind": which,
+                    "area_before_m2": 0.0 if which == "added" else m2,
+                    "area_after_m2": m2 if which == "added" else 0.0,
+                    "change_m2": signed,
+                    "change_mu": round(m2_to_mu(signed), 4),
+                    "attributes": [],
+                }
+            )
+    for entry in diff["changed"]:
+        changes.append(
+            {
+                "id": entry["id"],
+                "name": entry["name"],
+                "kind": kind_of(entry),
+                "area_before_m2": entry.get("area_before_m2") or 0.0,
+                "area_after_m2": entry.get("area_after_m2") or 0.0,
+                "change_m2": entry.get("area_change_m2") or 0.0,
+                "change_mu": entry.get("area_change_mu") or 0.0,
+                "attributes": entry["fields"],
+                **({"moved_m": entry["moved_m"]} if "moved_m" in entry else {}),
+            }
+        )
+    counts = {kind: sum(1 for c in changes if c["kind"] == kind) for kind in KINDS}
+    return {
+        "counts": {**counts, "unchanged": diff["counts"]["unchanged"]},
+        "area_change_m2": diff["area_change_m2"],
+        "area_change_mu": diff["area_change_mu"],
+        "changes": changes,
+    }

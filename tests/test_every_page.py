@@ -67,6 +67,10 @@ PAGES = {
         ("/collections/zones/items?f=html&filter=name%20%3D", "main"),
     ],
     "/collections/<collection_id>/queryables": [("/collections/zones/queryables?f=html", "main")],
+    "/collections/<collection_id>/import": [
+        ("/collections/zones/import", "body[data-import-ready]"),
+        ("/collections/no-such-layer/import", "main"),
+    ],
     "/collections/<collection_id>/items/<feature_id>": [
         ("/collections/zones/items/{item}?f=html", "main"),
         ("/collections/zones/items/no-such-zone?f=html", "main"),

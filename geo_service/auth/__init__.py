@@ -34,6 +34,8 @@ ENDPOINT_ROLES = {
     "rechecks.recheck_page": "land",
     "analysis.import_actuals": "planner",
     "versions.revert_version": "planner",
+    "imports.create_import": "planner",
+    "imports.import_page": "planner",
     "accounts.users": "admin",
     "accounts.create_user": "admin",
     "accounts.update_user": "admin",

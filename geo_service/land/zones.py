@@ -96,6 +96,23 @@ def pick_field(
     return next((lowered[k] for k in known if k in lowered), None)
 
 
+def recognise_fields(
+    filename: str,
+    names: list[str],
+    id_field: str | None,
+    name_field: str | None,
+    forms: tuple[str, str] = ("zones_id_field", "zones_name_field"),
+) -> tuple[str | None, str | None]:
+    """The id and name fields of a boundary file with the fields ``names``: those the user
+    chose (``forms`` name the parameters in messages), else the first of ZONE_ID_FIELDS and
+    ZONE_NAME_FIELDS it has. The one recognition of a check's zones file and of a layer
+    import (geo_service.layer_import)."""
+    return (
+        pick_field(filename, names, id_field, ZONE_ID_FIELDS, forms[0]),
+        pick_field(filename, names, name_field, ZONE_NAME_FIELDS, forms[1]),
+    )
+
+
 def zones_from_file(
     raw: RawFile,
     sha256: str,
@@ -109,8 +126,7 @@ def zones_from_file(
     parcels = prepare_parcels(raw, crs_given)
     attributes = list(parcels.frame["attributes"])
     names = field_names(attributes)
-    id_used = pick_field(raw.filename, names, id_field, ZONE_ID_FIELDS, "zones_id_field")
-    name_used = pick_field(raw.filename, names, name_field, ZONE_NAME_FIELDS, "zones_name_field")
+    id_used, name_used = recognise_fields(raw.filename, names, id_field, name_field)
 
     def column(field: str | None, fallback: list[str]) -> list[str]:
         if field is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from geo_service.messages import analysis, common, land, recheck, versions, web
+from geo_service.messages import analysis, common, imports, land, recheck, versions, web
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -44,6 +44,7 @@ CATALOGUE = _assemble(
     analysis.MESSAGES,
     versions.MESSAGES,
     recheck.MESSAGES,
+    imports.MESSAGES,
 )
 
 

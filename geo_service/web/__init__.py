@@ -14,6 +14,7 @@ from geo_service.web import (
     assets,
     checks,
     exports,
+    imports,
     ogc,
     pages,
     queryables,
@@ -114,6 +115,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(analysis.bp)
     app.register_blueprint(versions.bp)
+    app.register_blueprint(imports.bp)
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):

@@ -355,6 +355,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     max_body = int(config["MAX_CONTENT_LENGTH"])
     from geo_service.web import openapi_services as services
     from geo_service.web.openapi_accounts import account_paths
+    from geo_service.web.openapi_imports import import_paths
     from geo_service.web.openapi_paths import ogc_paths
     from geo_service.web.openapi_rechecks import recheck_paths
     from geo_service.web.openapi_versions import version_paths
@@ -367,6 +368,7 @@ def openapi_document(catalog: Catalog, config=None) -> dict:
     recheck_paths(api)
     account_paths(api)
     version_paths(api, catalog)
+    import_paths(api, catalog, max_body)
     return {
         "openapi": "3.0.3",
         "info": {

@@ -1,0 +1,139 @@
+"""Messages: importing official boundaries into a layer (geo_service.layer_import, its checks
+in geo_service.layer_checks, the API, the page and ``python -m geo_service layers import``).
+
+Key -> (Chinese, English) templates; see geo_service.messages.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "import.bad_precision": (
+        "精度“{precision}”无效；可选：{choices}",
+        'precision "{precision}" is not one of: {choices}',
+    ),
+    "import.polygons_only": (
+        "图层 {layer} 的几何类型为 {layer_type}：目前只能导入面图层（区界），"
+        "点、线图层请用要素编辑",
+        "layer {layer} holds {layer_type}: imports take polygon layers (boundaries) for now; "
+        "edit points and lines feature by feature",
+    ),
+    "import.bad_flag": (
+        "参数 {name} 应为 1 或 0，收到“{value}”",
+        'the parameter {name} takes 1 or 0, not "{value}"',
+    ),
+    "import.bad_based_on": (
+        "参数 based_on 应为版本号（正整数），收到“{value}”",
+        'based_on takes a version number (a positive integer), not "{value}"',
+    ),
+    "import.source": ("导入：{file}（{date}）", "imported: {file} ({date})"),
+    "import.default_message": ("导入边界文件 {file}", "boundaries imported from {file}"),
+    "import.ids_from_file": (
+        "未识别到编号字段：编号取自文件的要素编号（没有时按顺序编为“地块N”）；"
+        "请用 id_field 指定编号字段",
+        "no id field recognised: ids are the file's feature ids (else 地块N in file order); "
+        "name the id field with id_field",
+    ),
+    "import.refused": (
+        "{file}：有 {count} 个问题，未导入。第一个：{first}",
+        "{file}: {count} problem(s), nothing imported. The first: {first}",
+    ),
+    "import.unchanged": (
+        "{file} 与 {layer} 当前第 {number} 版相同，未写入新版本",
+        "{file} equals version {number} of {layer}: no new version written",
+    ),
+    "import.too_many_features": (
+        "文件有 {count} 个要素，一个图层版本最多 {limit} 个",
+        "the file holds {count} features; a layer version takes at most {limit}",
+    ),
+    "import.split_file": ("请分区导出后分别导入", "split the file and import the parts"),
+    "import.too_many_vertices": (
+        "文件共有 {count} 个坐标点，一个图层版本最多 {limit} 个",
+        "the file holds {count} vertices; a layer version takes at most {limit}",
+    ),
+    "import.simplify": (
+        "请在 GIS 软件中适当简化边界后再导入",
+        "simplify the boundaries in a GIS and import again",
+    ),
+    "import.no_id": ("没有编号", "it has no id"),
+    "import.duplicate_id": (
+        "编号“{id}”与第 {first} 个要素重复",
+        'the id "{id}" is also that of feature {first}',
+    ),
+    "import.id_too_long": (
+        "编号有 {chars} 个字符，最多 {limit} 个",
+        "the id has {chars} characters; at most {limit}",
+    ),
+    "import.give_id": (
+        "每个要素应有唯一的编号；或用 id_field 指定另一个编号字段",
+        "give each feature a unique id, or name another id field with id_field",
+    ),
+    "import.no_name": ("没有名称", "it has no name"),
+    "import.give_name": (
+        "请填写名称，或用 name_field 指定名称字段",
+        "fill in its name, or name the name field with name_field",
+    ),
+    "import.give_geometry": ("请为该要素绘制几何", "draw its geometry"),
+    "import.wrong_type": (
+        "几何类型为 {kind}，该图层为 {layer_type}",
+        "its geometry is a {kind}; the layer holds {layer_type}",
+    ),
+    "import.give_type": ("请提供 {layer_type} 几何", "give it a {layer_type} geometry"),
+    "import.repaired": (
+        "几何无效（{reason}），已自动修复（{before} → {after}，面积变化 {share}%）",
+        "invalid geometry ({reason}), repaired ({before} → {after}, area changed {share}%)",
+    ),
+    "import.check_repair": (
+        "请在地图上核对修复后的边界",
+        "check the repaired boundary on the map",
+    ),
+    "import.repair_refused": (
+        "几何无效（{reason}），自动修复会使面积变化 {share}%（{before} → {after}），"
+        "超过允许的 {tolerance}",
+        "invalid geometry ({reason}); repairing it would change its area by {share}% "
+        "({before} → {after}), more than the {tolerance} allowed",
+    ),
+    "import.outside_ankang": (
+        "有 {area_m2} 平方米（{area_mu} 亩）在安康市界以外",
+        "{area_m2} m² ({area_mu} mu) lie outside Ankang",
+    ),
+    "import.outside_ankang_shape": (
+        "位于安康市界以外（允许误差 {slack} 米）",
+        "it lies outside Ankang (beyond a {slack} m margin)",
+    ),
+    "import.check_place": (
+        "请核对坐标系（crs）或裁去市界以外的部分",
+        "check the coordinate system (crs) or clip what lies outside the city",
+    ),
+    "import.overlap": (
+        "与第 {number} 个要素（{other}）重叠 {area_m2} 平方米（{area_mu} 亩）",
+        "overlaps feature {number} ({other}) by {area_m2} m² ({area_mu} mu)",
+    ),
+    "import.check_overlap": (
+        "请核对两者的边界是否应当相接而不重叠",
+        "check whether the two should touch rather than overlap",
+    ),
+    "import.no_file": ("请上传边界文件（字段 file）", "upload a boundaries file (field file)"),
+    "cli.import_summary": (
+        "{layer}：{features} 个要素（当前版本 {current} 个）；"
+        "编号字段 {id_field}，名称字段 {name_field}；"
+        "新增 {added}，删除 {removed}，扩大 {grown}，缩小 {shrunk}，移动或改形 {moved}，"
+        "仅属性变化 {attributes}，未变 {unchanged}；错误 {errors}，提示 {warnings}",
+        "{layer}: {features} features (the current version has {current}); id field "
+        "{id_field}, name field {name_field}; added {added}, removed {removed}, grown {grown}, "
+        "shrunk {shrunk}, moved or reshaped {moved}, attributes only {attributes}, unchanged "
+        "{unchanged}; errors {errors}, warnings {warnings}",
+    ),
+    "cli.import_change": (
+        "  {kind} {id}（{name}）：面积变化 {change_m2} 平方米（{change_mu} 亩）",
+        "  {kind} {id} ({name}): area change {change_m2} m² ({change_mu} mu)",
+    ),
+    "cli.import_dry_run": (
+        "试导入：未写入任何内容。确认后去掉 --dry-run 再运行一次",
+        "dry run: nothing written. Run again without --dry-run to import",
+    ),
+    "cli.import_done": (
+        "已写入 {layer} 第 {number} 版（{count} 个要素）",
+        "wrote version {number} of {layer} ({count} features)",
+    ),
+    "cli.import_error": ("错误 {line}", "error {line}"),
+    "cli.import_warning": ("提示 {line}", "warning {line}"),
+    "cli.field_none": ("（未识别）", "(none recognised)"),
+}
