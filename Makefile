@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench bench-land bench-snapshot bench-items screenshots clean
+.PHONY: run test lint format layers bench bench-land bench-snapshot bench-items bench-recheck screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-snapshot: $(VENV)/.dev
 
 bench-items: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/items_crs.py
+
+bench-recheck: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/recheck.py
 
 screenshots: $(VENV)/.dev
 	PYTHONPATH=. $(PY) scripts/screenshots.py

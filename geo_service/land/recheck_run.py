@@ -169,17 +169,15 @@ def run_recheck(spec: dict) -> dict:
         pairs, changed_pairs, done, written = Counter(), Counter(), 0, 0
         used_versions = Counter()
         progress("checking", 0, force=True)
-        for check in spec["checks"]:
-            document = register.get(check["id"])
-            check = {**recheck.described(document)}
-            used_versions[str(check["zones_version"] or "")] += 1
-            for batch in recheck.recheck_check(register, check, zones):
-                records.add_parcels(recheck_id, written, batch.changed, batch.wkbs)
-                written += len(batch.changed)
-                pairs.update(batch.pairs)
-                changed_pairs.update(batch.changed_pairs)
-                done += batch.parcels
-                progress("checking", done)
+        checks = [recheck.described(register.get(c["id"])) for c in spec["checks"]]
+        used_versions.update(str(c["zones_version"] or "") for c in checks)
+        for batch in recheck.recheck_parcels(register, checks, zones):
+            records.add_parcels(recheck_id, written, batch.changed, batch.wkbs)
+            written += len(batch.changed)
+            pairs.update(batch.pairs)
+            changed_pairs.update(batch.changed_pairs)
+            done += batch.parcels
+            progress("checking", done)
         summary = records.get(recheck_id)["summary"]
         summary.update(
             recheck.summary_of(pairs, changed_pairs, len(spec["checks"]), spec["skipped"])
