@@ -83,9 +83,7 @@ def build(folder: Path, parcels: int, checks: int) -> dict:
     ]
     started = time.perf_counter()
     for upload in uploads:
-        document, checked, used = run_check(
-            CheckRequest(parcels=upload), zones, catalog.version
-        )
+        document, checked, used = run_check(CheckRequest(parcels=upload), zones, catalog.version)
         register.save(document, checked, used.frame)
     checks_s = time.perf_counter() - started
     store = ext["geo_service.store"]
