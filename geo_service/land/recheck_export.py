@@ -158,7 +158,8 @@ def write_xlsx(
 
 def change_map(parcels: list[tuple[dict, bytes]], before, after, label: str) -> Markup | None:
     """An SVG of the changed parcels (``(record, wkb)``, at most MAX_MAP_PARCELS drawn) over
-    the zones ``before`` and ``after`` (lon/lat geometries; ``before`` may be None)."""
+    the zones ``before`` and ``after`` (``(name, lon/lat geometry)`` each; ``before`` may be
+    None); the zones of ``after`` are named where they show."""
     if not parcels:
         return None
     shown = parcels[:MAX_MAP_PARCELS]
@@ -181,20 +182,30 @@ def change_map(parcels: list[tuple[dict, bytes]], before, after, label: str) -> 
         'stroke="#444" stroke-width="0.3"/>',
         '<g clip-path="url(#gs-recheck-clip)">',
     ]
-    for geometries, colour, dash, fill in (
+    names = []
+    for zones_drawn, colour, dash, fill in (
         (after, AFTER_COLOUR, "", "0.10"),
         (before, BEFORE_COLOUR, ' stroke-dasharray="1.4 0.9"', "0"),
     ):
-        if geometries is None or len(geometries) == 0:
+        if not zones_drawn:
             continue
-        for shape in to_gk(geometries, zone):
+        for (name, _), shape in zip(zones_drawn, to_gk([g for _, g in zones_drawn], zone)):
             if shape is None or not shape.intersects(view):
                 continue
+            shown_part = shape.intersection(view.buffer(50))
             out.append(
-                f'<path d="{path_data(shape.intersection(view.buffer(50)), sheet)}" '
-                f'fill="{colour}" fill-opacity="{fill}" stroke="{colour}" '
-                f'stroke-width="0.45"{dash}/>'
+                f'<path d="{path_data(shown_part, sheet)}" fill="{colour}" '
+                f'fill-opacity="{fill}" stroke="{colour}" stroke-width="0.45"{dash}/>'
             )
+            if zones_drawn is after and len(names) < MAX_LABELS:
+                inner = shape.intersection(view)
+                if not inner.is_empty:
+                    x, y = sheet.point(*shapely.point_on_surface(inner).coords[0])
+                    names.append(
+                        f'<text x="{x:.2f}" y="{y + 6:.2f}" font-size="2.6" fill="{AFTER_COLOUR}" '
+                        f'text-anchor="middle">{escape(name[:40])}</text>'
+                    )
+    out += names
     for record, shape in zip(records, plane):
         colour = STATUS_COLOURS[record["after"]["status"]]
         out.append(

@@ -45,6 +45,53 @@
     result.hidden = false;
   }
 
+  var STATUS = { queued: "排队中", running: "进行中", done: "完成", failed: "失败", interrupted: "已中断" };
+
+  function cell(row, value) {
+    var td = document.createElement("td");
+    if (value instanceof Node) { td.appendChild(value); } else { td.textContent = value; }
+    row.appendChild(td);
+  }
+
+  /* "2026-12-01 23:37:45（北京时间 UTC+8）" as the server writes it, in the page's TIME_ZONE. */
+  function localTime(iso, table) {
+    var zone = table.getAttribute("data-time-zone");
+    try {
+      var text = new Intl.DateTimeFormat("sv-SE", {
+        timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false
+      }).format(new Date(iso));
+      return text + "（" + table.getAttribute("data-time-zone-label") + "）";
+    } catch (e) {
+      return iso;
+    }
+  }
+
+  /* The records table again from GET /api/rechecks (after a re-check finished). */
+  function refreshList() {
+    var table = document.getElementById("gs-recheck-list");
+    return fetch(table.getAttribute("data-api") + "?limit=50", { headers: headers })
+      .then(function (r) { return r.json(); })
+      .then(function (listing) {
+        var body = table.tBodies[0];
+        body.textContent = "";
+        (listing.rechecks || []).forEach(function (r) {
+          var s = r.summary || {};
+          var row = document.createElement("tr");
+          cell(row, r.id);
+          cell(row, localTime(r.created_at, table));
+          cell(row, r.user || "—");
+          cell(row, "第 " + r.zones_version + " 版");
+          cell(row, STATUS[r.status] || r.status);
+          cell(row, s.checks === undefined ? "—" : String(s.checks));
+          cell(row, s.parcels === undefined ? "—" : String(s.parcels));
+          cell(row, s.changed === undefined ? "—" : String(s.changed));
+          cell(row, link(r.href + (r.status === "done" ? "?f=html" : ""), r.status === "done" ? "汇总" : "进度"));
+          body.appendChild(row);
+        });
+      });
+  }
+
   function follow(url) {
     return fetch(url, { headers: headers }).then(function (r) {
       return r.json().then(function (body) { return { ok: r.ok, body: body }; });
@@ -56,7 +103,7 @@
         say((STAGES[pr.stage] || pr.stage || "") + "：" + (pr.done || 0) + " / " + (pr.total || 0) + " 个地块");
         return new Promise(function (resolve) { setTimeout(resolve, 800); }).then(function () { return follow(url); });
       }
-      if (answer.status === "done") { say("完成。"); show(answer); return; }
+      if (answer.status === "done") { say("完成。"); show(answer); return refreshList(); }
       throw new Error(answer.message || ((answer.error || {}).message) || "重新检查未完成");
     });
   }

@@ -233,9 +233,14 @@ def summary_page(row: dict, zone: str):
     )
 
 
-def zone_geometries(version: int) -> list:
+def zone_geometries(version: int) -> list[tuple[str, object]]:
+    """(name, lon/lat geometry) of each zone of a version."""
     features = store().features(recheck.LAYER, version)
-    return [shape(f["geometry"]) for f in features if f.get("geometry")]
+    return [
+        (str(f["properties"].get("name") or f["id"]), shape(f["geometry"]))
+        for f in features
+        if f.get("geometry")
+    ]
 
 
 @bp.get("/rechecks")
