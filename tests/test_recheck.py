@@ -249,3 +249,52 @@ def test_zones_frame_matches_the_layer_the_check_reads(app):
     # the uploaded file's reading is not involved: a zones file gives other ids
     raw = read_parcel_file(collection(ZONE_SHAPES, 36), "z.geojson")
     assert list(zones_from_file(raw, "sha").frame["zone_id"]) == ["A", "B"]
+
+
+def test_the_register_tables_are_only_read(app):
+    """The store's own digests of the register tables (where the register lives once it is
+    on the store) are the same before and after a re-check."""
+    check_now(app)
+    commit_zones(app, V3_SHAPES, "v3")
+    store = app.extensions["geo_service.store"]
+    tables = ("checks", "check_parcels", "check_zones", "layer_versions", "layer_features")
+    before = {t: store.table_digest(t) for t in tables}
+    row = run_here(app)
+    assert row["summary"]["changed"] == 4
+    assert {t: store.table_digest(t) for t in tables} == before
+
+
+def test_a_recheck_left_by_a_dead_server_reads_interrupted(app):
+    import socket
+
+    from geo_service.messages import localise
+
+    check_now(app)
+    ext = app.extensions
+    store = ext["geo_service.store"]
+    selection, version, plan = recheck_run.prepare(
+        store, ext["geo_service.register"], since=None, checks=None, version=None,
+        time_zone="Asia/Shanghai", max_checks=10, max_parcels=100,
+    )  # fmt: skip
+    records = RecheckRecords(store.engine)
+    row = recheck_run.new_record("deadbeef00000000", selection, version, plan, ("t", ""))
+    row["owner"] = f"{socket.gethostname()}:999999999:00000000"  # no such process
+    records.create(row)
+    state = recheck_run.state(records, "deadbeef00000000")
+    assert state["status"] == "interrupted" and state["message"]
+    assert localise(state, "en")["message"] != state["message"]
+    # a finished record is never rewritten by a late worker
+    assert not records.update("deadbeef00000000", status="done")
+
+
+def test_a_skipped_check_says_why_in_english_too(app):
+    from geo_service.messages import localise
+
+    check_now(app, zones_file=True)
+    plan = recheck_run.prepare(
+        app.extensions["geo_service.store"], app.extensions["geo_service.register"],
+        since=None, checks=None, version=None, time_zone="Asia/Shanghai",
+        max_checks=10, max_parcels=100,
+    )[2]  # fmt: skip
+    (skipped,) = plan.skipped
+    assert "uploaded zones file bureau_zones.geojson" in localise(skipped, "en")["reason"]
