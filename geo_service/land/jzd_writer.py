@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pyproj
 import shapely
 
 from geo_service.land.crs import ZONE_BOUNDARY_LON, gk_crs
 from geo_service.land.readers.jzd import EXTRA_FIELDS_KEY, JZD_FIELDS
+from geo_service.query.crs import transform
 
 DEFAULT_HEADER = {
     "格式版本号": "1.01版本",
@@ -102,10 +102,7 @@ def write_jzd(
     centres = shapely.get_x(shapely.centroid(geometries))
     zone = export_zone(centres, header)
     crs = gk_crs("CGCS2000", zone, prefixed=True)
-    transformer = pyproj.Transformer.from_crs("EPSG:4490", crs, always_xy=True)
-    planes = shapely.transform(
-        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-    )
+    planes = transform(geometries, "EPSG:4490", crs)
     attributes = attributes if attributes is not None else [{}] * len(planes)
     extra = extra_names(attributes)
     lines = [*header_lines(header, zone, extra), "[地块坐标]"]

@@ -29,6 +29,7 @@ from geo_service.land.model import (
 )
 from geo_service.land.readers.text import pick_name
 from geo_service.messages import Msg
+from geo_service.query.crs import transform
 
 LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre here
 
@@ -116,10 +117,7 @@ def to_lonlat(geometries: np.ndarray, crs: pyproj.CRS | str) -> np.ndarray:
         return shapely.transform(
             geometries, lambda xy: np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1]))
         )
-    transformer = pyproj.Transformer.from_crs(crs, LONLAT, always_xy=True)
-    return shapely.transform(
-        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-    )
+    return transform(geometries, crs, LONLAT)
 
 
 def in_ankang(geometries: np.ndarray) -> np.ndarray:

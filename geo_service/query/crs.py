@@ -23,7 +23,13 @@ import pyproj
 import shapely
 
 from geo_service.errors import BadRequest
-from geo_service.land.crs import chinese_name, describe
+from geo_service.land.crs import (
+    ANKANG_ZONES,
+    GEOGRAPHIC_EPSG,
+    GK_EPSG,
+    chinese_name,
+    describe,
+)
 from geo_service.messages import Msg
 from geo_service.query import params
 
@@ -93,16 +99,18 @@ def _offered(code: str) -> OfferedCrs:
 
 #: The table: CRS84 first (the default), then WGS 84 and CGCS2000 lon/lat, then the CGCS2000
 #: 3° GK planes of Ankang's two zones, without the zone prefix (4545/4546) and with it (4524/4525).
+#: The codes are those land/crs.py reads files in (GEOGRAPHIC_EPSG, GK_EPSG): one definition.
 OFFERED: tuple[OfferedCrs, ...] = tuple(
     _offered(code)
     for code in (
         "OGC:CRS84",
-        "EPSG:4326",
-        "EPSG:4490",
-        "EPSG:4545",
-        "EPSG:4546",
-        "EPSG:4524",
-        "EPSG:4525",
+        f"EPSG:{GEOGRAPHIC_EPSG['WGS 84']}",
+        f"EPSG:{GEOGRAPHIC_EPSG['CGCS2000']}",
+        *(
+            f"EPSG:{GK_EPSG['CGCS2000'][zone, prefixed]}"
+            for prefixed in (False, True)
+            for zone in ANKANG_ZONES
+        ),
     )
 )
 BY_URI = {c.uri: c for c in OFFERED}
@@ -170,9 +178,30 @@ def content_crs(crs: OfferedCrs) -> str:
     return f"<{crs.uri}>"
 
 
-@lru_cache(maxsize=32)
-def _transformer(source: str, target: str) -> pyproj.Transformer:
+@lru_cache(maxsize=64)
+def transformer(source: pyproj.CRS | str, target: pyproj.CRS | str) -> pyproj.Transformer:
+    """The one transformer between two CRSs, cached: x is the easting or longitude whatever
+    the CRS's axis order (``always_xy``). pyproj's Transformer is thread-safe (3.1+)."""
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+def transform(geometries, source: pyproj.CRS | str, target: pyproj.CRS | str) -> np.ndarray:
+    """Shapely geometries from ``source`` to ``target`` (x east, y north in both): the one
+    function every module moves geometries between lon/lat and the GK planes with."""
+    move = transformer(source, target)
+    if not isinstance(geometries, shapely.Geometry):  # one geometry stays one geometry
+        geometries = np.asarray(geometries, dtype=object)
+    return shapely.transform(
+        geometries, lambda xy: np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def frame_to(frame: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
+    """A GeoDataFrame in ``target`` (what ``to_crs`` does, through ``transform``)."""
+    moved = transform(frame.geometry.to_numpy(), frame.crs, target)
+    out = frame.copy()
+    out[frame.geometry.name] = gpd.GeoSeries(moved, index=frame.index, crs=target)
+    return out.set_crs(target, allow_override=True)
 
 
 def to_crs(geometries: np.ndarray, target: OfferedCrs) -> np.ndarray:
@@ -229,7 +258,7 @@ def _nest(template: list, depth: int, moved: list, at: int) -> tuple[list, int]:
 
 def _move(coords: np.ndarray, target: OfferedCrs) -> np.ndarray:
     """(N, 2) CRS84 lon/lat to ``target``: EPSG axis order, rounded to the unit."""
-    x, y = _transformer("OGC:CRS84", target.code).transform(coords[:, 0], coords[:, 1])
+    x, y = transformer("OGC:CRS84", target.code).transform(coords[:, 0], coords[:, 1])
     order = [1, 0] if target.swap else [0, 1]
     return np.round(np.column_stack([x, y])[:, order], target.decimals)
 
@@ -246,12 +275,12 @@ def literal_to_crs84(crs: OfferedCrs) -> Callable[[shapely.Geometry], shapely.Ge
     (``filter-crs``, Part 3); edges densified first, so a GK box keeps its true outline."""
     if crs.is_crs84:
         return lambda geometry: geometry
-    transformer = _transformer(crs.code, "OGC:CRS84")
+    back = transformer(crs.code, "OGC:CRS84")
     segment = SEGMENT[crs.decimals]
 
     def move(coords: np.ndarray) -> np.ndarray:
         east, north = (coords[:, 1], coords[:, 0]) if crs.swap else (coords[:, 0], coords[:, 1])
-        return np.column_stack(transformer.transform(east, north))
+        return np.column_stack(back.transform(east, north))
 
     def to_crs84(geometry: shapely.Geometry) -> shapely.Geometry:
         # bound the vertices densifying adds (a 1e12 m edge would be 2e9 of them), and refuse
@@ -279,7 +308,7 @@ def frame_in(
         return frame
     if not takes_crs:
         raise BadRequest("crs.lonlat_format", format=fmt, crs=text[:80])
-    return frame.to_crs(target.code)
+    return frame_to(frame, target.code)
 
 
 def parse_bbox(raw: str | None, crs: OfferedCrs) -> tuple[float, float, float, float] | None:
@@ -319,7 +348,7 @@ def _crs_box(a1: float, b1: float, a2: float, b2: float, crs: OfferedCrs, text: 
     if a1 > a2 or b1 > b2:
         raise BadRequest("crs.bbox_inverted", raw=text, crs=crs.code, order=crs.order)
     minx, miny, maxx, maxy = (b1, a1, b2, a2) if crs.swap else (a1, b1, a2, b2)
-    bounds = _transformer(crs.code, "OGC:CRS84").transform_bounds(
+    bounds = transformer(crs.code, "OGC:CRS84").transform_bounds(
         minx, miny, maxx, maxy, densify_pts=DENSIFY
     )
     minx, miny, maxx, maxy = bounds

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import pyproj
 import shapely
 from markupsafe import escape
+
+from geo_service.query.crs import transform
 
 #: Round scales a surveyor expects; past the last one, the next 1/2/5 × 10ⁿ.
 SCALES = (500, 1000, 2000, 2500, 5000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000)
@@ -48,18 +48,9 @@ def plane_name(zone: int) -> str:
     return f"CGCS2000 3度带高斯-克吕格投影 第 {zone} 带（中央经线 {3 * zone}°E{epsg}）"
 
 
-@lru_cache(maxsize=8)
-def _transformer(zone: int) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs("EPSG:4490", plane_crs(zone), always_xy=True)
-
-
 def to_gk(geometries, zone: int) -> np.ndarray:
     """Lon/lat (CGCS2000) geometries on the zone's plane, metres without the zone prefix."""
-    transformer = _transformer(zone)
-    return shapely.transform(
-        np.asarray(geometries, dtype=object),
-        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
-    )
+    return transform(geometries, "EPSG:4490", plane_crs(zone))
 
 
 #: Finer steps for overviews, whose extent is the parcels' and not a sheet of the series.

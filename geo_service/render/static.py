@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
-import pyproj
 import shapely
 
 from geo_service.catalog import Catalog
+from geo_service.geo.units import GK_AREA_CRS
+from geo_service.query.crs import transform
 from geo_service.render.styles import (
     POINT_TYPES,
     base_style,
     path_style,
 )
 
-PLANE = "EPSG:4545"
+PLANE = GK_AREA_CRS
 PLANE_LINES = ("坐标系：CGCS2000 3度带高斯-克吕格投影", "中央经线 108°E（EPSG:4545），上方为北")
 FONTS = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 CSS_PX_PER_MM = 96 / 25.4
@@ -85,11 +86,7 @@ _PLANE_CACHE: dict[tuple[str, str], tuple[list[int], np.ndarray]] = {}
 
 
 def to_plane(geometries) -> np.ndarray:
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", PLANE, always_xy=True)
-    return shapely.transform(
-        np.asarray(geometries, dtype=object),
-        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
-    )
+    return transform(geometries, "EPSG:4326", PLANE)
 
 
 def layer_on_plane(layer) -> tuple[list[int], np.ndarray]:

@@ -8,6 +8,7 @@ from geo_service.formats import LAYER_DOWNLOADS
 from geo_service.geo.units import GK_AREA_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.query.params import check_query
 from geo_service.render.map import build_map
+from geo_service.render.sheet import zone_of_crs
 from geo_service.web.http import HTML, JSON, cached_response, wanted_format
 from geo_service.web.ogc import catalog, landing_payload, page_head_links
 
@@ -33,7 +34,7 @@ def index():
 MAP_TOOLS = {
     "mu_m2": SQUARE_METRES_PER_MU,
     "hectare_m2": SQUARE_METRES_PER_HECTARE,
-    "gk_default_zone": int(GK_AREA_CRS.removeprefix("EPSG:")) - 4534 + 25,
+    "gk_default_zone": zone_of_crs(GK_AREA_CRS),
 }
 
 
