@@ -247,3 +247,31 @@ def test_every_route_is_in_the_openapi_document(app):
                 missing.append(f"{method} {rule.rule}")
     assert not missing, f"routes /api does not describe: {missing}"
     assert checked >= 30 and ("/collections/{}/queryables", "GET") in documented
+
+
+def test_each_blueprints_paths_are_written_next_to_its_routes(app):
+    """openapi.blueprint_paths: each function documents exactly its blueprints' routes (the
+    OGC ones in openapi_paths.py, checks/exports/analysis in openapi_services.py, accounts in
+    openapi_accounts.py), and every blueprint of the app is listed once."""
+    import re
+
+    from geo_service.web.ogc import catalog
+    from geo_service.web.openapi import Paths, blueprint_paths
+
+    def key(path: str, method: str) -> tuple[str, str]:
+        return re.sub(r"\{[^}]+\}|<[^>]+>", "{}", path), method.upper()
+
+    listed = [name for names, _ in blueprint_paths() for name in names]
+    assert sorted(listed) == sorted(app.blueprints), "a blueprint without its paths function"
+    with app.test_request_context("/api"):
+        for names, write in blueprint_paths():
+            api = Paths()
+            write(api, catalog(), app.config)
+            written = {key(p, m) for p, operations in api.paths.items() for m in operations}
+            routes = {
+                key(rule.rule, method)
+                for rule in app.url_map.iter_rules()
+                if rule.endpoint.split(".")[0] in names
+                for method in set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+            }
+            assert written == routes, (names, written ^ routes)

@@ -1,10 +1,10 @@
-"""The OGC API - Features paths (Parts 1-3): one ``api.add`` per operation (helpers in
-geo_service.web.openapi; checks, exports and analysis in geo_service.web.openapi_services)."""
+"""The OGC API - Features paths (Parts 1-3) of the ``pages``, ``ogc`` and ``queryables``
+blueprints: one ``api.add`` per operation (helpers in geo_service.web.openapi; the checks,
+exports and analysis blueprints' paths in geo_service.web.openapi_services)."""
 
 from __future__ import annotations
 
 from geo_service.catalog import Catalog
-from geo_service.formats import DEFAULT_LAYER_DOWNLOAD, LAYER_DOWNLOADS, crs_formats
 from geo_service.query import crs as part2
 from geo_service.query.params import ACCEPTED
 from geo_service.web.openapi import (
@@ -17,7 +17,6 @@ from geo_service.web.openapi import (
     OPENAPI,
     STRING,
     Paths,
-    files_ok,
     format_param,
     negotiated,
     ok,
@@ -81,11 +80,16 @@ def query_params(kind: str, definitions: dict[str, dict], **own: dict) -> list[d
     return [own.get(name) or definitions[name] for name in ACCEPTED[kind]]
 
 
-def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
-    defs = ogc_parameters(config)
-    collection = param(
+def collection_param(catalog: Catalog) -> dict:
+    """``{collectionId}``: one of the catalog's layers."""
+    return param(
         "collectionId", {"type": "string", "enum": list(catalog.layers)}, "the layer id", "path"
     )
+
+
+def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
+    defs = ogc_parameters(config)
+    collection = collection_param(catalog)
     links = {"type": "object", "required": ["links"], "properties": {"links": LINKS}}
     api.add(
         "/",
@@ -159,22 +163,6 @@ def ogc_paths(api: Paths, catalog: Catalog, config) -> None:
         ok=with_content_crs(negotiated("feature", FEATURE, GEOJSON)),
         errors=("400", "404", "406"),
         params=[collection, feature, *query_params("item", defs)],
-    )
-    download = {
-        "f": format_param(LAYER_DOWNLOADS, f"file format (default {DEFAULT_LAYER_DOWNLOAD})"),
-        "crs": crs_param(
-            "crs",
-            f"f={', f='.join(crs_formats(LAYER_DOWNLOADS))} (the other formats are WGS 84 only)",
-        ),
-    }
-    types = sorted({f.media_type for f in LAYER_DOWNLOADS.values()})
-    api.add(
-        "/collections/{collectionId}/download",
-        "get",
-        "a whole layer as a file",
-        ok=files_ok("the file", types),
-        errors=("400", "404", "406"),
-        params=[collection, *query_params("download", defs, **download)],
     )
 
 

@@ -1,5 +1,7 @@
-"""The OpenAPI paths of the land checks, exports (layer files, snapshots) and plan analysis:
-one ``api.add`` per operation (the OGC API paths are in geo_service.web.openapi_paths)."""
+"""The OpenAPI paths of the ``checks``, ``exports`` (layer files, snapshots, the offline map)
+and ``analysis`` blueprints: one ``api.add`` per operation (the OGC API paths are in
+geo_service.web.openapi_paths; ``openapi.BLUEPRINT_PATHS`` says which function writes which
+blueprint's, and tests/test_api.py checks each writes exactly its blueprints' routes)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from geo_service.catalog import Catalog
 from geo_service.formats import (
     CHECK_EXPORTS,
     CHECK_PARTS,
+    DEFAULT_LAYER_DOWNLOAD,
+    LAYER_DOWNLOADS,
     REGISTER_EXPORTS,
     OutputFormat,
     crs_formats,
@@ -41,6 +45,7 @@ from geo_service.web.openapi import (
     paging,
     param,
 )
+from geo_service.web.openapi_paths import collection_param, crs_param, ogc_parameters, query_params
 
 PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
 
@@ -143,7 +148,25 @@ def check_paths(api: Paths, max_body: int) -> None:
     api.add("/check", "get", "用地检查 page", ok={"200": ok("the page", {HTML: STRING})})
 
 
-def export_paths(api: Paths, catalog: Catalog) -> None:
+def export_paths(api: Paths, catalog: Catalog, config) -> None:
+    download = {
+        "f": format_param(LAYER_DOWNLOADS, f"file format (default {DEFAULT_LAYER_DOWNLOAD})"),
+        "crs": crs_param(
+            "crs",
+            f"f={', f='.join(crs_formats(LAYER_DOWNLOADS))} (the other formats are WGS 84 only)",
+        ),
+    }
+    api.add(
+        "/collections/{collectionId}/download",
+        "get",
+        "a whole layer as a file",
+        ok=files_ok("the file", sorted({f.media_type for f in LAYER_DOWNLOADS.values()})),
+        errors=("400", "404", "406"),
+        params=[
+            collection_param(catalog),
+            *query_params("download", ogc_parameters(config), **download),
+        ],
+    )
     low, high = DPI_RANGE
     lon = {"type": "number", "minimum": -180, "maximum": 180}
     params = [
