@@ -10,6 +10,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import shapely
 
@@ -20,6 +21,10 @@ from geo_service.land import export
 from geo_service.land.gis_fields import gis_frame
 from geo_service.land.jzd_writer import write_jzd
 from geo_service.query import crs as part2
+
+if TYPE_CHECKING:
+    from geo_service.land.jobs import Slots
+    from geo_service.land.register import Register
 
 #: CGCS2000 3-degree Gauss-Kruger zones (with and without prefix): EPSG:4513-4554.
 CGCS2000_GK = range(4513, 4555)
@@ -33,12 +38,12 @@ class CheckOutput:
     a GeoPackage/Shapefile, ``part=`` of the GeoJSON, and for the report the template renderer
     (the web layer's), the Chromium settings and slots, the organisation and signatures."""
 
-    register: object  # land.register.Register
+    register: Register
     time_zone: str
     crs: str | None = None
     render_template: Callable[..., str] | None = None
     chromium_path: str = ""
-    renders: object | None = None  # land.jobs.Slots: at most so many Chromium runs at once
+    renders: Slots | None = None  # at most so many Chromium runs at once
     org: str = ""
     signatures: tuple[str, ...] = field(default_factory=tuple)
 
