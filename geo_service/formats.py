@@ -1,6 +1,7 @@
 """The one registry of output formats: a layer's download (``/collections/{id}/download``),
-a check's files (``/api/checks/{id}?f=…``, the zones it used as ``f=geojson&part=zones``) and
-the register's export (``/api/checks?f=…``).
+a check's files (``/api/checks/{id}?f=…``, the zones it used as ``f=geojson&part=zones``), the
+register's export (``/api/checks?f=…``), the re-checks', the plan analyses' and the
+actual-figures template's.
 
 Each format says its ``f=`` value, media type, file extension, label (a name, or a message
 key where the languages differ), writer, whether it takes ``crs=``, whether it is shown inline,
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 from geo_service import exports
+from geo_service.analysis import files as analysis_files
 from geo_service.catalog import Catalog, Layer
 from geo_service.errors import NotAcceptable
 from geo_service.exports import Download, Field, FrameSpec
@@ -156,6 +158,25 @@ RECHECK_EXPORTS = registry(
         part="汇总",
         ascii_part="summary",
     ),
+)
+
+#: A plan analysis's answers (``GET /api/analysis/{kind}``): ``writer(AnalysisOutput)``; json
+#: is the result itself; the reach analysis also gives its bands as GeoJSON.
+ANALYSIS_EXPORTS = registry(
+    OutputFormat("json", JSON, "json", "JSON"),
+    OutputFormat("csv", CSV, "csv", "CSV", analysis_files.csv_file, linked=True),
+    OutputFormat("xlsx", XLSX, "xlsx", "Excel", analysis_files.xlsx_file, linked=True),
+)
+REACH_EXPORTS = registry(
+    *ANALYSIS_EXPORTS.values(),
+    OutputFormat(
+        "geojson", GEOJSON, "geojson", "GeoJSON", analysis_files.reach_geojson, inline=True
+    ),
+)
+#: The actual-figures template (``GET /api/analysis/targets/template``), default csv.
+TEMPLATE_EXPORTS = registry(
+    OutputFormat("csv", CSV, "csv", "CSV", analysis_files.template_csv),
+    OutputFormat("xlsx", XLSX, "xlsx", "Excel", analysis_files.template_xlsx),
 )
 
 

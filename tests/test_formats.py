@@ -182,3 +182,45 @@ def test_the_pages_list_the_registry(client):
     check_page = client.get("/check").get_data(as_text=True)
     taking = re.search(r'id="gs-export-crs" data-formats="([^"]*)"', check_page).group(1)
     assert taking.split() == list(formats.crs_formats(formats.CHECK_EXPORTS))
+
+
+@pytest.mark.parametrize(
+    ("kind", "table"),
+    [("coverage", formats.ANALYSIS_EXPORTS), ("reach", formats.REACH_EXPORTS)],
+)
+def test_every_analysis_format_answers_and_others_are_a_406(client, kind, table):
+    for fmt in table.values():
+        answer = client.get(f"/api/analysis/{kind}?f={fmt.key}")
+        assert answer.status_code == 200, (kind, fmt.key)
+        assert answer.headers["Content-Type"] == fmt.media
+        if fmt.writer is not None:
+            assert file_name(answer).endswith(f".{fmt.extension}")
+            assert disposition(answer) == ("inline" if fmt.inline else "attachment")
+    refused = client.get(f"/api/analysis/{kind}?f=pdf")
+    assert refused.status_code == 406
+    assert refused.json["error"]["message"].endswith(f"可选：{', '.join(table)}。")
+
+
+def test_the_template_formats(client):
+    for fmt in formats.TEMPLATE_EXPORTS.values():
+        answer = client.get(f"/api/analysis/targets/template?f={fmt.key}&year=2022")
+        assert answer.headers["Content-Type"] == fmt.media
+        assert file_name(answer) == f"实际数据模板_2022.{fmt.extension}"
+    refused = client.get("/api/analysis/targets/template?f=json")
+    assert refused.status_code == 406
+    choices = ", ".join(formats.TEMPLATE_EXPORTS)
+    assert refused.json["error"]["message"].endswith(f"可选：{choices}。")
+
+
+def test_the_analysis_api_and_page_follow_the_registry(client):
+    paths = client.get("/api?f=json").json["paths"]
+    analysis = paths["/api/analysis/{kind}"]["get"]
+    assert parameter(analysis, "f")["schema"]["enum"] == list(formats.REACH_EXPORTS)
+    template = paths["/api/analysis/targets/template"]["get"]
+    assert parameter(template, "f")["schema"]["enum"] == list(formats.TEMPLATE_EXPORTS)
+    assert set(template["responses"]["200"]["content"]) == {
+        f.media_type for f in formats.TEMPLATE_EXPORTS.values()
+    }
+    page = client.get("/analysis").get_data(as_text=True)
+    linked = re.search(r'id="gs-an-downloads" data-formats="([^"]*)"', page).group(1)
+    assert linked.split() == [f.key for f in formats.ANALYSIS_EXPORTS.values() if f.linked]

@@ -42,7 +42,8 @@
   function downloads(kind) {
     var box = document.getElementById("gs-an-downloads");
     box.innerHTML = "导出：";
-    ["csv", "xlsx"].forEach(function (f) {
+    /* the formats a page links (geo_service/formats.py ANALYSIS_EXPORTS, written into the page) */
+    (box.getAttribute("data-formats") || "").split(" ").filter(Boolean).forEach(function (f) {
       var a = el("a", f.toUpperCase());
       a.href = api(kind, "f=" + f);
       box.appendChild(a);

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 
+from geo_service import formats
 from geo_service.analysis import run_analysis
-from geo_service.analysis.actuals import HEADER, INDICATORS, template_rows
-from geo_service.analysis.reach import band_rings, parse_bands
-from geo_service.analysis.tables import tables, to_csv, to_xlsx
-from geo_service.errors import BadRequest, NotAcceptable, NotFound
+from geo_service.analysis.files import AnalysisOutput, TemplateOutput
+from geo_service.analysis.reach import parse_bands
+from geo_service.errors import BadRequest, NotFound
+from geo_service.formats import OutputFormat
 from geo_service.query.params import is_integer
-from geo_service.web.http import CSV, GEOJSON, XLSX, file_response
+from geo_service.web.http import file_response
 from geo_service.web.ogc import catalog
 from geo_service.web.security import client_address, current_user
 
@@ -23,13 +24,18 @@ TITLES = {
     "enclaves": "飞地联系",
     "targets": "目标进度",
 }
-FILE_TYPES = {"csv": CSV, "xlsx": XLSX}
 
 
-def download(data, extension: str, name: str, fallback: str) -> Response:
-    """A CSV or XLSX with its Chinese ``name`` and an ASCII ``fallback`` (stems)."""
+def download(data, fmt: OutputFormat, name: str, fallback: str) -> Response:
+    """A file with its format's media type, its Chinese ``name`` and an ASCII ``fallback``
+    (stems)."""
+    extension = fmt.extension
     return file_response(
-        data, FILE_TYPES[extension], f"{name}.{extension}", fallback=f"{fallback}.{extension}"
+        data,
+        fmt.media,
+        f"{name}.{extension}",
+        fallback=f"{fallback}.{extension}",
+        inline=fmt.inline,
     )
 
 
@@ -54,31 +60,19 @@ def analysis(kind: str):
     if kind not in KINDS:
         raise NotFound("analysis.unknown_kind", kind=kind[:64], choices=", ".join(KINDS))
     year = parse_year(request.args.get("year"))
-    parse_bands(request.args.get("bands"))  # a bad bands= is a 400 for every kind (OpenAPI)
+    bands = parse_bands(request.args.get("bands"))  # a bad bands= is a 400 for every kind
+    table = formats.REACH_EXPORTS if kind == "reach" else formats.ANALYSIS_EXPORTS
+    fmt = formats.choose(table, request.args.get("f", "json"))
     result = run_analysis(
         kind,
         **analysis_context(),
         bands=request.args.get("bands"),
         year=year,
     )
-    wanted = request.args.get("f", "json")
-    if wanted == "json":
+    if fmt.writer is None:
         return result
-    if wanted == "geojson" and kind == "reach":
-        import json
-
-        rings = band_rings(catalog(), parse_bands(request.args.get("bands")))
-        return Response(json.dumps(rings, ensure_ascii=False), mimetype=GEOJSON)
-    sheets = tables(kind, result)
-    if wanted == "csv":
-        data = to_csv(next(iter(sheets.values())))
-        return download(data, "csv", f"规划分析_{TITLES[kind]}", f"analysis-{kind}")
-    if wanted == "xlsx":
-        note = result.get("sample_label", "")
-        data = to_xlsx(sheets, note)
-        return download(data, "xlsx", f"规划分析_{TITLES[kind]}", f"analysis-{kind}")
-    choices = "json, csv, xlsx" + (", geojson" if kind == "reach" else "")
-    raise NotAcceptable("format.not_offered", asked=wanted[:40], choices=choices)
+    data = fmt.writer(AnalysisOutput(kind, result, catalog(), bands))
+    return download(data, fmt, f"规划分析_{TITLES[kind]}", f"analysis-{kind}")
 
 
 @bp.post("/api/analysis/targets/actuals")
@@ -99,21 +93,12 @@ def import_actuals():
 @bp.get("/api/analysis/targets/template")
 def actuals_template():
     year = parse_year(request.args.get("year")) or 2021
-    wanted = request.args.get("f", "csv")
-    if wanted not in ("csv", "xlsx"):
-        raise NotAcceptable("format.not_offered", asked=wanted[:40], choices="csv, xlsx")
-    rows = [dict(zip(HEADER, row)) for row in template_rows(catalog(), year)]
-    if wanted == "xlsx":
-        indicators = [
-            {"类型": kind, "指标": key, "说明": label}
-            for kind, names in INDICATORS.items()
-            for key, label in names.items()
-        ]
-        data = to_xlsx({"实际数据": rows, "指标说明": indicators})
-        return download(data, "xlsx", f"实际数据模板_{year}", f"actuals-template-{year}")
-    return download(to_csv(rows), "csv", f"实际数据模板_{year}", f"actuals-template-{year}")
+    fmt = formats.choose(formats.TEMPLATE_EXPORTS, request.args.get("f", "csv"))
+    data = fmt.writer(TemplateOutput(catalog(), year))
+    return download(data, fmt, f"实际数据模板_{year}", f"actuals-template-{year}")
 
 
 @bp.get("/analysis")
 def analysis_page():
-    return render_template("analysis.html", catalog=catalog())
+    linked = [f for f in formats.ANALYSIS_EXPORTS.values() if f.linked]
+    return render_template("analysis.html", catalog=catalog(), downloads=linked)

@@ -11,7 +11,9 @@ from geo_service.formats import (
     CHECK_PARTS,
     DEFAULT_LAYER_DOWNLOAD,
     LAYER_DOWNLOADS,
+    REACH_EXPORTS,
     REGISTER_EXPORTS,
+    TEMPLATE_EXPORTS,
     OutputFormat,
     crs_formats,
 )
@@ -21,8 +23,6 @@ from geo_service.web.openapi import (
     BINARY,
     CHECK,
     CHECKS_MAX_LIMIT,
-    CSV,
-    GEOJSON,
     GUARDED,
     HTML,
     JSON,
@@ -33,7 +33,6 @@ from geo_service.web.openapi import (
     RUNNING,
     STRING,
     WRITE,
-    XLSX,
     Paths,
     body_schema,
     comma_list,
@@ -50,10 +49,11 @@ from geo_service.web.openapi_paths import collection_param, crs_param, ogc_param
 PARCEL_FORMATS = "parcels: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV+WKT, 界址点坐标 txt"
 
 
-def file_types(table: dict[str, OutputFormat], document: dict) -> dict:
-    """The answers' content by media type: ``document`` for JSON, the files' bodies."""
+def file_types(table: dict[str, OutputFormat], document: dict | None = None) -> dict:
+    """The answers' content by media type: the files' bodies, and ``document`` for JSON."""
     types = {f.media_type: body_schema(f.media_type) for f in table.values()}
-    types[JSON] = document
+    if document is not None:
+        types[JSON] = document
     return types
 
 
@@ -259,11 +259,11 @@ def analysis_paths(api: Paths, max_body: int) -> None:
         "/api/analysis/{kind}",
         "get",
         "plan analysis: cluster coverage, logistics reach, enclave links, targets and progress",
-        ok={"200": ok(ANALYSIS, {JSON: OBJECT, GEOJSON: OBJECT, CSV: STRING, XLSX: BINARY})},
+        ok={"200": ok(ANALYSIS, file_types(REACH_EXPORTS, OBJECT))},
         errors=("400", "404", "406"),
         params=[
             kind,
-            format_param(("json", "csv", "xlsx", "geojson"), "output (geojson: reach only)"),
+            format_param(REACH_EXPORTS, "output (geojson: reach only)"),
             bands,
             year,
         ],
@@ -280,8 +280,8 @@ def analysis_paths(api: Paths, max_body: int) -> None:
         "/api/analysis/targets/template",
         "get",
         "the figures template",
-        ok={"200": ok("the template", {CSV: STRING, XLSX: BINARY})},
+        ok={"200": ok("the template", file_types(TEMPLATE_EXPORTS))},
         errors=("400", "406"),
-        params=[format_param(("csv", "xlsx")), year],
+        params=[format_param(TEMPLATE_EXPORTS), year],
     )
     api.add("/analysis", "get", "规划分析 page", ok={"200": ok("the page", {HTML: STRING})})
