@@ -93,6 +93,7 @@ def test_csv_and_xlsx_list_the_changed_parcels_formula_safe(done):
     assert len(ids) == 4 and "'" + HOSTILE_ID in ids, ids
     hostile = rows[1 + ids.index("'" + HOSTILE_ID)]
     assert hostile[7:9] == ["区内", "部分在区内"] and hostile[11] == "-5000.0"
+    assert hostile[rows[0].index("原检查所用园区版本")] == "2"  # recorded by the check
     answer = client.get(location + "?f=xlsx")
     assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(answer.get_data()))

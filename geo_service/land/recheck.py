@@ -142,36 +142,13 @@ def parse_version(value, store):
 
 def plan(register, selection: Selection, max_checks: int, max_parcels: int) -> Plan:
     """The checks ``selection`` names, read from the register's public methods only; 413
-    past ``max_checks`` or ``max_parcels``, 400 when it names none or an unknown id."""
-    found = []
+    past ``max_checks`` checks or ``max_parcels`` parcels in the checks selected (counted from
+    their summaries before any document is read), 400 when it names none or an unknown id."""
     if selection.check_ids:
-        unknown = []
-        for check_id in selection.check_ids:
-            try:
-                document = register.get(check_id)
-            except NotFound:
-                unknown.append(check_id)
-                continue
-            found.append(described(document))
-        if unknown:
-            listed = "、".join(unknown[:10])
-            raise BadRequest("recheck.unknown_checks", ids=listed, count=len(unknown))
+        found = chosen_checks(register, selection.check_ids, max_parcels)
     else:
-        offset = 0
-        while True:
-            rows = register.list(PAGE, offset)
-            for row in rows:
-                if selection.since_utc and row["created_at"] < selection.since_utc:
-                    rows = []
-                    break
-                found.append(listed_row(row))
-                if len(found) > max_checks:
-                    raise TooLarge(
-                        "recheck.too_many_checks", count=f"> {max_checks}", max=max_checks
-                    )
-            if len(rows) < PAGE:
-                break
-            offset += PAGE
+        found = listed_checks(register, selection.since_utc, max_checks)
+        bound_parcels(sum(c["parcels"] for c in found), max_parcels)
     if not found:
         raise BadRequest("recheck.none_selected", since=selection.since or "—")
     result = Plan()
@@ -181,9 +158,45 @@ def plan(register, selection: Selection, max_checks: int, max_parcels: int) -> P
         else:
             reason = Msg("recheck.skipped_file", file=check["zones_source"][:200])
             result.skipped.append({**check, **record(reason=reason)})
-    if result.parcels > max_parcels:
-        raise TooLarge("recheck.too_many_parcels", parcels=result.parcels, max=max_parcels)
     return result
+
+
+def bound_parcels(parcels: int, max_parcels: int) -> None:
+    if parcels > max_parcels:
+        raise TooLarge("recheck.too_many_parcels", parcels=parcels, max=max_parcels)
+
+
+def chosen_checks(register, ids: tuple[str, ...], max_parcels: int) -> list[dict]:
+    """The checks of ``ids``: every id's summary first (unknown ids: 400 listing them; too
+    many parcels: 413), then their documents."""
+    unknown, parcels = [], 0
+    for check_id in ids:
+        try:
+            parcels += int(register.get_summary(check_id)["parcels"])
+        except NotFound:
+            unknown.append(check_id)
+    if unknown:
+        listed = "、".join(unknown[:10])
+        raise BadRequest("recheck.unknown_checks", ids=listed, count=len(unknown))
+    bound_parcels(parcels, max_parcels)
+    return [described(register.get(check_id)) for check_id in ids]
+
+
+def listed_checks(register, since_utc: str | None, max_checks: int) -> list[dict]:
+    """Every check of the register (made at or after ``since_utc``), newest first, from its
+    listing pages; 413 past ``max_checks``."""
+    found, offset = [], 0
+    while True:
+        rows = register.list(PAGE, offset)
+        for row in rows:
+            if since_utc and row["created_at"] < since_utc:
+                return found
+            found.append(listed_row(row))
+            if len(found) > max_checks:
+                raise TooLarge("recheck.too_many_checks", count=f"> {max_checks}", max=max_checks)
+        if len(rows) < PAGE:
+            return found
+        offset += PAGE
 
 
 def described(document: dict) -> dict:

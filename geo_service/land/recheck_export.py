@@ -50,6 +50,7 @@ COLUMNS = [
     ("change_mu", "区内面积变化(亩)"),
     ("zones_before", "原涉及园区"),
     ("zones_after", "新涉及园区"),
+    ("zones_version_before", "原检查所用园区版本"),
     ("before", "status_before"),
     ("after", "status_after"),
 ]
@@ -86,6 +87,7 @@ def row_of(parcel: dict, time_zone: str = DEFAULT_TIME_ZONE) -> dict:
         "change_mu": round(parcel["change_mu"], 4),
         "zones_before": zones_text(before["zones"]),
         "zones_after": zones_text(after["zones"]),
+        "zones_version_before": parcel.get("zones_version_before") or "",
         "before": before["status"],
         "after": after["status"],
     }
