@@ -8,15 +8,17 @@ import csv
 import io
 import json
 import time
+from concurrent.futures import Future
 
 import pytest
 from conftest import dbs
 from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
 from openpyxl import load_workbook
-from test_recheck import V3_SHAPES, check_digest, commit_zones
+from test_recheck import V3_SHAPES, check_digest, check_now, commit_zones
 
 from geo_service import create_app
 from geo_service.auth import ROLES
+from geo_service.store.rechecks import RecheckRecords
 
 HOSTILE_ID = '=HYPERLINK("http://x")<b>'
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -172,3 +174,19 @@ def test_a_form_post_and_a_non_object_body(done):
     assert client.post("/api/rechecks", json=[1, 2]).status_code == 400
     assert client.get("/api/rechecks/nope").status_code == 404
     assert client.get(answer.headers["Location"] + "?f=pdf").status_code == 406
+
+
+def test_a_full_pool_answers_503_and_stores_nothing(tmp_path):
+    """The checks' bound holds for re-checks: with the one worker busy (a job in flight) and
+    no queue, a re-check is refused with Retry-After and leaves no record."""
+    app = create_app({"TESTING": True, **dbs(tmp_path), "CHECK_WORKERS": 1, "MAX_QUEUED_CHECKS": 0})
+    check_now(app)
+    jobs = app.extensions["geo_service.jobs"]
+    jobs.futures["busy"] = Future()  # a job still in flight
+    try:
+        answer = app.test_client().post("/api/rechecks", json={})
+    finally:
+        jobs.futures.pop("busy")
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert "检查队列已满" in answer.get_json()["error"]["message"]
+    assert RecheckRecords(app.extensions["geo_service.store"].engine).count() == 0

@@ -150,12 +150,21 @@ def answer(row: dict, parcels: list[dict] | None = None) -> dict:
     return localise(out, language())
 
 
+def listed(row: dict) -> dict:
+    """A re-check as a listing shows it: counts, not the lists of checks run or skipped."""
+    row["summary"].pop("skipped_checks", None)
+    row["selection"].pop("checks_run", None)
+    if len(row["selection"].get("checks", [])) > 20:
+        row["selection"]["checks"] = row["selection"]["checks"][:20] + ["…"]
+    return row
+
+
 @bp.get("/api/rechecks")
 def list_rechecks():
     """The re-checks, newest first."""
     limit = int_param(request.args, "limit", 100, 1, 1000)
     offset = int_param(request.args, "offset", 0, 0, 10**9)
-    found = records().list(limit, offset)
+    found = [listed(row) for row in records().list(limit, offset)]
     for row in found:
         row["href"] = url_for("rechecks.get_recheck", recheck_id=row["id"], _external=True)
     total = records().count()
@@ -248,13 +257,13 @@ def recheck_page():
     """Start a re-check and see the results (land and planner users)."""
     versions = store().versions(recheck.LAYER)
     zone = current_app.config["TIME_ZONE"]
-    listed = records().list(50, 0)
+    rows = [listed(row) for row in records().list(50, 0)]
     return render_template(
         "rechecks.html",
         versions=[
             {"number": v.number, "created": local_time(v.created_at, zone), "message": v.message}
             for v in reversed(versions)
         ],
-        rechecks=[{**r, "created": local_time(r["created_at"], zone)} for r in listed],
+        rechecks=[{**r, "created": local_time(r["created_at"], zone)} for r in rows],
         time_zone_label=zone_label(zone),
     )
