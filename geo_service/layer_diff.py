@@ -163,10 +163,22 @@ AREA_SHARE = 0.001
 AREA_NOISE_M2 = 1.0
 
 
+#: A geometry whose area moved less than AREA_NOISE_M2 and centroid less than this many
+#: metres is the same boundary written again (a GK -> lon/lat round trip, 7 decimals).
+SAME_M = 0.05
+
+
+def same_boundary(entry: dict) -> bool:
+    return (
+        abs(entry.get("area_change_m2") or 0.0) < AREA_NOISE_M2
+        and entry.get("moved_m", 0.0) < SAME_M
+    )
+
+
 def kind_of(entry: dict) -> str:
     """A changed feature of :func:`compare` as grown, shrunk, moved (same area, other place
-    or shape) or attributes (its geometry unchanged)."""
-    if not entry["geometry_changed"]:
+    or shape) or attributes (its geometry unchanged, or the same boundary written again)."""
+    if not entry["geometry_changed"] or same_boundary(entry):
         return "attributes"
     before, delta = entry.get("area_before_m2"), entry.get("area_change_m2")
     moved_area = before is not None and delta is not None
@@ -195,7 +207,11 @@ def by_kind(diff: dict) -> dict:
                     "attributes": [],
                 }
             )
+    unchanged = diff["counts"]["unchanged"]
     for entry in diff["changed"]:
+        if not entry["fields"] and same_boundary(entry):
+            unchanged += 1
+            continue
         changes.append(
             {
                 "id": entry["id"],
@@ -211,7 +227,7 @@ def by_kind(diff: dict) -> dict:
         )
     counts = {kind: sum(1 for c in changes if c["kind"] == kind) for kind in KINDS}
     return {
-        "counts": {**counts, "unchanged": diff["counts"]["unchanged"]},
+        "counts": {**counts, "unchanged": unchanged},
         "area_change_m2": diff["area_change_m2"],
         "area_change_mu": diff["area_change_mu"],
         "changes": changes,

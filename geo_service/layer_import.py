@@ -30,6 +30,7 @@ from geo_service.layer_checks import (
     validate,
 )
 from geo_service.layer_diff import by_kind, compare
+from geo_service.layer_links import dropped_references, fill_counties
 from geo_service.messages import Msg, record
 from geo_service.store import LayerVersion, Store
 from geo_service.versions import commit_version
@@ -141,6 +142,7 @@ def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Pre
                 "geometry": geometry_mapping(geometry),
             }
         )
+    filled = fill_counties(layer, counties, features)
     crs_note = record(crs_note=parcels.crs_note)
     return Prepared(
         features,
@@ -156,7 +158,9 @@ def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Pre
             "crs": parcels.source_crs,
             **crs_note,
         },
-        parcels.notes + ([] if id_used else [note(Msg("import.ids_from_file"))]),
+        parcels.notes
+        + ([] if id_used else [note(Msg("import.ids_from_file"))])
+        + ([note(Msg("import.counties_filled", count=filled))] if filled else []),
     )
 
 
@@ -222,7 +226,7 @@ def _total_area(features: list[dict]) -> float:
 
 def preview_collections(layer: Layer, features: list[dict], diff: dict) -> dict:
     """What the page draws: ``new`` (every new feature, its change kind) and ``old`` (the
-    current shapes of the features removed or changed)."""
+    current shapes of the features removed or whose boundary changed)."""
     kinds = {c["id"]: c["kind"] for c in diff["changes"]}
 
     def slim(feature: dict, kind: str) -> dict:
@@ -234,7 +238,11 @@ def preview_collections(layer: Layer, features: list[dict], diff: dict) -> dict:
         }
 
     new = [slim(f, kinds.get(f["id"], "unchanged")) for f in features]
-    old = [slim(f, kinds[f["id"]]) for f in layer.features if f["id"] in kinds]
+    old = [
+        slim(f, kinds[f["id"]])
+        for f in layer.features
+        if kinds.get(f["id"], "attributes") != "attributes"
+    ]
     return {
         "new": {"type": "FeatureCollection", "features": new},
         "old": {"type": "FeatureCollection", "features": old},
@@ -245,6 +253,8 @@ def dry_run(catalog: Catalog, request: ImportRequest, *, preview: bool = False) 
     """What the import would write, and every problem; nothing is written."""
     layer = catalog.get(request.layer_id)
     prepared = prepare(layer, _counties(catalog), request)
+    new_ids = {f["id"] for f in prepared.features}
+    prepared.findings += dropped_references(catalog, layer.id, new_ids)
     return {**answer(layer, prepared, preview=preview), "dry_run": True}
 
 
@@ -254,6 +264,8 @@ def commit(store: Store, catalog: Catalog, request: ImportRequest) -> tuple[dict
     when any error is found; nothing is written then."""
     layer = catalog.get(request.layer_id)
     prepared = prepare(layer, _counties(catalog), request)
+    new_ids = {f["id"] for f in prepared.features}
+    prepared.findings += dropped_references(catalog, layer.id, new_ids)
     result = answer(layer, prepared)
     if prepared.errors:
         first = prepared.errors[0].problem.whole()

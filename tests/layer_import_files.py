@@ -10,30 +10,41 @@ import zipfile
 
 import geopandas as gpd
 import shapely
+from conftest import LAYERS_DIR as LAYERS
 from land_fixtures import shifted
 from shapely.geometry import box
 
 MU = 10000 / 15
 #: Two zones 500 m apart: 1 km² and 1 km² (areas exact on EPSG:4545).
 SHAPES = {"Z-1": box(0, 0, 1000, 1000), "Z-2": box(1500, 0, 2500, 1000)}
+APPROVAL = "陕政函〔2019〕1号"
 NAMES = {"Z-1": "一号工业园（东区）", "Z-2": "二号园区 <b>&amp;</b>"}
 
 
-def frame(shapes=None, names=None, id_key="YQDM", name_key="YQMC", extra=None):
+def current_zones() -> gpd.GeoDataFrame:
+    """The repo's zones (version 1) on EPSG:4545: other layers name their ids, so an import
+    of the zones layer keeps them."""
+    zones = gpd.read_file(LAYERS / "zones.geojson", engine="pyogrio")
+    return zones[["id", "name", "geometry"]].to_crs("EPSG:4545")
+
+
+def frame(shapes=None, names=None, id_key="YQDM", name_key="YQMC", extra=None, current=True):
+    """``shapes`` (GK metres around the fixtures' origin) first, then the current zones."""
     shapes = shapes or SHAPES
     names = names or NAMES
     rows = [
-        {
-            id_key: key,
-            name_key: names.get(key, key),
-            "批准文号": "陕政函〔2019〕1号",
-            **(extra or {}),
-        }
+        {id_key: key, name_key: names.get(key, key), "批准文号": APPROVAL, **(extra or {})}
         for key in shapes
     ]
-    return gpd.GeoDataFrame(
-        rows, geometry=[shifted(s, 36) for s in shapes.values()], crs="EPSG:4545"
-    )
+    geometries = [shifted(s, 36) for s in shapes.values()]
+    if current:
+        zones = current_zones()
+        rows += [
+            {id_key: i, name_key: n, "批准文号": "", **(extra or {})}
+            for i, n in zip(zones["id"], zones["name"])
+        ]
+        geometries += list(zones.geometry)
+    return gpd.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4545")
 
 
 def shapefile_zip(tmp_path, gdf=None, cpg: bool = True) -> bytes:
@@ -73,19 +84,23 @@ def geojson(shapes=None, names=None, id_key="zone_id", name_key="名称", crs=Tr
 
 
 def kml(id_key="代码", name_key="区名") -> bytes:
-    lonlat = frame().to_crs("EPSG:4326")
+    lonlat = frame(id_key="id", name_key="name").to_crs("EPSG:4326")
     placemarks = []
-    for key, geometry in zip(SHAPES, lonlat.geometry):
-        name = NAMES[key].replace("&", "&amp;").replace("<", "&lt;")
+    for key, label, geometry in zip(lonlat["id"], lonlat["name"], lonlat.geometry):
+        name = label.replace("&", "&amp;").replace("<", "&lt;")
         data = (
             f'<Data name="{id_key}"><value>{key}</value></Data>'
             f'<Data name="{name_key}"><value>{name}</value></Data>'
         )
-        coords = " ".join(f"{x!r},{y!r}" for x, y in geometry.exterior.coords)
+        polygons = "".join(
+            "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+            + " ".join(f"{x!r},{y!r}" for x, y in part.exterior.coords)
+            + "</coordinates></LinearRing></outerBoundaryIs></Polygon>"
+            for part in shapely.get_parts(geometry)
+        )
         placemarks.append(
-            f"<Placemark><ExtendedData>{data}</ExtendedData><Polygon><outerBoundaryIs>"
-            f"<LinearRing><coordinates>{coords}</coordinates></LinearRing></outerBoundaryIs>"
-            "</Polygon></Placemark>"
+            f"<Placemark><ExtendedData>{data}</ExtendedData>"
+            f"<MultiGeometry>{polygons}</MultiGeometry></Placemark>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
@@ -97,8 +112,9 @@ def csv_wkt(id_key="编号", name_key="name") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([id_key, name_key, "wkt"])
-    for key, shape in SHAPES.items():
-        writer.writerow([key, NAMES[key], shifted(shape, 36).wkt])
+    whole = frame()
+    for key, label, geometry in zip(whole["YQDM"], whole["YQMC"], whole.geometry):
+        writer.writerow([key, label, geometry.wkt])
     return buffer.getvalue().encode("gbk")
 
 
@@ -109,17 +125,27 @@ def jzd() -> bytes:
 
 
 def polygon_geojson(coordinates: list, props: dict) -> bytes:
-    """One lon/lat feature (RFC 7946) with the given rings."""
+    """One lon/lat feature (RFC 7946) with the given rings, then the current zones."""
     feature = {
         "type": "Feature",
         "properties": props,
         "geometry": {"type": "Polygon", "coordinates": coordinates},
     }
-    return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    zones = current_zones().to_crs("EPSG:4326")
+    others = [
+        {
+            "type": "Feature",
+            "properties": {"id": i, "name": n},
+            "geometry": json.loads(shapely.to_geojson(g)),
+        }
+        for i, n, g in zip(zones["id"], zones["name"], zones.geometry)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": [feature, *others]}).encode()
 
 
-def gk_features(shapes: dict, props: dict[str, dict]) -> bytes:
-    """GeoJSON in EPSG:4545 (named crs) of ``shapes`` (GK metres around the origin)."""
+def gk_features(shapes: dict, props: dict[str, dict], current: bool = True) -> bytes:
+    """GeoJSON in EPSG:4545 (named crs) of ``shapes`` (GK metres around the origin), then
+    the current zones whose ids ``shapes`` does not use."""
     features = [
         {
             "type": "Feature",
@@ -128,6 +154,17 @@ def gk_features(shapes: dict, props: dict[str, dict]) -> bytes:
         }
         for key, shape in shapes.items()
     ]
+    if current:
+        zones = current_zones()
+        features += [
+            {
+                "type": "Feature",
+                "properties": {"id": i, "name": n},
+                "geometry": json.loads(shapely.to_geojson(g)),
+            }
+            for i, n, g in zip(zones["id"], zones["name"], zones.geometry)
+            if i not in shapes
+        ]
     document = {
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4545"}},

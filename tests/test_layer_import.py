@@ -74,8 +74,10 @@ def test_each_format_and_recognised_field_imports_with_names_and_attributes_inta
     body = dry.json
     assert body["dry_run"] and body["committable"], body["problems"]
     assert (body["fields"]["id"], body["fields"]["name"]) == (id_field, name_field)
-    assert body["diff"]["counts"]["added"] == 2 and body["diff"]["counts"]["removed"] == 16
-    assert body["area_m2"] == pytest.approx(2_000_000, abs=20)
+    assert body["diff"]["counts"]["added"] == 2 and body["diff"]["counts"]["removed"] == 0
+    added = [c for c in body["diff"]["changes"] if c["kind"] == "added"]
+    assert sum(c["change_m2"] for c in added) == pytest.approx(2_000_000, abs=20)
+    assert not [c for c in body["diff"]["changes"] if c["kind"] in ("moved", "grown", "shrunk")]
     assert store(app).current_version("zones").number == 1
 
     done = post(client, data, name, dry_run=0, message="2024 年批复边界", **form)
@@ -84,7 +86,7 @@ def test_each_format_and_recognised_field_imports_with_names_and_attributes_inta
     assert done.headers["Location"].endswith("/collections/zones/versions/2")
     assert client.get(done.headers["Location"] + "?f=json").json["number"] == 2
     items = client.get("/collections/zones/items?f=json").json["features"]
-    assert [f["id"] for f in items] == ["Z-1", "Z-2"]
+    assert [f["id"] for f in items][:2] == ["Z-1", "Z-2"] and len(items) == 18
     props = items[1]["properties"]
     assert props["name"] == NAMES["Z-2"], "markup in a name comes back as given"
     assert props[name_field] == NAMES["Z-2"] and props[id_field] == "Z-2"
@@ -98,13 +100,25 @@ def test_each_format_and_recognised_field_imports_with_names_and_attributes_inta
 def test_jzd_file_takes_ids_from_the_file_and_the_name_field_given(app):
     client = app.test_client()
     answer = post(client, jzd(), "界址点.txt", name_field="地块名称").json
-    assert answer["committable"], answer["problems"]
+    # the file holds two zones: the 16 the other layers name would go
+    cat = app.extensions["geo_service.catalog"]
+    named = {
+        z
+        for layer, key in (("clusters", "host_zones"), ("new_materials_bases", "host_zone"))
+        for f in cat.get(layer).features
+        for z in str(f["properties"].get(key) or "").split(",")
+        if z
+    } | {f["properties"]["host_zone"] for f in cat.get("enclave_links").features}
+    referenced = {p["id"]: p for p in answer["problems"] if p["code"] == "import.referenced"}
+    assert not answer["committable"] and set(referenced) == named
+    assert "当前版本的要素 ankang-hitech" in referenced["ankang-hitech"]["where"]
+    assert "clusters/" in referenced["ankang-hitech"]["message"]
     assert (answer["fields"]["id"], answer["fields"]["name"]) == (None, "地块名称")
     assert "import.ids_from_file" in [n["code"] for n in answer["notes"]]
     ids = sorted(c["id"] for c in answer["diff"]["changes"] if c["kind"] == "added")
     assert ids == ["Z-1", "Z-2"]
-    named = post(client, jzd(), "界址点.txt", id_field="地块编号", name_field="地块名称").json
-    assert named["fields"]["id"] == "地块编号" and named["committable"]
+    chosen = post(client, jzd(), "界址点.txt", id_field="地块编号", name_field="地块名称").json
+    assert chosen["fields"]["id"] == "地块编号"
 
 
 def test_chosen_fields_win_and_an_unknown_field_lists_the_fields(app):
@@ -131,9 +145,7 @@ def test_a_dry_run_changes_nothing_and_the_diff_has_the_areas_by_construction(ap
         "Z-2": box(1500, 0, 2500, 1000),
         "Z-4": box(0, 3000, 500, 3500),
     }
-    props = {
-        k: {"zone_id": k, "name": f"园区{k}", "备注": "原"} for k in ("Z-1", "Z-2", "Z-3", "Z-4")
-    }
+    props = {k: {"id": k, "name": f"园区{k}", "备注": "原"} for k in ("Z-1", "Z-2", "Z-3", "Z-4")}
     assert post(client, gk_features(first, props), "v2.geojson", dry_run=0).status_code == 201
     etag = client.get("/collections/zones/items").headers["ETag"]
     second = {
@@ -164,7 +176,10 @@ def test_a_dry_run_changes_nothing_and_the_diff_has_the_areas_by_construction(ap
     assert change["Z-3"]["kind"] == "added" and change["Z-4"]["kind"] == "removed"
     assert change["Z-4"]["change_m2"] == pytest.approx(-250_000, abs=20)
     preview = answer["preview"]
-    assert {f["id"]: f["properties"]["kind"] for f in preview["new"]["features"]} == {
+    kinds = {f["id"]: f["properties"]["kind"] for f in preview["new"]["features"]}
+    # the other zones only change their source (another file names them)
+    assert change["baihe-zone"]["attributes"] == ["source"]
+    assert {k: v for k, v in kinds.items() if v != "attributes"} == {
         "Z-1": "grown",
         "Z-2": "moved",
         "Z-3": "added",
@@ -220,7 +235,7 @@ def test_validation_is_reported_per_feature(app):
         "B": {"id": "B", "name": "乙"},
         "C": {"id": "A", "name": ""},
     }
-    answer = post(client, gk_features(shapes, props), "bad.geojson").json
+    answer = post(client, gk_features(shapes, props, current=False), "bad.geojson").json
     found = problems_of(answer)
     overlap = found["import.overlap"]
     assert overlap["severity"] == "warning" and overlap["id"] == "A"
@@ -234,6 +249,7 @@ def test_validation_is_reported_per_feature(app):
     refused = post(client, gk_features(shapes, props), "bad.geojson", dry_run=0)
     assert refused.status_code == 422 and versions_of(app) == [1]
     assert refused.json["error"]["message"].startswith("bad.geojson：有 2 个问题，未导入")
+    assert "第 3 个要素（A）" in refused.json["error"]["message"]
     problems = refused.json["error"]["details"]["problems"]
     assert {p["code"] for p in problems} >= {"import.duplicate_id", "import.no_name"}
 
@@ -367,10 +383,10 @@ def test_the_cli_prints_the_summary_and_exits_by_outcome(tmp_path, monkeypatch, 
     path.write_bytes(shapefile_zip(tmp_path))
     assert main(["layers", "import", "zones", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "编号字段 YQDM，名称字段 YQMC" in out and "新增 2，删除 16" in out
+    assert "编号字段 YQDM，名称字段 YQMC" in out and "新增 2，删除 0" in out
     assert "试导入：未写入任何内容" in out
     assert main(["layers", "import", "zones", str(path), "--message", "批复"]) == 0
-    assert "已写入 zones 第 2 版（2 个要素）" in capsys.readouterr().out
+    assert "已写入 zones 第 2 版（18 个要素）" in capsys.readouterr().out
     bad = tmp_path / "bad.geojson"
     bad.write_bytes(gk_features({"A": box(0, 0, 10, 10)}, {"A": {"id": "A", "name": ""}}))
     assert main(["layers", "import", "zones", str(bad), "--dry-run"]) == 1

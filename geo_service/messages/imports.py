@@ -39,6 +39,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{file} 与 {layer} 当前第 {number} 版相同，未写入新版本",
         "{file} equals version {number} of {layer}: no new version written",
     ),
+    "import.where_current": ("当前版本的要素 {id}", "the current feature {id}"),
+    "import.referenced": (
+        "不在新文件中，但有 {count} 处引用它（{refs}）",
+        "is not in the new file, but {count} place(s) refer to it ({refs})",
+    ),
+    "import.keep_referenced": (
+        "请在文件中保留该编号（给对应边界填这个编号，或用 id_field 指定含这些编号的字段）",
+        "keep this id in the file (give it to the matching boundary, or name the field holding "
+        "these ids with id_field)",
+    ),
+    "import.counties_filled": (
+        "{count} 个要素没有所在县区（county），已按其位置从县级行政区图层补上",
+        "{count} feature(s) had no county: filled from the counties layer by their position",
+    ),
     "import.too_many_features": (
         "文件有 {count} 个要素，一个图层版本最多 {limit} 个",
         "the file holds {count} features; a layer version takes at most {limit}",

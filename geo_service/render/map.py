@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.render.basemaps import add_basemaps
+from geo_service.render.labels import label_of, popup_fields
 from geo_service.render.styles import (
     HOST_DEFINITION,
     NAMED_DEFINITION,
@@ -56,11 +57,15 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
     geometries[present] = clean_geometries(geometries[present], decimals)
     zone_names = {f["id"]: f["properties"]["name"] for f in catalog.get("zones").features}
     hosts = cluster_hosts(catalog) if layer.id == "clusters" else {}
+    shown = catalog.popup.get(layer.id) or popup_fields(layer.features)
     features = []
     for feature, geometry in zip(layer.features, geometries):
         properties = dict(feature["properties"])
         properties["precision_zh"] = catalog.precision_labels[properties["precision"]]
         properties["layer"] = layer.id
+        properties["gs_label"] = label_of(properties, layer.label_property)
+        for name in shown:  # Folium wants every popup field in the first feature
+            properties.setdefault(name, None)
         # the popup's values in words (``<field>_zh``); the codes stay for the page's script
         for name in catalog.popup.get(layer.id, []):
             value = properties.get(name)
@@ -165,14 +170,14 @@ class LayerGroup(folium.FeatureGroup):
 def _popup(catalog: Catalog, layer: Layer, features: list[dict]) -> folium.GeoJsonPopup | None:
     fields = [
         f
-        for f in catalog.popup.get(layer.id, [])
+        for f in catalog.popup.get(layer.id) or popup_fields(features)
         if any(feat["properties"].get(f) not in (None, "") for feat in features)
     ]
     if not fields:
         return None
     return TextPopup(
         fields=fields,
-        aliases=[catalog.fields[f] for f in fields],
+        aliases=[catalog.fields.get(f, f) for f in fields],
         localize=False,
         labels=True,
         max_width=420,
@@ -217,21 +222,19 @@ def _add_points(catalog: Catalog, layer: Layer, data: dict, group: folium.Featur
             {"type": "FeatureCollection", "features": features},
             marker=_point_marker(style, schematic),
             popup=_popup(catalog, layer, features),
-            tooltip=TextTooltip(fields=["name"], labels=False),
+            tooltip=TextTooltip(fields=["gs_label"], labels=False),
         ).add_to(group)
 
 
 def _add_shapes(catalog: Catalog, layer: Layer, data: dict, group: folium.FeatureGroup) -> None:
     """Polygon and line layers: one GeoJson styled per feature from the catalog."""
     features = [f for f in data["features"] if f["geometry"] is not None]
-    label = layer.label_property or "name"
-    tooltip_field = label if label in features[0]["properties"] else "origin_name"
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda feature: path_style(catalog, layer, feature["properties"]),
         highlight_function=lambda feature: {"weight": 4},
         popup=_popup(catalog, layer, features),
-        tooltip=TextTooltip(fields=[tooltip_field], labels=False),
+        tooltip=TextTooltip(fields=["gs_label"], labels=False),
         smooth_factor=0.5,
     ).add_to(group)
 

@@ -18,6 +18,7 @@ import shapely
 from geo_service.catalog import Catalog
 from geo_service.geo.units import GK_AREA_CRS
 from geo_service.query.crs import transform
+from geo_service.render.labels import label_of
 from geo_service.render.styles import (
     POINT_TYPES,
     base_style,
@@ -183,15 +184,11 @@ def feature_labels(layer, planes, present, frame: Frame, view) -> list[str]:
         if not view.contains(point):
             continue
         ((x, y),) = frame.to_page(np.asarray(point.coords)[:, :2])
-        name = layer.features[i]["properties"]["name"]
+        name = label_of(layer.features[i]["properties"], layer.label_property)
         out.append(
             f'<text x="{x + 9:.1f}" y="{y - 6:.1f}" class="feature-label">{escape(name)}</text>'
         )
     return out
-
-
-def label_of(properties: dict) -> str:
-    return str(properties.get("name") or properties.get("origin_name") or "")
 
 
 def point_marks(catalog, layer, properties, geometry, frame: Frame) -> list[str]:

@@ -41,7 +41,7 @@
   }
   function group(kind) {
     if (kind === "added" || kind === "removed" || kind === "unchanged") { return kind; }
-    return "changed";
+    return kind === "attributes" ? "unchanged" : "changed";
   }
   function mu(m2) { return (m2 * 15 / 10000).toFixed(2); }
 
