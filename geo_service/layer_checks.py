@@ -204,10 +204,10 @@ def outside_ankang(geometries, numbers, ids, index, counties) -> list[Finding]:
     found = []
     for zone in np.unique(zones):
         ankang = ankang_on_plane(counties, int(zone))
-        for k in np.flatnonzero(zones == zone):
+        here = np.flatnonzero(zones == zone)
+        inside = shapely.within(planar[here], ankang)  # one vectorised, prepared pass
+        for k in here[~inside]:
             shape = planar[k]
-            if shapely.within(shape, ankang):
-                continue
             outside = shapely.difference(shape, ankang)
             area = float(shapely.area(outside))
             fid = ids[index[k]]

@@ -78,6 +78,8 @@ class Prepared:
     kept: list[str]
     file: dict
     notes: list[dict]
+    #: The features' total area (m², each on its GK plane).
+    area_m2: float = 0.0
 
     @property
     def errors(self) -> list[Finding]:
@@ -142,7 +144,7 @@ def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Pre
                 "geometry": geometry_mapping(geometry),
             }
         )
-    filled = fill_counties(layer, counties, features)
+    filled = fill_counties(layer, counties, features, geometries)
     crs_note = record(crs_note=parcels.crs_note)
     return Prepared(
         features,
@@ -161,6 +163,7 @@ def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Pre
         parcels.notes
         + ([] if id_used else [note(Msg("import.ids_from_file"))])
         + ([note(Msg("import.counties_filled", count=filled))] if filled else []),
+        float(plane_areas(geometries).sum()) if len(geometries) else 0.0,
     )
 
 
@@ -205,7 +208,7 @@ def answer(layer: Layer, prepared: Prepared, *, preview: bool = False) -> dict:
             "errors": errors,
             "warnings": len(prepared.findings) - errors,
         },
-        "area_m2": round(float(_total_area(prepared.features)), 2),
+        "area_m2": round(prepared.area_m2, 2),
         "diff": diff,
         "problems": [f.to_dict() for f in prepared.findings],
         "notes": prepared.notes,
@@ -214,14 +217,6 @@ def answer(layer: Layer, prepared: Prepared, *, preview: bool = False) -> dict:
     if preview:
         out["preview"] = preview_collections(layer, prepared.features, diff)
     return out
-
-
-def _total_area(features: list[dict]) -> float:
-    from geo_service.layer_diff import shape_of
-
-    shapes = [shape_of(f) for f in features]
-    geometries = np.array([g for g in shapes if g is not None] + [None], dtype=object)[:-1]
-    return plane_areas(geometries).sum() if len(geometries) else 0.0
 
 
 def preview_collections(layer: Layer, features: list[dict], diff: dict) -> dict:

@@ -52,10 +52,12 @@ def dropped_references(catalog: Catalog, layer_id: str, new_ids: set[str]) -> li
     return out
 
 
-def fill_counties(layer: Layer, counties: Layer | None, features: list[dict]) -> int:
+def fill_counties(
+    layer: Layer, counties: Layer | None, features: list[dict], geometries: np.ndarray
+) -> int:
     """Give ``county`` (and ``county_name``) to the features lacking them, from the county
-    their point on surface lies in, when every current feature of the layer has one. Returns
-    how many were filled."""
+    their point on surface (of ``geometries``, lon/lat) lies in, when every current feature
+    of the layer has one. Returns how many were filled."""
     if counties is None or not layer.features:
         return 0
     if not all(f["properties"].get("county") not in (None, "") for f in layer.features):
@@ -67,8 +69,7 @@ def fill_counties(layer: Layer, counties: Layer | None, features: list[dict]) ->
     ]
     if not missing:
         return 0
-    shapes = [shapely.from_geojson(_json(features[i]["geometry"])) for i in missing]
-    points = shapely.point_on_surface(np.array(shapes, dtype=object))
+    points = shapely.point_on_surface(geometries[missing])
     tree = shapely.STRtree(counties.geometries)
     at, hit = tree.query(points, predicate="within")
     county_of = dict(zip(at.tolist(), hit.tolist()))
@@ -83,9 +84,3 @@ def fill_counties(layer: Layer, counties: Layer | None, features: list[dict]) ->
             features[i]["properties"]["county_name"] = county["properties"].get("name", "")
         filled += 1
     return filled
-
-
-def _json(geometry: dict) -> str:
-    import json
-
-    return json.dumps(geometry)

@@ -93,7 +93,7 @@
     var c = answer.counts, d = answer.diff.counts;
     var rows = [
       ["文件", answer.file.name + "（" + answer.file.format + "）"],
-      ["坐标系", answer.file.crs_note || answer.file.crs],
+      ["坐标系", answer.file.crs + (answer.file.crs_note ? "；" + answer.file.crs_note : "")],
       ["编号字段", describeField(answer.fields.id, asked.get("id_field"))],
       ["名称字段", describeField(answer.fields.name, asked.get("name_field"))],
       ["文件中的字段", answer.fields.available.join("、") || "（无）"],
