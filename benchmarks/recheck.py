@@ -111,21 +111,15 @@ def recheck(folder: Path) -> dict:
     records = RecheckRecords(store.engine)
     rss_before = peak_mb()
     started = time.perf_counter()
-    selection, version, plan = recheck_run.prepare(
+    done = recheck_run.run_in_process(
         store,
         register,
-        since=None,
-        checks=None,
-        version=None,
-        time_zone="Asia/Shanghai",
-        max_checks=1000,
-        max_parcels=1_000_000,
+        {"since": None, "checks": None, "version": None},
+        ("bench", ""),
+        {"time_zone": "Asia/Shanghai", "max_checks": 1000, "max_parcels": 1_000_000},
     )
-    recheck_id = recheck_run.new_id()
-    records.create(recheck_run.new_record(recheck_id, selection, version, plan, ("bench", "")))
-    spec = recheck_run.spec_of(recheck_id, store.url, register, version.number, plan)
-    spec["parent"] = None
-    assert recheck_run.run_recheck(spec)["status"] == "done"
+    assert done["status"] == "done"
+    recheck_id = done["id"]
     recheck_s = time.perf_counter() - started
     summary = records.get(recheck_id)["summary"]
     return {

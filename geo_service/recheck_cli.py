@@ -41,25 +41,24 @@ def recheck_command(args: argparse.Namespace, user: str = "") -> int:
         user = local_user()
     app = create_app()
     ext, config = app.extensions, app.config
-    store, register = ext["geo_service.store"], ext["geo_service.register"]
-    selection, version, plan = recheck_run.prepare(
+    store = ext["geo_service.store"]
+    done = recheck_run.run_in_process(
         store,
-        register,
-        since=args.since,
-        checks=",".join(args.checks) if args.checks else None,
-        version=args.version,
-        time_zone=config["TIME_ZONE"],
-        max_checks=int(config["RECHECK_MAX_CHECKS"]),
-        max_parcels=int(config["RECHECK_MAX_PARCELS"]),
+        ext["geo_service.register"],
+        {
+            "since": args.since,
+            "checks": ",".join(args.checks) if args.checks else None,
+            "version": args.version,
+        },
+        (user, "命令行 cli"),
+        {
+            "time_zone": config["TIME_ZONE"],
+            "max_checks": int(config["RECHECK_MAX_CHECKS"]),
+            "max_parcels": int(config["RECHECK_MAX_PARCELS"]),
+        },
     )
+    recheck_id = done["id"]
     records = RecheckRecords(store.engine)
-    recheck_id = recheck_run.new_id()
-    row = recheck_run.new_record(recheck_id, selection, version, plan, (user, "命令行 cli"))
-    records.create(row)
-    spec = recheck_run.spec_of(recheck_id, store.url, register, version.number, plan)
-    spec["parent"] = None  # this process: nobody to outlive
-    recheck_run.run_recheck(spec)
-    done = records.get(recheck_id)
     if done["status"] != "done":
         message = (done.get("error") or {}).get("message", done["status"])
         print(Msg("cli.recheck_failed", id=recheck_id, message=message).text(), file=sys.stderr)

@@ -104,25 +104,16 @@ def check_digest(register, check_id: str) -> str:
 def run_here(app, since=None, checks=None, version=None) -> dict:
     """Plan and run a re-check in this process (what the worker does), return its record."""
     ext = app.extensions
-    store, register = ext["geo_service.store"], ext["geo_service.register"]
-    selection, layer_version, plan = recheck_run.prepare(
+    store = ext["geo_service.store"]
+    row = recheck_run.run_in_process(
         store,
-        register,
-        since=since,
-        checks=checks,
-        version=version,
-        time_zone="Asia/Shanghai",
-        max_checks=100,
-        max_parcels=10_000,
+        ext["geo_service.register"],
+        {"since": since, "checks": checks, "version": version},
+        ("t", ""),
+        {"time_zone": "Asia/Shanghai", "max_checks": 100, "max_parcels": 10_000},
     )
-    recheck_id = recheck_run.new_id()
-    records = RecheckRecords(store.engine)
-    records.create(recheck_run.new_record(recheck_id, selection, layer_version, plan, ("t", "")))
-    spec = recheck_run.spec_of(recheck_id, store.url, register, layer_version.number, plan)
-    spec["parent"] = None
-    assert recheck_run.run_recheck(spec)["status"] == "done"
-    row = records.get(recheck_id)
-    row["parcels"] = list(records.iter_parcels(recheck_id))
+    assert row["status"] == "done", row
+    row["parcels"] = list(RecheckRecords(store.engine).iter_parcels(row["id"]))
     return row
 
 

@@ -91,9 +91,11 @@ def parse_since(text, time_zone: str) -> tuple[str | None, str | None]:
     """(as given, UTC ISO) of ``since``: an ISO date or time (2026-03-01, 2026-03-01T08:00,
     with or without offset) or 2026年3月1日 / 2026/3/1; a date or time without offset is
     local time in ``time_zone``. None when not given; 400 in words when unreadable."""
-    if text is None or not str(text).strip():
+    if text is None or (isinstance(text, str) and not text.strip()):
         return None, None
-    given = str(text).strip()[:40]
+    if not isinstance(text, str):  # a JSON number is no date (20260101 would read as one)
+        raise BadRequest("recheck.bad_since", since=str(text)[:40])
+    given = text.strip()[:40]
     written = CHINESE_DATE.match(given)
     try:
         if written:

@@ -128,6 +128,36 @@ def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+def start(store, register, jobs, asked: dict, who: tuple, limits: dict) -> tuple[str, dict]:
+    """Read and bound what was asked (``asked``: since, checks, version; ``limits``:
+    time_zone, max_checks, max_parcels), record the re-check and queue it on the checks'
+    pool: (its id, what the audit log keeps of it)."""
+    selection, version, plan = prepare(store, register, **asked, **limits)
+    recheck_id = new_id()
+    row = new_record(recheck_id, selection, version, plan, who)
+    spec = spec_of(recheck_id, store.url, register, version.number, plan)
+    submit(jobs, RecheckRecords(store.engine), row, spec)
+    detail = {
+        "recheck": recheck_id,
+        "zones_version": version.number,
+        "checks": len(plan.checks),
+        "skipped": len(plan.skipped),
+    }
+    return recheck_id, detail
+
+
+def run_in_process(store, register, asked: dict, who: tuple, limits: dict) -> dict:
+    """The same re-check run here, to its end (the CLI): its record when done or failed."""
+    selection, version, plan = prepare(store, register, **asked, **limits)
+    recheck_id = new_id()
+    records = RecheckRecords(store.engine)
+    records.create(new_record(recheck_id, selection, version, plan, who))
+    spec = spec_of(recheck_id, store.url, register, version.number, plan)
+    spec["parent"] = None  # this process: nobody to outlive
+    run_recheck(spec)
+    return records.get(recheck_id)
+
+
 def state(records: RecheckRecords, recheck_id: str) -> dict:
     """The record; one queued or running under a server that is gone reads ``interrupted``."""
     row = records.get(recheck_id)

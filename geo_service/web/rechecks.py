@@ -33,6 +33,15 @@ def records() -> RecheckRecords:
     return RecheckRecords(store().engine)
 
 
+def limits() -> dict:
+    config = current_app.config
+    return {
+        "time_zone": config["TIME_ZONE"],
+        "max_checks": int(config["RECHECK_MAX_CHECKS"]),
+        "max_parcels": int(config["RECHECK_MAX_PARCELS"]),
+    }
+
+
 def body_values() -> dict:
     """since, checks, version from a JSON object or form fields (checks may repeat)."""
     if request.is_json:
@@ -53,44 +62,14 @@ def body_values() -> dict:
 def create_recheck():
     """Queue a re-check of the register against a zones version: 202 with its Location."""
     values = body_values()
-    config = current_app.config
-    since, checks, version = (values.get(k) for k in ("since", "checks", "version"))
-    if since is not None and not isinstance(since, str):
-        raise BadRequest("recheck.bad_since", since=str(since)[:40])
-    if isinstance(version, bool) or not isinstance(version, int | str | None):
-        raise BadRequest(
-            "recheck.bad_version",
-            version=str(version)[:20],
-            current=store().current_version(recheck.LAYER).number,
-        )
-    selection, layer_version, plan = recheck_run.prepare(
+    recheck_id, g.audit_detail = recheck_run.start(
         store(),
         current_app.extensions["geo_service.register"],
-        since=since,
-        checks=checks,
-        version=version,
-        time_zone=config["TIME_ZONE"],
-        max_checks=int(config["RECHECK_MAX_CHECKS"]),
-        max_parcels=int(config["RECHECK_MAX_PARCELS"]),
+        current_app.extensions["geo_service.jobs"],
+        {k: values.get(k) for k in ("since", "checks", "version")},
+        (current_user().name, client_address()),
+        limits(),
     )
-    recheck_id = recheck_run.new_id()
-    row = recheck_run.new_record(
-        recheck_id, selection, layer_version, plan, (current_user().name, client_address())
-    )
-    spec = recheck_run.spec_of(
-        recheck_id,
-        store().url,
-        current_app.extensions["geo_service.register"],
-        layer_version.number,
-        plan,
-    )
-    recheck_run.submit(current_app.extensions["geo_service.jobs"], records(), row, spec)
-    g.audit_detail = {
-        "recheck": recheck_id,
-        "zones_version": layer_version.number,
-        "checks": len(plan.checks),
-        "skipped": len(plan.skipped),
-    }
     location = url_for("rechecks.get_recheck", recheck_id=recheck_id, _external=True)
     state = recheck_run.state(records(), recheck_id)
     return answer(state), 202, {"Location": location}
