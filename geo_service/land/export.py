@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 from openpyxl import Workbook
@@ -13,6 +14,10 @@ from geo_service.cells import safe_row, xlsx_row
 from geo_service.clock import DEFAULT_TIME_ZONE, local_time
 from geo_service.land.model import notes_text
 from geo_service.messages import Msg
+
+if TYPE_CHECKING:
+    from geo_service.land.register import Register
+    from geo_service.render.snapshot import SnapshotRequest
 
 STATUS_ZH = {"inside": "区内", "partial": "部分在区内", "outside": "区外"}
 STATUS_COLOURS = {"inside": "#1a9850", "partial": "#fdae61", "outside": "#d73027"}
@@ -208,6 +213,30 @@ def check_overlays(document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoData
             speck_px=8,
         ),
     ]
+
+
+def draw_check(
+    wanted: SnapshotRequest, register: Register, check_id: str, time_zone: str, titled: bool
+) -> dict:
+    """Set a snapshot request (render.snapshot) to draw a stored check: its parcels by status
+    over its zones, fitted to them, titled after its file unless ``titled``, the summary as the
+    subtitle. Returns the check's document (a 404 when unknown)."""
+    document = register.get(check_id)
+    parcels, zones = register.geometries(check_id)
+    wanted.overlays = check_overlays(document, parcels, zones)
+    wanted.bbox = wanted.bbox or check_bbox(parcels)
+    if not titled:
+        wanted.title = Msg("snapshot.check_title", name=document["input"]["name"]).text()[:80]
+    s = document["summary"]
+    wanted.subtitle = Msg(
+        "snapshot.check_subtitle",
+        id=check_id,
+        created=local_time(document["created_at"], time_zone),
+        inside=s["inside"],
+        partial=s["partial"],
+        outside=s["outside"],
+    ).text()
+    return document
 
 
 def check_bbox(parcels: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

@@ -153,6 +153,15 @@ def page_html(svg: str, width: float, height: float) -> str:
     )
 
 
+def render_held(request: SnapshotRequest, catalog: Catalog, chromium_path: str, renders) -> bytes:
+    """``render``; a PNG or PDF (Chromium) holds one of ``renders`` (land.jobs.Slots: at most so
+    many at once, else 503 with Retry-After), an SVG none."""
+    if request.format == "svg":
+        return render(request, catalog, chromium_path)
+    with renders.hold():
+        return render(request, catalog, chromium_path)
+
+
 def render(request: SnapshotRequest, catalog: Catalog, chromium_path: str = "") -> bytes:
     """The snapshot's bytes in the requested format."""
     width, height = request.page_px

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from geo_service import formats
-from geo_service.clock import local_time
-from geo_service.land.export import check_bbox, check_overlays
+from geo_service.land.export import draw_check
 from geo_service.messages import Msg
 from geo_service.query.params import check_query
 from geo_service.render import snapshot
@@ -31,27 +30,10 @@ def snapshot_view():
     wanted = snapshot.parse_request(args, cat)
     if check_id:
         register = current_app.extensions["geo_service.register"]
-        document = register.get(check_id)
-        parcels, zones = register.geometries(check_id)
-        wanted.overlays = check_overlays(document, parcels, zones)
-        wanted.bbox = wanted.bbox or check_bbox(parcels)
-        if "title" not in args:
-            wanted.title = Msg("snapshot.check_title", name=document["input"]["name"]).text()[:80]
-        s = document["summary"]
         zone = current_app.config["TIME_ZONE"]
-        wanted.subtitle = Msg(
-            "snapshot.check_subtitle",
-            id=check_id,
-            created=local_time(document["created_at"], zone),
-            inside=s["inside"],
-            partial=s["partial"],
-            outside=s["outside"],
-        ).text()
-    if wanted.format == "svg":
-        data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
-    else:  # Chromium: at most MAX_RENDERS at once, else 503 with Retry-After
-        with current_app.extensions["geo_service.renders"].hold():
-            data = snapshot.render(wanted, cat, current_app.config["CHROMIUM_PATH"])
+        document = draw_check(wanted, register, check_id, zone, "title" in args)
+    renders = current_app.extensions["geo_service.renders"]
+    data = snapshot.render_held(wanted, cat, current_app.config["CHROMIUM_PATH"], renders)
     if check_id:
         name, fallback = check_filename(document, wanted.format, "地图", "map")
     else:
