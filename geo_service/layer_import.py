@@ -210,13 +210,18 @@ def answer(layer: Layer, prepared: Prepared, *, preview: bool = False) -> dict:
         },
         "area_m2": round(prepared.area_m2, 2),
         "diff": diff,
-        "problems": [f.to_dict() for f in prepared.findings],
+        "problems": [f.to_dict() for f in sorted(prepared.findings, key=_errors_first)],
         "notes": prepared.notes,
         "committable": errors == 0,
     }
     if preview:
         out["preview"] = preview_collections(layer, prepared.features, diff)
     return out
+
+
+def _errors_first(found: Finding) -> tuple[int, int]:
+    """Errors before warnings; in each, the file's order (the current version's last)."""
+    return (found.severity != "error", found.number if found.number is not None else 10**9)
 
 
 def preview_collections(layer: Layer, features: list[dict], diff: dict) -> dict:

@@ -210,6 +210,23 @@ def test_same_ids_keep_the_layers_other_attributes(app):
     assert again["fields"]["kept_from_layer"] == []
 
 
+def test_english_is_answered_on_request_and_errors_come_first(app):
+    client = app.test_client()
+    shapes = {"A": box(0, 0, 1000, 1000), "B": box(900, 0, 1900, 1000)}
+    props = {"A": {"id": "A", "name": "甲"}, "B": {"id": "B", "name": ""}}
+    data = gk_features(shapes, props)
+    answer = client.post(
+        IMPORTS,
+        data={"file": (io.BytesIO(data), "e.geojson")},
+        headers={"Accept-Language": "en"},
+    ).json
+    severities = [p["severity"] for p in answer["problems"]]
+    assert severities == sorted(severities, key=lambda s: s != "error")
+    first = answer["problems"][0]
+    assert first["code"] == "import.no_name" and first["message"] == "it has no name"
+    assert first["where"] == "feature 2 (B)"
+
+
 def test_precision_stated_by_the_user_and_a_wrong_one_refused(app):
     client = app.test_client()
     assert (

@@ -10,6 +10,8 @@ from geo_service.catalog import PRECISIONS
 from geo_service.errors import BadRequest
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.layer_import import ImportRequest, commit, dry_run
+from geo_service.messages import localise
+from geo_service.web.http import language
 from geo_service.web.ogc import catalog
 from geo_service.web.security import current_user
 
@@ -65,14 +67,14 @@ def create_import(collection_id: str):
     g.audit_detail = {"layer": collection_id, "file": wanted.filename}
     if flag("dry_run", True):
         g.audit_detail["dry_run"] = True
-        return dry_run(cat, wanted, preview=flag("preview", False))
+        return localise(dry_run(cat, wanted, preview=flag("preview", False)), language())
     store = current_app.extensions["geo_service.store"]
     result, version = commit(store, cat, wanted)
     g.audit_detail["version"] = version.number
     location = url_for(
         "versions.version", collection_id=collection_id, number=version.number, _external=True
     )
-    return result, 201, {"Location": location}
+    return localise(result, language()), 201, {"Location": location}
 
 
 @bp.get("/collections/<collection_id>/import")
