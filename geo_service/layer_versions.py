@@ -25,13 +25,14 @@ from geo_service.query.params import is_integer
 from geo_service.store import LayerVersion, Store
 from geo_service.versions import commit_version
 
-#: Past versions kept read (features and shapes), across layers.
-CACHED_VERSIONS = 16
+#: Past versions kept read (features and shapes) and diffs kept computed, across layers.
+#: A version never changes once written, so neither needs invalidating.
+CACHED_VERSIONS = 32
 MESSAGE_CHARS = 500
 #: Above this many features a diff map draws the changed features only (not the unchanged).
 MAP_UNCHANGED_MAX = 5000
 
-_cache: OrderedDict[tuple, Layer] = OrderedDict()
+_cache: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -105,20 +106,42 @@ def detail(
     page's map draws."""
     version = store.version(layer.id, number)
     base = number - 1 if against is None else against
-    if base:
-        store.version(layer.id, base)  # 404 naming the versions there are
-    before = [] if base == 0 else store.features(layer.id, base)
-    after = store.features(layer.id, number)
+    older = store.version(layer.id, base) if base else None  # 404 naming the versions there are
+    key = ("diff", store.url, layer.id, version.content_sha256, older and older.content_sha256)
+    found = _cached(key)
+    if found is None or (with_map and "map" not in found):
+        before = [] if base == 0 else store.features(layer.id, base)
+        after = store.features(layer.id, number)
+        found = {"diff": compare(before, after)}
+        if with_map:
+            found["map"] = diff_map(found["diff"], before, after)
+        _keep(key, found)
     payload = {
         "collection": layer.id,
         "title": layer.title,
         **summary(version, layer.version),
         "against": base,
-        "diff": compare(before, after),
+        "diff": found["diff"],
     }
     if with_map:
-        payload["map"] = diff_map(payload["diff"], before, after)
+        payload["map"] = found["map"]
     return payload
+
+
+def _cached(key: tuple):
+    """What was computed for ``key`` (versions are immutable: keyed by their content)."""
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+        return found
+
+
+def _keep(key: tuple, value) -> None:
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > CACHED_VERSIONS:
+            _cache.popitem(last=False)
 
 
 def diff_map(diff: dict, before: list[dict], after: list[dict]) -> dict:
@@ -156,19 +179,13 @@ def layer_at(store: Store, catalog: Catalog, layer_id: str, number: int | None) 
     layer = catalog.get(layer_id)
     if number is None or number == layer.version:
         return layer
-    version = store.version(layer_id, number)
-    key = (store.url, layer_id, number, version.content_sha256)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
+    key = ("layer", store.url, layer_id, number)
+    cached = _cached(key)
     if cached is None:
+        version = store.version(layer_id, number)
         cached = check_features(layer, store.features(layer_id, number), f"{layer_id}@{number}")
         cached = replace(cached, version=number, sha256=version.content_sha256)
-        with _lock:
-            _cache[key] = cached
-            while len(_cache) > CACHED_VERSIONS:
-                _cache.popitem(last=False)
+        _keep(key, cached)
     # the catalog entry (titles, styles) as served now, the features of that version
     return replace(
         layer,
