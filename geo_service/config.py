@@ -56,6 +56,9 @@ DEFAULTS = {
     # parcels per re-check (a 413 says so and how to narrow the choice).
     "RECHECK_MAX_CHECKS": 5000,
     "RECHECK_MAX_PARCELS": 200_000,
+    # An area change (inside the zones, or a zone's overlap) up to this many m² is reported as
+    # no change; a status change always is one. At least 0.01 (the register's rounding).
+    "RECHECK_TOLERANCE_M2": 0.01,
     # Accounts (see README "Accounts and roles"): "local" (users and tokens in AUTH_DB),
     # "proxy" (trust PROXY_USER_HEADER from TRUSTED_PROXIES only), "none" (loopback only).
     "AUTH": "local",

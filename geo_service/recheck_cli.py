@@ -55,6 +55,7 @@ def recheck_command(args: argparse.Namespace, user: str = "") -> int:
             "time_zone": config["TIME_ZONE"],
             "max_checks": int(config["RECHECK_MAX_CHECKS"]),
             "max_parcels": int(config["RECHECK_MAX_PARCELS"]),
+            "tolerance_m2": float(config["RECHECK_TOLERANCE_M2"]),
         },
     )
     recheck_id = done["id"]

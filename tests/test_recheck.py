@@ -101,7 +101,7 @@ def check_digest(register, check_id: str) -> str:
     return digest.hexdigest()
 
 
-def run_here(app, since=None, checks=None, version=None) -> dict:
+def run_here(app, since=None, checks=None, version=None, tolerance_m2=0.01) -> dict:
     """Plan and run a re-check in this process (what the worker does), return its record."""
     ext = app.extensions
     store = ext["geo_service.store"]
@@ -110,7 +110,12 @@ def run_here(app, since=None, checks=None, version=None) -> dict:
         ext["geo_service.register"],
         {"since": since, "checks": checks, "version": version},
         ("t", ""),
-        {"time_zone": "Asia/Shanghai", "max_checks": 100, "max_parcels": 10_000},
+        {
+            "time_zone": "Asia/Shanghai",
+            "max_checks": 100,
+            "max_parcels": 10_000,
+            "tolerance_m2": tolerance_m2,
+        },
     )
     assert row["status"] == "done", row
     row["parcels"] = list(RecheckRecords(store.engine).iter_parcels(row["id"]))
@@ -289,3 +294,13 @@ def test_a_skipped_check_says_why_in_english_too(app):
     )[2]  # fmt: skip
     (skipped,) = plan.skipped
     assert "uploaded zones file bureau_zones.geojson" in localise(skipped, "en")["reason"]
+
+
+def test_a_tolerance_hides_area_changes_but_never_a_status_change(app):
+    check_now(app)
+    commit_zones(app, V3_SHAPES, "v3")
+    row = run_here(app, tolerance_m2=6_000)  # "two" gains 5000 m² in B: within it
+    listed = {p["parcel_id"]: (p["before"]["status"], p["after"]["status"]) for p in row["parcels"]}
+    assert listed == {k: v[:2] for k, v in CHANGED.items() if k != "two"}
+    assert row["selection"]["tolerance_m2"] == 6_000
+    assert run_here(app, tolerance_m2=0)["selection"]["tolerance_m2"] == 0.01  # the rounding

@@ -6,8 +6,9 @@ own code (``land.check.check_parcels``) on the plane the check used (each parcel
 ``crs_used``), and compares per parcel what the check said with what the version says:
 status (区内 / 部分在区内 / 区外), the area inside the zones and each zone's overlap (m², 亩).
 A parcel is *changed* when its status, its area inside or any zone's overlap moves by more
-than ``CHANGE_TOLERANCE_M2`` (the stored figures are rounded to the centimetre²), or it
-touches other zones. Checks against an uploaded zones file are skipped and say why: a new
+than the tolerance (``RECHECK_TOLERANCE_M2``, at least ``CHANGE_TOLERANCE_M2``: the stored
+figures are rounded to the centimetre²), or it touches other zones; a status change is
+always one. Checks against an uploaded zones file are skipped and say why: a new
 layer version does not change a file the bureau supplied.
 
 Nothing here writes: ``land.recheck_run`` stores the record and runs this in the check pool.
@@ -59,11 +60,14 @@ class Selection:
     since: str | None = None  # as the user wrote it
     since_utc: str | None = None  # the moment, UTC ISO (the register's created_at form)
     check_ids: tuple[str, ...] = ()
+    #: An area change up to this is no change (RECHECK_TOLERANCE_M2, at least the rounding).
+    tolerance_m2: float = CHANGE_TOLERANCE_M2
 
     def to_dict(self) -> dict:
         return {
             "layer": LAYER,
             "version": self.version,
+            "tolerance_m2": self.tolerance_m2,
             "since": self.since,
             "since_utc": self.since_utc,
             "checks": list(self.check_ids),
@@ -255,7 +259,11 @@ class Batch:
 
 
 def recheck_parcels(
-    register, checks: list[dict], zones: gpd.GeoDataFrame, batch: int = BATCH
+    register,
+    checks: list[dict],
+    zones: gpd.GeoDataFrame,
+    batch: int = BATCH,
+    tolerance: float = CHANGE_TOLERANCE_M2,
 ) -> Iterator[Batch]:
     """Re-run the stored parcels of ``checks`` against ``zones``, ``batch`` parcels at a time
     across checks (one check of the code per batch, not per check: its set-up is paid once)."""
@@ -264,13 +272,15 @@ def recheck_parcels(
         for parcel, wkb in register.iter_parcels(check["id"], geometry=True):
             chunk.append((check, parcel, wkb))
             if len(chunk) >= batch:
-                yield compare_batch(chunk, zones)
+                yield compare_batch(chunk, zones, tolerance)
                 chunk = []
     if chunk:
-        yield compare_batch(chunk, zones)
+        yield compare_batch(chunk, zones, tolerance)
 
 
-def compare_batch(chunk: list[tuple[dict, dict, bytes]], zones) -> Batch:
+def compare_batch(
+    chunk: list[tuple[dict, dict, bytes]], zones, tolerance: float = CHANGE_TOLERANCE_M2
+) -> Batch:
     records = [r for _, r, _ in chunk]
     wkbs = [w for _, _, w in chunk]
     frame = gpd.GeoDataFrame(
@@ -290,7 +300,7 @@ def compare_batch(chunk: list[tuple[dict, dict, bytes]], zones) -> Batch:
     for (check, before, wkb), now in zip(chunk, after):
         pair = (before["status"], now["status"])
         out.pairs[pair] += 1
-        entry = compared(check, before, now)
+        entry = compared(check, before, now, tolerance)
         if entry is not None:
             out.changed_pairs[pair] += 1
             out.changed.append(entry)
@@ -313,7 +323,9 @@ def side(parcel: dict) -> dict:
     }
 
 
-def compared(check: dict, before: dict, after: dict) -> dict | None:
+def compared(
+    check: dict, before: dict, after: dict, tolerance: float = CHANGE_TOLERANCE_M2
+) -> dict | None:
     """The changed parcel's entry, or None when the version changes nothing for it."""
     old, new = side(before), side(after)
     overlaps_old = {z["zone_id"]: z["overlap_m2"] for z in old["zones"]}
@@ -321,9 +333,9 @@ def compared(check: dict, before: dict, after: dict) -> dict | None:
     change = new["inside_m2"] - old["inside_m2"]
     moved = (
         old["status"] != new["status"]
-        or abs(change) > CHANGE_TOLERANCE_M2
+        or abs(change) > tolerance
         or overlaps_old.keys() != overlaps_new.keys()
-        or any(abs(overlaps_new[z] - v) > CHANGE_TOLERANCE_M2 for z, v in overlaps_old.items())
+        or any(abs(overlaps_new[z] - v) > tolerance for z, v in overlaps_old.items())
     )
     if not moved:
         return None

@@ -128,6 +128,7 @@ def about_rows(recheck: dict, time_zone: str = DEFAULT_TIME_ZONE) -> list[tuple[
         ("园区图层版本", f"{recheck['zones_layer']} 第 {recheck['zones_version']} 版"),
         ("园区数据哈希", recheck["zones_sha256"]),
         ("选择", chosen),
+        ("视为无变化的面积差", f"≤ {selection.get('tolerance_m2', 0.01):g} m²（状态变化总是列出）"),
         ("重新检查的检查数", str(summary.get("checks", 0))),
         ("跳过的检查数", str(summary.get("skipped", 0))),
         ("地块数", str(summary.get("parcels", 0))),

@@ -46,13 +46,15 @@ def prepare(
     time_zone: str,
     max_checks: int,
     max_parcels: int,
+    tolerance_m2: float = recheck.CHANGE_TOLERANCE_M2,
 ) -> tuple[recheck.Selection, object, recheck.Plan]:
     """What the user asked, read and bounded: (selection, the zones LayerVersion, the plan
     of checks to re-run and to skip). Every fault is a 400/413 in words before anything runs."""
     layer_version = recheck.parse_version(version, store)
     given, since_utc = recheck.parse_since(since, time_zone)
     ids = recheck.parse_check_ids(checks, max_checks)
-    selection = recheck.Selection(layer_version.number, given, since_utc, ids)
+    tolerance = max(recheck.CHANGE_TOLERANCE_M2, float(tolerance_m2))
+    selection = recheck.Selection(layer_version.number, given, since_utc, ids, tolerance)
     return selection, layer_version, recheck.plan(register, selection, max_checks, max_parcels)
 
 
@@ -81,12 +83,15 @@ def new_record(
     }
 
 
-def spec_of(recheck_id: str, url: str, register, version: int, plan: recheck.Plan) -> dict:
+def spec_of(
+    recheck_id: str, url: str, register, selection: recheck.Selection, plan: recheck.Plan
+) -> dict:
     return {
         "id": recheck_id,
         "url": url,
         "register": register,
-        "version": version,
+        "version": selection.version,
+        "tolerance_m2": selection.tolerance_m2,
         "checks": plan.checks,
         "skipped": len(plan.skipped),
         "parent": os.getpid(),
@@ -135,7 +140,7 @@ def start(store, register, jobs, asked: dict, who: tuple, limits: dict) -> tuple
     selection, version, plan = prepare(store, register, **asked, **limits)
     recheck_id = new_id()
     row = new_record(recheck_id, selection, version, plan, who)
-    spec = spec_of(recheck_id, store.url, register, version.number, plan)
+    spec = spec_of(recheck_id, store.url, register, selection, plan)
     submit(jobs, RecheckRecords(store.engine), row, spec)
     detail = {
         "recheck": recheck_id,
@@ -152,7 +157,7 @@ def run_in_process(store, register, asked: dict, who: tuple, limits: dict) -> di
     recheck_id = new_id()
     records = RecheckRecords(store.engine)
     records.create(new_record(recheck_id, selection, version, plan, who))
-    spec = spec_of(recheck_id, store.url, register, version.number, plan)
+    spec = spec_of(recheck_id, store.url, register, selection, plan)
     spec["parent"] = None  # this process: nobody to outlive
     run_recheck(spec)
     return records.get(recheck_id)
@@ -201,7 +206,8 @@ def run_recheck(spec: dict) -> dict:
         progress("checking", 0, force=True)
         checks = [recheck.described(register.get(c["id"])) for c in spec["checks"]]
         used_versions.update(str(c["zones_version"] or "") for c in checks)
-        for batch in recheck.recheck_parcels(register, checks, zones):
+        tolerance = spec.get("tolerance_m2", recheck.CHANGE_TOLERANCE_M2)
+        for batch in recheck.recheck_parcels(register, checks, zones, tolerance=tolerance):
             records.add_parcels(recheck_id, written, batch.changed, batch.wkbs)
             written += len(batch.changed)
             pairs.update(batch.pairs)

@@ -39,6 +39,7 @@ def limits() -> dict:
         "time_zone": config["TIME_ZONE"],
         "max_checks": int(config["RECHECK_MAX_CHECKS"]),
         "max_parcels": int(config["RECHECK_MAX_PARCELS"]),
+        "tolerance_m2": float(config["RECHECK_TOLERANCE_M2"]),
     }
 
 
