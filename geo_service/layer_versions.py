@@ -29,8 +29,10 @@ from geo_service.versions import commit_version
 #: A version never changes once written, so neither needs invalidating.
 CACHED_VERSIONS = 32
 MESSAGE_CHARS = 500
-#: Above this many features a diff map draws the changed features only (not the unchanged).
+#: Above this many features a diff map draws the changed features only (not the unchanged),
+#: and it never draws more than MAP_MAX (the tables below it list every change).
 MAP_UNCHANGED_MAX = 5000
+MAP_MAX = 20000
 
 _cache: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
@@ -161,7 +163,9 @@ def diff_map(diff: dict, before: list[dict], after: list[dict]) -> dict:
             drawn.append(_drawn(feature, "removed"))
         elif kind.get(feature["id"]) == "changed":
             drawn.append(_drawn(feature, "before"))
-    return {"type": "FeatureCollection", "features": [f for f in drawn if f["geometry"]]}
+    shown = [f for f in drawn if f["geometry"]]
+    cut = len(shown) > MAP_MAX
+    return {"type": "FeatureCollection", "features": shown[:MAP_MAX], "cut": cut, "max": MAP_MAX}
 
 
 def _drawn(feature: dict, kind: str) -> dict:

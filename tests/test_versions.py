@@ -411,3 +411,14 @@ def test_the_pages_link_to_the_versions_and_say_which_version_they_show(app):
     assert "图层第" not in current
     item = client.get(f"/collections/zones/items/{removed['id']}?version=2&f=html")
     assert "图层第 2 版" in item.get_data(as_text=True)
+
+
+def test_the_diff_map_is_bounded(app, monkeypatch):
+    from geo_service import layer_versions
+
+    three_versions(app)
+    monkeypatch.setattr(layer_versions, "MAP_MAX", 3)
+    page = app.test_client().get("/collections/zones/versions/2?against=1&f=html")
+    text = page.get_data(as_text=True)
+    blob = re.search(r'id="gs-version-data">(.*?)</script>', text, re.S).group(1)
+    assert len(json.loads(blob)["features"]) == 3 and "地图只画出前 3 个要素" in text

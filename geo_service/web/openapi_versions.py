@@ -117,7 +117,10 @@ def version_paths(api: Paths, catalog: Catalog) -> None:
         "/collections/{collectionId}/versions/{version}/revert",
         "post",
         "a new version equal to this one (planner role)",
-        ok={"201": ok("the new version (Location)", {JSON: VERSION})},
+        ok={
+            "201": ok("the new version (Location)", {JSON: VERSION}),
+            "303": {"description": "from the versions page's form: to the new version's page"},
+        },
         errors=("400", *WRITE, "404", "409", "422"),
         params=[collection, number, if_match],
         body={
