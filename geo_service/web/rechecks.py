@@ -22,6 +22,8 @@ from geo_service.web.security import client_address, current_user
 bp = Blueprint("rechecks", __name__)
 #: Changed parcels listed in the HTML summary (all of them in CSV/XLSX).
 MAX_HTML_ROWS = 2000
+#: Zones versions offered on the page, newest first (any other by number over the API).
+MAX_VERSIONS_LISTED = 200
 CHUNK = 64 * 1024
 
 
@@ -242,7 +244,7 @@ def recheck_page():
         "rechecks.html",
         versions=[
             {"number": v.number, "created": local_time(v.created_at, zone), "message": v.message}
-            for v in reversed(versions)
+            for v in list(reversed(versions))[:MAX_VERSIONS_LISTED]
         ],
         rechecks=[{**r, "created": local_time(r["created_at"], zone)} for r in rows],
         time_zone_label=zone_label(zone),
