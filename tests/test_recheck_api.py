@@ -190,3 +190,16 @@ def test_a_full_pool_answers_503_and_stores_nothing(tmp_path):
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert "检查队列已满" in answer.get_json()["error"]["message"]
     assert RecheckRecords(app.extensions["geo_service.store"].engine).count() == 0
+
+
+def test_errors_and_reasons_in_english_on_request(done):
+    _, client, _, _, _, _ = done
+    english = {"Accept-Language": "en"}
+    answer = client.post("/api/rechecks", json={"since": "soon"}, headers=english)
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["message"].startswith("since=soon is not a date or time")
+    answer = client.post("/api/rechecks", json={"version": "7"}, headers=english)
+    assert (
+        "The zones layer has no version 7 (versions 1 to 3 exist)"
+        in answer.get_json()["error"]["message"]
+    )
