@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service.land.jobs import Jobs, Slots
     from geo_service.land.register import Register
     from geo_service.store import open_store, store_url
+    from geo_service.store.legacy import upgrade_install
     from geo_service.web.http import BodyCache, LocalisingJSON
 
     app = Flask(
@@ -29,28 +30,53 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     app.json = LocalisingJSON(app)
-    data_dir = Path(app.instance_path) / "data"
-    auth_db = Path(app.config["AUTH_DB"] or data_dir / "auth.sqlite")
-    app.extensions["geo_service.auth"] = AuthStore(auth_db)
+    auth_db = legacy_files(app)["auth"]  # its folder keeps the secret key, as before
+    auth_db.parent.mkdir(parents=True, exist_ok=True)
     app.secret_key = secret_key(app.config["SECRET_KEY"], auth_db.parent / "secret_key")
-    store = open_store(store_url(app.config["DATABASE_URL"], auth_db.parent))
+    data = data_folder(app)
+    store = open_store(store_url(app.config["DATABASE_URL"], data))
     app.extensions["geo_service.store"] = store
+    app.extensions["geo_service.legacy"] = upgrade_install(store, legacy_files(app))
+    app.extensions["geo_service.auth"] = AuthStore(store)
     app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"], store)
     app.extensions["geo_service.bodies"] = BodyCache()
-    checks_db = app.config["CHECKS_DB"] or Path(app.instance_path) / "data" / "checks.sqlite"
     inline = int(app.config["CHECK_INLINE_PARCELS"])
-    app.extensions["geo_service.register"] = Register(Path(checks_db), inline)
+    app.extensions["geo_service.register"] = Register(store, inline)
     app.extensions["geo_service.jobs"] = Jobs(
-        Path(checks_db), app.config["CHECK_WORKERS"], app.config["MAX_QUEUED_CHECKS"], inline
+        store,
+        data / "uploads",
+        app.config["CHECK_WORKERS"],
+        app.config["MAX_QUEUED_CHECKS"],
+        inline,
     )
     app.extensions["geo_service.renders"] = Slots(
         app.config["MAX_RENDERS"], app.config["MAX_RENDER_WAITING"]
     )
-    actuals_db = app.config["ACTUALS_DB"] or Path(app.instance_path) / "data" / "actuals.sqlite"
-    app.extensions["geo_service.actuals"] = ActualsStore(Path(actuals_db))
+    app.extensions["geo_service.actuals"] = ActualsStore(store)
     app.extensions["geo_service.targets"] = load_targets(app.config["LAYERS_DIR"])
     web.register(app)
     return app
+
+
+def data_folder(app: Flask) -> Path:
+    """Where the default store (``geo_service.sqlite``) and the upload spool live: the folder
+    of AUTH_DB, else of CHECKS_DB, else of ACTUALS_DB when one is set (so a test or an
+    install that points them at a folder gets its own store there), else instance/data."""
+    for key in ("AUTH_DB", "CHECKS_DB", "ACTUALS_DB"):
+        if app.config[key]:
+            return Path(app.config[key]).parent
+    return Path(app.instance_path) / "data"
+
+
+def legacy_files(app: Flask) -> dict[str, Path]:
+    """The files an install kept before the store (CHECKS_DB, ACTUALS_DB, AUTH_DB or their
+    defaults in ``instance/data/``): imported at start when their kind is still empty."""
+    data = Path(app.instance_path) / "data"
+    return {
+        "checks": Path(app.config["CHECKS_DB"] or data / "checks.sqlite"),
+        "actuals": Path(app.config["ACTUALS_DB"] or data / "actuals.sqlite"),
+        "auth": Path(app.config["AUTH_DB"] or data / "auth.sqlite"),
+    }
 
 
 def secret_key(configured: str, path: Path) -> str:

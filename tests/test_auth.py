@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import dbs
@@ -192,7 +193,9 @@ def test_revoked_token_is_refused(app):
     refused = client.get("/api/me", headers=headers)
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
     # tokens are stored as hashes only
-    raw = (accounts.path).read_bytes()
+    store = Path(app.extensions["geo_service.store"].engine.url.database)
+    raw = b"".join(p.read_bytes() for p in (store, store.with_name(store.name + "-wal")))
+    assert b"u_planner" in raw  # the bytes looked at hold the accounts
     assert app.tokens["planner"].encode() not in raw
 
 
@@ -487,4 +490,6 @@ def test_routing_errors_are_not_audited(app):
 
 
 def test_accounts_database_is_private(app):
-    assert (app.extensions["geo_service.auth"].path.stat().st_mode & 0o777) == 0o600
+    store = Path(app.extensions["geo_service.store"].engine.url.database)
+    for path in (store, store.with_name(store.name + "-wal")):  # the store holds the hashes
+        assert (path.stat().st_mode & 0o777) == 0o600, path

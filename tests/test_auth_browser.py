@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from geo_service.auth.store import AuthStore
+from geo_service.store import default_url, open_store
 from geo_service.testing import free_port, running_service
 
 PASSWORD = "correct horse battery"
@@ -81,7 +82,7 @@ def api(url: str, token: str):
 
 
 def test_foreign_origin_cannot_post_or_frame(browser, tmp_path, foreign_site):
-    accounts = AuthStore(tmp_path / "auth.sqlite")
+    accounts = AuthStore(open_store(default_url(tmp_path)))  # the store the service opens
     accounts.add_user("planner1", "planner", PASSWORD)
     admin_token, _ = accounts.create_token(accounts.add_user("boss", "admin", PASSWORD)["name"])
     env = {"GEO_SERVICE_AUTH": "local", "GEO_SERVICE_AUTH_DB": str(tmp_path / "auth.sqlite")}

@@ -89,7 +89,7 @@ def test_queue_full_is_503_with_retry_after_and_stores_nothing(tmp_path):
     assert (
         refused.json["error"]["code"] == "busy" and "队列已满" in refused.json["error"]["message"]
     )
-    with sqlite3.connect(tmp_path / "checks.sqlite") as db:
+    with sqlite3.connect(tmp_path / "geo_service.sqlite") as db:
         assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 2
     assert list((tmp_path / "uploads").glob("*")) != []  # the two spooled uploads, no third
     for response in (first, second):
@@ -305,7 +305,8 @@ def post_file(url: str, data: bytes, name: str) -> tuple[int, dict]:
 
 
 def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
-    env = {
+    env = {  # the store (beside AUTH_DB) and the spool kept across the two servers
+        "GEO_SERVICE_AUTH_DB": str(tmp_path / "auth.sqlite"),
         "GEO_SERVICE_CHECKS_DB": str(tmp_path / "checks.sqlite"),
         "GEO_SERVICE_CHECK_WORKERS": "1",
         "GEO_SERVICE_CHECK_SYNC_SECONDS": "0",
@@ -352,7 +353,7 @@ def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
         workers = children(server_pid(url.rsplit(":", 1)[1]))
         assert workers
     assert gone(workers), "worker processes outlived a server stopped with SIGTERM"
-    with sqlite3.connect(tmp_path / "checks.sqlite") as db:
+    with sqlite3.connect(tmp_path / "geo_service.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == 2  # done, again
     assert list((tmp_path / "uploads").glob("*")) == []

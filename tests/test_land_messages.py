@@ -117,9 +117,8 @@ def test_a_check_stored_with_string_warnings_still_reads(app):
     shows them, in either language, as they were written."""
     client = app.test_client()
     check = xian80_check(client)
-    register = app.extensions["geo_service.register"]
     old = "旧检查的提示 (an old warning)"
-    path = register.path
+    path = app.extensions["geo_service.store"].engine.url.database
     with sqlite3.connect(path) as db:
         document = json.loads(
             db.execute("SELECT document FROM checks WHERE id = ?", (check["id"],)).fetchone()[0]
@@ -186,7 +185,7 @@ def test_a_bad_jzd_file_explains_itself_in_english(app):
 
 
 def failed_job(app) -> str:
-    with sqlite3.connect(app.extensions["geo_service.register"].path) as db:
+    with sqlite3.connect(app.extensions["geo_service.store"].engine.url.database) as db:
         (job_id,) = db.execute(
             "SELECT id FROM jobs WHERE status = 'failed' ORDER BY created_at DESC LIMIT 1"
         ).fetchone()
@@ -216,7 +215,7 @@ def test_a_failed_check_read_back_later_is_in_the_readers_language(app):
 def test_job_errors_stored_before_messages_had_keys_still_read(app):
     client = app.test_client()
     old = {"status": 422, "code": "invalid_input", "message": "x.txt: 旧的错误 (an old error)"}
-    with sqlite3.connect(app.extensions["geo_service.register"].path) as db:
+    with sqlite3.connect(app.extensions["geo_service.store"].engine.url.database) as db:
         db.execute(
             "INSERT INTO jobs (id, status, stage, error, created_at, updated_at) "
             "VALUES ('oldjob', 'failed', 'reading', ?, ?, ?)",
@@ -230,7 +229,7 @@ def test_job_errors_stored_before_messages_had_keys_still_read(app):
 
 def test_an_interrupted_check_says_so_in_the_readers_language(app):
     client = app.test_client()
-    with sqlite3.connect(app.extensions["geo_service.register"].path) as db:
+    with sqlite3.connect(app.extensions["geo_service.store"].engine.url.database) as db:
         db.execute(
             "INSERT INTO jobs (id, status, stage, created_at, updated_at) "
             "VALUES ('cut', 'interrupted', 'checking', ?, ?)",

@@ -1,4 +1,5 @@
-"""The check register: a real SQLite file, all-or-nothing writes, readable after a crash."""
+"""The check register in the store: a real SQLite file, all-or-nothing writes, readable after
+a crash; a register file from before the store upgrades at start."""
 
 from __future__ import annotations
 
@@ -6,24 +7,28 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 
-import pytest
+from conftest import dbs
 
+from geo_service import create_app
 from geo_service.config import REPO_ROOT
-from geo_service.errors import ConfigError
 from geo_service.land.register import Register
+from geo_service.store import open_store
 
 CRASH = textwrap.dedent("""
     import os, sys
     sys.path[:0] = ["tests"]
+    from sqlalchemy import event
     from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
     from geo_service.land.register import Register
     from geo_service.land.service import CheckRequest, Upload, run_check
     from geo_service.land.readers import read_parcel_file
     from geo_service.land.zones import zones_from_file
+    from geo_service.store import open_store
 
     zones = zones_from_file(read_parcel_file(collection(ZONE_SHAPES, 36), "z.geojson"), "sha")
-    register = Register(sys.argv[1])
+    register = Register(open_store(sys.argv[1]))
 
     def check():
         request = CheckRequest(Upload("p.geojson", collection(PARCEL_SHAPES, 36)))
@@ -32,46 +37,38 @@ CRASH = textwrap.dedent("""
     document, parcels, used = check()
     register.save(document, parcels, used.frame)  # the first check is stored whole
 
-    class CrashingConnection:
-        '''Dies, like a killed process, after the check row is written, mid-transaction.'''
-        def __init__(self, db): self.db = db
-        def __getattr__(self, name): return getattr(self.db, name)
-        def __enter__(self): return self.db.__enter__()
-        def __exit__(self, *exc): return self.db.__exit__(*exc)
-        def executemany(self, *args): os._exit(9)
+    @event.listens_for(register.engine, "before_cursor_execute")
+    def die(conn, cursor, statement, *args):
+        # dies, like a killed process, after the check row is written, mid-transaction
+        if statement.startswith("INSERT INTO check_parcels"):
+            os._exit(9)
 
-    connect = register.connect
-    register.connect = lambda: CrashingConnection(connect())
     document, parcels, used = check()
     register.save(document, parcels, used.frame)
 """)
 
 
+def store_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'geo_service.sqlite'}"
+
+
 def test_a_crash_mid_write_leaves_no_half_record(tmp_path):
-    db = tmp_path / "checks.sqlite"
     result = subprocess.run(
-        [sys.executable, "-c", CRASH, str(db)], cwd=REPO_ROOT, capture_output=True, timeout=120
+        [sys.executable, "-c", CRASH, store_url(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        timeout=120,
     )
     assert result.returncode == 9, result.stderr.decode()
-    register = Register(db)
+    register = Register(open_store(store_url(tmp_path)))
     checks = register.list()
     assert len(checks) == 1  # the first, whole; nothing of the second
-    with sqlite3.connect(db) as raw:
+    with closing(sqlite3.connect(tmp_path / "geo_service.sqlite")) as raw:
+        assert raw.execute("SELECT count(*) FROM checks").fetchone()[0] == 1
         assert raw.execute("SELECT count(*) FROM check_parcels").fetchone()[0] == 7
         assert raw.execute("SELECT count(DISTINCT check_id) FROM check_parcels").fetchone()[0] == 1
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(register.get(checks[0]["id"])["parcels"]) == 7
-
-
-def test_a_register_of_another_schema_is_not_touched(tmp_path):
-    db = tmp_path / "old.sqlite"
-    with sqlite3.connect(db) as raw:
-        raw.execute("CREATE TABLE checks (id TEXT)")
-        raw.execute("PRAGMA user_version=7")
-    with pytest.raises(ConfigError, match="的结构版本为 7，本版 geo_service 写入版本 2"):
-        Register(db)
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 7
 
 
 #: The version-1 schema exactly as geo_service wrote it before issue 10.
@@ -174,14 +171,19 @@ def checked(user="", address=""):
     return run_check(request, zones, "test")
 
 
-def test_a_version_1_register_is_migrated_in_place(tmp_path):
+def test_a_version_1_register_is_upgraded_and_imported_at_start(tmp_path):
+    """A register file of version 1 (before issue 10) still upgrades: start-up brings it to
+    version 2 in place, as its own class did, then imports it into the store."""
     import pyogrio
 
-    db = tmp_path / "v1.sqlite"
+    db = tmp_path / "checks.sqlite"
     document, parcels, _ = checked()
     v1_register(db, document, parcels)
-    register = Register(db)
-    with sqlite3.connect(db) as raw:
+    app = create_app({"TESTING": True, **dbs(tmp_path)})
+    register = app.extensions["geo_service.register"]
+    kept = tmp_path / "checks.sqlite.imported"
+    assert not db.exists() and kept.is_file()
+    with closing(sqlite3.connect(kept)) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
         columns = {row[1] for row in raw.execute("PRAGMA table_info(checks)")}
         assert {"user", "client_addr"} <= columns
@@ -196,10 +198,10 @@ def test_a_version_1_register_is_migrated_in_place(tmp_path):
     assert stored["parcels"] == document["parcels"]
     page, total = register.parcels_page(document["id"], 3, 3)
     assert total == 7 and page == document["parcels"][3:6]
-    # the migrated register takes new checks, with who asked
+    # the upgraded register takes new checks, with who asked
     new, new_parcels, used = checked("land-clerk", "10.0.0.7")
     register.save(new, new_parcels, used.frame)
-    again = Register(db)  # opening a version-2 file changes nothing
+    again = create_app({"TESTING": True, **dbs(tmp_path)}).extensions["geo_service.register"]
     by_id = {c["id"]: c for c in again.list()}
     assert by_id[new["id"]]["user"] == "land-clerk"
     assert by_id[new["id"]]["client_addr"] == "10.0.0.7"
@@ -209,10 +211,14 @@ def test_a_version_1_register_is_migrated_in_place(tmp_path):
     checks = pyogrio.read_dataframe(gpkg, layer="checks", read_geometry=False)
     assert dict(zip(checks["id"], checks["user"])) == {document["id"]: "", new["id"]: "land-clerk"}
     assert set(checks["client_addr"]) == {"", "10.0.0.7"}
+    only_new = tmp_path / "new.gpkg"
+    only_new.write_bytes(again.export_geopackage([new["id"]]))
+    frame = pyogrio.read_dataframe(only_new, layer="check_parcels")
+    assert set(frame["check_id"]) == {new["id"]} and len(frame) == 7
 
 
 def test_big_checks_are_stored_without_the_parcel_list(tmp_path):
-    register = Register(tmp_path / "checks.sqlite", inline_parcels=5)
+    register = Register(open_store(store_url(tmp_path)), inline_parcels=5)
     document, parcels, used = checked()
     register.save(document, parcels, used.frame)
     stored = register.get(document["id"])

@@ -3,9 +3,7 @@ today's SQLite files imported with nothing lost. Real SQLite files, the real app
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import sqlite3
 import sys
@@ -19,10 +17,10 @@ from geo_service.errors import ConfigError
 from geo_service.store import open_store
 from geo_service.store.engine import SCHEMA_VERSION
 from geo_service.store.features import feature_hash
-from geo_service.store.legacy import LEGACY_TABLES, import_legacy
+from geo_service.store.legacy import import_legacy
 
 sys.path[:0] = [str(REPO_ROOT / "tests")]
-from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection  # noqa: E402
+from legacy_files import fill_legacy_files, legacy_facts, rows_digest  # noqa: E402
 
 LAYERS = REPO_ROOT / "layers"
 
@@ -137,65 +135,6 @@ def test_a_database_newer_than_the_code_stops_start_up(tmp_path):
 # migration of an existing install --------------------------------------------------------
 
 
-def fill_legacy_files(folder) -> None:
-    """Today's three files with real data in them, written by today's classes."""
-    from geo_service.analysis.actuals import ActualsStore, template_rows
-    from geo_service.auth.store import AuthStore
-    from geo_service.land.readers import read_parcel_file
-    from geo_service.land.register import Register
-    from geo_service.land.service import CheckRequest, Upload, run_check
-    from geo_service.land.zones import zones_from_file
-
-    register = Register(folder / "checks.sqlite")
-    zones = zones_from_file(read_parcel_file(collection(ZONE_SHAPES, 36), "z.geojson"), "sha")
-    for _ in range(3):
-        request = CheckRequest(Upload("地块.geojson", collection(PARCEL_SHAPES, 36)))
-        document, parcels, used = run_check(request, zones, "test")
-        register.save(document, parcels, used.frame)
-    catalog = load_catalog(LAYERS)
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(["年份", "类型", "编号", "名称", "指标", "数值", "来源", "样例"])
-    for number, row in enumerate(template_rows(catalog, 2020)):
-        row[5] = str(number * 1.5)
-        writer.writerow(row)
-    actuals = ActualsStore(folder / "actuals.sqlite")
-    actuals.import_file(table.getvalue().encode(), "实际值.csv", catalog, "planner1", "10.0.0.9")
-    auth = AuthStore(folder / "auth.sqlite")
-    auth.add_user("admin", "admin", "a long enough password")
-    auth.add_user("规划员", "planner", "another long password")
-    auth.create_token("规划员", "QGIS")
-    for status in (200, 403, 500):
-        auth.record("admin", "127.0.0.1", "POST /api/checks", "check", status, {"n": status})
-    auth.end_session("sid-1", 1)
-
-
-def legacy_facts(folder) -> dict[str, tuple[int, str]]:
-    """(rows, SHA-256 of the rows) of every table of the old files, read with sqlite3."""
-    files = {"checks": "checks.sqlite", "actuals": "actuals.sqlite", "auth": "auth.sqlite"}
-    facts = {}
-    for kind, pairs in LEGACY_TABLES.items():
-        with sqlite3.connect(folder / files[kind]) as raw:
-            for name, target in pairs:
-                facts[target] = rows_digest(raw, name)
-    return facts
-
-
-def rows_digest(raw: sqlite3.Connection, table: str) -> tuple[int, str]:
-    """Independent of the store's code: every column of every row, sorted, as JSON."""
-    rows = raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed test names
-    columns = [c[0] for c in raw.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    texts = sorted(
-        json.dumps(
-            dict(zip(columns, [v.hex() if isinstance(v, bytes) else v for v in row], strict=True)),
-            sort_keys=True,
-            ensure_ascii=False,
-        )
-        for row in rows
-    )
-    return len(rows), hashlib.sha256("\n".join(texts).encode()).hexdigest()
-
-
 def test_an_existing_install_is_imported_with_nothing_lost(tmp_path):
     fill_legacy_files(tmp_path)
     before = legacy_facts(tmp_path)
@@ -223,9 +162,9 @@ def test_an_import_that_clashes_keeps_nothing_of_that_file(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
     import_legacy(store, {"auth": tmp_path / "auth.sqlite"})
     counts = store.counts()
-    from geo_service.auth.store import AuthStore
+    from legacy_files import OldAuthStore
 
-    AuthStore(tmp_path / "auth.sqlite").record("admin", "::1", "POST /x", "x", 200)
+    OldAuthStore(tmp_path / "auth.sqlite").record("admin", "::1", "POST /x", "x", 200)
     with pytest.raises(ConfigError) as caught:  # the same users again, plus one audit row
         import_legacy(store, {"auth": tmp_path / "auth.sqlite"})
     assert "auth.sqlite" in caught.value.message and "冲突" in caught.value.message
@@ -266,11 +205,12 @@ def test_the_command_line_lists_versions_and_imports_the_old_files(tmp_path):
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    imported = run("import-legacy")  # start-up imports them; the command says so
+    assert "已导入 checks.sqlite：4 张表共" in imported and "行数与校验值一致" in imported
+    assert "checks.sqlite 已改名为" in imported and "checks.sqlite.imported" in imported
+    assert "没有需要导入的旧数据文件" in run("import-legacy")
     status = run("status")
     assert f"结构版本 {SCHEMA_VERSION}" in status and "zones\t第 1 版\t16 个要素" in status
-    imported = run("import-legacy")
-    assert "已导入 checks.sqlite：4 张表共" in imported and "行数与校验值一致" in imported
-    assert "已导入过" in run("import-legacy")
     store = open_store(f"sqlite:///{tmp_path / 'geo_service.sqlite'}")
     assert store.counts()["checks"] == 3 and store.counts()["users"] == 2
 

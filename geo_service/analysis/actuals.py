@@ -1,4 +1,4 @@
-"""Actual figures per zone or cluster per year: imported from CSV/XLSX, kept in SQLite.
+"""Actual figures per zone or cluster per year: imported from CSV/XLSX, kept in the store.
 
 An import is all or nothing: every bad row is reported by its line, and nothing is stored
 until the whole file is clean. Rows marked 样例 (sample) stay marked wherever they are shown.
@@ -9,10 +9,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
+
+from sqlalchemy import bindparam, delete, insert, select
 
 from geo_service.catalog import Catalog
 from geo_service.errors import InputError, UnsupportedFormat
@@ -22,6 +21,8 @@ from geo_service.land.readers.ogr import member_name, read_member, safe_members
 from geo_service.land.readers.text import decode_text
 from geo_service.land.readers.xmlsafe import decode_xml, refuse_dtd
 from geo_service.messages import Msg
+from geo_service.store import Store
+from geo_service.store import schema as tables
 
 INDICATORS = {
     "zone": {
@@ -57,19 +58,6 @@ SUBJECT_NAMES = {"zone": "actuals.subject_zone", "cluster": "actuals.subject_clu
 MAX_QUOTED = 60
 HEADER = ["年份", "类型", "编号", "名称", "指标", "数值", "来源", "样例"]
 YES = {"是", "yes", "y", "true", "1", "样例", "sample"}
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS actuals (
-    year INTEGER NOT NULL, subject TEXT NOT NULL, id TEXT NOT NULL, indicator TEXT NOT NULL,
-    value REAL NOT NULL, source TEXT NOT NULL, sample INTEGER NOT NULL,
-    file_name TEXT NOT NULL, imported_at TEXT NOT NULL,
-    PRIMARY KEY (year, subject, id, indicator)
-);
-CREATE TABLE IF NOT EXISTS imports (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    imported_at TEXT NOT NULL, user TEXT NOT NULL, address TEXT NOT NULL,
-    file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL, rows INTEGER NOT NULL
-);
-"""
 
 
 def known_ids(catalog: Catalog) -> dict[str, dict[str, str]]:
@@ -228,47 +216,55 @@ def validate(rows, catalog: Catalog, filename: str) -> list[dict]:
 
 
 class ActualsStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path)) as db:
-            db.executescript(SCHEMA)
-            columns = {r[1] for r in db.execute("PRAGMA table_info(actuals)")}
-            if "imported_by" not in columns:  # files from before accounts existed
-                db.execute("ALTER TABLE actuals ADD COLUMN imported_by TEXT NOT NULL DEFAULT ''")
+    """The imported actual figures in the store (tables ``actuals`` and ``actuals_imports``)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.engine = store.engine
 
     def import_file(
         self, data: bytes, filename: str, catalog: Catalog, user: str = "", address: str = ""
     ) -> dict:
-        """Import every row or none; the import is recorded with who made it and from where."""
+        """Import every row or none; the import is recorded with who made it and from where.
+        A figure already there (same year, subject, id, indicator) is replaced."""
         rows = validate(rows_of(data, filename), catalog, filename)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(sqlite3.connect(self.path)) as db, db:
+        figures = [
+            {
+                "year": r["year"],
+                "subject": r["subject"],
+                "id": r["id"],
+                "indicator": r["indicator"],
+                "value": r["value"],
+                "source": r["source"],
+                "sample": int(r["sample"]),
+                "file_name": filename,
+                "imported_at": now,
+                "imported_by": user,
+            }
+            for r in rows
+        ]
+        a = tables.actuals
+        same = delete(a).where(
+            a.c.year == bindparam("k_year"),
+            a.c.subject == bindparam("k_subject"),
+            a.c.id == bindparam("k_id"),
+            a.c.indicator == bindparam("k_indicator"),
+        )
+        keys = [{f"k_{k}": f[k] for k in ("year", "subject", "id", "indicator")} for f in figures]
+        with self.engine.begin() as db:
             db.execute(
-                "INSERT INTO imports (imported_at, user, address, file_name, file_sha256, rows) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (now, user, address, filename, hashlib.sha256(data).hexdigest(), len(rows)),
+                insert(tables.actuals_imports).values(
+                    imported_at=now,
+                    user=user,
+                    address=address,
+                    file_name=filename,
+                    file_sha256=hashlib.sha256(data).hexdigest(),
+                    rows=len(rows),
+                )
             )
-            db.executemany(
-                "INSERT OR REPLACE INTO actuals (year, subject, id, indicator, value, source, "
-                "sample, file_name, imported_at, imported_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        r["year"],
-                        r["subject"],
-                        r["id"],
-                        r["indicator"],
-                        r["value"],
-                        r["source"],
-                        int(r["sample"]),
-                        filename,
-                        now,
-                        user,
-                    )
-                    for r in rows
-                ],
-            )
+            db.execute(same, keys)
+            db.execute(insert(a), figures)
         return {
             "imported": len(rows),
             "file": filename,
@@ -278,15 +274,12 @@ class ActualsStore:
         }
 
     def rows(self) -> list[dict]:
-        with closing(sqlite3.connect(self.path)) as db:
-            db.row_factory = sqlite3.Row
-            return [
-                dict(r)
-                for r in db.execute(
-                    "SELECT year, subject, id, indicator, value, source, sample FROM actuals "
-                    "ORDER BY year, subject, id, indicator"
-                )
-            ]
+        a = tables.actuals
+        query = select(
+            a.c.year, a.c.subject, a.c.id, a.c.indicator, a.c.value, a.c.source, a.c.sample
+        ).order_by(a.c.year, a.c.subject, a.c.id, a.c.indicator)
+        with self.engine.connect() as db:
+            return [dict(row) for row in db.execute(query).mappings()]
 
 
 def template_rows(catalog: Catalog, year: int) -> list[list]:

@@ -1,4 +1,4 @@
-"""Users, API tokens and the audit log, in one SQLite file (default instance/data/auth.sqlite).
+"""Users, API tokens and the audit log, in the one store (``DATABASE_URL``).
 
 Passwords are stored as Werkzeug scrypt hashes; API tokens only as their SHA-256 (a token is
 shown once, when it is made). The audit log records every write: who, from where, what, when,
@@ -10,56 +10,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import secrets
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo_service.auth import User, valid_role
 from geo_service.errors import BadRequest, NotFound
+from geo_service.store import Store
+from geo_service.store.schema import audit, ended_sessions, tokens, users
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL DEFAULT '',
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    changed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY,
-    user TEXT NOT NULL REFERENCES users(name),
-    label TEXT NOT NULL,
-    token_sha256 TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT,
-    last_used_at TEXT
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    user TEXT NOT NULL,
-    address TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
-CREATE TABLE IF NOT EXISTS ended_sessions (
-    sid TEXT PRIMARY KEY,
-    ended_at TEXT NOT NULL
-);
-"""
 TOKEN_PREFIX = "gs_"
 MAX_NAME = 64
 MIN_PASSWORD = 10
+#: A token's last use is written again after this many seconds, not on every request.
+TOKEN_USE_EVERY_S = 60
 AUDIT_COLUMNS = ("seq", "at", "user", "address", "action", "target", "status", "outcome", "detail")
 
 
@@ -85,56 +52,65 @@ def valid_password(password: str) -> str:
 
 
 class AuthStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():  # password hashes: readable by the service's user only
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        with closing(self.connect()) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+    """Accounts, tokens, ended sessions and the audit log in ``store`` (SQLAlchemy Core on
+    ``store.schema``'s tables; the store's SQLite file is made readable by its owner only)."""
 
-    def connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
-        return db
+    def __init__(self, store: Store):
+        self.store = store
+        self.engine = store.engine
+
+    def _row(self, query):
+        with self.engine.connect() as db:
+            row = db.execute(query).mappings().first()
+        return None if row is None else dict(row)
 
     # users -----------------------------------------------------------------------------
 
     def user_count(self) -> int:
-        with closing(self.connect()) as db:
-            return db.execute("SELECT count(*) FROM users").fetchone()[0]
+        with self.engine.connect() as db:
+            return db.execute(select(func.count()).select_from(users)).scalar()
 
     def add_user(self, name: str, role: str, password: str | None) -> dict:
         """A new user; ``password=None`` makes one who can only come in through the proxy."""
         name, role = valid_name(name), valid_role(role)
         hashed = generate_password_hash(valid_password(password)) if password is not None else ""
-        with closing(self.connect()) as db, db:
-            if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-                raise BadRequest("auth.user_exists", name=name)
-            db.execute(
-                "INSERT INTO users VALUES (?, ?, ?, 0, ?, ?)", (name, role, hashed, now(), now())
-            )
+        try:
+            with self.engine.begin() as db:
+                if db.execute(select(users.c.name).where(users.c.name == name)).first():
+                    raise BadRequest("auth.user_exists", name=name)
+                db.execute(
+                    insert(users).values(
+                        name=name,
+                        role=role,
+                        password_hash=hashed,
+                        disabled=0,
+                        created_at=now(),
+                        changed_at=now(),
+                    )
+                )
+        except IntegrityError:  # made by another process at the same moment
+            raise BadRequest("auth.user_exists", name=name) from None
         return self.get_user(name)
 
     def get_user(self, name: str) -> dict:
-        with closing(self.connect()) as db:
-            row = db.execute(
-                "SELECT name, role, disabled, created_at, changed_at, password_hash != '' AS "
-                "has_password FROM users WHERE name = ?",
-                (name,),
-            ).fetchone()
+        row = self._row(
+            select(
+                users.c.name,
+                users.c.role,
+                users.c.disabled,
+                users.c.created_at,
+                users.c.changed_at,
+                users.c.password_hash,
+            ).where(users.c.name == name)
+        )
         if row is None:
             raise NotFound("auth.no_user", name=str(name)[:MAX_NAME])
-        return {
-            **dict(row),
-            "disabled": bool(row["disabled"]),
-            "has_password": bool(row["has_password"]),
-        }
+        hashed = row.pop("password_hash")
+        return {**row, "disabled": bool(row["disabled"]), "has_password": bool(hashed)}
 
     def list_users(self) -> list[dict]:
-        with closing(self.connect()) as db:
-            names = [r[0] for r in db.execute("SELECT name FROM users ORDER BY name")]
+        with self.engine.connect() as db:
+            names = list(db.execute(select(users.c.name).order_by(users.c.name)).scalars())
         return [self.get_user(n) for n in names]
 
     def update_user(
@@ -154,20 +130,22 @@ class AuthStore:
         if password is not None:
             changes["password_hash"] = generate_password_hash(valid_password(password))
         if changes:
-            columns = ", ".join(f"{c} = ?" for c in changes)
-            with closing(self.connect()) as db, db:
+            with self.engine.begin() as db:
                 db.execute(
-                    f"UPDATE users SET {columns}, changed_at = ? WHERE name = ?",
-                    (*changes.values(), now(), name),
+                    update(users).where(users.c.name == name).values(**changes, changed_at=now())
                 )
         return self.get_user(name)
 
+    def _account(self, name: str):
+        return self._row(
+            select(users.c.name, users.c.role, users.c.password_hash, users.c.disabled).where(
+                users.c.name == name
+            )
+        )
+
     def login(self, name: str, password: str) -> User | None:
         """The user if the name and password match an enabled account, else None."""
-        with closing(self.connect()) as db:
-            row = db.execute(
-                "SELECT name, role, password_hash, disabled FROM users WHERE name = ?", (name,)
-            ).fetchone()
+        row = self._account(name)
         if row is None or row["disabled"] or not row["password_hash"]:
             check_password_hash(dummy_hash(), password or "")  # the same time either way
             return None
@@ -178,35 +156,42 @@ class AuthStore:
     def session_user(self, name: str, stamp: str, sid: str) -> User | None:
         """The user of a session cookie, while the account is enabled, its password (the
         stamp is taken from its hash) unchanged and the session not logged out."""
-        with closing(self.connect()) as db:
+        ended = ended_sessions
+        with self.engine.connect() as db:
             row = db.execute(
-                "SELECT name, role, password_hash, disabled FROM users WHERE name = ?", (name,)
-            ).fetchone()
-            ended = db.execute("SELECT 1 FROM ended_sessions WHERE sid = ?", (sid,)).fetchone()
-        if row is None or row["disabled"] or ended:
+                select(users.c.name, users.c.role, users.c.password_hash, users.c.disabled).where(
+                    users.c.name == name
+                )
+            ).first()
+            gone = db.execute(select(ended.c.sid).where(ended.c.sid == sid)).first()
+        if row is None or row.disabled or gone:
             return None
-        if session_stamp(row["password_hash"]) != stamp:
+        if session_stamp(row.password_hash) != stamp:
             return None
-        return User(row["name"], row["role"], "session")
+        return User(row.name, row.role, "session")
 
     def end_session(self, sid: str, keep_days: float) -> None:
         """Log a session out for good (its signed cookie may still be replayed); entries
         older than the longest session are dropped."""
         cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="seconds")
-        with closing(self.connect()) as db, db:
-            db.execute("INSERT OR IGNORE INTO ended_sessions VALUES (?, ?)", (sid, now()))
-            db.execute("DELETE FROM ended_sessions WHERE ended_at < ?", (cutoff,))
+        ended = ended_sessions
+        try:
+            with self.engine.begin() as db:
+                if not db.execute(select(ended.c.sid).where(ended.c.sid == sid)).first():
+                    db.execute(insert(ended).values(sid=sid, ended_at=now()))
+        except IntegrityError:  # ended by another request at the same moment: ended
+            pass
+        with self.engine.begin() as db:
+            db.execute(delete(ended).where(ended.c.ended_at < cutoff))
 
     def stamp_of(self, name: str) -> str:
-        with closing(self.connect()) as db:
-            row = db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        row = self._account(name)
         return session_stamp(row["password_hash"] if row else "")
 
     def proxy_user(self, name: str) -> User | None:
         """A user named by the trusted proxy: their role if known here, else ``viewer``."""
         name = valid_name(name)
-        with closing(self.connect()) as db:
-            row = db.execute("SELECT role, disabled FROM users WHERE name = ?", (name,)).fetchone()
+        row = self._account(name)
         if row is not None and row["disabled"]:
             return None
         return User(name, row["role"] if row else "viewer", "proxy")
@@ -219,55 +204,71 @@ class AuthStore:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = secrets.token_hex(6)
         label = (label or "").strip()[:MAX_NAME]
-        with closing(self.connect()) as db, db:
+        with self.engine.begin() as db:
             db.execute(
-                "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, NULL, NULL)",
-                (token_id, user, label, digest(token), now()),
+                insert(tokens).values(
+                    id=token_id,
+                    user=user,
+                    label=label,
+                    token_sha256=digest(token),
+                    created_at=now(),
+                    revoked_at=None,
+                    last_used_at=None,
+                )
             )
         return token, self.get_token(token_id)
 
     def get_token(self, token_id: str) -> dict:
-        with closing(self.connect()) as db:
-            row = db.execute(
-                "SELECT id, user, label, created_at, revoked_at, last_used_at FROM tokens "
-                "WHERE id = ?",
-                (token_id,),
-            ).fetchone()
+        row = self._row(select(*TOKEN_COLUMNS).where(tokens.c.id == token_id))
         if row is None:
             raise NotFound("auth.no_token", token=str(token_id)[:MAX_NAME])
-        return dict(row)
+        return row
 
     def list_tokens(self) -> list[dict]:
-        with closing(self.connect()) as db:
-            rows = db.execute(
-                "SELECT id, user, label, created_at, revoked_at, last_used_at FROM tokens "
-                "ORDER BY created_at, id"
-            ).fetchall()
-        return [dict(r) for r in rows]
+        with self.engine.connect() as db:
+            found = db.execute(select(*TOKEN_COLUMNS).order_by(tokens.c.created_at, tokens.c.id))
+            return [dict(row) for row in found.mappings()]
 
     def revoke_token(self, token_id: str) -> dict:
         self.get_token(token_id)
-        with closing(self.connect()) as db, db:
+        with self.engine.begin() as db:
             db.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (now(), token_id),
+                update(tokens)
+                .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now())
             )
         return self.get_token(token_id)
 
     def token_user(self, token: str) -> User | None:
-        """The user a bearer token acts for, unless it is revoked or its user disabled."""
+        """The user a bearer token acts for, unless it is revoked or its user disabled.
+
+        Asked on every request that carries a token: one read, and a write of
+        ``last_used_at`` only when the one stored is older than ``TOKEN_USE_EVERY_S``
+        (a client polling many times a second does not make every request a write)."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
-        with closing(self.connect()) as db, db:
-            row = db.execute(
-                "SELECT t.id, u.name, u.role FROM tokens t JOIN users u ON u.name = t.user "
-                "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL AND u.disabled = 0",
-                (digest(token),),
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (now(), row["id"]))
-        return User(row["name"], row["role"], "token")
+        query = (
+            select(tokens.c.id, tokens.c.last_used_at, users.c.name, users.c.role)
+            .join(users, users.c.name == tokens.c.user)
+            .where(
+                tokens.c.token_sha256 == digest(token),
+                tokens.c.revoked_at.is_(None),
+                users.c.disabled == 0,
+            )
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        if row is None:
+            return None
+        moment = datetime.now(UTC)
+        if stale(row.last_used_at, moment):
+            with self.engine.begin() as db:
+                db.execute(
+                    update(tokens)
+                    .where(tokens.c.id == row.id)
+                    .values(last_used_at=moment.isoformat(timespec="seconds"))
+                )
+        return User(row.name, row.role, "token")
 
     # audit -----------------------------------------------------------------------------
 
@@ -281,36 +282,46 @@ class AuthStore:
         detail: dict | None = None,
     ) -> None:
         outcome = "ok" if status < 400 else ("refused" if status in (401, 403, 429) else "error")
-        with closing(self.connect()) as db, db:
+        with self.engine.begin() as db:
             db.execute(
-                "INSERT INTO audit (at, user, address, action, target, status, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    now(),
-                    user,
-                    address,
-                    action[:200],
-                    target[:500],
-                    status,
-                    outcome,
-                    json.dumps(bounded(detail or {}), ensure_ascii=False),
-                ),
+                insert(audit).values(
+                    at=now(),
+                    user=user,
+                    address=address,
+                    action=action[:200],
+                    target=target[:500],
+                    status=status,
+                    outcome=outcome,
+                    detail=json.dumps(bounded(detail or {}), ensure_ascii=False),
+                )
             )
 
     def audit(self, limit: int = 100, offset: int = 0, user: str | None = None) -> list[dict]:
-        where, params = ("WHERE user = ?", (user,)) if user else ("", ())
-        with closing(self.connect()) as db:
-            rows = db.execute(
-                f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit {where} "
-                "ORDER BY seq DESC LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return [{**dict(r), "detail": decoded(r["detail"])} for r in rows]
+        query = select(*(audit.c[c] for c in AUDIT_COLUMNS))
+        if user:
+            query = query.where(audit.c.user == user)
+        query = query.order_by(audit.c.seq.desc()).limit(int(limit)).offset(int(offset))
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [{**row, "detail": decoded(row["detail"])} for row in rows]
 
     def audit_count(self, user: str | None = None) -> int:
-        where, params = ("WHERE user = ?", (user,)) if user else ("", ())
-        with closing(self.connect()) as db:
-            return db.execute(f"SELECT count(*) FROM audit {where}", params).fetchone()[0]
+        query = select(func.count()).select_from(audit)
+        if user:
+            query = query.where(audit.c.user == user)
+        with self.engine.connect() as db:
+            return db.execute(query).scalar()
+
+
+def stale(last_used_at: str | None, moment: datetime) -> bool:
+    """Whether a token's ``last_used_at`` is worth writing again at ``moment``."""
+    if not last_used_at:
+        return True
+    try:
+        last = datetime.fromisoformat(last_used_at)
+    except ValueError:
+        return True
+    return (moment - last).total_seconds() >= TOKEN_USE_EVERY_S
 
 
 MAX_DETAIL_VALUE = 300
@@ -344,3 +355,13 @@ def session_stamp(password_hash: str) -> str:
 def dummy_hash() -> str:
     """A hash to check against when the user is unknown, so both cases take as long."""
     return generate_password_hash("not a password of anyone's")
+
+
+TOKEN_COLUMNS = (
+    tokens.c.id,
+    tokens.c.user,
+    tokens.c.label,
+    tokens.c.created_at,
+    tokens.c.revoked_at,
+    tokens.c.last_used_at,
+)

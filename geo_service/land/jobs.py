@@ -3,7 +3,7 @@
 Checks run in a pool of worker *processes* (not threads: a check holds the GIL for seconds)
 started at lower CPU priority, so the map keeps answering while they run. The web process
 writes the upload to a spool file and queues the job; the worker reads it, checks, saves to
-the register and writes its progress and outcome to the ``jobs`` table of the register, so a
+the register and writes its progress and outcome to the store's ``jobs`` table, so a
 job's state survives a restart: jobs left queued or running by a dead server read back
 ``interrupted``. Past ``workers + max_queued`` jobs in flight, or ``size`` renders, the answer
 is :class:`~geo_service.errors.Busy` (503 with Retry-After), never an unbounded wait.
@@ -18,18 +18,20 @@ import logging
 import multiprocessing
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine, insert, select, update
+
 from geo_service.errors import Busy, GeoServiceError
 from geo_service.messages import CATALOGUE, Msg, record
+from geo_service.store import Store, open_store
+from geo_service.store.schema import jobs as jobs_table
 
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
@@ -130,35 +132,40 @@ def message_of(ref: dict) -> Msg:
 
 
 class Jobs:
-    """Checks queued in the register ``db``, run by ``workers`` processes."""
+    """Checks queued in the store's ``jobs`` table, run by ``workers`` processes; uploads
+    wait in ``spool`` until their worker has read them."""
 
-    def __init__(self, db: Path, workers: int = 2, max_queued: int = 8, inline_parcels: int = 1000):
-        self.db = Path(db)
+    def __init__(
+        self,
+        store: Store,
+        spool: Path,
+        workers: int = 2,
+        max_queued: int = 8,
+        inline_parcels: int = 1000,
+    ):
+        self.store = store
+        self.engine: Engine = store.engine
         self.workers = max(1, int(workers))
         self.max_queued = max(0, int(max_queued))
         self.inline_parcels = int(inline_parcels)
-        self.spool = self.db.parent / "uploads"
+        self.spool = Path(spool)
         self.spool.mkdir(parents=True, exist_ok=True)
         self.futures: dict[str, Future] = {}
         self.lock = threading.Lock()
         self.recover()
 
-    def connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.db, timeout=30)
-        db.row_factory = sqlite3.Row
-        return db
-
     def recover(self) -> None:
         """Jobs left queued or running by a dead server become ``interrupted``."""
-        with closing(self.connect()) as db, db:
-            rows = db.execute(
-                "SELECT id, owner FROM jobs WHERE status IN ('queued', 'running')"
-            ).fetchall()
-            dead = [row["id"] for row in rows if not owner_alive(row["owner"])]
-            db.executemany(
-                "UPDATE jobs SET status = 'interrupted', updated_at = ? WHERE id = ?",
-                [(now(), job_id) for job_id in dead],
-            )
+        j = jobs_table
+        with self.engine.begin() as db:
+            rows = db.execute(select(j.c.id, j.c.owner).where(j.c.status.in_(ACTIVE))).all()
+            dead = [job_id for job_id, owner in rows if not owner_alive(owner)]
+            for job_id in dead:
+                db.execute(
+                    update(j)
+                    .where(j.c.id == job_id, j.c.status.in_(ACTIVE))
+                    .values(status="interrupted", updated_at=now())
+                )
         for job_id in dead:
             for path in self.spool.glob(f"{job_id}.*"):
                 path.unlink(missing_ok=True)
@@ -185,7 +192,7 @@ class Jobs:
                 zones_path = self.spool / f"{job_id}.zones"
                 zones_path.write_bytes(request.zones.data)
             spec = {
-                "db": str(self.db),
+                "url": self.store.url,
                 "id": job_id,
                 "parent": os.getpid(),
                 "inline_parcels": self.inline_parcels,
@@ -204,11 +211,18 @@ class Jobs:
                 "version": dataset_version,
             }
             stamp = now()
-            with closing(self.connect()) as db, db:
+            with self.engine.begin() as db:
                 db.execute(
-                    "INSERT INTO jobs (id, status, stage, user, client_addr, owner, created_at, "
-                    "updated_at) VALUES (?, 'queued', 'queued', ?, ?, ?, ?, ?)",
-                    (job_id, request.user, request.client_addr, OWNER, stamp, stamp),
+                    insert(jobs_table).values(
+                        id=job_id,
+                        status="queued",
+                        stage="queued",
+                        user=request.user,
+                        client_addr=request.client_addr,
+                        owner=OWNER,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
                 )
             try:
                 future = pool(self.workers).submit(run_job, spec)
@@ -223,7 +237,7 @@ class Jobs:
         error = future.exception()
         if error is not None:
             log.error("check %s: worker failed: %r", job_id, error)
-            record_error(self.db, job_id, internal_error())
+            record_error(self.engine, job_id, internal_error())
         with self.lock:
             self.futures.pop(job_id, None)
 
@@ -234,8 +248,8 @@ class Jobs:
         return self.state(job_id)
 
     def state(self, job_id: str) -> dict | None:
-        with closing(self.connect()) as db:
-            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        with self.engine.connect() as db:
+            row = db.execute(select(jobs_table).where(jobs_table.c.id == job_id)).mappings().first()
         if row is None:
             return None
         state = {k: row[k] for k in ("id", "status", "stage", "done", "total")}
@@ -293,13 +307,30 @@ def internal_error() -> dict:
     return {"status": 500, "code": "internal_error", **record(message=INTERNAL_MESSAGE)}
 
 
-def record_error(db_path, job_id: str, error: dict) -> None:
-    with closing(sqlite3.connect(db_path, timeout=30)) as db, db:
+def record_error(engine: Engine, job_id: str, error: dict) -> None:
+    with engine.begin() as db:
         db.execute(
-            "UPDATE jobs SET status = 'failed', error = ?, updated_at = ? "
-            "WHERE id = ? AND status IN ('queued', 'running')",
-            (json.dumps(error, ensure_ascii=False, default=str), now(), job_id),
+            update(jobs_table)
+            .where(jobs_table.c.id == job_id, jobs_table.c.status.in_(ACTIVE))
+            .values(
+                status="failed",
+                error=json.dumps(error, ensure_ascii=False, default=str),
+                updated_at=now(),
+            )
         )
+
+
+#: The store of each URL this worker process has opened (one engine per process).
+_stores: dict[str, Store] = {}
+
+
+def worker_store(url: str) -> Store:
+    """The store at ``url`` for this process: opened once, its own engine and connections
+    (a worker never uses connections made by its parent)."""
+    store = _stores.get(url)
+    if store is None:
+        store = _stores[url] = open_store(url)
+    return store
 
 
 def run_job(spec: dict) -> dict:
@@ -312,7 +343,8 @@ def run_job(spec: dict) -> dict:
     from geo_service.land.service import CheckRequest, Upload, run_check
 
     job_id = spec["id"]
-    db = sqlite3.connect(spec["db"], timeout=30)
+    engine = worker_store(spec["url"]).engine
+    j = jobs_table
     last = [0.0, ""]
 
     def alive() -> None:
@@ -324,21 +356,22 @@ def run_job(spec: dict) -> dict:
         moment = time.monotonic()
         if force or stage != last[1] or moment - last[0] >= PROGRESS_EVERY_S:
             last[:] = [moment, stage]
-            with db:
+            with engine.begin() as db:
                 db.execute(
-                    "UPDATE jobs SET stage = ?, done = ?, total = ?, updated_at = ? WHERE id = ?",
-                    (stage, done, total, now(), job_id),
+                    update(j)
+                    .where(j.c.id == job_id)
+                    .values(stage=stage, done=done, total=total, updated_at=now())
                 )
 
     paths = [Path(spec["parcels"][1])] + (
         [Path(spec["zones_file"][1])] if spec["zones_file"] else []
     )
     try:
-        with db:
+        with engine.begin() as db:
             started = db.execute(
-                "UPDATE jobs SET status = 'running', stage = 'reading', updated_at = ? "
-                "WHERE id = ? AND status = 'queued'",
-                (now(), job_id),
+                update(j)
+                .where(j.c.id == job_id, j.c.status == "queued")
+                .values(status="running", stage="reading", updated_at=now())
             ).rowcount
         if not started:
             return {"id": job_id, "status": "gone"}
@@ -362,22 +395,23 @@ def run_job(spec: dict) -> dict:
             request, spec["zones"], spec["version"], progress, job_id
         )
         progress("storing", len(parcels), len(parcels), force=True)
-        Register(spec["db"], spec["inline_parcels"]).save(document, parcels, zones.frame)
-        with db:
+        Register(worker_store(spec["url"]), spec["inline_parcels"]).save(
+            document, parcels, zones.frame
+        )
+        with engine.begin() as db:
             db.execute(
-                "UPDATE jobs SET status = 'done', stage = 'done', updated_at = ? "
-                "WHERE id = ? AND status = 'running'",
-                (now(), job_id),
+                update(j)
+                .where(j.c.id == job_id, j.c.status == "running")
+                .values(status="done", stage="done", updated_at=now())
             )
         return {"id": job_id, "status": "done"}
     except GeoServiceError as exc:
-        record_error(spec["db"], job_id, exc.to_record())
+        record_error(engine, job_id, exc.to_record())
         return {"id": job_id, "status": "failed"}
     except Exception:  # a bug: keep it visible in the log, never lose the job silently
         log.exception("check %s failed", job_id)
-        record_error(spec["db"], job_id, internal_error())
+        record_error(engine, job_id, internal_error())
         return {"id": job_id, "status": "failed"}
     finally:
-        db.close()
         for path in paths:
             path.unlink(missing_ok=True)

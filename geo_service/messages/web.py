@@ -78,6 +78,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The old data file {file} cannot be imported ({kind}); nothing of it was imported. "
         "Check the file and try again.",
     ),
+    "store.legacy_left": (
+        "旧数据文件 {file} 未导入：数据库中已有同类数据，该文件保持原样；"
+        "确认其内容已在数据库中后可将其移开。",
+        "The old data file {file} was not imported: the database already holds data of its "
+        "kind; the file is left as it is. Move it aside once you are sure its content is in "
+        "the database.",
+    ),
     "store.legacy_clash": (
         "其中的行与数据库中已有的行冲突",
         "its rows clash with rows already in the database",
@@ -753,6 +760,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.store_skipped": (
         "{file} 已导入过（{tables} 张表共 {rows} 行），未重复导入",
         "{file} was imported before ({rows} rows in {tables} tables); not copied again",
+    ),
+    "cli.store_set_aside": (
+        "{file} 已改名为 {renamed}（保留备查，未删除）",
+        "{file} renamed {renamed} (kept, not deleted)",
+    ),
+    "cli.store_nothing_to_import": (
+        "没有需要导入的旧数据文件（CHECKS_DB、ACTUALS_DB、AUTH_DB 均不存在或已导入）",
+        "no old data file to import (CHECKS_DB, ACTUALS_DB and AUTH_DB are absent or imported)",
     ),
     "cli.error": ("错误：{message}", "error: {message}"),
     "cli.no_password_stdin": (

@@ -14,27 +14,35 @@ def say(key: str, **params) -> None:
 
 def store_command(args: argparse.Namespace) -> int:
     """status: the database, its schema version and each layer's current version (and repo
-    drift); import-legacy: copy the configured CHECKS_DB / ACTUALS_DB / AUTH_DB files in;
-    import-repo LAYER: the deploy's layer file as a new version."""
-    from geo_service import create_app
+    drift); import-legacy: what start-up imported from the old CHECKS_DB / ACTUALS_DB /
+    AUTH_DB files, and any of them still there imported now (then set aside as
+    ``*.imported``); import-repo LAYER: the deploy's layer file as a new version."""
+    from geo_service import create_app, legacy_files
     from geo_service.layer_versions import drift
     from geo_service.store.engine import redacted
-    from geo_service.store.legacy import import_legacy
+    from geo_service.store.legacy import import_file, set_aside
 
     app = create_app()
     store = app.extensions["geo_service.store"]
     say("cli.store_status", url=redacted(store.url), version=store.schema_version())
     if args.action == "import-legacy":
-        data = Path(app.instance_path) / "data"
-        files = {
-            "checks": Path(app.config["CHECKS_DB"] or data / "checks.sqlite"),
-            "actuals": Path(app.config["ACTUALS_DB"] or data / "actuals.sqlite"),
-            "auth": Path(app.config["AUTH_DB"] or data / "auth.sqlite"),
-        }
-        for report in import_legacy(store, files):
+        started = app.extensions["geo_service.legacy"]
+        reports = [r for r in started if not r.get("left")]
+        for left in (r for r in started if r.get("left")):  # never merged into rows there
+            say("store.legacy_left", file=left["file"])
+        seen = {r["kind"] for r in started}
+        for kind, path in legacy_files(app).items():
+            if kind not in seen and Path(path).is_file():
+                report = import_file(store, kind, Path(path))
+                report["renamed_to"] = str(set_aside(Path(path)))
+                reports.append(report)
+        for report in reports:
             rows = sum(t["rows"] for t in report["tables"].values())
             key = "cli.store_skipped" if report["skipped"] else "cli.store_imported"
             say(key, file=report["file"], rows=rows, tables=len(report["tables"]))
+            say("cli.store_set_aside", file=report["file"], renamed=report["renamed_to"])
+        if not reports:
+            say("cli.store_nothing_to_import")
         return 0
     if args.action == "import-repo":
         return import_repo_command(app, args)

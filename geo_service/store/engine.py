@@ -9,6 +9,7 @@ each runs in its own transaction, so a crash leaves the database at the last who
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,7 +72,7 @@ def open_engine(url: str) -> Engine:
     except ArgumentError:
         raise ConfigError("store.bad_url", url=redacted(url)) from None
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return after_fork_disposed(create_engine(parsed, pool_pre_ping=True))
     if parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +87,21 @@ def open_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    return after_fork_disposed(engine)
+
+
+def after_fork_disposed(engine: Engine) -> Engine:
+    """A forked child never uses its parent's pooled connections: the pool is emptied in the
+    child (without closing the parent's), so the child opens its own (SQLAlchemy's advice
+    for multiprocessing). Check workers are spawned and open their own store anyway."""
+    ref = weakref.ref(engine)
+
+    def in_child() -> None:  # pragma: no cover - runs in a forked child
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
     return engine
 
 

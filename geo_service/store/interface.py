@@ -9,7 +9,10 @@ version equal to an old one).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,19 @@ class LayerVersion:
 
 
 class Store(Protocol):
-    """Layers and their versions, the check register, actual figures, accounts, audit."""
+    """Layers and their versions, the check register, actual figures, accounts, audit.
+
+    The register (``land.register.Register``), the actual figures
+    (``analysis.actuals.ActualsStore``), the accounts and audit log (``auth.store.AuthStore``)
+    and the check jobs (``land.jobs``) query ``engine`` with SQLAlchemy Core on
+    ``store.schema``'s tables only: portable statements with bound parameters, nothing a
+    dialect adds (no ``INSERT OR ...``, no PRAGMA, no ``LIMIT -1``), so they run unchanged on
+    the PostgreSQL store of issue 14. A worker process opens its own store from ``url``.
+    """
 
     url: str
+    #: The SQLAlchemy engine of the database (one per process).
+    engine: Engine
 
     def schema_version(self) -> int:
         """The database's schema version (migrations applied)."""
