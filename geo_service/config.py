@@ -26,14 +26,18 @@ DEFAULTS = {
     # Display simplification tolerance for the map (degrees, topology-preserving).
     "DISPLAY_TOLERANCE_DEG": 0.0015,
     "DISPLAY_DECIMALS": 5,
-    # The one database (SQLAlchemy URL) for layers and their versions; empty: the SQLite file
-    # geo_service.sqlite next to AUTH_DB (default instance/data/). See docs/store-plan.md.
+    # The one database (SQLAlchemy URL): layers and their versions, the check register and
+    # jobs, actual figures, users, tokens, audit log. Empty: the SQLite file geo_service.sqlite
+    # beside AUTH_DB, else CHECKS_DB, else ACTUALS_DB when set, else in instance/data/.
+    # See docs/store-plan.md.
     "DATABASE_URL": "",
-    # Land checks: the register (SQLite; default instance/data/checks.sqlite), upload caps,
-    # how long POST /api/checks waits before answering 202 with progress, worker threads.
+    # Legacy files imported into the database at start when it has none of their kind yet,
+    # then renamed *.imported: the register (default instance/data/checks.sqlite) and the
+    # actual figures (default instance/data/actuals.sqlite). AUTH_DB below likewise.
     "CHECKS_DB": "",
-    # Actual figures imported for the targets analysis (default instance/data/actuals.sqlite).
     "ACTUALS_DB": "",
+    # Land checks: upload caps, how long POST /api/checks waits before answering 202 with
+    # progress, worker processes.
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "MAX_UNPACKED_BYTES": 200 * 1024 * 1024,
     "CHECK_SYNC_SECONDS": 20,
@@ -59,7 +63,8 @@ DEFAULTS = {
     # An area change (inside the zones, or a zone's overlap) up to this many m² is reported as
     # no change; a status change always is one. At least 0.01 (the register's rounding).
     "RECHECK_TOLERANCE_M2": 0.01,
-    # Accounts (see README "Accounts and roles"): "local" (users and tokens in AUTH_DB),
+    # Accounts (see README "Accounts and roles"): "local" (users and tokens in the database;
+    # AUTH_DB: the legacy accounts file to import, its folder keeps the secret_key file),
     # "proxy" (trust PROXY_USER_HEADER from TRUSTED_PROXIES only), "none" (loopback only).
     "AUTH": "local",
     "PUBLIC_READ": True,

@@ -1,11 +1,12 @@
 """An existing install's SQLite files copied into the store, nothing lost.
 
-Today's register (checks.sqlite), actual figures (actuals.sqlite) and accounts with the audit
-log (auth.sqlite) are first opened with their own classes, which upgrade old versions of
-those files in place as they always have; then every row of every table is copied in one
-transaction per file, and the copy is proven: the row count and a SHA-256 over the rows of
-each table must equal the file's, or nothing of that file is kept. A file already imported
-(same rows digest) is skipped, so the import can run at every start.
+The register (checks.sqlite), actual figures (actuals.sqlite) and accounts with the audit
+log (auth.sqlite) of an install from before the store are first brought to the last layout
+their own classes wrote (as every start of those classes did); then every row of every table
+is copied in one transaction per file, and the copy is proven: the row count and a SHA-256
+over the rows of each table must equal the file's, or nothing of that file is kept. A file
+already imported (same rows digest) is skipped. ``upgrade_install`` does this at start-up for
+each kind the store has no rows of yet, and sets the file aside as ``*.imported``.
 """
 
 from __future__ import annotations
