@@ -30,7 +30,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from geo_service.errors import Busy, GeoServiceError
 from geo_service.messages import CATALOGUE, Msg, record
-from geo_service.store import Store, open_store
+from geo_service.store import Store, shared_store
 from geo_service.store.schema import jobs as jobs_table
 
 log = logging.getLogger(__name__)
@@ -320,17 +320,10 @@ def record_error(engine: Engine, job_id: str, error: dict) -> None:
         )
 
 
-#: The store of each URL this worker process has opened (one engine per process).
-_stores: dict[str, Store] = {}
-
-
 def worker_store(url: str) -> Store:
     """The store at ``url`` for this process: opened once, its own engine and connections
     (a worker never uses connections made by its parent)."""
-    store = _stores.get(url)
-    if store is None:
-        store = _stores[url] = open_store(url)
-    return store
+    return shared_store(url)
 
 
 def run_job(spec: dict) -> dict:

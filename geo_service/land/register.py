@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select
 
 from geo_service.errors import NotFound
 from geo_service.land.model import notes_text
-from geo_service.store import Store
+from geo_service.store import Store, shared_store
 from geo_service.store import schema as tables
 
 LIST_COLUMNS = (
@@ -79,6 +79,10 @@ class Register:
         self.store = store
         self.engine = store.engine
         self.inline_parcels = int(inline_parcels)
+
+    def __reduce__(self):
+        """Sent to a worker process as its URL: the worker opens its own store there."""
+        return (register_at, (self.store.url, self.inline_parcels))
 
     def save(self, document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None):
         """Store one finished check, all or nothing.
@@ -243,6 +247,11 @@ class Register:
             )
             checks_frame.to_file(path, layer="checks", driver="GPKG", engine="pyogrio")
             return path.read_bytes()
+
+
+def register_at(url: str, inline_parcels: int = INLINE_PARCELS) -> Register:
+    """The register in this process's store at ``url`` (``store.shared_store``)."""
+    return Register(shared_store(url), inline_parcels)
 
 
 def frame_of(rows, columns: tuple[str, ...]) -> gpd.GeoDataFrame:

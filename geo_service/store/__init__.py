@@ -12,7 +12,11 @@ from pathlib import Path
 from geo_service.store.engine import default_url
 from geo_service.store.interface import LayerVersion, Store
 
-__all__ = ["LayerVersion", "Store", "default_url", "open_store", "store_url"]
+__all__ = ["LayerVersion", "Store", "default_url", "open_store", "shared_store", "store_url"]
+
+#: The store of each URL opened by ``shared_store``, per process (a child never uses its
+#: parent's: the key holds the pid).
+_shared: dict[tuple[int, str], Store] = {}
 
 
 def store_url(configured: str, data_dir: Path) -> str:
@@ -24,3 +28,15 @@ def open_store(url: str) -> Store:
     from geo_service.store.sql import SqlStore
 
     return SqlStore(url)
+
+
+def shared_store(url: str) -> Store:
+    """The store at ``url`` for this process, opened once: what a worker process uses for
+    every job it runs, and what an object pickled into a worker (``Register``) reopens."""
+    import os
+
+    key = (os.getpid(), url)
+    store = _shared.get(key)
+    if store is None:
+        store = _shared[key] = open_store(url)
+    return store
