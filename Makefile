@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench bench-land bench-snapshot bench-items bench-recheck screenshots clean
+.PHONY: run test lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench-items: $(VENV)/.dev
 
 bench-recheck: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/recheck.py
+
+# Items request rate before the store (a worktree of fd2f0ce at /tmp/prestore) and now.
+bench-store: $(VENV)/.dev
+	test -d /tmp/prestore || git worktree add /tmp/prestore fd2f0ce
+	PYTHONPATH=. $(PY) benchmarks/store_items.py
 
 screenshots: $(VENV)/.dev
 	PYTHONPATH=. $(PY) scripts/screenshots.py

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,6 +118,20 @@ class Catalog:
         """Which version of every layer is served: part of every cached body's key, so a
         new version is answered at once with new bodies and ETags."""
         return ",".join(f"{layer.id}:{layer.version}" for layer in self.layers.values())
+
+    #: When ``refresh_due`` last asked the store (time.monotonic()).
+    refreshed_at: float = field(default=float("-inf"), repr=False, compare=False)
+
+    def refresh_due(self, store, every: float) -> list[str]:
+        """``refresh`` at most once per ``every`` seconds (each call when ``every`` <= 0):
+        what each request asks, so that a version written by another process is served
+        within ``every`` seconds without a query on every request. A write in this process
+        refreshes at once (``versions.commit_version`` calls ``refresh``)."""
+        moment = time.monotonic()
+        if every > 0 and moment - self.refreshed_at < every:
+            return []
+        self.refreshed_at = moment
+        return self.refresh(store)
 
     def refresh(self, store) -> list[str]:
         """Serve the store's current version of every layer whose version moved (written by

@@ -31,6 +31,9 @@ DEFAULTS = {
     # beside AUTH_DB, else CHECKS_DB, else ACTUALS_DB when set, else in instance/data/.
     # See docs/store-plan.md.
     "DATABASE_URL": "",
+    # How often a request asks the database whether another process wrote a layer version
+    # (seconds; 0: every request). A write in this process is served at once.
+    "LAYER_REFRESH_SECONDS": 1.0,
     # Legacy files imported into the database at start when it has none of their kind yet,
     # then renamed *.imported: the register (default instance/data/checks.sqlite) and the
     # actual figures (default instance/data/actuals.sqlite). AUTH_DB below likewise.
@@ -119,8 +122,22 @@ def load_config(app, overrides: dict | None) -> None:
         raise ConfigError("config.tianditu_needs_key")
     app.config["BASEMAPS"] = basemaps
     app.config["LAYERS_DIR"] = Path(app.config["LAYERS_DIR"])
+    app.config["LAYER_REFRESH_SECONDS"] = refresh_seconds(app.config["LAYER_REFRESH_SECONDS"])
     check_auth_config(app.config)
     check_report_config(app.config)
+
+
+def refresh_seconds(value) -> float:
+    """LAYER_REFRESH_SECONDS as a number of seconds from 0 to 3600, else a ConfigError."""
+    from geo_service.errors import ConfigError
+
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if isinstance(value, bool) or not 0 <= seconds <= 3600:
+        raise ConfigError("config.bad_refresh_seconds", value=str(value)[:40])
+    return seconds
 
 
 #: Bounds on the signature block: roles, and characters of a role or the unit's name.

@@ -45,7 +45,8 @@ def write(app, features, based_on):
 
 
 def test_a_committed_version_is_served_at_once_here_and_by_another_process(tmp_path):
-    writer, reader = create_app(config(tmp_path)), create_app(config(tmp_path))
+    reader_config = {**config(tmp_path), "LAYER_REFRESH_SECONDS": 0}  # asks every request
+    writer, reader = create_app(config(tmp_path)), create_app(reader_config)
     web, other = writer.test_client(), reader.test_client()
     first = web.get("/collections/zones/items/" + _first_id(writer))
     seen_by_other = other.get(first.request.path)

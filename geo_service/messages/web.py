@@ -30,6 +30,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "底图 tianditu 需要天地图密钥：请设置 GEO_SERVICE_TIANDITU_KEY（天地图 tk）。",
         "The tianditu basemap needs a 天地图 key: set GEO_SERVICE_TIANDITU_KEY (your tk).",
     ),
+    "config.bad_refresh_seconds": (
+        "LAYER_REFRESH_SECONDS={value} 不是 0 到 3600 之间的秒数；"
+        "请写如 1 或 0.5（0：每个请求都查询）。",
+        "LAYER_REFRESH_SECONDS={value} is not a number of seconds from 0 to 3600; write e.g. 1 "
+        "or 0.5 (0: ask on every request).",
+    ),
     "config.unknown_auth": (
         "AUTH={auth} 不是可用的方式；可选：{choices}。",
         "AUTH={auth} is not a mode; choose one of: {choices}.",

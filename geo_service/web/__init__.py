@@ -94,9 +94,12 @@ def repeated_problems(error: dict) -> list[dict]:
 
 
 def refresh_layers() -> None:
-    """Serve the layer versions another process wrote (one small query per request)."""
+    """Serve the layer versions another process wrote (one small query at most every
+    LAYER_REFRESH_SECONDS)."""
     extensions = current_app.extensions
-    extensions["geo_service.catalog"].refresh(extensions["geo_service.store"])
+    extensions["geo_service.catalog"].refresh_due(
+        extensions["geo_service.store"], float(current_app.config["LAYER_REFRESH_SECONDS"])
+    )
 
 
 def register(app: Flask) -> None:
