@@ -25,6 +25,9 @@ def serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"HOST": args.host, "PORT": args.port}.items() if v is not None}
     app = create_app(overrides)
     host, port = app.config["HOST"], int(app.config["PORT"])
+    from geo_service.store.cli import say_imports
+
+    say_imports(app.extensions["geo_service.legacy"])  # an install upgraded in place
     say("cli.serving", url=f"http://{host}:{port}")
     first_admin(app, f"http://{host}:{port}/login")
     waitress.serve(

@@ -12,6 +12,18 @@ def say(key: str, **params) -> None:
     print(Msg(key, **params).text(), flush=True)
 
 
+def say_imports(reports: list[dict]) -> None:
+    """What start-up imported from the old files (and which it left), one line each."""
+    for report in reports:
+        if report.get("left"):
+            say("store.legacy_left", file=report["file"])
+            continue
+        rows = sum(t["rows"] for t in report["tables"].values())
+        key = "cli.store_skipped" if report["skipped"] else "cli.store_imported"
+        say(key, file=report["file"], rows=rows, tables=len(report["tables"]))
+        say("cli.store_set_aside", file=report["file"], renamed=report["renamed_to"])
+
+
 def store_command(args: argparse.Namespace) -> int:
     """status: the database, its schema version and each layer's current version (and repo
     drift); import-legacy: what start-up imported from the old CHECKS_DB / ACTUALS_DB /
@@ -26,21 +38,14 @@ def store_command(args: argparse.Namespace) -> int:
     store = app.extensions["geo_service.store"]
     say("cli.store_status", url=redacted(store.url), version=store.schema_version())
     if args.action == "import-legacy":
-        started = app.extensions["geo_service.legacy"]
-        reports = [r for r in started if not r.get("left")]
-        for left in (r for r in started if r.get("left")):  # never merged into rows there
-            say("store.legacy_left", file=left["file"])
-        seen = {r["kind"] for r in started}
+        reports = list(app.extensions["geo_service.legacy"])  # imported (or left) at start
+        seen = {r["kind"] for r in reports}
         for kind, path in legacy_files(app).items():
-            if kind not in seen and Path(path).is_file():
+            if kind not in seen and Path(path).is_file():  # e.g. put back after a start
                 report = import_file(store, kind, Path(path))
                 report["renamed_to"] = str(set_aside(Path(path)))
                 reports.append(report)
-        for report in reports:
-            rows = sum(t["rows"] for t in report["tables"].values())
-            key = "cli.store_skipped" if report["skipped"] else "cli.store_imported"
-            say(key, file=report["file"], rows=rows, tables=len(report["tables"]))
-            say("cli.store_set_aside", file=report["file"], renamed=report["renamed_to"])
+        say_imports(reports)
         if not reports:
             say("cli.store_nothing_to_import")
         return 0
