@@ -225,8 +225,10 @@ def analyse(args: argparse.Namespace) -> int:
 
     from geo_service import create_app
     from geo_service.analysis import run_analysis
-    from geo_service.analysis.tables import tables, to_csv, to_xlsx
+    from geo_service.analysis.files import AnalysisOutput
+    from geo_service.analysis.reach import parse_bands
     from geo_service.errors import BadRequest
+    from geo_service.formats import ANALYSIS_EXPORTS
 
     if args.format == "xlsx" and not args.out:
         raise BadRequest("cli.xlsx_needs_out")
@@ -245,12 +247,11 @@ def analyse(args: argparse.Namespace) -> int:
         bands=args.bands,
         year=args.year,
     )
-    if args.format == "json":
+    fmt = ANALYSIS_EXPORTS[args.format]  # the same writers as GET /api/analysis/{kind}?f=
+    if fmt.writer is None:
         output = json.dumps(result, ensure_ascii=False, indent=1).encode("utf-8")
-    elif args.format == "csv":
-        output = to_csv(next(iter(tables(args.kind, result).values())))
     else:
-        output = to_xlsx(tables(args.kind, result), result.get("sample_label", ""))
+        output = fmt.writer(AnalysisOutput(args.kind, result, catalog, parse_bands(args.bands)))
     if args.out:
         Path(args.out).write_bytes(output)
     else:
