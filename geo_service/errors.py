@@ -131,6 +131,21 @@ class Conflict(GeoServiceError):
     code = "conflict"
 
 
+class PreconditionFailed(GeoServiceError):
+    """If-Match names a version of the resource that is no longer current (HTTP 412);
+    ``headers`` carries the current ETag."""
+
+    status = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(GeoServiceError):
+    """A write that must be conditional came without If-Match (HTTP 428)."""
+
+    status = 428
+    code = "precondition_required"
+
+
 class Busy(GeoServiceError):
     """Heavy work is at its bound (queue or renders full): try again later (HTTP 503).
 

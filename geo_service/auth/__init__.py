@@ -2,7 +2,7 @@
 
 The roles are those of a planning bureau's intranet GIS, each including the one before:
 ``viewer`` (maps, layers, downloads, snapshots, analyses), ``land`` (also runs checks and reads
-the register), ``planner`` (also imports actual figures, later edits layers), ``admin`` (also
+the register), ``planner`` (also imports actual figures and edits layers), ``admin`` (also
 users, tokens and the audit log).
 """
 
@@ -36,6 +36,10 @@ ENDPOINT_ROLES = {
     "versions.revert_version": "planner",
     "imports.create_import": "planner",
     "imports.import_page": "planner",
+    "edits.create_item": "planner",
+    "edits.replace_item": "planner",
+    "edits.update_item": "planner",
+    "edits.delete_item": "planner",
     "accounts.users": "admin",
     "accounts.create_user": "admin",
     "accounts.update_user": "admin",

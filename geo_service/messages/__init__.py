@@ -21,7 +21,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from geo_service.messages import analysis, common, imports, land, recheck, versions, web
+from geo_service.messages import analysis, common, edits, imports, land, recheck, versions, web
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -45,6 +45,7 @@ CATALOGUE = _assemble(
     versions.MESSAGES,
     recheck.MESSAGES,
     imports.MESSAGES,
+    edits.MESSAGES,
 )
 
 

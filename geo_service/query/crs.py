@@ -297,6 +297,21 @@ def literal_to_crs84(crs: OfferedCrs) -> Callable[[shapely.Geometry], shapely.Ge
     return to_crs84
 
 
+def geometry_to_crs84(geometry: shapely.Geometry, crs: OfferedCrs) -> shapely.Geometry:
+    """A geometry written in ``crs``'s axis order (an edit's ``Content-Crs``, Part 4) in CRS84,
+    vertex for vertex (no densifying: the vertices are the feature's), rounded to 1e-7°;
+    CRS84 input is returned as given. Positions pyproj cannot move come back non-finite."""
+    if crs.is_crs84:
+        return geometry
+    transformer = _transformer(crs.code, "OGC:CRS84")
+
+    def move(coords: np.ndarray) -> np.ndarray:
+        east, north = (coords[:, 1], coords[:, 0]) if crs.swap else (coords[:, 0], coords[:, 1])
+        return np.round(np.column_stack(transformer.transform(east, north)), DEFAULT.decimals)
+
+    return shapely.transform(geometry, move)
+
+
 def frame_in(
     frame: gpd.GeoDataFrame, text: str | None, fmt: str, takes_crs: bool
 ) -> gpd.GeoDataFrame:

@@ -49,6 +49,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "download": ("f", "crs", "version"),
     "versions": ("f",),
     "layer_version": ("f", "against"),
+    "edit": (),  # Part 4's writes and an item's history take no query parameters
 }
 
 #: Where each request is, for the messages (the path a client sent).
@@ -64,6 +65,7 @@ WHERE: dict[str, str] = {
     "download": "/collections/{collectionId}/download",
     "versions": "/collections/{collectionId}/versions",
     "layer_version": "/collections/{collectionId}/versions/{version}",
+    "edit": "/collections/{collectionId}/items/{featureId}",
 }
 
 NAME_CHARS = 40  # of a hostile parameter name or value quoted back in a message

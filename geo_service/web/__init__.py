@@ -13,6 +13,7 @@ from geo_service.web import (
     analysis,
     assets,
     checks,
+    edits,
     exports,
     imports,
     ogc,
@@ -112,6 +113,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(edits.bp)
     app.register_blueprint(queryables.bp)
     app.register_blueprint(checks.bp)
     app.register_blueprint(rechecks.bp)

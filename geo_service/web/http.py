@@ -67,11 +67,25 @@ def compressible(mimetype: str) -> bool:
     return mimetype.startswith("text/") or mimetype.endswith(("json", "javascript", "xml"))
 
 
-def make_body(raw: bytes, mimetype: str) -> Body:
+def make_body(raw: bytes, mimetype: str, tag: str = "") -> Body:
+    """A body with its gzip form and strong ETag; with ``tag`` (a single feature's content
+    hash, see geo_service.feature_edits) the ETag is ``tag-<body hash>``, so that an If-Match
+    can be checked against the feature whatever representation it was taken from."""
     worth_it = len(raw) >= GZIP_MIN_BYTES and compressible(mimetype)
     gzipped = gzip.compress(raw, compresslevel=6, mtime=0) if worth_it else None
     hashes = tuple(script_hashes(raw)) if mimetype == HTML else ()
-    return Body(raw, gzipped, hashlib.sha256(raw).hexdigest()[:32], mimetype, hashes)
+    digest = hashlib.sha256(raw).hexdigest()
+    etag = f"{tag}-{digest[:16]}" if tag else digest[:32]
+    return Body(raw, gzipped, etag, mimetype, hashes)
+
+
+def payload_body(payload, mimetype: str, tag: str = "") -> Body:
+    """The body of a JSON payload (or an HTML text), as every cached answer writes it."""
+    if isinstance(payload, str):
+        raw = payload.encode("utf-8")
+    else:
+        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return make_body(raw, mimetype, tag)
 
 
 def script_hashes(html: bytes) -> list[str]:
@@ -101,19 +115,15 @@ def wanted_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
     return "json"
 
 
-def cached_response(make_payload, mimetype: str) -> Response:
-    """Serve a JSON or HTML body for this URL with ETag, 304 and gzip."""
+def cached_response(make_payload, mimetype: str, tag=None) -> Response:
+    """Serve a JSON or HTML body for this URL with ETag, 304 and gzip (``tag``: a function
+    giving the ETag's prefix, see ``make_body``)."""
     cache: BodyCache = current_app.extensions["geo_service.bodies"]
     state = current_app.extensions["geo_service.catalog"].state
     key = f"{mimetype} {language()} {state} {request.full_path}"  # titles follow the language
 
     def make() -> Body:
-        payload = make_payload()
-        if isinstance(payload, str):
-            raw = payload.encode("utf-8")
-        else:
-            raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return make_body(raw, mimetype)
+        return payload_body(make_payload(), mimetype, tag() if tag else "")
 
     return send_body(cache.get_or_make(key, make))
 

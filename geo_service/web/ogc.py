@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.catalog import Catalog, Layer
+from geo_service.feature_edits import CONFORMANCE as PART4
+from geo_service.feature_edits import feature_tag
 from geo_service.messages import Msg, text_of
 from geo_service.query import crs as part2
 from geo_service.query import selection
@@ -19,6 +21,7 @@ from geo_service.web.http import (
     OPENAPI,
     cached_response,
     language,
+    payload_body,
     wanted_format,
 )
 from geo_service.web.openapi import openapi_document
@@ -33,6 +36,10 @@ CONFORMANCE_ZH = {
     "oas30": "OpenAPI 3.0 接口说明",
     **selection.CONFORMANCE_ZH,
     "crs": "按引用指定坐标参考系（crs、bbox-crs）",
+    "create-replace-delete": "新建、替换、删除要素（POST、PUT、DELETE）",
+    "update": "修改要素（PATCH）",
+    "features": "要素的编辑（GeoJSON 要素）",
+    "optimistic-locking-etags": "乐观锁（If-Match 与 ETag）",
 }
 
 
@@ -61,6 +68,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     *selection.CONFORMANCE,
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *PART4,
 ]
 
 
@@ -91,9 +99,10 @@ def link(endpoint: str, rel: str, mimetype: str, title: str | Msg, **values) -> 
     }
 
 
-def respond(payload_fn, template: str, json_type: str = JSON, **context):
+def respond(payload_fn, template: str, json_type: str = JSON, tag=None, **context):
     """JSON (or GeoJSON) by default, the HTML page when asked for (with the same links as
-    ``<link rel>`` in its head, seen from the page: the page is ``self``, JSON ``alternate``)."""
+    ``<link rel>`` in its head, seen from the page: the page is ``self``, JSON ``alternate``).
+    ``tag``: the ETag prefix (a single feature's, for If-Match on edits)."""
     if wanted_format() == "html":
 
         def page() -> str:
@@ -101,8 +110,8 @@ def respond(payload_fn, template: str, json_type: str = JSON, **context):
             links = page_head_links(data.get("links", []))
             return render_template(template, data=data, head_links=links, **context)
 
-        return cached_response(page, HTML)
-    return cached_response(payload_fn, json_type)
+        return cached_response(page, HTML, tag)
+    return cached_response(payload_fn, json_type, tag)
 
 
 def page_head_links(links: list[dict]) -> list[dict]:
@@ -361,21 +370,35 @@ def item(collection_id: str, feature_id: str):
     layer = served_layer(collection_id)
     feature = layer.feature(feature_id)
     target = part2.parse_crs(request.args.get("crs"))
-    values = {"collection_id": layer.id, "feature_id": feature_id, **carried(request.args, "item")}
-
-    def payload() -> dict:
-        index = layer.features.index(feature)
-        (moved,) = part2.features_in([feature], layer.geometries[index : index + 1], target)
-        return {
-            **moved,
-            "links": [
-                link("ogc.item", "self", GEOJSON, Msg("ogc.link_feature"), f="json", **values),
-                link("ogc.item", "alternate", HTML, AS_HTML, f="html", **values),
-                link(
-                    "ogc.collection", "collection", JSON, layer_title(layer), collection_id=layer.id
-                ),
-            ],
-        }
-
-    answer = respond(payload, "item.html", json_type=GEOJSON, layer=layer, title=layer.title)
+    carried_args = carried(request.args, "item")
+    answer = respond(
+        lambda: item_payload(layer, feature, target, carried_args),
+        "item.html",
+        json_type=GEOJSON,
+        tag=lambda: feature_tag(feature),
+        layer=layer,
+        title=layer.title,
+    )
     return with_content_crs(answer, target)
+
+
+def item_payload(layer: Layer, feature: dict, target, carried_args: dict) -> dict:
+    """One feature as GET /collections/{id}/items/{fid} answers it (in ``target``)."""
+    values = {"collection_id": layer.id, "feature_id": feature["id"], **carried_args}
+    index = layer.features.index(feature)
+    (moved,) = part2.features_in([feature], layer.geometries[index : index + 1], target)
+    return {
+        **moved,
+        "links": [
+            link("ogc.item", "self", GEOJSON, Msg("ogc.link_feature"), f="json", **values),
+            link("ogc.item", "alternate", HTML, AS_HTML, f="html", **values),
+            link("ogc.collection", "collection", JSON, layer_title(layer), collection_id=layer.id),
+        ],
+    }
+
+
+def item_etag(layer: Layer, feature: dict) -> str:
+    """The ETag GET /collections/{id}/items/{fid} (JSON, no query) sends for ``feature`` in
+    the client's language: what a write answers with and a 412 names as current."""
+    payload = item_payload(layer, feature, part2.DEFAULT, {})
+    return payload_body(payload, GEOJSON, feature_tag(feature)).etag

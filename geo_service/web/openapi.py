@@ -194,10 +194,26 @@ ERRORS = {
         "上传或解压后超过上限（MAX_CONTENT_LENGTH、MAX_UNPACKED_BYTES）。Too large.",
         None,
     ),
+    "409": (
+        "Conflict",
+        "与现有数据冲突（如编号已存在）。Conflicts with what is stored (e.g. the id exists).",
+        None,
+    ),
+    "412": (
+        "PreconditionFailed",
+        "If-Match 不是要素当前的 ETag（他人已修改）；响应头 ETag 为当前值。If-Match is stale; "
+        "the ETag header is the current one.",
+        {"ETag": {"description": "the feature's current ETag", "schema": STRING}},
+    ),
     "415": ("UnsupportedFormat", "文件格式无法识别。Not a format the service reads.", None),
     "422": (
         "InvalidInput",
         "文件内容无法使用，details.problems 指明文件、要素或行。Unusable content.",
+        None,
+    ),
+    "428": (
+        "PreconditionRequired",
+        "修改要素需要 If-Match（先 GET 取 ETag）。If-Match is required (GET the ETag first).",
         None,
     ),
     "429": (
@@ -358,6 +374,7 @@ def blueprint_paths() -> tuple[tuple[tuple[str, ...], Callable[[Paths, Catalog, 
     blueprint is listed. A new blueprint adds its line here."""
     from geo_service.web import openapi_services as services
     from geo_service.web.openapi_accounts import account_paths
+    from geo_service.web.openapi_edits import edit_paths
     from geo_service.web.openapi_imports import import_paths
     from geo_service.web.openapi_paths import ogc_paths
     from geo_service.web.openapi_rechecks import recheck_paths
@@ -375,6 +392,7 @@ def blueprint_paths() -> tuple[tuple[tuple[str, ...], Callable[[Paths, Catalog, 
         (("accounts",), lambda api, catalog, config: account_paths(api)),
         (("versions",), lambda api, catalog, config: version_paths(api, catalog)),
         (("imports",), lambda api, catalog, config: import_paths(api, catalog, body(config))),
+        (("edits",), lambda api, catalog, config: edit_paths(api, catalog)),
     )
 
 
