@@ -186,17 +186,13 @@ ERRORS = {
     "406": ("NotAcceptable", "不提供该格式（f=）。The requested format is not offered.", None),
     "409": (
         "Conflict",
-        "图层已有更新的版本（based_on / If-Match 不是当前版本），未保存。The layer moved on.",
+        "图层已有更新的版本（based_on / If-Match 不是当前版本），或编号已存在，未保存。"
+        "The layer moved on, or the id exists.",
         None,
     ),
     "413": (
         "TooLarge",
         "上传或解压后超过上限（MAX_CONTENT_LENGTH、MAX_UNPACKED_BYTES）。Too large.",
-        None,
-    ),
-    "409": (
-        "Conflict",
-        "与现有数据冲突（如编号已存在）。Conflicts with what is stored (e.g. the id exists).",
         None,
     ),
     "412": (
