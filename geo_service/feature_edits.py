@@ -74,6 +74,16 @@ def editable(catalog: Catalog, layer_id: str) -> Layer:
     return layer
 
 
+def map_edit_config(catalog: Catalog) -> dict:
+    """What the map page's editing (static/map_edit.js) needs: the editable layers, the
+    fields' labels and the precisions in words."""
+    return {
+        "layers": [layer_id for layer_id in catalog.layers if layer_id not in NOT_EDITABLE],
+        "fields": catalog.fields,
+        "precisions": [{"value": p, "label": catalog.precision_labels[p]} for p in PRECISIONS],
+    }
+
+
 def check_if_match(layer: Layer, fid: str, if_match: tuple[str, ...]) -> dict:
     """The current feature ``fid`` when ``if_match`` names it (``*``: any), else 412 (with
     the current feature on the error, for its ETag) or 404."""

@@ -137,6 +137,8 @@ def me():
         "via": user.via,
         "auth": current_app.config["AUTH"],
         "public_read": bool(current_app.config["PUBLIC_READ"]),
+        # for the pages' fetch calls (map editing); readable by this origin only
+        "csrf": csrf_token() if user.via == "session" else None,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from geo_service.feature_edits import map_edit_config
 from geo_service.formats import LAYER_DOWNLOADS
 from geo_service.geo.units import GK_AREA_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.query.params import check_query
@@ -47,6 +48,11 @@ def render_map_page(head_links: list[dict] | None = None) -> str:
         catalog=cat,
         config=current_app.config,
         tools=MAP_TOOLS,
+        edit={
+            **map_edit_config(cat),
+            "me": url_for("accounts.me"),
+            "collections": url_for("ogc.collections"),
+        },
         downloads=LAYER_DOWNLOADS.values(),
         head_links=head_links or [],
     )
