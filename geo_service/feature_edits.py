@@ -16,11 +16,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from geo_service.catalog import PRECISIONS, Catalog, Layer
 from geo_service.edit_body import FeatureBody
 from geo_service.errors import Busy, Conflict, Forbidden, InputError, NotFound, PreconditionFailed
+from geo_service.layer_checks import validate
 from geo_service.messages import Msg
 from geo_service.store import LayerVersion, Store
 from geo_service.store.features import feature_hash
@@ -34,9 +36,6 @@ CONFORMANCE = [
 ]
 #: Reference layers rebuilt from their sources (build-layers), never edited online.
 NOT_EDITABLE = frozenset({"counties", "reference_rivers"})
-#: How far (degrees, about 2 km) a feature may reach beyond Ankang's counties.
-SLACK_DEG = 0.02
-SLACK_KM = 2
 #: Tries when other features of the layer change while an edit is written.
 TRIES = 3
 TAG_CHARS = 16
@@ -99,13 +98,15 @@ def check_if_match(layer: Layer, fid: str, if_match: tuple[str, ...]) -> dict:
 def create(store: Store, catalog: Catalog, layer_id: str, body: FeatureBody, raw: bytes, who):
     """POST: a new feature (its id from the body, else the next free ``<layer>-<n>``)."""
 
-    def change(layer: Layer) -> tuple[list[dict], str]:
+    def change(layer: Layer, counties) -> tuple[list[dict], str]:
         ids = {f["id"] for f in layer.features}
         fid = body.id or next_id(layer.id, ids)
         if fid in ids:
             raise Conflict("edit.id_taken", collection=layer.id, feature=fid)
         properties = dict(body.properties or {})
-        feature = finished(layer, fid, None, body.geometry, properties, set(properties), who)
+        feature = finished(
+            layer, fid, None, body.geometry, properties, set(properties), who, counties
+        )
         return [*layer.features, feature], fid
 
     return _write(store, catalog, layer_id, change, "edit.message_create", raw, who)
@@ -115,10 +116,10 @@ def replace(store, catalog, layer_id: str, fid: str, body: FeatureBody, raw, who
     """PUT: the feature ``fid`` replaced by the body's (same id)."""
     same_id(body, fid)
 
-    def change(layer: Layer) -> tuple[list[dict], str]:
+    def change(layer: Layer, counties) -> tuple[list[dict], str]:
         old = check_if_match(layer, fid, if_match)
         properties = dict(body.properties or {})
-        new = finished(layer, fid, old, body.geometry, properties, set(properties), who)
+        new = finished(layer, fid, old, body.geometry, properties, set(properties), who, counties)
         return [new if f["id"] == fid else f for f in layer.features], fid
 
     return _write(store, catalog, layer_id, change, "edit.message_replace", raw, who)
@@ -128,13 +129,13 @@ def update(store, catalog, layer_id: str, fid: str, body: FeatureBody, raw, who,
     """PATCH: a JSON merge patch (RFC 7396) of the properties and/or a new geometry."""
     same_id(body, fid)
 
-    def change(layer: Layer) -> tuple[list[dict], str]:
+    def change(layer: Layer, counties) -> tuple[list[dict], str]:
         old = check_if_match(layer, fid, if_match)
         patch = body.properties or {}
         properties = merge_patch(old["properties"], patch)
         given = {name for name, value in patch.items() if value is not None}
         geometry = body.geometry if body.has_geometry else old["geometry"]
-        new = finished(layer, fid, old, geometry, properties, given, who)
+        new = finished(layer, fid, old, geometry, properties, given, who, counties)
         return [new if f["id"] == fid else f for f in layer.features], fid
 
     return _write(store, catalog, layer_id, change, "edit.message_update", raw, who)
@@ -143,7 +144,7 @@ def update(store, catalog, layer_id: str, fid: str, body: FeatureBody, raw, who,
 def delete(store, catalog, layer_id: str, fid: str, who, if_match) -> Edited:
     """DELETE: the layer's next version without ``fid``."""
 
-    def change(layer: Layer) -> tuple[list[dict], str]:
+    def change(layer: Layer, counties) -> tuple[list[dict], str]:
         check_if_match(layer, fid, if_match)
         return [f for f in layer.features if f["id"] != fid], fid
 
@@ -155,9 +156,8 @@ def _write(store, catalog, layer_id, change, message_key, raw: bytes, who: Edito
     tried again (on the new version) when another write came first."""
     for _ in range(TRIES):
         catalog.refresh(store)
-        remember_ankang(catalog)
         layer = editable(catalog, layer_id)
-        features, fid = change(layer)
+        features, fid = change(layer, catalog.layers.get("counties"))
         message = who.message or Msg(message_key, feature=fid).text()
         try:
             version = commit_version(
@@ -209,7 +209,7 @@ def merge_patch(target, patch):
     return merged
 
 
-def finished(layer, fid, old, geometry, properties: dict, given: set[str], who) -> dict:
+def finished(layer, fid, old, geometry, properties: dict, given: set[str], who, counties) -> dict:
     """The feature as it will be stored: the id kept in its properties as the layer keeps
     it, ``source``/``precision`` the editor's when given, else the edit noted in ``source``
     and the old precision (``schematic`` for a geometry drawn anew); then checked."""
@@ -222,7 +222,7 @@ def finished(layer, fid, old, geometry, properties: dict, given: set[str], who) 
         kept = old["properties"].get("precision") if old else None
         properties["precision"] = DRAWN_PRECISION if moved or not kept else kept
     feature = {"type": "Feature", "id": fid, "geometry": geometry, "properties": properties}
-    check_feature(layer, feature)
+    check_feature(layer, feature, counties)
     return feature
 
 
@@ -245,50 +245,34 @@ def source_note(previous: str, who: Editor) -> str:
     return Msg("edit.source_join", source=base, note=note).text()
 
 
-def check_feature(layer: Layer, feature: dict) -> None:
+def check_feature(layer: Layer, feature: dict, counties: Layer | None) -> None:
     """The checks an edited feature passes before its version is written (422 otherwise):
-    required properties, known precision, geometry type, validity, inside Ankang."""
+    ``name`` (in layers that have names), ``source`` and a known ``precision``; then the
+    import's checks (layer_checks.validate: geometry type, validity, inside Ankang)."""
     fid, properties = feature["id"], feature["properties"]
-    required = list(REQUIRED)
-    if any("name" in f["properties"] for f in layer.features):
-        required.insert(0, "name")
+    named = any("name" in f["properties"] for f in layer.features)
+    required = ["name", *REQUIRED] if named else list(REQUIRED)
     missing = [n for n in required if properties.get(n) in (None, "")]
     if missing:
         raise InputError("edit.missing", feature=fid, names=", ".join(missing))
     if properties["precision"] not in PRECISIONS:
         given = str(properties["precision"])[:40]
-        raise InputError(
-            "edit.bad_precision", feature=fid, given=given, choices=", ".join(PRECISIONS)
-        )
+        choices = ", ".join(PRECISIONS)
+        raise InputError("edit.bad_precision", feature=fid, given=given, choices=choices)
     if feature["geometry"] is None:  # kept as it was (a PATCH of a place-less feature)
         return
-    kind = feature["geometry"]["type"]
-    allowed = {layer.geometry_type, layer.geometry_type.removeprefix("Multi")}
-    allowed.add("Multi" + layer.geometry_type.removeprefix("Multi"))
-    if kind not in allowed:
-        raise InputError("edit.wrong_type", feature=fid, kind=kind, layer_type=layer.geometry_type)
     shape = shapely.from_geojson(json.dumps(feature["geometry"]))
-    if not shape.is_valid:
-        reason = shapely.is_valid_reason(shape)
-        raise InputError("edit.invalid_geometry", feature=fid, reason=reason)
-    area = _ankang.get("area")
-    if area is not None and not area.contains(shape):
-        raise InputError("edit.outside_ankang", feature=fid, slack_km=SLACK_KM)
-
-
-_ankang: dict = {}
-
-
-def remember_ankang(catalog: Catalog) -> None:
-    """Ankang's counties plus the slack, prepared once per counties version."""
-    counties = catalog.layers.get("counties")
-    if counties is None:
-        return
-    key = (counties.sha256, counties.version)
-    if _ankang.get("key") != key:
-        area = shapely.union_all(counties.geometries).buffer(SLACK_DEG)
-        shapely.prepare(area)
-        _ankang.update(key=key, area=area)
+    label = properties.get("name") if named else fid
+    shapes = np.array([shape], dtype=object)
+    found = validate(layer.geometry_type, [fid], [label], shapes, counties)
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        raise InputError(
+            "edit.refused",
+            feature=fid,
+            first=errors[0].problem.whole(),
+            details={"problems": [f.to_dict() for f in errors]},
+        )
 
 
 CHANGE_WORDS = {

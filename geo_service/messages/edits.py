@@ -116,21 +116,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Layer {collection} is reference data and cannot be edited online; editable layers: "
         "{editable}.",
     ),
-    # The feature checked against its layer (422).
-    "edit.wrong_type": (
-        "要素 {feature}：{layer_type} 图层中不能放 {kind} 几何。",
-        "Feature {feature}: a {kind} geometry cannot go in a {layer_type} layer.",
-    ),
-    "edit.invalid_geometry": (
-        "要素 {feature}：几何无效（{reason}）；请修正自相交或重复的节点后重试。",
-        "Feature {feature}: invalid geometry ({reason}); fix self-intersections or repeated "
-        "vertices and try again.",
-    ),
-    "edit.outside_ankang": (
-        "要素 {feature} 有部分位于安康市范围（各县区边界外 {slack_km} 公里）以外；"
-        "请检查坐标（经度在前）与坐标系。",
-        "Feature {feature} lies partly outside Ankang (its counties plus {slack_km} km); "
-        "check the coordinates (longitude first) and the CRS.",
+    # The feature checked against its layer (422; layer_checks does the geometry's checks).
+    "edit.refused": (
+        "要素 {feature} 未保存：{first}",
+        "Feature {feature} was not saved: {first}",
     ),
     "edit.missing": (
         "要素 {feature}：缺少必填属性 {names}（每个要素都需要 id、name、source、precision）。",
