@@ -38,6 +38,7 @@ NOT_PAGES = {
     "/api/rechecks",
     "/api/snapshot",
     "/collections/<collection_id>/download",
+    "/collections/<collection_id>/items/<feature_id>/history",
     "/api/analysis/<kind>",
     "/api/analysis/targets/template",
     "/api/locate",
