@@ -303,11 +303,11 @@ def geometry_to_crs84(geometry: shapely.Geometry, crs: OfferedCrs) -> shapely.Ge
     CRS84 input is returned as given. Positions pyproj cannot move come back non-finite."""
     if crs.is_crs84:
         return geometry
-    transformer = _transformer(crs.code, "OGC:CRS84")
+    back = transformer(crs.code, "OGC:CRS84")
 
     def move(coords: np.ndarray) -> np.ndarray:
         east, north = (coords[:, 1], coords[:, 0]) if crs.swap else (coords[:, 0], coords[:, 1])
-        return np.round(np.column_stack(transformer.transform(east, north)), DEFAULT.decimals)
+        return np.round(np.column_stack(back.transform(east, north)), DEFAULT.decimals)
 
     return shapely.transform(geometry, move)
 
