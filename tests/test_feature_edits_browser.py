@@ -131,8 +131,10 @@ def test_a_planner_edits_on_the_map_and_a_viewer_only_reads(browser, tmp_path):
         assert served["properties"]["tier"] == "他人修改"
         assert served["properties"]["name"] != "我的修改"
         page.click(".gs-edit-reload")
-        page.wait_for_selector(".gs-edit-form input[name=name]")
-        assert page.input_value(".gs-edit-form input[name=tier]") == "他人修改"
+        page.wait_for_function(
+            "document.querySelector('.gs-edit-form input[name=tier]').value === '他人修改'"
+        )
+        assert page.input_value(".gs-edit-form input[name=name]") != "我的修改"
 
         # a viewer: the history, no edit tools
         viewer = log_in(browser.new_context(locale="zh-CN"), url, "viewer1")

@@ -304,7 +304,10 @@
 
   function stale(edit) {
     say("此要素已被他人修改，您的修改未保存。请重新载入最新内容后再修改。", "error");
-    button("重新载入（放弃我的修改）", function () { startEdit(edit.layerId, edit.fid, edit.display); }, status, "gs-edit-button gs-edit-reload");
+    button("重新载入（放弃我的修改）", function () {
+      stopEdit();
+      startEdit(edit.layerId, edit.fid, edit.display);
+    }, status, "gs-edit-button gs-edit-reload");
   }
 
   function saved(edit, feature, etag, version) {
