@@ -108,7 +108,7 @@ def test_a_planner_edits_on_the_map_and_a_viewer_only_reads(browser, tmp_path):
         vertex = page.locator(".leaflet-editing-icon").first
         drag(page, vertex.bounding_box(), 40, 30)
         assert page.evaluate("GS_EDIT.state.edit.changed")
-        if os.environ.get("GEO_SERVICE_SCREENSHOTS"):
+        if os.environ.get("GEO_SERVICE_SHOTS"):
             page.screenshot(path=str(REPO_ROOT / "docs" / "screenshots" / "map-edit.png"))
         save(page)
         zone_after, _ = get(zone_url)
