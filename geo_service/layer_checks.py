@@ -30,6 +30,9 @@ AREA_NOISE_M2 = 1.0
 #: Bounds on one new version (the readers' own caps come first).
 MAX_FEATURES = 10_000
 MAX_VERTICES = 2_000_000
+#: Touching pairs examined for overlaps, and features asked of the tree at a time.
+MAX_OVERLAP_PAIRS = 20_000
+OVERLAP_CHUNK = 256
 
 
 @dataclass
@@ -227,36 +230,47 @@ def outside_ankang(geometries, numbers, ids, index, counties) -> list[Finding]:
 
 
 def overlaps(geometries, numbers, ids) -> list[Finding]:
-    """Pairs of polygons that overlap by more than AREA_NOISE_M2, with the shared area."""
+    """Pairs of polygons that overlap by more than AREA_NOISE_M2, with the shared area. The
+    tree is asked a chunk of features at a time and stops past MAX_OVERLAP_PAIRS touching
+    pairs (a file of 10,000 copies of one square would otherwise ask for 10^8)."""
     zones = zones_of(geometries)
     planar = on_planes(geometries, zones)
     tree = shapely.STRtree(geometries)
-    left, right = tree.query(geometries, predicate="intersects")
-    keep = left < right
-    found = []
-    for a, b in zip(left[keep], right[keep]):
-        first = planar[a]
-        second = planar[b] if zones[a] == zones[b] else on_planes(geometries[[b]], zones[[a]])[0]
-        area = float(shapely.area(shapely.intersection(first, second)))
-        if area <= AREA_NOISE_M2:
-            continue
-        found.append(
-            finding(
-                numbers[a],
-                ids[a],
-                Msg(
-                    "import.overlap",
-                    other=str(ids[b])[:200],
-                    number=numbers[b],
-                    area_m2=f"{area:.1f}",
-                    area_mu=f"{m2_to_mu(area):.2f}",
-                ),
-                Msg("import.check_overlap"),
-                severity="warning",
-                area=area,
+    found, pairs = [], 0
+    for start in range(0, len(geometries), OVERLAP_CHUNK):
+        left, right = tree.query(geometries[start : start + OVERLAP_CHUNK], predicate="intersects")
+        left = left + start
+        keep = left < right
+        pairs += int(keep.sum())
+        if pairs > MAX_OVERLAP_PAIRS:
+            found.append(
+                finding(
+                    None,
+                    None,
+                    Msg("import.too_many_overlaps", limit=MAX_OVERLAP_PAIRS),
+                    Msg("import.check_overlap"),
+                )
             )
-        )
+            return found
+        for a, b in zip(left[keep], right[keep]):
+            found += _overlap(planar, geometries, zones, numbers, ids, a, b)
     return found
+
+
+def _overlap(planar, geometries, zones, numbers, ids, a, b) -> list[Finding]:
+    first = planar[a]
+    second = planar[b] if zones[a] == zones[b] else on_planes(geometries[[b]], zones[[a]])[0]
+    area = float(shapely.area(shapely.intersection(first, second)))
+    if area <= AREA_NOISE_M2:
+        return []
+    message = Msg(
+        "import.overlap",
+        other=str(ids[b])[:200],
+        number=numbers[b],
+        area_m2=f"{area:.1f}",
+        area_mu=f"{m2_to_mu(area):.2f}",
+    )
+    return [finding(numbers[a], ids[a], message, Msg("import.check_overlap"), "warning", area)]
 
 
 def repair_findings(drawn: np.ndarray, numbers, ids) -> list[Finding]:

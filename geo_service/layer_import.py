@@ -39,6 +39,8 @@ DEFAULT_PRECISION = "surveyed"
 #: Properties the service sets on every imported feature; a file's own are kept as 原<name>.
 RESERVED = ("name", "source", "precision")
 MAX_ID_CHARS = 200
+#: Problems an answer lists (counts give them all).
+MAX_SHOWN = 1000
 FORMS = ("id_field", "name_field")
 
 
@@ -210,7 +212,7 @@ def answer(layer: Layer, prepared: Prepared, *, preview: bool = False) -> dict:
         },
         "area_m2": round(prepared.area_m2, 2),
         "diff": diff,
-        "problems": [f.to_dict() for f in sorted(prepared.findings, key=_errors_first)],
+        "problems": [f.to_dict() for f in sorted(prepared.findings, key=_errors_first)[:MAX_SHOWN]],
         "notes": prepared.notes,
         "committable": errors == 0,
     }
@@ -220,8 +222,9 @@ def answer(layer: Layer, prepared: Prepared, *, preview: bool = False) -> dict:
 
 
 def _errors_first(found: Finding) -> tuple[int, int]:
-    """Errors before warnings; in each, the file's order (the current version's last)."""
-    return (found.severity != "error", found.number if found.number is not None else 10**9)
+    """Errors before warnings; in each, what concerns the whole file or the current version
+    first, then the file's order."""
+    return (found.severity != "error", found.number if found.number is not None else -1)
 
 
 def preview_collections(layer: Layer, features: list[dict], diff: dict) -> dict:

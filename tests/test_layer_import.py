@@ -391,6 +391,20 @@ def test_imports_and_the_page_need_the_planner_role(tmp_path):
     assert with_token.status_code == 200
 
 
+def test_a_file_of_stacked_copies_is_refused_without_checking_every_pair(app):
+    """2,000 copies of one square touch in 2 million pairs: the overlap test stops early."""
+    import time
+
+    shapes = {f"S{i}": box(0, 0, 100, 100) for i in range(2000)}
+    props = {k: {"id": k, "name": ""} for k in shapes}
+    started = time.monotonic()
+    answer = post(app.test_client(), gk_features(shapes, props), "stack.geojson").json
+    assert time.monotonic() - started < 60
+    codes = [p["code"] for p in answer["problems"]]
+    assert "import.too_many_overlaps" in codes and not answer["committable"]
+    assert len(answer["problems"]) == 1000 and answer["counts"]["errors"] > 2000
+
+
 def test_the_cli_prints_the_summary_and_exits_by_outcome(tmp_path, monkeypatch, capsys):
     from geo_service.__main__ import main
 

@@ -120,6 +120,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "与第 {number} 个要素（{other}）重叠 {area_m2} 平方米（{area_mu} 亩）",
         "overlaps feature {number} ({other}) by {area_m2} m² ({area_mu} mu)",
     ),
+    "import.too_many_overlaps": (
+        "文件中相交的要素对超过 {limit} 对，未逐一核对重叠",
+        "more than {limit} pairs of features touch: overlaps not checked one by one",
+    ),
     "import.check_overlap": (
         "请核对两者的边界是否应当相接而不重叠",
         "check whether the two should touch rather than overlap",
