@@ -3,6 +3,8 @@ printable summary with its map; nothing unreadable, no script error."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from land_fixtures import ZONE_SHAPES
 from test_browser import open_page
@@ -10,9 +12,12 @@ from test_desk_pages import assert_readable
 from test_recheck import V3_SHAPES, check_now, commit_zones
 
 from geo_service import create_app
+from geo_service.config import REPO_ROOT
 from geo_service.testing import running_service
 
 pytestmark = pytest.mark.browser
+#: The README's picture of the summary is refreshed with GEO_SERVICE_SHOTS=1.
+README_SHOT = REPO_ROOT / "docs" / "screenshots" / "recheck.png"
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +65,23 @@ def test_start_a_recheck_and_read_its_summary(browser, served, tmp_path):
         assert page.locator(".gs-changed-table tbody tr").count() == 4
         assert_readable(page)
         page.screenshot(path=str(tmp_path / "recheck-summary.png"), full_page=True)
+        if os.environ.get("GEO_SERVICE_SHOTS") == "1":
+            page.set_viewport_size({"width": 900, "height": 900})
+            page.locator("svg.gs-recheck-map").scroll_into_view_if_needed()
+            page.screenshot(path=str(README_SHOT), clip=section_box(page))
         assert [e for e in visit.errors if "status of 4" not in e] == []
     finally:
         page.context.close()
+
+
+def section_box(page) -> dict:
+    """The summary from its counts to the end of the map (the README's picture)."""
+    top = page.locator("h2", has_text="结果统计").bounding_box()
+    figure = page.locator("figure.gs-report-figure").bounding_box()
+    left = min(top["x"], figure["x"]) - 12
+    return {
+        "x": left,
+        "y": top["y"] - 8,
+        "width": max(top["width"], figure["width"]) + 24,
+        "height": figure["y"] + figure["height"] - top["y"] + 16,
+    }
