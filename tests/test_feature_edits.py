@@ -236,6 +236,19 @@ def test_concurrent_edits_of_different_features_all_land(app):
             assert final[fid]["properties"]["name"] == f"并发 {fid}"
 
 
+def test_a_change_message_in_raw_utf8_is_kept(app):
+    """curl sends UTF-8 header bytes as they are (WSGI reads them as latin-1)."""
+    client = app.test_client()
+    raw = "调整边界 10%".encode().decode("latin-1")
+    answer = client.patch(
+        NODE,
+        json={"properties": {"name": "改"}},
+        headers=bearer(app, **{"If-Match": etag_of(client, NODE), "X-Change-Message": raw}),
+    )
+    assert answer.status_code == 200
+    assert store(app).current_version("logistics_nodes").message == "调整边界 10%"
+
+
 def test_without_if_match_428_and_create_needs_none(app):
     client = app.test_client()
     for method in ("put", "patch", "delete"):

@@ -10,6 +10,7 @@ import urllib.request
 
 from geo_service.auth.store import AuthStore
 from geo_service.config import REPO_ROOT
+from geo_service.store import default_url, open_store
 from geo_service.testing import running_service
 
 PASSWORD = "correct horse battery"
@@ -63,7 +64,7 @@ def save(page) -> None:
 
 
 def test_a_planner_edits_on_the_map_and_a_viewer_only_reads(browser, tmp_path):
-    accounts = AuthStore(tmp_path / "auth.sqlite")
+    accounts = AuthStore(open_store(default_url(tmp_path)))  # the store the service opens
     accounts.add_user("planner1", "planner", PASSWORD)
     accounts.add_user("viewer1", "viewer", PASSWORD)
     token, _ = accounts.create_token("planner1", "test")
