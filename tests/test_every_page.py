@@ -68,6 +68,14 @@ PAGES = {
         ("/collections/zones/items?f=html&filter=name%20%3D", "main"),
     ],
     "/collections/<collection_id>/queryables": [("/collections/zones/queryables?f=html", "main")],
+    "/collections/<collection_id>/versions": [
+        ("/collections/zones/versions?f=html", "main"),
+        ("/collections/no-such-layer/versions?f=html", "main"),
+    ],
+    "/collections/<collection_id>/versions/<number>": [
+        ("/collections/zones/versions/1?f=html", "main"),
+        ("/collections/zones/versions/99?f=html", "main"),
+    ],
     "/collections/<collection_id>/import": [
         ("/collections/zones/import", "body[data-import-ready]"),
         ("/collections/no-such-layer/import", "main"),
