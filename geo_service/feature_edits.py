@@ -23,6 +23,7 @@ from geo_service.catalog import PRECISIONS, Catalog, Layer
 from geo_service.edit_body import FeatureBody
 from geo_service.errors import Busy, Conflict, Forbidden, InputError, NotFound, PreconditionFailed
 from geo_service.layer_checks import validate
+from geo_service.layer_links import dropped_references
 from geo_service.messages import Msg
 from geo_service.store import LayerVersion, Store
 from geo_service.store.features import feature_hash
@@ -158,6 +159,14 @@ def _write(store, catalog, layer_id, change, message_key, raw: bytes, who: Edito
         catalog.refresh(store)
         layer = editable(catalog, layer_id)
         features, fid = change(layer, catalog.layers.get("counties"))
+        dropped = dropped_references(catalog, layer.id, {f["id"] for f in features})
+        if dropped:  # the ids other layers name stay (as an import keeps them)
+            raise InputError(
+                "edit.still_referenced",
+                feature=fid[:200],
+                first=dropped[0].problem.whole(),
+                details={"problems": [d.to_dict() for d in dropped]},
+            )
         message = who.message or Msg(message_key, feature=fid).text()
         try:
             version = commit_version(

@@ -405,6 +405,20 @@ def test_a_file_of_stacked_copies_is_refused_without_checking_every_pair(app):
     assert len(answer["problems"]) == 1000 and answer["counts"]["errors"] > 2000
 
 
+def test_an_edit_may_not_delete_a_zone_other_layers_name_either(app):
+    """The same rule as an import's (layer_links.dropped_references): the map and the
+    analyses read the zones the clusters name."""
+    client = app.test_client()
+    etag = client.get("/collections/zones/items/ankang-hitech").headers["ETag"]
+    refused = client.delete("/collections/zones/items/ankang-hitech", headers={"If-Match": etag})
+    assert refused.status_code == 422, refused.get_data(as_text=True)[:300]
+    assert "不能删除 ankang-hitech" in refused.json["error"]["message"]
+    assert "clusters/" in refused.json["error"]["message"]
+    assert versions_of(app) == [1]
+    assert client.get("/api/analysis/coverage").status_code == 200
+    assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
+
+
 def test_the_cli_prints_the_summary_and_exits_by_outcome(tmp_path, monkeypatch, capsys):
     from geo_service.__main__ import main
 

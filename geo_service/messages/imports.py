@@ -49,6 +49,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "keep this id in the file (give it to the matching boundary, or name the field holding "
         "these ids with id_field)",
     ),
+    "edit.still_referenced": (
+        "不能删除 {feature}：{first}",
+        "{feature} cannot be deleted: {first}",
+    ),
     "import.counties_filled": (
         "{count} 个要素没有所在县区（county），已按其位置从县级行政区图层补上",
         "{count} feature(s) had no county: filled from the counties layer by their position",
