@@ -17,7 +17,9 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LINK = re.compile(r'<link rel="(stylesheet|icon)"[^>]*href="/static/([^"]+)"[^>]*>')
 SCRIPT = re.compile(r'<script[^>]*src="/static/([^"]+)"[^>]*></script>')
 CSS_URL = re.compile(r"url\((['\"]?)([^)'\"]+)\1\)")
-SERVICE_LINK = re.compile(r'<a href="/[^"]*">([^<]*)</a>')
+SERVICE_LINK = re.compile(r'<a\b[^>]*\shref="/[^"]*"[^>]*>([^<]*)</a>')
+#: Parts of the page only the service can fill (links shown by role): dropped offline.
+SERVICE_ONLY = re.compile(r"<span hidden data-gs-import[^>]*>.*?</span>", re.S)
 
 
 def data_uri(path: Path) -> str:
@@ -55,7 +57,7 @@ def inline_assets(html: str) -> str:
 
     html = LINK.sub(link, html)
     html = SCRIPT.sub(script, html)
-    return SERVICE_LINK.sub(r"\1", html)
+    return SERVICE_LINK.sub(r"\1", SERVICE_ONLY.sub("", html))
 
 
 def standalone_map(html: str) -> str:
