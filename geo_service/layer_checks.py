@@ -27,6 +27,10 @@ REPAIR_TOLERANCE = 0.01
 ANKANG_SLACK_M = 200.0
 #: Below this many m² an overlap or a part outside is drawing noise, not land.
 AREA_NOISE_M2 = 1.0
+#: A line shorter than this many metres (on its GK plane) is a warning: a slip, not a road.
+MIN_LINE_M = 1.0
+#: Points closer than this many metres stand at the same position (a warning).
+SAME_POSITION_M = 0.5
 #: Bounds on one new version (the readers' own caps come first).
 MAX_FEATURES = 10_000
 MAX_VERTICES = 2_000_000
@@ -195,9 +199,51 @@ def validate(
     if len(index) and counties is not None:
         kept = [numbers[i] for i in index]
         found += outside_ankang(geometries[index], kept, ids, index, counties)
+    kept_numbers, kept_ids = [numbers[i] for i in index], [ids[i] for i in index]
     if len(index) > 1 and geometry_type.endswith("Polygon"):
-        found += overlaps(geometries[index], [numbers[i] for i in index], [ids[i] for i in index])
+        found += overlaps(geometries[index], kept_numbers, kept_ids)
+    if len(index) > 1 and geometry_type.endswith("Point"):
+        found += same_positions(geometries[index], kept_numbers, kept_ids)
+    if len(index) and geometry_type.endswith("LineString"):
+        found += short_lines(geometries[index], kept_numbers, kept_ids)
     return found
+
+
+def same_positions(geometries, numbers, ids) -> list[Finding]:
+    """Points (or MultiPoints) standing where an earlier one stands, within SAME_POSITION_M
+    on the GK plane: a warning naming the first (two nodes may share a place)."""
+    planar = on_planes(geometries, zones_of(geometries))
+    tree = shapely.STRtree(planar)
+    left, right = tree.query(planar, predicate="dwithin", distance=SAME_POSITION_M)
+    first: dict[int, int] = {}
+    for a, b in zip(left, right):
+        if b < a and shapely.hausdorff_distance(planar[a], planar[b]) <= SAME_POSITION_M:
+            first[int(a)] = min(first.get(int(a), b), int(b))
+    return [
+        finding(
+            numbers[a],
+            ids[a],
+            Msg("import.same_position", number=numbers[b], other=str(ids[b])[:200]),
+            Msg("import.check_position"),
+            "warning",
+        )
+        for a, b in sorted(first.items())
+    ]
+
+
+def short_lines(geometries, numbers, ids) -> list[Finding]:
+    """Lines shorter than MIN_LINE_M on their GK plane (a warning)."""
+    lengths = shapely.length(on_planes(geometries, zones_of(geometries)))
+    return [
+        finding(
+            numbers[k],
+            ids[k],
+            Msg("import.short_line", length_m=f"{lengths[k]:.2f}", limit=f"{MIN_LINE_M:g}"),
+            Msg("import.check_line"),
+            "warning",
+        )
+        for k in np.flatnonzero(lengths < MIN_LINE_M)
+    ]
 
 
 def outside_ankang(geometries, numbers, ids, index, counties) -> list[Finding]:

@@ -4,7 +4,8 @@ A changed feature says whether its geometry, its attributes (which fields) or bo
 for polygons every entry carries its area in m² and 亩 on the feature's Gauss-Krüger plane
 (CGCS2000 3° zone 36 or 37, chosen as the land check chooses a parcel's: the middle of its
 extent west or east of 109.5°E), with the same transform the check uses, and how far its
-centroid moved. A changed feature is measured on one plane in both versions (the new
+centroid moved (for points: how far the point moved; for lines, their length in m and its
+change as well). A changed feature is measured on one plane in both versions (the new
 geometry's), so its area change is not a change of plane. Pure: no store, no web.
 """
 
@@ -20,6 +21,7 @@ from geo_service.land.crs import AREA_PLANES, ZONE_BOUNDARY_LON
 from geo_service.query.crs import transform
 
 AREA_TYPES = frozenset({"Polygon", "MultiPolygon"})
+LINE_TYPES = frozenset({"LineString", "MultiLineString"})
 #: Below this many m² an area change is rounding noise (the check's own epsilon).
 AREA_EPSILON_M2 = 0.01
 
@@ -89,15 +91,25 @@ def compare(before: list[dict], after: list[dict]) -> dict:
             return None
         return float(shapely.area(shape))
 
+    def length(which: str, fid: str, feature: dict) -> float | None:
+        shape, _ = measured[(which, fid)]
+        geometry = feature.get("geometry") or {}
+        if shape is None or geometry.get("type") not in LINE_TYPES:
+            return None
+        return float(shapely.length(shape))
+
     def plain(which: str, fid: str, feature: dict) -> dict:
         entry = {"id": fid, "name": name_of(feature)}
         m2 = area(which, fid, feature)
         if m2 is not None:
             entry.update(area_m2=round(m2, 2), area_mu=round(m2_to_mu(m2), 4))
+        metres = length(which, fid, feature)
+        if metres is not None:
+            entry["length_m"] = round(metres, 2)
         entry["plane"] = plane_name(measured[(which, fid)][1])
         return entry
 
-    changes = [change(fid, old[fid], new[fid], measured, area) for fid in changed]
+    changes = [change(fid, old[fid], new[fid], measured, area, length) for fid in changed]
     total = sum(c.get("area_change_m2", 0.0) for c in changes)
     total += sum(e.get("area_m2", 0.0) for e in (plain("added", f, new[f]) for f in added))
     total -= sum(e.get("area_m2", 0.0) for e in (plain("removed", f, old[f]) for f in removed))
@@ -118,8 +130,9 @@ def compare(before: list[dict], after: list[dict]) -> dict:
     }
 
 
-def change(fid: str, old: dict, new: dict, measured: dict, area) -> dict:
-    """One changed feature: what changed, and for polygons the area before, after, change."""
+def change(fid: str, old: dict, new: dict, measured: dict, area, length=None) -> dict:
+    """One changed feature: what changed, for polygons the area before, after, change, for
+    lines the length (m) before, after, change."""
     old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
     fields = sorted(
         k
@@ -143,6 +156,14 @@ def change(fid: str, old: dict, new: dict, measured: dict, area) -> dict:
             area_after_m2=None if after is None else round(after, 2),
             area_change_m2=round(delta, 2) if abs(delta) >= AREA_EPSILON_M2 else 0.0,
             area_change_mu=round(m2_to_mu(delta), 4) if abs(delta) >= AREA_EPSILON_M2 else 0.0,
+        )
+    before_m = length("before", fid, old) if length else None
+    after_m = length("after", fid, new) if length else None
+    if before_m is not None or after_m is not None:
+        entry.update(
+            length_before_m=None if before_m is None else round(before_m, 2),
+            length_after_m=None if after_m is None else round(after_m, 2),
+            length_change_m=round((after_m or 0.0) - (before_m or 0.0), 2),
         )
     shapes = measured[("before", fid)][0], measured[("after", fid)][0]
     if geometry_changed and all(s is not None and not s.is_empty for s in shapes):
@@ -172,6 +193,7 @@ def same_boundary(entry: dict) -> bool:
     return (
         abs(entry.get("area_change_m2") or 0.0) < AREA_NOISE_M2
         and entry.get("moved_m", 0.0) < SAME_M
+        and abs(entry.get("length_change_m") or 0.0) < SAME_M
     )
 
 
@@ -205,6 +227,7 @@ def by_kind(diff: dict) -> dict:
                     "change_m2": signed,
                     "change_mu": round(m2_to_mu(signed), 4),
                     "attributes": [],
+                    **_length(entry, which),
                 }
             )
     unchanged = diff["counts"]["unchanged"]
@@ -223,6 +246,7 @@ def by_kind(diff: dict) -> dict:
                 "change_mu": entry.get("area_change_mu") or 0.0,
                 "attributes": entry["fields"],
                 **({"moved_m": entry["moved_m"]} if "moved_m" in entry else {}),
+                **{k: entry[k] for k in LENGTHS if k in entry},
             }
         )
     counts = {kind: sum(1 for c in changes if c["kind"] == kind) for kind in KINDS}
@@ -232,3 +256,15 @@ def by_kind(diff: dict) -> dict:
         "area_change_mu": diff["area_change_mu"],
         "changes": changes,
     }
+
+
+LENGTHS = ("length_before_m", "length_after_m", "length_change_m")
+
+
+def _length(entry: dict, which: str) -> dict:
+    """An added or removed line's length as a change (before, after, change in m)."""
+    if "length_m" not in entry:
+        return {}
+    metres = entry["length_m"]
+    before, after = (0.0, metres) if which == "added" else (metres, 0.0)
+    return dict(zip(LENGTHS, (before, after, round(after - before, 2)), strict=True))

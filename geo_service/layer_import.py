@@ -19,7 +19,7 @@ from geo_service.errors import BadRequest, InputError
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land.crs import parse_crs
 from geo_service.land.model import note
-from geo_service.land.prepare import prepare_parcels, table_of
+from geo_service.land.prepare import geometry_kind, prepare_parcels, table_of
 from geo_service.land.readers import Limits, read_parcel_file
 from geo_service.land.zones import field_names, recognise_fields
 from geo_service.layer_checks import (
@@ -89,27 +89,29 @@ class Prepared:
 
 
 def check_choices(layer: Layer, request: ImportRequest) -> str:
-    """The precision to stamp (400 for another word); polygon layers only (422)."""
+    """The precision to stamp (400 for another word)."""
     precision = (request.precision or DEFAULT_PRECISION).strip()
     if precision not in PRECISIONS:
         raise BadRequest(
             "import.bad_precision", precision=precision[:40], choices=", ".join(PRECISIONS)
         )
-    if not layer.geometry_type.endswith("Polygon"):
-        raise InputError("import.polygons_only", layer=layer.id, layer_type=layer.geometry_type)
     return precision
 
 
 def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Prepared:
-    """Read, recognise, build and check the file's features (nothing written)."""
+    """Read, recognise, build and check the file's features (nothing written): read as the
+    layer's kind (polygons, points or lines), the other kinds refused feature by feature."""
     precision = check_choices(layer, request)
     limits = request.limits
     if limits.max_parcels > MAX_FEATURES:
         limits = Limits(**{**limits.__dict__, "max_parcels": MAX_FEATURES})
     crs_given = parse_crs(request.crs)
-    raw = read_parcel_file(request.data, request.filename, crs_given=crs_given, limits=limits)
+    kind = geometry_kind(layer.geometry_type)
+    raw = read_parcel_file(
+        request.data, request.filename, crs_given=crs_given, limits=limits, kind=kind
+    )
     drawn = raw.table.geometry if raw.table is not None else table_of(raw.parcels, []).geometry
-    parcels = prepare_parcels(raw, crs_given)
+    parcels = prepare_parcels(raw, crs_given, kind)
     frame = parcels.frame
     attributes = list(frame["attributes"])
     names = field_names(attributes)

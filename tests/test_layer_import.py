@@ -303,10 +303,11 @@ def test_parts_outside_ankang_are_an_error_with_their_area(app):
     assert "在安康市界以外" in outside["message"]
 
 
-def test_only_polygon_layers_import_and_unknown_layers_are_404(app):
+def test_zones_into_a_point_layer_are_refused_and_unknown_layers_are_404(app):
     client = app.test_client()
     answer = post(client, geojson(), "z.geojson", url="/collections/new_materials_bases/imports")
-    assert answer.status_code == 422 and "Point" in answer.json["error"]["message"]
+    assert answer.status_code == 422
+    assert "本图层只收点（Point 或 MultiPoint）" in json.dumps(answer.json, ensure_ascii=False)
     assert post(client, geojson(), "z.geojson", url="/collections/nope/imports").status_code == 404
     assert client.post(IMPORTS, data={}).status_code == 400
 

@@ -32,6 +32,30 @@ from geo_service.messages import Msg
 from geo_service.query.crs import transform
 
 LONLAT = "EPSG:4490"  # CGCS2000 lon/lat; WGS 84 agrees to well under a metre here
+#: What a file's features may be (shapely type ids), by the kind of layer they are read for:
+#: a land check reads polygons; an import reads the kind its layer holds.
+KIND_TYPE_IDS = {"polygon": (3, 6), "point": (0, 4), "line": (1, 5)}
+
+
+def geometry_kind(geometry_type: str) -> str:
+    """The kind ("polygon", "point" or "line") of a catalog ``geometry_type``."""
+    base = geometry_type.removeprefix("Multi")
+    return {"Point": "point", "LineString": "line"}.get(base, "polygon")
+
+
+def kind_name(kind: str) -> Msg:
+    """A kind as a person reads it (面（Polygon…）, 点, 线)."""
+    return {
+        "point": Msg("geometry.kind_point"),
+        "line": Msg("geometry.kind_line"),
+    }.get(kind, Msg("geometry.kind_polygon"))
+
+
+def give_hint(kind: str) -> Msg:
+    """What to do about a feature without a geometry, for a layer of ``kind``."""
+    if kind == "polygon":
+        return Msg("geometry.give_polygon")
+    return Msg("geometry.give_kind", kind=kind_name(kind))
 
 
 @dataclass
@@ -160,8 +184,10 @@ def table_attributes(table: ParcelTable) -> tuple[np.ndarray, bool]:
     return result, cut
 
 
-def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
-    """Validate and convert; raises InputError listing every problem found."""
+def prepare_parcels(raw: RawFile, crs_given=None, kind: str = "polygon") -> Parcels:
+    """Validate and convert; raises InputError listing every problem found. ``kind``: what
+    the features must be ("polygon", the check's parcels; "point" or "line" for an import
+    into such a layer: other kinds are refused feature by feature)."""
     problems = [p for p in raw.problems if p.severity == "error"]
     table = raw.table if raw.table is not None else table_of(raw.parcels, problems)
     if problems:
@@ -174,31 +200,21 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
     geometries = table.geometry.copy()
     warnings = [() for _ in range(len(geometries))]
     kinds = shapely.get_type_id(geometries)
-    for i in np.flatnonzero(~np.isin(kinds, (3, 6))):  # Polygon, MultiPolygon
+    for i in np.flatnonzero(~np.isin(kinds, KIND_TYPE_IDS[kind])):  # (Multi)Polygon for a check
         if geometries[i] is None:
-            problems.append(
-                Problem(table.where[i], Msg("geometry.empty"), Msg("geometry.give_polygon"))
-            )
+            problems.append(Problem(table.where[i], Msg("geometry.empty"), give_hint(kind)))
             continue
-        problems.append(
-            Problem(
-                table.where[i],
-                Msg("geometry.not_parcel", kind=geometries[i].geom_type),
-                Msg("geometry.must_be_polygon"),
-            )
-        )
+        problems.append(wrong_kind(table.where[i], geometries[i].geom_type, kind))
     if problems:
         raise input_error(raw.filename, problems)
     crs, crs_note = resolve_crs(raw, crs_given)
     empty = shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
-        problems.append(
-            Problem(table.where[i], Msg("geometry.empty"), Msg("geometry.give_polygon"))
-        )
+        problems.append(Problem(table.where[i], Msg("geometry.empty"), give_hint(kind)))
     invalid = ~shapely.is_valid(geometries) & ~empty
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geometries[i])
-        repaired = polygonal(shapely.make_valid(geometries[i]))
+        repaired = polygonal(shapely.make_valid(geometries[i])) if kind == "polygon" else None
         if repaired is None or repaired.area == 0:
             problems.append(
                 Problem(
@@ -274,6 +290,19 @@ def prepare_parcels(raw: RawFile, crs_given=None) -> Parcels:
         [note(n) for n in raw.notes]
         + [warning_note(p) for p in raw.problems if p.severity == "warning"]
         + ([note(ATTRIBUTES_CUT)] if cut else []),
+    )
+
+
+def wrong_kind(where, geom_type: str, kind: str) -> Problem:
+    """A feature whose geometry is not of the kind read: the check's words for polygons."""
+    if kind == "polygon":
+        return Problem(
+            where, Msg("geometry.not_parcel", kind=geom_type), Msg("geometry.must_be_polygon")
+        )
+    return Problem(
+        where,
+        Msg("geometry.not_kind", kind=geom_type, wanted=kind_name(kind)),
+        Msg("geometry.give_kind", kind=kind_name(kind)),
     )
 
 

@@ -9,12 +9,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "精度“{precision}”无效；可选：{choices}",
         'precision "{precision}" is not one of: {choices}',
     ),
-    "import.polygons_only": (
-        "图层 {layer} 的几何类型为 {layer_type}：目前只能导入面图层（区界），"
-        "点、线图层请用要素编辑",
-        "layer {layer} holds {layer_type}: imports take polygon layers (boundaries) for now; "
-        "edit points and lines feature by feature",
-    ),
     "import.bad_flag": (
         "参数 {name} 应为 1 或 0，收到“{value}”",
         'the parameter {name} takes 1 or 0, not "{value}"',
@@ -111,6 +105,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.outside_ankang": (
         "有 {area_m2} 平方米（{area_mu} 亩）在安康市界以外",
         "{area_m2} m² ({area_mu} mu) lie outside Ankang",
+    ),
+    "import.same_position": (
+        "与第 {number} 个要素（{other}）位置相同",
+        "it stands where feature {number} ({other}) stands",
+    ),
+    "import.check_position": (
+        "如是同一地点的两个节点请保留；如是重复录入请删去其一",
+        "keep both if two nodes share the place; delete one if it was entered twice",
+    ),
+    "import.short_line": (
+        "线长只有 {length_m} 米（不足 {limit} 米）",
+        "the line is only {length_m} m long (under {limit} m)",
+    ),
+    "import.check_line": (
+        "请核对坐标系（crs）与线的端点",
+        "check the coordinate system (crs) and the line's ends",
     ),
     "import.outside_ankang_shape": (
         "位于安康市界以外（允许误差 {slack} 米）",

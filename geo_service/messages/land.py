@@ -191,6 +191,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "KML coordinates are lon,lat[,alt] tuples separated by spaces",
     ),
     "kml.no_polygon": ("该 Placemark 中没有多边形", "no Polygon in this Placemark"),
+    "kml.no_geometry": (
+        "该 Placemark 中没有点、线或多边形",
+        "no Point, LineString or Polygon in this Placemark",
+    ),
     "kml.no_placemark": ("文件中没有 Placemark", "no Placemark in the file"),
     "kml.no_parcels": (
         "地块须以含多边形的 Placemark 保存",
@@ -404,6 +408,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "geometry.empty": ("几何为空", "empty geometry"),
     "geometry.give_polygon": ("请为该地块提供多边形", "give the parcel its polygon"),
     "geometry.not_parcel": ("{kind} 不是地块", "a {kind} is not a parcel"),
+    "geometry.not_kind": (
+        "几何类型为 {kind}，本图层只收{wanted}",
+        "its geometry is a {kind}; this layer takes {wanted}",
+    ),
+    "geometry.give_kind": (
+        "请为该要素提供{kind}几何，或导入到相应类型的图层",
+        "give the feature a {kind} geometry, or import it into a layer of its kind",
+    ),
+    "geometry.kind_point": ("点（Point 或 MultiPoint）", "points (Point or MultiPoint)"),
+    "geometry.kind_line": (
+        "线（LineString 或 MultiLineString）",
+        "lines (LineString or MultiLineString)",
+    ),
+    "geometry.kind_polygon": (
+        "面（Polygon 或 MultiPolygon）",
+        "polygons (Polygon or MultiPolygon)",
+    ),
     "geometry.must_be_polygon": (
         "地块须为多边形（Polygon 或 MultiPolygon）",
         "parcels must be polygons (Polygon or MultiPolygon)",

@@ -19,6 +19,7 @@
     attributes: "属性变化", unchanged: "未变" };
   var COLOURS = { added: "#1a9850", removed: "#d73027", changed: "#e08214", unchanged: "#4a6fa5" };
   var lastDry = null;
+  var KIND = cfg.kind || "polygon";  /* the layer's kind: polygon, point or line */
 
   var map = L.map("gs-import-map", { zoomControl: true, maxZoom: 18 });
   var b = cfg.bbox;
@@ -44,6 +45,9 @@
     return kind === "attributes" ? "unchanged" : "changed";
   }
   function mu(m2) { return (m2 * 15 / 10000).toFixed(2); }
+  function metres(m) { return m === undefined || m === null ? "" : Number(m).toFixed(1); }
+  /* points are drawn as circles (no marker images), lines thicker than outlines */
+  function pointToLayer(f, latlng) { return L.circleMarker(latlng, { radius: 7 }); }
 
   function tooltip(feature, kind) {
     var box = el("div");
@@ -57,10 +61,11 @@
     drawn.clearLayers();
     byId = {};
     L.geoJSON(preview.old, {
+      pointToLayer: pointToLayer,
       style: function (f) {
         var removed = f.properties.kind === "removed";
-        return { color: removed ? COLOURS.removed : COLOURS.changed, weight: 2, dashArray: "6 4",
-          fillOpacity: removed ? 0.2 : 0, fillColor: COLOURS.removed };
+        return { color: removed ? COLOURS.removed : COLOURS.changed, weight: KIND === "line" ? 3 : 2,
+          dashArray: "6 4", fillOpacity: removed ? 0.2 : 0, fillColor: COLOURS.removed };
       },
       onEachFeature: function (f, layer) {
         layer.bindTooltip(tooltip(f, f.properties.kind === "removed" ? "removed" : "原边界"), { sticky: true });
@@ -68,9 +73,12 @@
       }
     }).addTo(drawn);
     var fresh = L.geoJSON(preview.new, {
+      pointToLayer: pointToLayer,
       style: function (f) {
         var colour = COLOURS[group(f.properties.kind)];
-        return { color: colour, weight: 2, fillColor: colour, fillOpacity: f.properties.kind === "unchanged" ? 0.12 : 0.35 };
+        var same = f.properties.kind === "unchanged";
+        if (KIND === "point") { return { color: colour, weight: 2, fillColor: colour, fillOpacity: same ? 0.4 : 0.8 }; }
+        return { color: colour, weight: KIND === "line" ? (same ? 3 : 4) : 2, fillColor: colour, fillOpacity: same ? 0.12 : 0.35 };
       },
       onEachFeature: function (f, layer) {
         layer.bindTooltip(tooltip(f, f.properties.kind), { sticky: true });
@@ -99,10 +107,13 @@
       ["文件中的字段", answer.fields.available.join("、") || "（无）"],
       ["保留本图层的属性", answer.fields.kept_from_layer.join("、") || "（无）"],
       ["精度", answer.precision],
-      ["要素", c.features + " 个（当前第 " + answer.based_on + " 版 " + c.current + " 个），总面积 " +
-        (answer.area_m2 / 1e6).toFixed(3) + " km²（" + mu(answer.area_m2) + " 亩）"],
-      ["变化", "新增 " + d.added + "，删除 " + d.removed + "，扩大 " + d.grown + "，缩小 " + d.shrunk +
-        "，移动或改形 " + d.moved + "，仅属性 " + d.attributes + "，未变 " + d.unchanged]
+      ["要素", c.features + " 个（当前第 " + answer.based_on + " 版 " + c.current + " 个）" +
+        (KIND === "polygon" ? "，总面积 " + (answer.area_m2 / 1e6).toFixed(3) + " km²（" + mu(answer.area_m2) + " 亩）" : "")],
+      ["变化", KIND === "polygon"
+        ? "新增 " + d.added + "，删除 " + d.removed + "，扩大 " + d.grown + "，缩小 " + d.shrunk +
+          "，移动或改形 " + d.moved + "，仅属性 " + d.attributes + "，未变 " + d.unchanged
+        : "新增 " + d.added + "，删除 " + d.removed + "，" + (KIND === "point" ? "移动 " : "移动或改线 ") +
+          d.moved + "，仅属性 " + d.attributes + "，未变 " + d.unchanged]
     ];
     rows.forEach(function (row) { dl.appendChild(el("dt", row[0])); dl.appendChild(el("dd", row[1])); });
     (answer.notes || []).forEach(function (n) { dl.appendChild(el("dd", n.message, "gs-note")); });
@@ -127,8 +138,10 @@
     body.textContent = "";
     answer.diff.changes.forEach(function (ch) {
       var row = el("tr", null, "gs-kind-" + group(ch.kind));
-      [KIND_ZH[ch.kind] || ch.kind, ch.id, ch.name || "", mu(ch.area_before_m2), mu(ch.area_after_m2),
-        ch.change_m2.toFixed(1), ch.change_mu.toFixed(2), (ch.attributes || []).join("、")]
+      var measures = KIND === "point" ? [metres(ch.moved_m)]
+        : KIND === "line" ? [metres(ch.length_before_m), metres(ch.length_after_m), metres(ch.length_change_m), metres(ch.moved_m)]
+        : [mu(ch.area_before_m2), mu(ch.area_after_m2), ch.change_m2.toFixed(1), ch.change_mu.toFixed(2)];
+      [KIND_ZH[ch.kind] || ch.kind, ch.id, ch.name || ""].concat(measures, [(ch.attributes || []).join("、")])
         .forEach(function (v) { row.appendChild(el("td", v)); });
       row.addEventListener("click", function () { focus(ch.id); });
       body.appendChild(row);
@@ -139,7 +152,8 @@
   function focus(id) {
     var layer = byId[id];
     if (!layer) { return; }
-    map.fitBounds(layer.getBounds().pad(0.5));
+    if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), 14)); }
+    else { map.fitBounds(layer.getBounds().pad(0.5)); }
     layer.openTooltip();
   }
 

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from geo_service.catalog import PRECISIONS
 from geo_service.errors import BadRequest
+from geo_service.land.prepare import geometry_kind
 from geo_service.land.readers import FORMATS, Limits
 from geo_service.layer_import import ImportRequest, commit, dry_run
 from geo_service.messages import localise
@@ -86,6 +87,7 @@ def import_page(collection_id: str):
         "import.html",
         catalog=cat,
         layer=layer,
+        kind=geometry_kind(layer.geometry_type),
         formats=FORMATS,
         precisions=PRECISIONS,
         api=url_for("imports.create_import", collection_id=collection_id),

@@ -91,29 +91,32 @@ def read_parcel_file(
     crs_given: pyproj.CRS | str | None = None,
     limits: Limits = Limits(),
     layer: str | None = None,
+    kind: str = "polygon",
 ) -> RawFile:
-    """Read a parcel (or boundary) file of any accepted format into a RawFile."""
+    """Read a parcel (or boundary) file of any accepted format into a RawFile. ``kind``: the
+    features wanted ("polygon", a check's; "point" or "line" for an import into such a layer:
+    the readers then keep every geometry and land.prepare refuses the wrong kinds)."""
     from geo_service.land.readers import ogr, text
     from geo_service.land.readers.caps import check_raw
 
-    kind = sniff(data)
+    form = sniff(data)
     given = crs_given if isinstance(crs_given, pyproj.CRS) else None
-    if kind == "geojson":
-        raw = text.read_geojson(data, filename, limits)
-    elif kind == "jzd":
+    if form == "geojson":
+        raw = text.read_geojson(data, filename, limits, kind)
+    elif form == "jzd":
         from geo_service.land.readers.jzd import read_jzd
 
         raw = read_jzd(data, filename, crs_given=given, limits=limits)
-    elif kind == "kml":
+    elif form == "kml":
         from geo_service.land.readers.kml import read_kml
 
-        raw = read_kml(data, filename, limits)
-    elif kind == "csv":
+        raw = read_kml(data, filename, limits, kind)
+    elif form == "csv":
         raw = text.read_csv(data, filename, limits)
-    elif kind == "gpkg":
-        raw = ogr.read_geopackage(data, filename, layer=layer, limits=limits)
-    elif kind == "zip":
-        raw = ogr.read_zip(data, filename, limits=limits, layer=layer)
+    elif form == "gpkg":
+        raw = ogr.read_geopackage(data, filename, layer=layer, limits=limits, kind=kind)
+    elif form == "zip":
+        raw = ogr.read_zip(data, filename, limits=limits, layer=layer, kind=kind)
     else:
         raise UnsupportedFormat(
             "format.unknown",

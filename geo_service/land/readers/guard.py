@@ -148,9 +148,15 @@ def gpkg_layers(path: Path, filename: str) -> dict[str, tuple[str | None, str]]:
 POLYGONAL = ("POLYGON", "SURFACE")
 
 
-def pick_gpkg_layer(filename: str, layers: dict, layer: str | None) -> str:
-    """The layer ``layer`` names, else the only polygon layer; 422s list what there is."""
-    polygons = [n for n, (column, kind, _) in layers.items() if column and kind.endswith(POLYGONAL)]
+#: The GeoPackage geometry types of a layer of points or lines (an import into such a layer).
+KIND_TYPES = {"polygon": POLYGONAL, "point": ("POINT",), "line": ("LINESTRING", "CURVE")}
+
+
+def pick_gpkg_layer(filename: str, layers: dict, layer: str | None, kind: str = "polygon") -> str:
+    """The layer ``layer`` names, else the only polygon layer (or point/line layer, for
+    ``kind``); 422s list what there is."""
+    wanted = KIND_TYPES[kind]
+    polygons = [n for n, (column, found, _) in layers.items() if column and found.endswith(wanted)]
     available = listing(layers)
     if layer is not None:
         if layer not in layers:

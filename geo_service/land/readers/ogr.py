@@ -132,7 +132,9 @@ def pick_shapefile(filename: str, shapefiles: dict[str, zipfile.ZipInfo], layer:
     )
 
 
-def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) -> RawFile:
+def read_zip(
+    data: bytes, filename: str, *, limits, layer: str | None = None, kind: str = "polygon"
+) -> RawFile:
     """A zipped Shapefile (the .shp may sit in a subfolder), or a KMZ."""
     archive = safe_members(data, filename, limits)
     members = {member_name(m): m for m in archive.infolist() if not m.is_dir()}
@@ -143,8 +145,8 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
         kml = [n for n in members if n.lower().endswith(".kml")]
         if kml:
             content = read_member(archive, members[kml[0]], limits, filename)
-            return read_kml(content, filename, limits)
-        return read_zipped_file(archive, members, filename, limits, layer)
+            return read_kml(content, filename, limits, kind)
+        return read_zipped_file(archive, members, filename, limits, layer, kind)
     chosen = pick_shapefile(filename, shapefiles, layer)
     stem = chosen[:-4]
     lower = {n.lower(): n for n in members}
@@ -179,7 +181,7 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
             notes.append(Msg("shp.no_cpg", encoding=encoding))
         path = Path(folder) / "upload.shp"
         guard.require_driver(path, guard.SHAPEFILE_DRIVER, filename)
-        raw = read_with_gdal(path, filename, "shapefile", None, encoding, limits)
+        raw = read_with_gdal(path, filename, "shapefile", None, encoding, limits, kind)
     renamed = field_notes(archive, members, stem, limits, filename)
     if renamed and raw.table is not None and raw.table.attributes is not None:
         raw.table.attributes = np.array(
@@ -191,7 +193,9 @@ def read_zip(data: bytes, filename: str, *, limits, layer: str | None = None) ->
     return raw
 
 
-def read_zipped_file(archive, members: dict, filename: str, limits, layer: str | None):
+def read_zipped_file(
+    archive, members: dict, filename: str, limits, layer: str | None, kind: str = "polygon"
+):
     """A zip of one GeoPackage, GeoJSON, CSV or 界址点 txt (not a Shapefile, not a KML):
     that file, read as if it had been uploaded on its own (``layer=`` picks one of several).
     A member counts only when its content is the format its name says (a readme.txt is not
@@ -228,7 +232,7 @@ def read_zipped_file(archive, members: dict, filename: str, limits, layer: str |
             ],
         )
     ((_, content),) = found.items()
-    return read_parcel_file(content, filename, limits=limits, layer=layer)
+    return read_parcel_file(content, filename, limits=limits, layer=layer, kind=kind)
 
 
 def field_notes(archive, members: dict, stem: str, limits, filename: str) -> dict[str, str]:
@@ -273,23 +277,35 @@ def dbf_encoding(dbf: bytes) -> str:
         return "GB18030"
 
 
-def read_geopackage(data: bytes, filename: str, *, layer: str | None = None, limits) -> RawFile:
+def read_geopackage(
+    data: bytes, filename: str, *, layer: str | None = None, limits, kind: str = "polygon"
+) -> RawFile:
     with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
         path = Path(folder) / "upload.gpkg"
         path.write_bytes(data)
         if not guard.is_geopackage(path):
             raise guard.refused(filename, IN_FILE, Msg("gpkg.not_gpkg"), Msg("gpkg.export_as"))
         layers = guard.gpkg_layers(path, filename)
-        chosen = guard.pick_gpkg_layer(filename, layers, layer)
+        chosen = guard.pick_gpkg_layer(filename, layers, layer, kind)
         guard.check_gpkg_layer(path, filename, chosen, limits)
         guard.require_driver(path, guard.GPKG_DRIVER, filename)
         # the GPKG: prefix makes GDAL open the file with the GeoPackage driver and no other
-        return read_with_gdal(Path(f"GPKG:{path}"), filename, "gpkg", chosen, None, limits)
+        return read_with_gdal(Path(f"GPKG:{path}"), filename, "gpkg", chosen, None, limits, kind)
 
 
 def read_with_gdal(
-    path: Path, filename: str, kind: str, layer: str | None, encoding: str | None, limits
+    path: Path,
+    filename: str,
+    kind: str,
+    layer: str | None,
+    encoding: str | None,
+    limits,
+    shapes: str = "polygon",
 ) -> RawFile:
+    """A Shapefile or GeoPackage layer read by GDAL; ``shapes``: the features wanted (for
+    points or lines, the wrong kinds are left to land.prepare, which names them)."""
+    from geo_service.land.prepare import give_hint
+
     driver = guard.GPKG_DRIVER if kind == "gpkg" else guard.SHAPEFILE_DRIVER
     try:
         frame = pyogrio.read_dataframe(
@@ -326,8 +342,8 @@ def read_with_gdal(
     kinds = shapely.get_type_id(geometries)  # -1 missing, 3 Polygon, 6 MultiPolygon
     empty = (kinds == -1) | shapely.is_empty(geometries)
     for i in np.flatnonzero(empty):
-        raw.problems.append(Problem(where[i], Msg("geometry.empty"), Msg("geometry.give_polygon")))
-    for i in np.flatnonzero(~empty & ~np.isin(kinds, (3, 6))):
+        raw.problems.append(Problem(where[i], Msg("geometry.empty"), give_hint(shapes)))
+    for i in np.flatnonzero(~empty & ~np.isin(kinds, (3, 6)) & (shapes == "polygon")):
         raw.problems.append(
             Problem(
                 where[i],

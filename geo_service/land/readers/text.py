@@ -141,6 +141,40 @@ def rings_of(geometry: dict, where, problems: list[Problem], tally: Tally | None
     return rings, parts
 
 
+GEOMETRY_TYPES = GEOJSON_TYPES - {"Feature", "FeatureCollection"}
+
+
+def shape_of(geometry, where, problems: list[Problem], kind: str, tally: Tally | None = None):
+    """Any GeoJSON geometry as a shapely one (an import into a point or line layer: the kind
+    is checked by land.prepare, feature by feature); None with a problem when unreadable."""
+    from geo_service.land.prepare import give_hint
+
+    if not geometry:
+        problems.append(Problem(where, EMPTY, give_hint(kind)))
+        return None
+    if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+        kind_given = geometry.get("type") if isinstance(geometry, dict) else None
+        message = (
+            Msg("geojson.bad_geometry_type", kind=str(kind_given)[:40])
+            if kind_given is not None
+            else Msg("geojson.not_geometry")
+        )
+        problems.append(Problem(where, message, give_hint(kind)))
+        return None
+    try:
+        shape = shapely.from_geojson(json.dumps(geometry))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        problems.append(Problem(where, Msg("coordinates.malformed"), Msg("geojson.ring_positions")))
+        return None
+    if tally is not None:
+        count = int(shapely.get_num_coordinates(shape))
+        tally.add(where, count, count)
+    if shape.is_empty:
+        problems.append(Problem(where, EMPTY, give_hint(kind)))
+        return None
+    return shape
+
+
 def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, Msg]:
     member = document.get("crs")
     properties = member.get("properties") if isinstance(member, dict) else None
@@ -167,7 +201,9 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, Msg]:
 AS_GEOJSON = Msg("geojson.export_again")
 
 
-def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
+def read_geojson(data: bytes, filename: str, limits=None, kind: str = "polygon") -> RawFile:
+    """A GeoJSON file's features: polygons for a check; any geometry when ``kind`` is a point
+    or line layer's (land.prepare refuses the other kinds then)."""
     from geo_service.land.readers import Limits
 
     limits = limits or Limits()
@@ -195,17 +231,19 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
         raise input_error(filename, [Problem(IN_FILE, Msg("json.too_deep"))]) from None
     if not isinstance(document, dict):
         raise input_error(filename, [Problem(IN_FILE, Msg("geojson.not_object"), AS_GEOJSON)])
-    kind = document.get("type")
-    if kind == "FeatureCollection":
+    doc_type = document.get("type")
+    if doc_type == "FeatureCollection":
         features = document.get("features") or []
         if not isinstance(features, list):
             raise input_error(
                 filename,
                 [Problem(FEATURES_MEMBER, Msg("geojson.features_not_array"), AS_GEOJSON)],
             )
-    elif kind == "Feature":
+    elif doc_type == "Feature":
         features = [document]
-    elif kind in ("Polygon", "MultiPolygon"):
+    elif doc_type in ("Polygon", "MultiPolygon") or (
+        kind != "polygon" and doc_type in GEOMETRY_TYPES
+    ):
         features = [{"type": "Feature", "geometry": document, "properties": {}}]
     else:
         raise input_error(
@@ -213,8 +251,8 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
             [
                 Problem(
                     IN_FILE,
-                    Msg("geojson.no_parcels_type", kind=kind)
-                    if kind in GEOJSON_TYPES
+                    Msg("geojson.no_parcels_type", kind=doc_type)
+                    if doc_type in GEOJSON_TYPES
                     else Msg("geojson.no_type"),
                     Msg("geojson.use_collection"),
                 )
@@ -248,6 +286,13 @@ def read_geojson(data: bytes, filename: str, limits=None) -> RawFile:
         )
         where = Msg("where.feature_parcel", feature=number, parcel=parcel_id[:200])
         tally.parcel(where)
+        if kind != "polygon":
+            shape = shape_of(feature.get("geometry"), where, raw.problems, kind, tally)
+            if shape is not None:
+                raw.parcels.append(
+                    RawParcel(parcel_id, where, geometry=shape, attributes=dict(properties))
+                )
+            continue
         rings, parts = rings_of(feature.get("geometry"), where, raw.problems, tally)
         if rings is not None:
             raw.parcels.append(
