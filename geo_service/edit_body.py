@@ -36,7 +36,11 @@ MERGE_PATCH = "application/merge-patch+json"
 #: Members of a feature an edit may carry; links and bbox (as GET sends them) are dropped.
 MEMBERS = {"type", "id", "geometry", "properties"}
 IGNORED = {"links", "bbox"}
-ID = re.compile(r"[\w.\-]{1,64}")
+ID = re.compile(r"(?!\.+$)[\w.\-]{1,64}")  # not "." or "..": no address keeps them
+#: Largest integer taken (a 64-bit one: what GeoPackage, XLSX and the store keep exactly).
+MAX_INT = 2**63 - 1
+#: Most digits an integer may be written with before it is even read.
+INT_DIGITS = 20
 #: How deep each geometry type's coordinates nest above a position.
 DEPTH = part2.DEPTH
 LEAST = {"LineString": 2, "MultiLineString": 2, "Polygon": 4, "MultiPolygon": 4}
@@ -66,7 +70,9 @@ def read_json(raw: bytes, media_type: str, patch: bool = False) -> dict:
     except UnicodeDecodeError:
         raise BadRequest("edit.not_utf8") from None
     try:
-        data = json.loads(text, parse_constant=_not_finite, parse_float=_finite)
+        data = json.loads(
+            text, parse_constant=_not_finite, parse_float=_finite, parse_int=_bounded_int
+        )
     except json.JSONDecodeError as exc:
         raise BadRequest(
             "edit.not_json", line=exc.lineno, column=exc.colno, error=exc.msg
@@ -77,6 +83,10 @@ def read_json(raw: bytes, media_type: str, patch: bool = False) -> dict:
         raise BadRequest("edit.too_deep", limit=MAX_DEPTH)
     if not isinstance(data, dict):
         raise BadRequest("edit.not_feature", given=type(data).__name__)
+    try:  # "\ud800" is valid JSON but no UTF-8 text: the store could not keep it
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest("edit.surrogate", char=f"U+{ord(exc.object[exc.start]):04X}") from None
     return data
 
 
@@ -88,6 +98,14 @@ def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise BadRequest("edit.not_finite", value=text[:40])
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    digits = text.lstrip("-")
+    value = int(text) if len(digits) <= INT_DIGITS else None
+    if value is None or abs(value) > MAX_INT:
+        raise BadRequest("edit.int_too_big", value=f"{text[:24]}…" if len(text) > 24 else text)
     return value
 
 

@@ -23,7 +23,7 @@ from geo_service.catalog import PRECISIONS, Catalog, Layer
 from geo_service.edit_body import FeatureBody
 from geo_service.errors import Busy, Conflict, Forbidden, InputError, NotFound, PreconditionFailed
 from geo_service.layer_checks import validate
-from geo_service.layer_links import dropped_references
+from geo_service.layer_links import dropped_references, fill_counties
 from geo_service.messages import Msg
 from geo_service.store import LayerVersion, Store
 from geo_service.store.features import feature_hash
@@ -221,7 +221,9 @@ def merge_patch(target, patch):
 def finished(layer, fid, old, geometry, properties: dict, given: set[str], who, counties) -> dict:
     """The feature as it will be stored: the id kept in its properties as the layer keeps
     it, ``source``/``precision`` the editor's when given, else the edit noted in ``source``
-    and the old precision (``schematic`` for a geometry drawn anew); then checked."""
+    and the old precision (``schematic`` for a geometry drawn anew); ``county`` from where
+    it lies when the layer's features have one and it has none (as an import fills it);
+    then checked."""
     if any("id" in f["properties"] for f in layer.features) or "id" in properties:
         properties["id"] = fid
     moved = old is None or not same_geometry(old["geometry"], geometry)
@@ -231,6 +233,9 @@ def finished(layer, fid, old, geometry, properties: dict, given: set[str], who, 
         kept = old["properties"].get("precision") if old else None
         properties["precision"] = DRAWN_PRECISION if moved or not kept else kept
     feature = {"type": "Feature", "id": fid, "geometry": geometry, "properties": properties}
+    if geometry is not None and properties.get("county") in (None, ""):  # as an import does
+        shapes = np.array([shapely.from_geojson(json.dumps(geometry))], dtype=object)
+        fill_counties(layer, counties, [feature], shapes)
     check_feature(layer, feature, counties)
     return feature
 

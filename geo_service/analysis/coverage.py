@@ -19,14 +19,19 @@ def split(text: str) -> list[str]:
     return [part for part in (text or "").split(",") if part]
 
 
+def county_of(layer, counties: dict) -> dict[str, str]:
+    """Each feature's county code, for the features whose ``county`` is a known county (an
+    edited or imported feature may have none, or name one that is not there)."""
+    found = ((f["id"], str(f["properties"].get("county"))) for f in layer.features)
+    return {fid: code for fid, code in found if code in counties}
+
+
 def coverage(catalog: Catalog) -> dict:
     counties = {
         f["properties"]["adcode"]: f["properties"]["name"] for f in catalog.get("counties").features
     }
-    zone_county = {f["id"]: str(f["properties"]["county"]) for f in catalog.get("zones").features}
-    base_county = {
-        f["id"]: str(f["properties"]["county"]) for f in catalog.get("new_materials_bases").features
-    }
+    zone_county = county_of(catalog.get("zones"), counties)
+    base_county = county_of(catalog.get("new_materials_bases"), counties)
     names = {
         f["id"]: f["properties"]["name"]
         for layer in ("zones", "new_materials_bases")
@@ -36,26 +41,28 @@ def coverage(catalog: Catalog) -> dict:
     for feature in catalog.get("clusters").features:
         p = feature["properties"]
         hosts = {
-            "county": split(p["host_counties"]),
-            "zone": split(p["host_zones"]),
-            "base": split(p["host_bases"]),
-            "node": split(p["host_nodes"]),
+            "county": [c for c in split(p.get("host_counties")) if c in counties],
+            "zone": [z for z in split(p.get("host_zones")) if z in names],
+            "base": [b for b in split(p.get("host_bases")) if b in names],
+            "node": split(p.get("host_nodes")),
         }
         via: dict[str, set[str]] = {}
         for code in hosts["county"]:
             via.setdefault(code, set()).add("county")
         for zone in hosts["zone"]:
-            via.setdefault(zone_county[zone], set()).add("zone")
+            if zone in zone_county:
+                via.setdefault(zone_county[zone], set()).add("zone")
         for base in hosts["base"]:
-            via.setdefault(base_county[base], set()).add("base")
+            if base in base_county:
+                via.setdefault(base_county[base], set()).add("base")
         for code, reasons in via.items():
             matrix[code][feature["id"]] = sorted(reasons, key=VIA.index)
         clusters.append(
             {
                 "id": feature["id"],
                 "name": p["name"],
-                "target_2020_yi": p["target_2020_yi"],
-                "target_wording": p["target_wording"],
+                "target_2020_yi": p.get("target_2020_yi"),
+                "target_wording": p.get("target_wording", ""),
                 "counties": [{"adcode": c, "name": counties[c]} for c in sorted(via)],
                 "zones": [{"id": z, "name": names[z]} for z in hosts["zone"]],
                 "bases": [{"id": b, "name": names[b]} for b in hosts["base"]],

@@ -40,6 +40,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请求体含有非有限数值（{value}）；坐标和属性只能是有限的数字。",
         "The body holds a non-finite number ({value}); coordinates and values must be finite.",
     ),
+    "edit.int_too_big": (
+        "请求体含有超出范围的整数（{value}）；整数最多 ±9223372036854775807（64 位），"
+        "更长的编码请写成文本（加引号）。",
+        "The body holds an integer out of range ({value}); integers go up to "
+        "±9223372036854775807 (64 bits): write longer codes as text (in quotes).",
+    ),
+    "edit.surrogate": (
+        "请求体含有无效的 Unicode 字符（孤立的代理项 {char}），无法保存为 UTF-8；"
+        "请检查生成该 JSON 的程序。",
+        "The body holds an invalid Unicode character (a lone surrogate {char}) that cannot "
+        "be kept as UTF-8; check the program that wrote the JSON.",
+    ),
     "edit.too_deep": (
         "请求体的 JSON 嵌套超过 {limit} 层；请检查属性中是否有过深的嵌套。",
         "The body's JSON nests deeper than {limit} levels; check the properties for deep nesting.",

@@ -320,7 +320,7 @@ def build_map(catalog: Catalog, config, static_url: Callable[[str], str]) -> Map
     hosts = cluster_hosts(catalog)
     clusters = [
         {
-            k: f["properties"][k]
+            k: f["properties"].get(k, "")
             for k in (
                 "id",
                 "name",

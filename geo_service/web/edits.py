@@ -145,7 +145,8 @@ def if_match(feature_id: str) -> tuple[str, ...]:
     if header is None or not header.strip():
         raise PreconditionRequired("edit.if_match_required", feature=feature_id[:64])
     tags = parse_etags(header[:2000])
-    return (*tags, *(("*",) if tags.star_tag else ()))
+    named = (tag for tag in tags if tag)  # an empty tag ("") names no feature
+    return (*named, *(("*",) if tags.star_tag else ()))
 
 
 @contextmanager

@@ -1,0 +1,178 @@
+"""An attacker's and a careful user's pass over issue 13 (store, versions, imports, edits):
+each test is a finding that was a 500 or let stored data break a page, fixed since."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import dbs
+
+from geo_service import create_app
+
+PASSWORD = "correct horse battery"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ZONES = "/collections/zones/items"
+PAGES = ("/?f=html", "/api/analysis/coverage", "/export/map.html")
+
+
+@pytest.fixture()
+def app(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "AUTH": "local"})
+    accounts = app.extensions["geo_service.auth"]
+    accounts.add_user("u_planner", "planner", PASSWORD)
+    app.token, _ = accounts.create_token("u_planner", "planner")
+    return app
+
+
+def bearer(app, **extra) -> dict:
+    return {"Authorization": f"Bearer {app.token}", **extra}
+
+
+def store(app):
+    return app.extensions["geo_service.store"]
+
+
+def square(lon=109.02, lat=32.69, d=0.01) -> dict:
+    ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+    return {"type": "MultiPolygon", "coordinates": [[ring]]}
+
+
+def refused(answer, status: int) -> str:
+    assert answer.status_code == status, answer.get_data(as_text=True)[:400]
+    message = answer.get_json()["error"]["message"]
+    assert CJK.search(message), message
+    return message
+
+
+def unchanged(app, client, before: int, etag: str) -> None:
+    """After a refused write: no new version, the same ETag served."""
+    assert store(app).current_version("zones").number == before
+    assert client.get(ZONES).headers["ETag"] == etag
+
+
+@pytest.mark.parametrize("header", ['""', 'W/"x", ""', '"", *'])
+def test_an_empty_entity_tag_in_if_match_is_a_412_not_a_500(app, header):
+    client = app.test_client()
+    before = store(app).current_version("zones").number
+    etag = client.get(ZONES).headers["ETag"]
+    url = f"{ZONES}/ankang-hitech"
+    patch = json.dumps({"properties": {"name": "改名"}})
+    answer = client.patch(
+        url, headers=bearer(app, **{"If-Match": header}), data=patch,
+        content_type="application/merge-patch+json",
+    )  # fmt: skip
+    if "*" in header:
+        assert answer.status_code == 200
+        return
+    refused(answer, 412)
+    unchanged(app, client, before, etag)
+    refused(client.delete(url, headers=bearer(app, **{"If-Match": header})), 412)
+    unchanged(app, client, before, etag)
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1" + "0" * 400, "9" * 5000, "-" + "9" * 30],
+    ids=["coordinate-1e400", "5000-digits", "beyond-int64"],
+)
+def test_a_huge_integer_in_an_edit_is_a_400(app, number):
+    client = app.test_client()
+    before = store(app).current_version("zones").number
+    etag = client.get(ZONES).headers["ETag"]
+    point = '{"type":"Point","coordinates":[NUMBER,32.7]}'
+    in_coordinate = '{"type":"Feature","geometry":POINT,"properties":{"name":"x"}}'.replace(
+        "POINT", point
+    ).replace("NUMBER", number)
+    in_property = '{"type":"Feature","geometry":SQUARE,"properties":{"name":"x","v":NUMBER}}'
+    in_property = in_property.replace("SQUARE", json.dumps(square())).replace("NUMBER", number)
+    for body in (in_coordinate, in_property):
+        answer = client.post(
+            ZONES, headers=bearer(app), data=body, content_type="application/geo+json"
+        )
+        assert "整数" in refused(answer, 400)
+        unchanged(app, client, before, etag)
+
+
+@pytest.mark.parametrize("where", ["value", "name"])
+def test_a_lone_surrogate_in_an_edit_is_a_400(app, where):
+    client = app.test_client()
+    before = store(app).current_version("zones").number
+    etag = client.get(ZONES).headers["ETag"]
+    properties = {"name": "\ud800园区"} if where == "value" else {"name": "园区", "\udc00": 1}
+    body = json.dumps({"type": "Feature", "geometry": square(), "properties": properties})
+    answer = client.post(
+        ZONES, headers=bearer(app), data=body.encode(), content_type="application/geo+json"
+    )
+    assert "Unicode" in refused(answer, 400)
+    unchanged(app, client, before, etag)
+
+
+@pytest.mark.parametrize("fid", [".", "..", "..."])
+def test_a_feature_id_of_dots_only_is_refused(app, fid):
+    """``/items/..`` is not an address a client keeps: the feature could never be read,
+    edited or deleted again."""
+    client = app.test_client()
+    before = store(app).current_version("zones").number
+    etag = client.get(ZONES).headers["ETag"]
+    body = {"type": "Feature", "id": fid, "geometry": square(), "properties": {"name": "点"}}
+    refused(client.post(ZONES, headers=bearer(app), json=body), 400)
+    unchanged(app, client, before, etag)
+
+
+def patched(app, client, layer: str, fid: str, properties: dict):
+    answer = client.patch(
+        f"/collections/{layer}/items/{fid}",
+        headers=bearer(app, **{"If-Match": "*"}),
+        data=json.dumps({"properties": properties}),
+        content_type="application/merge-patch+json",
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:400]
+
+
+def pages_work(client) -> None:
+    for url in PAGES:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.get_data(as_text=True)[:300])
+
+
+@pytest.mark.parametrize(
+    ("layer", "fid", "properties"),
+    [
+        ("zones", "ankang-hitech", {"county": None}),
+        ("zones", "ankang-hitech", {"county": "999999"}),
+        ("new_materials_bases", "nm-hitech-alloy", {"county": None}),
+        ("clusters", "selenium-food", {"host_zones": None}),
+        ("clusters", "selenium-food", {"host_zones": "nope,ankang-hitech"}),
+        ("clusters", "selenium-food", {"host_counties": "000000", "host_bases": "zz"}),
+    ],
+    ids=[
+        "zone-without-county",
+        "zone-in-unknown-county",
+        "base-without-county",
+        "cluster-without-host-zones",
+        "cluster-naming-unknown-zone",
+        "cluster-naming-unknown-county-and-base",
+    ],
+)
+def test_one_attribute_edit_does_not_take_the_map_page_down(app, layer, fid, properties):
+    """A planner's PATCH of one attribute (a valid edit, a new version) made the map page,
+    the offline map and the coverage analysis a 500 for everyone."""
+    client = app.test_client()
+    patched(app, client, layer, fid, properties)
+    pages_work(client)
+
+
+def test_a_new_zone_drawn_without_county_gets_it_as_an_imported_one_does(app):
+    client = app.test_client()
+    body = {
+        "type": "Feature",
+        "id": "new-park",
+        "geometry": square(),
+        "properties": {"name": "新园区"},
+    }
+    answer = client.post(ZONES, headers=bearer(app), json=body)
+    assert answer.status_code == 201, answer.get_data(as_text=True)[:300]
+    assert answer.get_json()["properties"]["county"] == "610902"  # 汉滨区
+    pages_work(client)
