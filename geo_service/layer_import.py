@@ -197,6 +197,7 @@ def answer(layer: Layer, prepared: Prepared, *, preview: bool = False) -> dict:
     errors = len(prepared.errors)
     out = {
         "layer": layer.id,
+        "geometry_type": layer.geometry_type,
         "based_on": layer.version,
         "file": prepared.file,
         "fields": {

@@ -17,7 +17,7 @@ KIND_ZH = {
     "removed": "删除",
     "grown": "扩大",
     "shrunk": "缩小",
-    "moved": "移动或改形",
+    "moved": "移动或改形",  # 移动 for a point layer (change_line)
     "attributes": "属性变化",
 }
 
@@ -88,14 +88,8 @@ def summary(result: dict) -> None:
         **{k: diff[k] for k in (*KIND_ZH, "unchanged")},
     )
     for change in result["diff"]["changes"][:200]:
-        say(
-            "cli.import_change",
-            kind=KIND_ZH[change["kind"]],
-            id=change["id"],
-            name=change["name"] or "",
-            change_m2=f"{change['change_m2']:.1f}",
-            change_mu=f"{change['change_mu']:.2f}",
-        )
+        key, params = change_line(change, result.get("geometry_type", "MultiPolygon"))
+        say(key, **params)
     for problem in result["problems"][:200]:
         line = Msg(
             "problem.with_hint" if problem.get("hint") else "problem.plain",
@@ -105,3 +99,28 @@ def summary(result: dict) -> None:
         )
         key = "cli.import_error" if problem["severity"] == "error" else "cli.import_warning"
         say(key, line=line)
+
+
+def change_line(change: dict, geometry_type: str) -> tuple[str, dict]:
+    """One change as the CLI prints it: the area for polygons, the length (m) for lines, how
+    far it moved (m) for points."""
+    kind = KIND_ZH[change["kind"]]
+    if geometry_type.endswith("Point") and change["kind"] == "moved":
+        kind = Msg("cli.kind_point_moved").text()
+    common = {"kind": kind, "id": change["id"], "name": change["name"] or ""}
+    if geometry_type.endswith("Polygon"):
+        return "cli.import_change", {
+            **common,
+            "change_m2": f"{change['change_m2']:.1f}",
+            "change_mu": f"{change['change_mu']:.2f}",
+        }
+    if "length_change_m" in change and change["kind"] != "attributes":
+        return "cli.import_change_line", {
+            **common,
+            "before_m": f"{change['length_before_m'] or 0:.1f}",
+            "after_m": f"{change['length_after_m'] or 0:.1f}",
+            "change_m": f"{change['length_change_m']:.1f}",
+        }
+    if change["kind"] == "moved" and "moved_m" in change:
+        return "cli.import_change_point", {**common, "moved_m": f"{change['moved_m']:.1f}"}
+    return "cli.import_change_plain", common

@@ -206,3 +206,35 @@ def test_the_checks_reading_stays_polygons_only():
     assert read_parcel_file(data, "p.geojson").parcels == []
     kept = read_parcel_file(data, "p.geojson", kind="point").parcels
     assert [p.geometry.geom_type for p in kept] == ["Point"]
+
+
+def test_a_geopackage_of_points_and_a_node_outside_ankang(app, tmp_path):
+    gdf = nodes_moved(0)
+    # in the check's box around Ankang (so the CRS is not doubted) but ~60 km past the city
+    far = gpd.GeoSeries([Point(107.95, 31.65)], crs="EPSG:4326").to_crs(GK)[0]
+    gdf.loc[len(gdf)] = {"编号": "far", "名称": "城外", "层级": "", "geometry": far}
+    path = tmp_path / "nodes.gpkg"
+    gdf.to_file(path, layer="物流节点", driver="GPKG", engine="pyogrio")
+    answer = post(app.test_client(), path.read_bytes(), "nodes.gpkg", NODES)
+    assert answer.status_code == 200, answer.json
+    body = answer.json
+    assert body["file"]["format"] == "gpkg"
+    far = [p for p in body["problems"] if p["id"] == "far"]
+    assert [p["code"] for p in far] == ["import.outside_ankang_shape"]
+    assert far[0]["severity"] == "error" and "安康市界以外" in far[0]["message"]
+    assert not body["committable"] and body["diff"]["counts"]["added"] == 2
+
+
+def test_the_cli_imports_points_and_prints_moves_in_metres(tmp_path, monkeypatch, capsys):
+    from geo_service.__main__ import main
+
+    for key, value in dbs(tmp_path).items():
+        monkeypatch.setenv(f"GEO_SERVICE_{key}", value)
+    path = tmp_path / "物流节点.zip"
+    path.write_bytes(shapefile_zip(tmp_path, nodes_moved()))
+    assert main(["layers", "import", "logistics_nodes", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "编号字段 编号，名称字段 名称" in out
+    assert "移动 hub-central（中心城区物流核心（汉滨—高新区—恒口））：移动 100.0 米" in out
+    assert main(["layers", "import", "logistics_nodes", str(path), "--message", "节点"]) == 0
+    assert "已写入 logistics_nodes 第 2 版（15 个要素）" in capsys.readouterr().out

@@ -157,6 +157,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  {kind} {id}（{name}）：面积变化 {change_m2} 平方米（{change_mu} 亩）",
         "  {kind} {id} ({name}): area change {change_m2} m² ({change_mu} mu)",
     ),
+    "cli.import_change_point": (
+        "  {kind} {id}（{name}）：移动 {moved_m} 米",
+        "  {kind} {id} ({name}): moved {moved_m} m",
+    ),
+    "cli.kind_point_moved": ("移动", "moved"),
+    "cli.import_change_plain": ("  {kind} {id}（{name}）", "  {kind} {id} ({name})"),
+    "cli.import_change_line": (
+        "  {kind} {id}（{name}）：长度 {before_m} → {after_m} 米（变化 {change_m} 米）",
+        "  {kind} {id} ({name}): length {before_m} → {after_m} m (change {change_m} m)",
+    ),
     "cli.import_dry_run": (
         "试导入：未写入任何内容。确认后去掉 --dry-run 再运行一次",
         "dry run: nothing written. Run again without --dry-run to import",

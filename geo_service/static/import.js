@@ -20,6 +20,7 @@
   var COLOURS = { added: "#1a9850", removed: "#d73027", changed: "#e08214", unchanged: "#4a6fa5" };
   var lastDry = null;
   var KIND = cfg.kind || "polygon";  /* the layer's kind: polygon, point or line */
+  if (KIND !== "polygon") { KIND_ZH.moved = KIND === "point" ? "移动" : "移动或改线"; }
 
   var map = L.map("gs-import-map", { zoomControl: true, maxZoom: 18 });
   var b = cfg.bbox;

@@ -58,8 +58,8 @@ def import_paths(api: Paths, catalog: Catalog, max_body: int) -> None:
     api.add(
         "/collections/{collectionId}/imports",
         "post",
-        "import official boundaries into a layer: dry run (fields chosen, diff, problems) or "
-        "commit (a new version)",
+        "import official boundaries, points or lines into a layer (read for the layer's "
+        "geometry type): dry run (fields chosen, diff, problems) or commit (a new version)",
         ok={
             "200": ok("the dry run", {JSON: OBJECT}),
             "201": ok("the new version", {JSON: OBJECT}, location),
