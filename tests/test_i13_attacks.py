@@ -176,3 +176,62 @@ def test_a_new_zone_drawn_without_county_gets_it_as_an_imported_one_does(app):
     assert answer.status_code == 201, answer.get_data(as_text=True)[:300]
     assert answer.get_json()["properties"]["county"] == "610902"  # 汉滨区
     pages_work(client)
+
+
+ANALYSES = (
+    "/analysis",
+    "/api/analysis/coverage",
+    "/api/analysis/enclaves",
+    "/api/analysis/reach",
+    "/api/analysis/targets",
+    "/api/analysis/reach?f=csv",
+    "/api/analysis/targets?f=xlsx",
+)
+
+
+@pytest.mark.parametrize(
+    ("layer", "fid", "properties"),
+    [
+        ("enclave_links", "enclave-ningshan", {"origin": None}),
+        ("enclave_links", "enclave-ningshan", {"host_zone": None, "industries": None}),
+        ("logistics_nodes", "hub-central", {"role": None}),
+        ("logistics_nodes", "hub-central", {"role": "多点"}),
+        ("clusters", "selenium-food", {"target_2020_yi": None, "target_wording": None}),
+        ("clusters", "selenium-food", {"target_2020_yi": "约一百亿"}),
+    ],
+    ids=[
+        "link-without-origin",
+        "link-without-park",
+        "node-without-role",
+        "no-hub-left",
+        "cluster-without-target",
+        "target-in-words",
+    ],
+)
+def test_one_attribute_edit_does_not_take_an_analysis_down(app, layer, fid, properties):
+    client = app.test_client()
+    patched(app, client, layer, fid, properties)
+    for url in ANALYSES:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.get_data(as_text=True)[:300])
+
+
+def test_sorting_by_a_property_an_edit_gave_a_list_or_object_is_not_a_500(app):
+    client = app.test_client()
+    for number, value in enumerate([["甲", "乙"], {"级": 1}, 7]):
+        properties = {"name": f"园区{number}", "grade": value}
+        body = {
+            "type": "Feature",
+            "geometry": square(109.02 + number * 0.02),
+            "properties": properties,
+        }
+        assert client.post(ZONES, headers=bearer(app), json=body).status_code == 201
+    patched(app, client, "zones", "ankang-hitech", {"name": ["列表", "名"], "grade": "A"})
+    for sortby in ("name", "-name", "grade", "-grade"):
+        answer = client.get(f"{ZONES}?sortby={sortby}&limit=100")
+        assert answer.status_code == 200, (sortby, answer.get_data(as_text=True)[:300])
+        grades = [f["properties"].get("grade") for f in answer.get_json()["features"]]
+        present = [g for g in grades if g is not None]
+        order = [7, "A", ["甲", "乙"], {"级": 1}]  # numbers, text, then by JSON text
+        assert present == (order if not sortby.startswith("-") else order[::-1]) or "name" in sortby
+    pages_work(client)  # a list as a zone's name still draws (map labels, popups, search)

@@ -37,11 +37,11 @@ def enclaves(catalog: Catalog) -> dict:
     for feature, line in zip(layer.features, layer.geometries):
         p = feature["properties"]
         start, end = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
-        park, park_shape = zone_by_id.get(p["host_zone"], (None, None))
-        origin_shape = county_shape.get(str(p["origin"]))
+        park, park_shape = zone_by_id.get(p.get("host_zone"), (None, None))
+        origin_shape = county_shape.get(str(p.get("origin")))
         checks = {
             "ends_in_park": bool(park_shape is not None and park_shape.contains(end)),
-            "park_is_enclave_park": bool(park and park["properties"]["kind"] == "飞地园区"),
+            "park_is_enclave_park": bool(park and park["properties"].get("kind") == "飞地园区"),
             "starts_in_origin_county": bool(
                 origin_shape is not None and origin_shape.contains(start)
             ),
@@ -53,12 +53,12 @@ def enclaves(catalog: Catalog) -> dict:
         }
         link = {
             "id": feature["id"],
-            "origin": str(p["origin"]),
-            "origin_name": p["origin_name"],
-            "host_zone": p["host_zone"],
-            "host_zone_name": p["host_zone_name"],
-            "host_county_name": p["host_county_name"],
-            "industries": p["industries"],
+            "origin": str(p.get("origin", "")),  # an edit may have dropped any of these
+            "origin_name": p.get("origin_name", ""),
+            "host_zone": p.get("host_zone", ""),
+            "host_zone_name": p.get("host_zone_name", ""),
+            "host_county_name": p.get("host_county_name", ""),
+            "industries": p.get("industries", ""),
             "host_industries": p.get("host_industries", ""),
             "model": p.get("model", MODEL),
             "checks": checks,

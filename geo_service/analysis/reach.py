@@ -64,8 +64,13 @@ def reach(catalog: Catalog, bands_km: tuple[float, ...] = DEFAULT_BANDS_KM) -> d
         layer = catalog.get(layer_id)
         planes = on_plane(layer.geometries)
         nearest, distance = tree.query_nearest(planes, return_distance=True, all_matches=False)
-        hub = [i for i, f in enumerate(node_features) if f["properties"]["role"] == "一心"]
-        hub_distance = shapely.distance(planes[:, None], node_planes[hub][None, :]).min(axis=1)
+        hub = [i for i, f in enumerate(node_features) if f["properties"].get("role") == "一心"]
+        hub_distance = (  # an edit may leave no node the hub: no distance to it then
+            shapely.distance(planes[:, None], node_planes[hub][None, :]).min(axis=1)
+            if hub
+            else np.zeros(len(planes))
+        )
+        no_hub = not hub
         for i, j, metres, hub_metres in zip(nearest[0], nearest[1], distance, hub_distance):
             feature = layer.features[i]
             km = metres / 1000
@@ -77,24 +82,24 @@ def reach(catalog: Catalog, bands_km: tuple[float, ...] = DEFAULT_BANDS_KM) -> d
                     "county_name": feature["properties"].get("county_name", ""),
                     "nearest_node": node_features[j]["properties"]["name"],
                     "nearest_node_id": node_features[j]["id"],
-                    "nearest_node_role": node_features[j]["properties"]["role"],
+                    "nearest_node_role": node_features[j]["properties"].get("role", ""),
                     "distance_km": round(km, 2),
                     "band": band_of(km, bands_km),
-                    "hub_distance_km": round(hub_metres / 1000, 2),
-                    "hub_band": band_of(hub_metres / 1000, bands_km),
+                    "hub_distance_km": None if no_hub else round(hub_metres / 1000, 2),
+                    "hub_band": "" if no_hub else band_of(hub_metres / 1000, bands_km),
                     "precision": feature["properties"]["precision"],
                 }
             )
     beyond = [t for t in targets if t["distance_km"] > bands_km[-1]]
-    beyond_hub = [t for t in targets if t["hub_distance_km"] > bands_km[-1]]
+    beyond_hub = [t for t in targets if (t["hub_distance_km"] or 0) > bands_km[-1]]
     return {
         "bands_km": list(bands_km),
         "nodes": [
             {
                 "id": f["id"],
                 "name": f["properties"]["name"],
-                "role": f["properties"]["role"],
-                "tier": f["properties"]["tier"],
+                "role": f["properties"].get("role", ""),
+                "tier": f["properties"].get("tier", ""),
             }
             for f in node_features
         ],

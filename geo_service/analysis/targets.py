@@ -80,13 +80,15 @@ def targets_report(
     for feature in catalog.get("clusters").features:
         p = feature["properties"]
         actual = value("cluster", feature["id"], "output_yi", cluster_year)
-        target = p["target_2020_yi"]
+        target = p.get("target_2020_yi")
+        if isinstance(target, bool) or not isinstance(target, int | float):
+            target = None  # an edit may have dropped it or written words: no progress then
         clusters.append(
             {
                 "id": feature["id"],
                 "name": p["name"],
                 "target_2020_yi": target,
-                "target_wording": p["target_wording"],
+                "target_wording": p.get("target_wording", ""),
                 "document": "安政办发〔2018〕71号",
                 "actual_yi": actual,
                 "progress": progress_share(actual, target) if target else None,

@@ -3,6 +3,7 @@ query's ``filter``, ``filter-lang``, ``filter-crs``, ``properties`` and ``sortby
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -153,7 +154,12 @@ def _sorted(layer: Layer, indices: list[int], name: str, descending: bool) -> li
 
     def key(i: int):
         value = layer.features[i]["properties"][name]
-        return (isinstance(value, str), value)  # numbers before strings if a field mixes them
+        if isinstance(value, bool | int | float):
+            return (0, value, "")  # numbers before strings if a field mixes them
+        if isinstance(value, str):
+            return (1, 0, value)
+        # a list or object (an edit may store one): after the rest, by its JSON text
+        return (2, 0, json.dumps(value, ensure_ascii=False, sort_keys=True))
 
     return sorted(present, key=key, reverse=descending) + missing
 
