@@ -235,3 +235,32 @@ def test_sorting_by_a_property_an_edit_gave_a_list_or_object_is_not_a_500(app):
         order = [7, "A", ["甲", "乙"], {"级": 1}]  # numbers, text, then by JSON text
         assert present == (order if not sortby.startswith("-") else order[::-1]) or "name" in sortby
     pages_work(client)  # a list as a zone's name still draws (map labels, popups, search)
+
+
+def zones_file(client) -> str:
+    """The current zones as a GeoJSON file, as a planner would download and import them."""
+    data = client.get(f"{ZONES}?limit=100").get_json()
+    features = [
+        {k: f[k] for k in ("type", "id", "geometry", "properties")} for f in data["features"]
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("what", "words"),
+    [('"\\ud800甲"', "Unicode"), ("1" + "0" * 5000, "整数")],
+    ids=["lone-surrogate", "5000-digit-integer"],
+)
+@pytest.mark.parametrize("dry_run", ["1", "0"])
+def test_a_hostile_value_in_an_imported_geojson_is_a_422(app, what, words, dry_run):
+    import io
+
+    client = app.test_client()
+    before = store(app).current_version("zones").number
+    etag = client.get(ZONES).headers["ETag"]
+    text = zones_file(client).replace('"properties": {', '"properties": {"v": ' + what + ", ", 1)
+    form = {"file": (io.BytesIO(text.encode()), "zones.geojson"), "dry_run": dry_run}
+    answer = client.post("/collections/zones/imports", headers=bearer(app), data=form)
+    assert words in refused(answer, 422)
+    assert "zones.geojson" in answer.get_data(as_text=True)
+    unchanged(app, client, before, etag)

@@ -226,6 +226,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not valid JSON at line {line}, column {column} ({error})",
     ),
     "json.too_deep": ("JSON 嵌套过深", "JSON nested too deep"),
+    "json.int_too_long": (
+        "含有位数过多的整数（超过 4300 位）；整数请写成正常位数，长编码请写成文本（加引号）",
+        "holds an integer with too many digits (over 4,300): write long codes as text (in quotes)",
+    ),
+    "json.lone_surrogate": (
+        "含有无效的 Unicode 字符（孤立的代理项 {char}），无法保存为 UTF-8",
+        "holds an invalid Unicode character (a lone surrogate {char}) that cannot be kept as UTF-8",
+    ),
     "geojson.export_again": ("请重新导出为 GeoJSON", "export the file again as GeoJSON"),
     "geojson.not_object": ("不是 GeoJSON 对象", "not a GeoJSON object"),
     "geojson.features_not_array": ("features 须为数组", "features must be an array"),

@@ -199,6 +199,8 @@ def geojson_crs(document: dict, filename: str) -> tuple[pyproj.CRS | None, Msg]:
 
 
 AS_GEOJSON = Msg("geojson.export_again")
+#: A \uD800-\uDFFF escape: only worth checking a file for lone surrogates when it has one.
+LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def read_geojson(data: bytes, filename: str, limits=None, kind: str = "polygon") -> RawFile:
@@ -229,6 +231,15 @@ def read_geojson(data: bytes, filename: str, limits=None, kind: str = "polygon")
         ) from None
     except RecursionError:  # a last guard: the depth scan refuses such files first
         raise input_error(filename, [Problem(IN_FILE, Msg("json.too_deep"))]) from None
+    except ValueError:  # an integer written with more digits than Python reads (4,300)
+        raise input_error(filename, [Problem(IN_FILE, Msg("json.int_too_long"))]) from None
+    if LONE_SURROGATE.search(text):  # "\ud800" alone is JSON, but no text a store keeps
+        try:
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = f"U+{ord(exc.object[exc.start]):04X}"
+            problem = Problem(IN_FILE, Msg("json.lone_surrogate", char=char), AS_GEOJSON)
+            raise input_error(filename, [problem]) from None
     if not isinstance(document, dict):
         raise input_error(filename, [Problem(IN_FILE, Msg("geojson.not_object"), AS_GEOJSON)])
     doc_type = document.get("type")
