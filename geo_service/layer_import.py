@@ -118,6 +118,9 @@ def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Pre
     id_used, name_used = recognise_fields(
         raw.filename, names, request.id_field, request.name_field, FORMS
     )
+    named_by_layer = name_used is None and request.name_field is None
+    if named_by_layer:  # a layer without `name` (the enclave links): its own label field
+        name_used = next((k for k in (layer.label_property, "origin_name") if k in names), None)
     ids = [
         _text(a.get(id_used)) if id_used else str(p) for a, p in zip(attributes, frame["parcel_id"])
     ]
@@ -166,6 +169,11 @@ def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Pre
         },
         parcels.notes
         + ([] if id_used else [note(Msg("import.ids_from_file"))])
+        + (
+            [note(Msg("import.name_from_layer", field=name_used))]
+            if named_by_layer and name_used
+            else []
+        )
         + ([note(Msg("import.counties_filled", count=filled))] if filled else []),
         float(plane_areas(geometries).sum()) if len(geometries) else 0.0,
     )

@@ -238,3 +238,26 @@ def test_the_cli_imports_points_and_prints_moves_in_metres(tmp_path, monkeypatch
     assert "移动 hub-central（中心城区物流核心（汉滨—高新区—恒口））：移动 100.0 米" in out
     assert main(["layers", "import", "logistics_nodes", str(path), "--message", "节点"]) == 0
     assert "已写入 logistics_nodes 第 2 版（15 个要素）" in capsys.readouterr().out
+
+
+def test_a_line_layer_without_name_takes_its_label_field_and_bad_points_say_why(app):
+    client = app.test_client()
+    links = (LAYERS / "enclave_links.geojson").read_bytes()
+    body = post(client, links, "飞地联系.geojson", "/collections/enclave_links/imports").json
+    assert body["committable"], body["problems"]
+    assert body["fields"]["name"] == "origin_name"
+    assert any("标注字段 origin_name" in n["message"] for n in body["notes"])
+    bad = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "P", "name": "点"},
+                "geometry": {"type": "Point", "coordinates": ["109.02", "x"]},
+            }
+        ],
+    }
+    answer = post(client, json.dumps(bad).encode(), "p.geojson", NODES)
+    assert answer.status_code == 422
+    text = json.dumps(answer.json, ensure_ascii=False)
+    assert "第 1 个要素（P）" in text and "点为一个位置" in text

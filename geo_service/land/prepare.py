@@ -220,7 +220,7 @@ def prepare_parcels(raw: RawFile, crs_given=None, kind: str = "polygon") -> Parc
                 Problem(
                     table.where[i],
                     Msg("geometry.invalid", reason=reason),
-                    Msg("geometry.redraw"),
+                    Msg("geometry.redraw") if kind == "polygon" else Msg("geometry.redraw_feature"),
                 )
             )
             continue

@@ -77,6 +77,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "每个要素应有唯一的编号；或用 id_field 指定另一个编号字段",
         "give each feature a unique id, or name another id field with id_field",
     ),
+    "import.name_from_layer": (
+        "未识别到名称字段：名称取自本图层的标注字段 {field}；如不对请用 name_field 指定",
+        "no name field recognised: names are taken from the layer's label field {field}; "
+        "name another with name_field",
+    ),
     "import.no_name": ("没有名称", "it has no name"),
     "import.give_name": (
         "请填写名称，或用 name_field 指定名称字段",

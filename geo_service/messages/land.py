@@ -424,6 +424,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请为该要素提供{kind}几何，或导入到相应类型的图层",
         "give the feature a {kind} geometry, or import it into a layer of its kind",
     ),
+    "geometry.redraw_feature": ("请重新绘制该要素", "redraw the feature"),
+    "geojson.positions": (
+        "坐标须为 [x, y] 数值（点为一个位置，线为至少两个位置的列表）",
+        "coordinates must be [x, y] numbers (a point one position, a line a list of two or more)",
+    ),
     "geometry.kind_point": ("点（Point 或 MultiPoint）", "points (Point or MultiPoint)"),
     "geometry.kind_line": (
         "线（LineString 或 MultiLineString）",

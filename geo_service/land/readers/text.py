@@ -164,7 +164,7 @@ def shape_of(geometry, where, problems: list[Problem], kind: str, tally: Tally |
     try:
         shape = shapely.from_geojson(json.dumps(geometry))
     except (shapely.errors.GEOSException, ValueError, TypeError):
-        problems.append(Problem(where, Msg("coordinates.malformed"), Msg("geojson.ring_positions")))
+        problems.append(Problem(where, Msg("coordinates.malformed"), Msg("geojson.positions")))
         return None
     if tally is not None:
         count = int(shapely.get_num_coordinates(shape))
