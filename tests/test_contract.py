@@ -36,7 +36,7 @@ ITEMS = "/collections/{collectionId}/items"
 
 def limit_above_maximum(case) -> int | None:
     """The documented maximum, when this items case asks for more (else None)."""
-    if case.operation.path != ITEMS:
+    if case.operation.path != ITEMS or case.method.upper() != "GET":
         return None
     limit = str((case.query or {}).get("limit", ""))
     schema = next(p for p in case.operation.definition.raw["parameters"] if p["name"] == "limit")

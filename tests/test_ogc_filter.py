@@ -302,6 +302,7 @@ def test_errors_in_english(client):
         ({"filter": "name = 'a'", "filter-lang": "ecql"}, ["cql2-text", "cql2-json"]),
         ({"filter": "name = 'a'", "filter-crs": "EPSG:3857"}, ["CRS84"]),
         ({"filter-lang": "cql"}, ["cql2-json"]),
+        ({"filter-lang": ""}, ["filter-lang=", "cql2-text"]),
         ({"filter": "{", "filter-lang": "cql2-json"}, ["第 1 行第 2 列"]),
         (
             {"filter": '{"op": "zz", "args": []}', "filter-lang": "cql2-json"},

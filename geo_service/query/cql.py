@@ -77,7 +77,7 @@ def literal_crs(uri: str | None) -> Callable[[object], object]:
 
 def check_language(language: str | None) -> str:
     """``filter-lang``: cql2-text (the default) or cql2-json."""
-    language = DRAFT_LANGUAGES.get(language, language or "cql2-text")
+    language = DRAFT_LANGUAGES.get(language, "cql2-text" if language is None else language)
     if language not in LANGUAGES:
         raise BadRequest("cql.language", lang=language[:40], choices=", ".join(LANGUAGES))
     return language
