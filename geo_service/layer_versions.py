@@ -18,8 +18,9 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from geo_service.catalog import Catalog, Layer, _read_file, check_features
-from geo_service.errors import BadRequest, NotFound
+from geo_service.errors import BadRequest, InputError, NotFound
 from geo_service.layer_diff import compare
+from geo_service.layer_links import dropped_references
 from geo_service.messages import Msg
 from geo_service.query.params import is_integer
 from geo_service.store import LayerVersion, Store
@@ -210,16 +211,26 @@ def revert(
     message: str = "",
     based_on: int | None = None,
 ) -> LayerVersion:
-    """A new version equal to version ``number`` (its features, source name and hash)."""
+    """A new version equal to version ``number`` (its features, source name and hash); 422
+    when it would drop a feature other layers name (as an edit or an import would)."""
     layer = catalog.get(layer_id)
     old = store.version(layer_id, number)
+    features = store.features(layer_id, number)
+    dropped = dropped_references(catalog, layer.id, {f["id"] for f in features})
+    if dropped:
+        raise InputError(
+            "versions.revert_referenced",
+            number=number,
+            first=dropped[0].problem.whole(),
+            details={"problems": [d.to_dict() for d in dropped]},
+        )
     default = Msg("versions.revert_message", number=number).text()
     note = (message or "").strip()[:MESSAGE_CHARS]
     return commit_version(
         store,
         catalog,
         layer.id,
-        store.features(layer_id, number),
+        features,
         user=user,
         message=f"{default}：{note}" if note else default,
         source_name=old.source_name,

@@ -264,3 +264,19 @@ def test_a_hostile_value_in_an_imported_geojson_is_a_422(app, what, words, dry_r
     assert words in refused(answer, 422)
     assert "zones.geojson" in answer.get_data(as_text=True)
     unchanged(app, client, before, etag)
+
+
+def test_a_revert_may_not_drop_a_feature_other_layers_name(app):
+    """Edits and imports keep the ids other layers name; a revert to a version before the
+    feature existed dropped it (a cluster then named a zone that is not there)."""
+    client = app.test_client()
+    body = {"type": "Feature", "id": "newz", "geometry": square(), "properties": {"name": "新"}}
+    assert client.post(ZONES, headers=bearer(app), json=body).status_code == 201
+    patched(app, client, "clusters", "selenium-food", {"host_zones": "newz,ankang-hitech"})
+    before = store(app).current_version("zones").number
+    etag = client.get(ZONES).headers["ETag"]
+    answer = client.post("/collections/zones/versions/1/revert", headers=bearer(app))
+    message = refused(answer, 422)
+    assert "newz" in message and "selenium-food" in answer.get_data(as_text=True)
+    unchanged(app, client, before, etag)
+    assert client.get(f"{ZONES}/newz").status_code == 200

@@ -24,6 +24,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Version {number} is already the current version of layer {layer}; nothing to revert.",
     ),
     "versions.revert_message": ("恢复为第 {number} 版", "reverted to version {number}"),
+    "versions.revert_referenced": (
+        "不能恢复为第 {number} 版：{first}；请先改掉这些引用，再恢复",
+        "Cannot revert to version {number}: {first}; change those references first",
+    ),
     "versions.import_repo_message": (
         "导入部署中的图层文件 {file}",
         "the deploy's layer file {file} imported",
