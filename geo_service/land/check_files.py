@@ -55,11 +55,17 @@ def csv_file(output: CheckOutput, document: dict) -> Iterator[str]:
 
 
 def xlsx_file(output: CheckOutput, document: dict) -> Iterator[bytes]:
-    """The workbook written (write-only) to a temporary file, then sent in chunks."""
+    """The check's workbook, spooled."""
     records = output.register.iter_parcels(document["id"])
+    return spooled(lambda out: export.write_xlsx(document, records, out, output.time_zone))
+
+
+def spooled(write) -> Iterator[bytes]:
+    """What ``write(file)`` writes (a workbook, write-only) to a temporary file, then sent
+    in chunks; the file is closed when the chunks are done or the writing fails."""
     out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed by chunks()
     try:
-        export.write_xlsx(document, records, out, output.time_zone)
+        write(out)
         out.seek(0)
     except BaseException:
         out.close()

@@ -3,8 +3,6 @@ printable HTML summary with its map) and the /rechecks page. The work is in land
 
 from __future__ import annotations
 
-import tempfile
-
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from shapely.geometry import shape
 
@@ -12,6 +10,7 @@ from geo_service.clock import local_time, zone_label
 from geo_service.errors import BadRequest
 from geo_service.formats import RECHECK_EXPORTS, choose
 from geo_service.land import recheck, recheck_export, recheck_run
+from geo_service.land.check_files import spooled
 from geo_service.land.jobs import StoredError
 from geo_service.messages import Msg, localise
 from geo_service.query.params import int_param
@@ -24,7 +23,6 @@ bp = Blueprint("rechecks", __name__)
 MAX_HTML_ROWS = 2000
 #: Zones versions offered on the page, newest first (any other by number over the API).
 MAX_VERSIONS_LISTED = 200
-CHUNK = 64 * 1024
 
 
 def store():
@@ -183,20 +181,8 @@ def get_recheck(recheck_id: str):
 
 
 def xlsx_chunks(row: dict, zone: str):
-    out = tempfile.TemporaryFile(prefix="geo_service-xlsx-")  # noqa: SIM115 - closed below
-    try:
-        recheck_export.write_xlsx(row, records().iter_parcels(row["id"]), out, zone)
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-
-    def chunks():
-        with out:
-            while chunk := out.read(CHUNK):
-                yield chunk
-
-    return chunks()
+    parcels = records().iter_parcels(row["id"])
+    return spooled(lambda out: recheck_export.write_xlsx(row, parcels, out, zone))
 
 
 def summary_page(row: dict, zone: str):
