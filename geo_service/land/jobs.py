@@ -173,17 +173,21 @@ class Jobs:
     def in_flight(self) -> int:
         return sum(not f.done() for f in self.futures.values())
 
+    def refuse_when_full(self) -> None:
+        """Busy (503, Retry-After) when the pool and its queue are full; call under ``lock``."""
+        if self.in_flight() >= self.workers + self.max_queued:
+            raise Busy(
+                "check.queue_full",
+                workers=self.workers,
+                queued=self.max_queued,
+                seconds=QUEUE_RETRY_S,
+                retry_after=QUEUE_RETRY_S,
+            )
+
     def submit(self, request, zones, dataset_version: str) -> str:
         """Queue one check (a CheckRequest against default ``zones``); Busy when full."""
         with self.lock:
-            if self.in_flight() >= self.workers + self.max_queued:
-                raise Busy(
-                    "check.queue_full",
-                    workers=self.workers,
-                    queued=self.max_queued,
-                    seconds=QUEUE_RETRY_S,
-                    retry_after=QUEUE_RETRY_S,
-                )
+            self.refuse_when_full()
             job_id = uuid.uuid4().hex[:16]
             parcels_path = self.spool / f"{job_id}.parcels"
             parcels_path.write_bytes(request.parcels.data)

@@ -18,13 +18,12 @@ from collections import Counter
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
-from geo_service.errors import Busy, GeoServiceError
+from geo_service.errors import GeoServiceError
 from geo_service.land import recheck
 from geo_service.land.jobs import (
     INTERRUPTED_MESSAGE,
     OWNER,
     PROGRESS_EVERY_S,
-    QUEUE_RETRY_S,
     internal_error,
     now,
     owner_alive,
@@ -102,14 +101,7 @@ def submit(jobs, records: RecheckRecords, row: dict, spec: dict) -> str:
     """Queue the re-check ``row`` on the checks' pool (Busy when the pool is full)."""
     recheck_id = row["id"]
     with jobs.lock:
-        if jobs.in_flight() >= jobs.workers + jobs.max_queued:
-            raise Busy(
-                "check.queue_full",
-                workers=jobs.workers,
-                queued=jobs.max_queued,
-                seconds=QUEUE_RETRY_S,
-                retry_after=QUEUE_RETRY_S,
-            )
+        jobs.refuse_when_full()
         records.create(row)
         try:
             future = pool(jobs.workers).submit(run_recheck, spec)
