@@ -1,12 +1,13 @@
 # make run   - set up .venv and serve the map on http://127.0.0.1:8000/ (embedded defaults)
 # make test  - set up .venv with the test tools and run every test
+# make test-postgis - every test again with each app's store on a throwaway PostGIS cluster
 # make screenshots - refresh docs/screenshots/*.png (the README's 截图; needs Chromium)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store screenshots clean
+.PHONY: run test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,10 @@ run: $(VENV)/.runtime
 # pytest exits 5 when it collected no test, so an empty run fails here too.
 test: $(VENV)/.dev
 	$(PY) -m pytest
+
+# The same suite on PostgreSQL/PostGIS (needs: apt-get install postgresql postgresql-15-postgis-3).
+test-postgis: $(VENV)/.dev
+	GEO_SERVICE_TEST_BACKEND=postgis $(PY) -m pytest
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

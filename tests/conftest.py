@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
+from geo_service.store import pg_local
 from geo_service.testing import CHROMIUM, CHROMIUM_ARGS, chromium_available, running_service
 
 LAYERS_DIR = REPO_ROOT / "layers"
@@ -24,6 +28,27 @@ COLLECTION_IDS = [
     "logistics_axes",
     "enclave_links",
 ]
+
+
+#: The PostGIS pass (GEO_SERVICE_TEST_BACKEND=postgis): the cluster and databases it made.
+_postgis = contextlib.ExitStack()
+
+
+def pytest_configure(config):
+    """GEO_SERVICE_TEST_BACKEND=postgis: every app's default store is its own database on a
+    throwaway PostGIS cluster (or GEO_SERVICE_TEST_PG_ADMIN_URL's), see store/pg_local.py."""
+    if os.environ.get(pg_local.BACKEND_VAR) == "postgis":
+        folder = tempfile.mkdtemp(prefix="geo_service-pgtest-")
+        _postgis.enter_context(pg_local.test_backend(Path(folder)))
+
+
+def pytest_unconfigure(config):
+    _postgis.close()
+
+
+def pytest_report_header(config):
+    backend = os.environ.get(pg_local.BACKEND_VAR) or "sqlite"
+    return f"geo_service store backend: {backend}"
 
 
 def pytest_sessionfinish(session, exitstatus):

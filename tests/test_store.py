@@ -14,7 +14,7 @@ from geo_service import create_app
 from geo_service.catalog import load_catalog
 from geo_service.config import REPO_ROOT
 from geo_service.errors import ConfigError
-from geo_service.store import open_store
+from geo_service.store import default_url, open_store
 from geo_service.store.engine import SCHEMA_VERSION
 from geo_service.store.features import feature_hash
 from geo_service.store.legacy import import_legacy
@@ -39,7 +39,9 @@ def config(folder, **more) -> dict:
 def test_first_start_makes_each_repo_file_version_1_and_serves_it_unchanged(tmp_path):
     app = create_app(config(tmp_path))
     store = app.extensions["geo_service.store"]
-    assert store.url == f"sqlite:///{tmp_path.resolve() / 'geo_service.sqlite'}"
+    assert store.url == default_url(tmp_path)  # the PostGIS pass: this folder's own database
+    on_sqlite = store.url == f"sqlite:///{tmp_path.resolve() / 'geo_service.sqlite'}"
+    assert on_sqlite or store.url.startswith("postgresql+psycopg://")
     assert store.schema_version() == SCHEMA_VERSION
     served = app.extensions["geo_service.catalog"]
     from_files = load_catalog(LAYERS)
@@ -61,12 +63,12 @@ def test_first_start_makes_each_repo_file_version_1_and_serves_it_unchanged(tmp_
         assert json.dumps(layer.features, ensure_ascii=False) == json.dumps(
             written, ensure_ascii=False
         )
-    assert (tmp_path / "geo_service.sqlite").stat().st_mode & 0o777 == 0o600
-    with sqlite3.connect(tmp_path / "geo_service.sqlite") as raw:
-        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert (
-            raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
-        )
+    if on_sqlite:
+        assert (tmp_path / "geo_service.sqlite").stat().st_mode & 0o777 == 0o600
+        with sqlite3.connect(tmp_path / "geo_service.sqlite") as raw:
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            version = raw.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            assert version == SCHEMA_VERSION
     # a second start finds the versions and writes nothing
     again = create_app(config(tmp_path))
     assert again.extensions["geo_service.store"].counts() == store.counts()
@@ -211,7 +213,7 @@ def test_the_command_line_lists_versions_and_imports_the_old_files(tmp_path):
     assert "没有需要导入的旧数据文件" in run("import-legacy")
     status = run("status")
     assert f"结构版本 {SCHEMA_VERSION}" in status and "zones\t第 1 版\t16 个要素" in status
-    store = open_store(f"sqlite:///{tmp_path / 'geo_service.sqlite'}")
+    store = open_store(default_url(tmp_path))
     assert store.counts()["checks"] == 3 and store.counts()["users"] == 2
 
 

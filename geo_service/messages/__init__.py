@@ -21,7 +21,17 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from geo_service.messages import analysis, common, edits, imports, land, recheck, versions, web
+from geo_service.messages import (
+    analysis,
+    common,
+    database,
+    edits,
+    imports,
+    land,
+    recheck,
+    versions,
+    web,
+)
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -46,6 +56,7 @@ CATALOGUE = _assemble(
     recheck.MESSAGES,
     imports.MESSAGES,
     edits.MESSAGES,
+    database.MESSAGES,
 )
 
 

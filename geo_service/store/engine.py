@@ -1,9 +1,11 @@
 """The store's engine from ``DATABASE_URL``, and the schema migrations.
 
 Everything dialect-specific is here: SQLite gets WAL, foreign keys and a busy timeout on
-each connection (its file's folder made first); any other URL is passed to SQLAlchemy as it
-is. Migrations are numbered steps written in SQLAlchemy Core, recorded in ``schema_version``;
-each runs in its own transaction, so a crash leaves the database at the last whole step.
+each connection (its file's folder made first); PostgreSQL (``postgresql+psycopg://``) gets
+the PostGIS extension before the first step and an advisory lock around migrating, so servers
+starting together do not race. Migrations are numbered steps written in SQLAlchemy Core,
+recorded in ``schema_version``; every step not yet recorded is applied, in number order (steps
+may land in any order), each in its own transaction, so a crash leaves whole steps only.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 
 from geo_service.errors import ConfigError
 from geo_service.store import schema
@@ -48,13 +50,40 @@ def create_rechecks(db: Connection) -> None:
     schema.metadata.create_all(db, tables=[schema.rechecks, schema.recheck_parcels])
 
 
+#: The geometry columns of migrations 1 and 2 and their SRIDs (``store.geometry``).
+GEOMETRY_COLUMNS = [
+    ("layer_features", "geometry", 4326),
+    ("check_parcels", "geometry", 4490),
+    ("check_zones", "geometry", 4490),
+    ("recheck_parcels", "geometry", 4490),
+]
+
+
+def postgis_indexes(db: Connection) -> None:
+    """PostGIS only: the SRID of each geometry column as a CHECK (geometry_columns shows it)
+    and a GiST index on it. Names are fixed here, nothing from outside."""
+    if db.dialect.name != "postgresql":
+        return
+    for table, column, srid in GEOMETRY_COLUMNS:
+        db.execute(
+            text(
+                f"ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_srid "
+                f"CHECK (ST_SRID({column}) = {int(srid)})"
+            )
+        )
+        db.execute(text(f"CREATE INDEX {table}_{column}_gist ON {table} USING gist ({column})"))
+
+
 #: (version, description, step). A later step alters what an earlier one made, in Core
 #: DDL (or alembic.operations.Operations for SQLite table rebuilds), never by editing it.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "layers with versions, check register, actual figures, accounts, audit log", create_v1),
     (2, "re-checks of the register against a zones version", create_rechecks),
+    (3, "PostGIS: GiST indexes on geometry columns", postgis_indexes),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)
+#: pg_advisory_lock key held while migrating a PostgreSQL database ("geo_serv" in ASCII).
+MIGRATION_LOCK = 0x67656F5F73657276
 
 
 def now() -> str:
@@ -62,7 +91,14 @@ def now() -> str:
 
 
 def default_url(data_dir: Path) -> str:
-    return f"sqlite:///{Path(data_dir).resolve() / 'geo_service.sqlite'}"
+    """The SQLite file ``geo_service.sqlite`` in ``data_dir``; under the PostGIS test pass
+    only (``store.pg_local.test_run``), that folder's own test database instead."""
+    from geo_service.store.pg_local import test_database_url
+
+    return (
+        test_database_url(data_dir)
+        or f"sqlite:///{Path(data_dir).resolve() / 'geo_service.sqlite'}"
+    )
 
 
 def open_engine(url: str) -> Engine:
@@ -113,36 +149,75 @@ def redacted(url: str) -> str:
         return url.split("@")[-1][:200]
 
 
+def recorded(db: Connection) -> set[int]:
+    """The migration numbers recorded in ``db`` (none before the first)."""
+    if not inspect(db).has_table("schema_version"):
+        return set()
+    return set(db.execute(select(schema.schema_version.c.version)).scalars())
+
+
 def current_version(engine: Engine) -> int:
     with engine.connect() as db:
-        if not inspect(db).has_table("schema_version"):
-            return 0
-        return db.execute(select(func.max(schema.schema_version.c.version))).scalar() or 0
+        return max(recorded(db), default=0)
 
 
 def migrate(engine: Engine) -> int:
-    """Bring the database to SCHEMA_VERSION; a newer database than this code stops start-up."""
-    with engine.begin() as db:
-        schema.schema_version.create(db, checkfirst=True)
-    version = current_version(engine)
-    if version > SCHEMA_VERSION:
+    """Apply every migration step not yet recorded, in number order; a database with a step
+    this code does not know (a newer program's) stops start-up."""
+    with engine.connect() as db:
+        postgres = db.dialect.name == "postgresql"
+        if postgres:
+            db.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            db.commit()
+        try:
+            if postgres:
+                ensure_postgis(db, engine)
+            with db.begin():
+                schema.schema_version.create(db, checkfirst=True)
+            migrate_steps(db, engine)
+        finally:
+            if postgres:
+                db.rollback()
+                db.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                db.commit()
+    return current_version(engine)
+
+
+def migrate_steps(db: Connection, engine: Engine) -> None:
+    done = recorded(db)
+    db.rollback()
+    unknown = done - {number for number, _, _ in MIGRATIONS}
+    if unknown:
         raise ConfigError(
             "store.schema_newer",
             url=redacted(engine.url.render_as_string()),
-            version=version,
+            version=max(unknown),
             expected=SCHEMA_VERSION,
         )
-    for number, description, step in MIGRATIONS:
-        if number <= version:
+    for number, description, step in sorted(MIGRATIONS, key=lambda m: m[0]):
+        if number in done:
             continue
         try:
-            with engine.begin() as db:
+            with db.begin():
                 step(db)
                 db.execute(
                     schema.schema_version.insert().values(
                         version=number, applied_at=now(), description=description
                     )
                 )
-        except IntegrityError:  # another process applied this step at the same moment
+        except IntegrityError:  # another process applied this step at the same moment (SQLite)
             continue
-    return current_version(engine)
+
+
+def ensure_postgis(db: Connection, engine: Engine) -> None:
+    """CREATE EXTENSION IF NOT EXISTS postgis; when refused, what the DBA must run."""
+    try:
+        with db.begin():
+            db.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    except DBAPIError as exc:
+        raise ConfigError(
+            "store.postgis_missing",
+            url=redacted(engine.url.render_as_string()),
+            database=engine.url.database or "",
+            reason=str(exc.orig).strip().splitlines()[0][:300] if exc.orig else "",
+        ) from None

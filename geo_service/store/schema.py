@@ -1,10 +1,10 @@
 """The store's tables, in portable SQLAlchemy Core types (no dialect's own SQL).
 
-Geometries are WKB (``LargeBinary``) in the layer's storage CRS (CRS84 for layers, CGCS2000
-lon/lat for the register), JSON documents are text: the PostGIS implementation (issue 14) may
-map them to ``geometry`` and ``jsonb`` columns behind the same interface. Column names follow
-today's SQLite files so that their rows copy across unchanged (``user`` is quoted by
-SQLAlchemy where a dialect reserves it).
+Geometries are WKB in the layer's storage CRS (CRS84 for layers, CGCS2000 lon/lat for the
+register): ``store.geometry.Geometry`` is a BLOB on SQLite and a PostGIS ``geometry`` with that
+SRID (4326, 4490) on PostgreSQL, read back as the same bytes. JSON documents are text.
+Column names follow today's SQLite files so that their rows copy across unchanged (``user``
+is quoted by SQLAlchemy where a dialect reserves it).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
 )
+
+from geo_service.store.geometry import LAYER_SRID, REGISTER_SRID, Geometry
 
 metadata = MetaData()
 
@@ -67,7 +68,7 @@ layer_features = Table(
     Column("version", Integer, nullable=False, autoincrement=False),
     Column("seq", Integer, nullable=False, autoincrement=False),
     Column("fid", String(200), nullable=False),
-    Column("geometry", LargeBinary, nullable=True),
+    Column("geometry", Geometry(LAYER_SRID), nullable=True),
     Column("properties", Text, nullable=False),
     #: sha256 of the feature's canonical JSON (sorted keys, no spaces, UTF-8).
     Column("sha256", String(64), nullable=False),
@@ -115,7 +116,7 @@ check_parcels = Table(
     Column("crs_used", Text),
     Column("zones", Text, nullable=False),
     Column("warnings", Text, nullable=False),
-    Column("geometry", LargeBinary, nullable=False),
+    Column("geometry", Geometry(REGISTER_SRID), nullable=False),
     Column("record", Text),
     PrimaryKeyConstraint("check_id", "seq"),
     ForeignKeyConstraint(["check_id"], ["checks.id"], ondelete="CASCADE"),
@@ -126,7 +127,7 @@ check_zones = Table(
     Column("check_id", String(64), nullable=False),
     Column("zone_id", Text, nullable=False),
     Column("name", Text),
-    Column("geometry", LargeBinary, nullable=False),
+    Column("geometry", Geometry(REGISTER_SRID), nullable=False),
     ForeignKeyConstraint(["check_id"], ["checks.id"], ondelete="CASCADE"),
 )
 Index("check_zones_check", check_zones.c.check_id)
@@ -272,7 +273,7 @@ recheck_parcels = Table(
     Column("before_status", String(32), nullable=False),
     Column("after_status", String(32), nullable=False),
     Column("change_m2", Float, nullable=False),
-    Column("geometry", LargeBinary, nullable=False),
+    Column("geometry", Geometry(REGISTER_SRID), nullable=False),
     Column("record", Text, nullable=False),
     PrimaryKeyConstraint("recheck_id", "seq"),
     ForeignKeyConstraint(["recheck_id"], ["rechecks.id"], ondelete="CASCADE"),
