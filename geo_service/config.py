@@ -26,6 +26,9 @@ DEFAULTS = {
     # Display simplification tolerance for the map (degrees, topology-preserving).
     "DISPLAY_TOLERANCE_DEG": 0.0015,
     "DISPLAY_DECIMALS": 5,
+    # The map draws a layer with more features than this from its vector tiles
+    # (/collections/{id}/tiles) instead of embedding it in the page (the offline file embeds all).
+    "MAP_TILES_ABOVE_FEATURES": 5000,
     # The one database (SQLAlchemy URL): layers and their versions, the check register and
     # jobs, actual figures, users, tokens, audit log. Empty: the SQLite file geo_service.sqlite
     # beside AUTH_DB, else CHECKS_DB, else ACTUALS_DB when set, else in instance/data/.

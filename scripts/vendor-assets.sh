@@ -21,4 +21,10 @@ mkdir -p "$dest/proj4" "$dest/geographiclib-geodesic"
 cp proj4-2.22.0/package/dist/proj4.js proj4-2.22.0/package/LICENSE.md "$dest/proj4/"
 cp geographiclib-geodesic-2.2.0/package/{geographiclib-geodesic.min.js,LICENSE.txt} \
    "$dest/geographiclib-geodesic/"
+# the vector tile renderer of big layers; its bundle's licences are collected in the committed
+# leaflet-vectorgrid/LICENSE (the npm package ships none)
+npm pack --silent leaflet.vectorgrid@1.3.0 >/dev/null
+mkdir -p leaflet.vectorgrid-1.3.0 "$dest/leaflet-vectorgrid"
+tar xzf leaflet.vectorgrid-1.3.0.tgz -C leaflet.vectorgrid-1.3.0
+cp leaflet.vectorgrid-1.3.0/package/dist/Leaflet.VectorGrid.bundled.min.js "$dest/leaflet-vectorgrid/"
 echo "vendored into $dest"

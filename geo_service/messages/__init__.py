@@ -29,6 +29,7 @@ from geo_service.messages import (
     imports,
     land,
     recheck,
+    tiles,
     versions,
     web,
 )
@@ -57,6 +58,7 @@ CATALOGUE = _assemble(
     imports.MESSAGES,
     edits.MESSAGES,
     database.MESSAGES,
+    tiles.MESSAGES,
 )
 
 

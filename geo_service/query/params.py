@@ -49,6 +49,11 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "download": ("f", "crs", "version"),
     "versions": ("f",),
     "layer_version": ("f", "against"),
+    "tile_matrix_sets": ("f",),
+    "tile_matrix_set": ("f",),
+    "tilesets": ("f",),
+    "tileset": ("f", "version"),
+    "tile": ("f", "version"),
     "edit": (),  # Part 4's writes and an item's history take no query parameters
 }
 
@@ -66,6 +71,11 @@ WHERE: dict[str, str] = {
     "versions": "/collections/{collectionId}/versions",
     "layer_version": "/collections/{collectionId}/versions/{version}",
     "edit": "/collections/{collectionId}/items/{featureId}",
+    "tile_matrix_sets": "/tileMatrixSets",
+    "tile_matrix_set": "/tileMatrixSets/{tileMatrixSetId}",
+    "tilesets": "/collections/{collectionId}/tiles",
+    "tileset": "/collections/{collectionId}/tiles/{tileMatrixSetId}",
+    "tile": "/collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{y}/{x}",
 }
 
 NAME_CHARS = 40  # of a hostile parameter name or value quoted back in a message

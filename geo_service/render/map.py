@@ -8,7 +8,7 @@ available from the API. Every asset URL points at the app's own /static/vendor.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import folium.plugins
@@ -19,14 +19,15 @@ from markupsafe import Markup, escape
 from geo_service.catalog import Catalog, Layer
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.render.basemaps import add_basemaps
-from geo_service.render.labels import label_of, popup_fields
+from geo_service.render.labels import popup_fields
+from geo_service.render.map_properties import MapProperties
+from geo_service.render.map_tiles import tile_options, tiled
 from geo_service.render.styles import (
     HOST_DEFINITION,
     NAMED_DEFINITION,
     POINT_TYPES,
     base_style,
     cluster_hosts,
-    display_value,
     legend_entries,
     path_style,
 )
@@ -46,6 +47,8 @@ class MapPage:
     map_var: str
     legend: list[dict]
     clusters: list[dict]
+    #: Layers drawn from vector tiles (render/map_tiles.py), for static/map_tiles.js.
+    tiles: list[dict] = field(default_factory=list)
 
 
 def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimals: int) -> dict:
@@ -55,27 +58,10 @@ def display_collection(catalog: Catalog, layer: Layer, tolerance: float, decimal
     if layer.geometry_type.endswith("Polygon") and layer.id == "counties":
         geometries[present] = shapely.coverage_simplify(geometries[present], tolerance)
     geometries[present] = clean_geometries(geometries[present], decimals)
-    zone_names = {f["id"]: f["properties"]["name"] for f in catalog.get("zones").features}
-    hosts = cluster_hosts(catalog) if layer.id == "clusters" else {}
-    shown = catalog.popup.get(layer.id) or popup_fields(layer.features)
+    words = MapProperties(catalog, layer)
     features = []
     for feature, geometry in zip(layer.features, geometries):
-        properties = dict(feature["properties"])
-        properties["precision_zh"] = catalog.precision_labels[properties["precision"]]
-        properties["layer"] = layer.id
-        properties["gs_label"] = label_of(properties, layer.label_property)
-        for name in shown:  # Folium wants every popup field in the first feature
-            properties.setdefault(name, None)
-        # the popup's values in words (``<field>_zh``); the codes stay for the page's script
-        for name in catalog.popup.get(layer.id, []):
-            value = properties.get(name)
-            if name == "parent" and value:
-                value = zone_names.get(value, value)
-            words = display_value(name, value, catalog.precision_labels)
-            if words != properties.get(name):
-                properties[f"{name}_zh"] = words
-        if feature["id"] in hosts:
-            properties["host_county_names_zh"] = hosts[feature["id"]]["statement"]
+        properties = words(feature)
         features.append(
             {
                 "type": "Feature",
@@ -256,10 +242,17 @@ def _county_labels(layer: Layer, group: folium.FeatureGroup) -> None:
         ).add_to(group)
 
 
-def build_map(catalog: Catalog, config, static_url: Callable[[str], str]) -> MapPage:
+def build_map(
+    catalog: Catalog,
+    config,
+    static_url: Callable[[str], str],
+    tile_url: Callable[[str], str] | None = None,
+) -> MapPage:
     """Every catalog layer as a toggleable group, with optional basemaps. ``static_url`` maps
     a path under /static to its URL (the web layer passes Flask's ``url_for("static", ...)``),
-    so this module needs no request context."""
+    so this module needs no request context. With ``tile_url`` (a layer id to its tile URL
+    template), layers above MAP_TILES_ABOVE_FEATURES are drawn from vector tiles; without
+    (the offline file) every layer is embedded."""
     vendor = static_url("vendor/")
     counties = catalog.get("counties")
     minx, miny, maxx, maxy = counties.bbox
@@ -284,17 +277,23 @@ def build_map(catalog: Catalog, config, static_url: Callable[[str], str]) -> Map
 
     groups: dict[str, list] = {}
     layer_vars = {}
+    tiles = []
     for layer in catalog.layers.values():
-        data = display_collection(
-            catalog, layer, config["DISPLAY_TOLERANCE_DEG"], config["DISPLAY_DECIMALS"]
-        )
         suffix = "（示意）" if layer.is_schematic else ""
         group = LayerGroup(name=layer.title + suffix, show=layer.id != "clusters")
         if layer.attribution:  # credited while the layer is on (Leaflet's attribution control)
             group.options["attribution"] = str(escape(layer.attribution))  # Leaflet: HTML
-        if layer.geometry_type in POINT_TYPES:
+        if tile_url is not None and tiled(layer, config):
+            tiles.append(tile_options(catalog, layer, group.get_name(), tile_url))
+        elif layer.geometry_type in POINT_TYPES:
+            data = display_collection(
+                catalog, layer, config["DISPLAY_TOLERANCE_DEG"], config["DISPLAY_DECIMALS"]
+            )
             _add_points(catalog, layer, data, group)
         else:
+            data = display_collection(
+                catalog, layer, config["DISPLAY_TOLERANCE_DEG"], config["DISPLAY_DECIMALS"]
+            )
             _add_shapes(catalog, layer, data, group)
         if layer.id == "counties":
             _county_labels(layer, group)
@@ -352,4 +351,5 @@ def build_map(catalog: Catalog, config, static_url: Callable[[str], str]) -> Map
         map_var=fmap.get_name(),
         legend=legend_entries(catalog),
         clusters=clusters,
+        tiles=tiles,
     )

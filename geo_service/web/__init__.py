@@ -21,6 +21,7 @@ from geo_service.web import (
     queryables,
     rechecks,
     security,
+    tiles,
     versions,
 )
 from geo_service.web.http import HTML, language
@@ -121,6 +122,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(analysis.bp)
     app.register_blueprint(versions.bp)
     app.register_blueprint(imports.bp)
+    app.register_blueprint(tiles.bp)
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):

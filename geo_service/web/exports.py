@@ -47,7 +47,7 @@ def standalone_view():
     """The interactive map as one file that works offline from disk: ``/`` rendered as for a
     browser, then inlined by render/standalone.py."""
     with current_app.test_request_context("/", headers={"Accept": "text/html"}):
-        page = render_map_page()
+        page = render_map_page(offline=True)
     html = standalone_map(page)
     return file_response(
         html, "text/html; charset=utf-8", "安康市工业集中区地图.html", fallback="ankang-map.html"

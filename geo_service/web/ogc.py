@@ -14,6 +14,7 @@ from geo_service.query import crs as part2
 from geo_service.query import selection
 from geo_service.query.params import carried, check_query, datetime_param, int_param, limit_param
 from geo_service.render.styles import display_value
+from geo_service.tiles import metadata as tiles
 from geo_service.web.http import (
     GEOJSON,
     HTML,
@@ -58,7 +59,7 @@ def in_words(value, field: str):
 
 @bp.app_template_filter("conformance_words")
 def conformance_words(uri: str) -> str:
-    return CONFORMANCE_ZH.get(uri.rsplit("/", 1)[-1], "")
+    return tiles.CONFORMANCE_ZH.get(uri) or CONFORMANCE_ZH.get(uri.rsplit("/", 1)[-1], "")
 
 
 CONFORMANCE = [
@@ -69,6 +70,7 @@ CONFORMANCE = [
     *selection.CONFORMANCE,
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     *PART4,
+    *tiles.CONFORMANCE,
 ]
 
 
@@ -152,6 +154,12 @@ def landing_payload() -> dict:
             link("ogc.openapi", "service-doc", HTML, Msg("ogc.link_service_doc"), f="html"),
             link("ogc.conformance", "conformance", JSON, Msg("ogc.link_conformance")),
             link("ogc.collections", "data", JSON, Msg("ogc.link_collections")),
+            link(
+                "tiles.tile_matrix_sets",
+                tiles.REL_TILING_SCHEMES,
+                JSON,
+                Msg("tiles.link_tiling_schemes"),
+            ),
         ],
     }
 
@@ -246,6 +254,13 @@ def collection_metadata(layer: Layer) -> dict:
                 JSON,
                 Msg("versions.link_list"),
                 f="json",
+                **values,
+            ),
+            link(
+                "tiles.tilesets",
+                tiles.REL_TILESETS_VECTOR,
+                JSON,
+                Msg("tiles.link_tilesets"),
                 **values,
             ),
             link(

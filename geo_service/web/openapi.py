@@ -374,6 +374,7 @@ def blueprint_paths() -> tuple[tuple[tuple[str, ...], Callable[[Paths, Catalog, 
     from geo_service.web.openapi_imports import import_paths
     from geo_service.web.openapi_paths import ogc_paths
     from geo_service.web.openapi_rechecks import recheck_paths
+    from geo_service.web.openapi_tiles import tile_paths
     from geo_service.web.openapi_versions import version_paths
 
     def body(config) -> int:
@@ -389,6 +390,7 @@ def blueprint_paths() -> tuple[tuple[tuple[str, ...], Callable[[Paths, Catalog, 
         (("versions",), lambda api, catalog, config: version_paths(api, catalog)),
         (("imports",), lambda api, catalog, config: import_paths(api, catalog, body(config))),
         (("edits",), lambda api, catalog, config: edit_paths(api, catalog)),
+        (("tiles",), lambda api, catalog, config: tile_paths(api, catalog)),
     )
 
 

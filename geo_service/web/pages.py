@@ -9,6 +9,7 @@ from geo_service.formats import LAYER_DOWNLOADS
 from geo_service.geo.units import GK_AREA_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.query.params import check_query
 from geo_service.render.map import build_map
+from geo_service.render.map_tiles import SCRIPTS as TILE_SCRIPTS
 from geo_service.render.sheet import zone_of_crs
 from geo_service.web.http import HTML, JSON, cached_response, wanted_format
 from geo_service.web.ogc import catalog, landing_payload, page_head_links
@@ -25,9 +26,20 @@ def index():
         check_query(request.args, "landing")
         return cached_response(landing_payload, JSON)
 
+    # the head keeps the short relations: a URI relation (OGC's tiling-schemes) would put a
+    # foreign address in the page, which the map never fetches but a proxy might flag
     return cached_response(
-        lambda: render_map_page(page_head_links(landing_payload()["links"])), HTML
+        lambda: render_map_page(
+            page_head_links([k for k in landing_payload()["links"] if "://" not in k["rel"]])
+        ),
+        HTML,
     )
+
+
+def tile_url(layer_id: str) -> str:
+    """The URL template (Leaflet's {z}/{y}/{x}) of a layer's vector tiles, from the page."""
+    base = url_for("tiles.tileset", collection_id=layer_id, tms_id="WebMercatorQuad")
+    return base + "/{z}/{y}/{x}"
 
 
 #: What the map page's tools (static/map_tools.js, map_search.js) take from the server's
@@ -39,15 +51,18 @@ MAP_TOOLS = {
 }
 
 
-def render_map_page(head_links: list[dict] | None = None) -> str:
-    """The map; ``head_links`` are the landing page's links (none in the offline file)."""
+def render_map_page(head_links: list[dict] | None = None, offline: bool = False) -> str:
+    """The map; ``head_links`` are the landing page's links (none in the offline file, which
+    embeds every layer: a file on a desk has no tiles to ask for)."""
     cat = catalog()
+    static_url = lambda path: url_for("static", filename=path)  # noqa: E731
     return render_template(
         "map.html",
-        page=build_map(cat, current_app.config, lambda path: url_for("static", filename=path)),
+        page=build_map(cat, current_app.config, static_url, None if offline else tile_url),
         catalog=cat,
         config=current_app.config,
         tools=MAP_TOOLS,
+        tile_scripts=TILE_SCRIPTS,
         edit={
             **map_edit_config(cat),
             "me": url_for("accounts.me"),

@@ -1,0 +1,82 @@
+"""Mapbox Vector Tile encoding (mapbox-vector-tile 2.2) of features in one tile.
+
+Each feature: projected to EPSG:3857, simplified to about a pixel at the tile's zoom, clipped
+to the tile grown by ``BUFFER`` units, and written on the ``EXTENT`` grid; its MVT id is its
+position in the layer version plus one (MVT ids are unsigned integers; the feature's own id
+travels as the ``gs_fid`` property, exactly as given).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from mapbox_vector_tile.encoder import on_invalid_geometry_make_valid
+
+from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, to_mercator, tolerance
+
+INT64 = 2**63
+
+
+def tile_value(value):
+    """A property value as MVT can hold it: text, booleans, 64-bit integers and doubles as
+    given; lists, objects and larger integers as their JSON text; None left out."""
+    if value is None:
+        return None
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value if -INT64 <= value < INT64 else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def tile_shapes(tile: Tile, geometries: np.ndarray, simplify: bool = True) -> np.ndarray:
+    """``geometries`` (lon/lat) as drawn in ``tile``: EPSG:3857, simplified, clipped to the
+    buffered tile, on the tile's grid (``EXTENT`` units, y up, whole units); an empty shape
+    where nothing is left or a polygon or line shrank to nothing."""
+    shapes = to_mercator(geometries)
+    if simplify:
+        lines = shapely.get_type_id(shapes) != 0  # points are never simplified
+        shapes[lines] = shapely.simplify(shapes[lines], tolerance(tile.z), preserve_topology=True)
+    minx, miny, maxx, maxy = tile.bounds
+    grow = (maxx - minx) * BUFFER / EXTENT
+    box = shapely.box(minx - grow, miny - grow, maxx + grow, maxy + grow)
+    shapes = shapely.intersection(shapes, box)
+    scale = EXTENT / (maxx - minx)
+    grid = shapely.transform(shapes, lambda xy: np.round((xy - (minx, miny)) * scale))
+    kinds = shapely.get_type_id(grid)
+    polygons, lines = np.isin(kinds, (3, 6)), np.isin(kinds, (1, 5))
+    shrunk = (polygons & (shapely.area(grid) == 0)) | (lines & (shapely.length(grid) == 0))
+    grid[shrunk] = shapely.Point()
+    return grid
+
+
+def encode(name: str, features: list[tuple[int, dict, object]]) -> bytes:
+    """One MVT layer ``name`` of ``features`` (MVT id, properties, shape on the tile's grid
+    from ``tile_shapes``); empty shapes are left out, and no features give the empty tile
+    (b"")."""
+    kept = [
+        {
+            "id": number,
+            "geometry": shape,
+            "properties": {
+                k: v for k, v in ((k, tile_value(v)) for k, v in props.items()) if v is not None
+            },
+        }
+        for number, props, shape in features
+        if shape is not None and not shape.is_empty
+    ]
+    if not kept:
+        return b""
+    return mapbox_vector_tile.encode(
+        {"name": name, "features": kept},
+        default_options={
+            "extents": EXTENT,
+            "on_invalid_geometry": on_invalid_geometry_make_valid,
+        },
+    )

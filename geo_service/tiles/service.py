@@ -1,0 +1,146 @@
+"""Vector tiles of the catalog's layers: which features fall in a tile, their properties as
+the map shows them, the tile's MVT bytes and its ETag, and a bounded cache of made tiles.
+
+A tile is a pure function of the layer version served (its content hash), the catalog's
+words for it (popup fields, precision labels) and z/y/x: its ETag is computed from those
+alone, so a conditional request is answered without making the tile.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geo_service.catalog import Catalog, Layer
+from geo_service.render.map_properties import MapProperties
+from geo_service.tiles import mvt
+from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, within
+
+#: Changes when the encoding changes (properties kept, simplification): new ETags for all.
+TILE_FORMAT = "mvt-1"
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+CACHE_BYTES = 64 * 2**20
+GZIP_MIN_BYTES = 512
+
+
+@dataclass(frozen=True)
+class TileBody:
+    raw: bytes
+    gzipped: bytes | None
+    etag: str
+
+
+@dataclass
+class _LayerState:
+    """What every tile of one layer version shares: the index and the properties."""
+
+    tree: shapely.STRtree
+    words: MapProperties
+    kept: frozenset[str]
+    tag: str
+    bbox: list[float] | None
+
+
+def layer_bbox(layer: Layer) -> list[float] | None:
+    """The layer's lon/lat bounds, None when it has no geometry."""
+    present = layer.geometries[~shapely.is_missing(layer.geometries)]
+    if not len(present):
+        return None
+    return [float(v) for v in shapely.total_bounds(present)]
+
+
+class TileService:
+    """Tiles of in-memory layers (``Layer.geometries``) with a cache bounded in bytes."""
+
+    def __init__(self, cache_bytes: int = CACHE_BYTES):
+        self.cache_bytes = cache_bytes
+        self._tiles: OrderedDict[str, TileBody] = OrderedDict()
+        self._held = 0
+        self._layers: dict[tuple, _LayerState] = {}
+        self._lock = threading.Lock()
+
+    def _state(self, catalog: Catalog, layer: Layer) -> _LayerState:
+        key = (layer.id, layer.version, layer.sha256, id(layer.geometries))
+        state = self._layers.get(key)
+        if state is None:
+            words = MapProperties(catalog, layer)
+            config = json.dumps(
+                [
+                    catalog.version,
+                    words.shown,
+                    catalog.popup.get(layer.id),
+                    catalog.precision_labels,
+                ],
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            tag = f"{TILE_FORMAT}|{layer.id}|{layer.version}|{layer.sha256}|{config}"
+            state = _LayerState(
+                shapely.STRtree(layer.geometries),
+                words,
+                frozenset(words.tile_fields()),
+                tag,
+                layer_bbox(layer),
+            )
+            with self._lock:
+                stale = [k for k in self._layers if k[0] == layer.id]
+                for old in stale[:-3]:  # a few versions at most (?version=n asks for old ones)
+                    del self._layers[old]
+                self._layers[key] = state
+        return state
+
+    def within(self, catalog: Catalog, layer: Layer, tile: Tile) -> bool:
+        """Whether ``tile`` is inside the layer's tileMatrixSetLimits (its data's bounds)."""
+        return within(tile, self._state(catalog, layer).bbox)
+
+    def etag(self, catalog: Catalog, layer: Layer, tile: Tile) -> str:
+        state = self._state(catalog, layer)
+        text = f"{state.tag}|{tile.z}/{tile.y}/{tile.x}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def tile(self, catalog: Catalog, layer: Layer, tile: Tile) -> TileBody:
+        """The tile's body (made once, then from the cache)."""
+        tag = self.etag(catalog, layer, tile)
+        with self._lock:
+            found = self._tiles.get(tag)
+            if found is not None:
+                self._tiles.move_to_end(tag)
+                return found
+        raw = self.encode(catalog, layer, tile)
+        worth_it = len(raw) >= GZIP_MIN_BYTES
+        body = TileBody(raw, gzip.compress(raw, 6, mtime=0) if worth_it else None, tag)
+        self._keep(body)
+        return body
+
+    def encode(self, catalog: Catalog, layer: Layer, tile: Tile) -> bytes:
+        """The MVT bytes of ``tile`` of the in-memory ``layer`` (b"" when nothing is in it)."""
+        state = self._state(catalog, layer)
+        area = shapely.box(*tile.lonlat_bounds(BUFFER / EXTENT))
+        hits = np.sort(state.tree.query(area, predicate="intersects"))
+        shapes = mvt.tile_shapes(tile, layer.geometries[hits]) if len(hits) else []
+        features = []
+        for index, shape in zip(hits, shapes):
+            feature = layer.features[index]
+            shown = state.words(feature)
+            shown["gs_fid"] = feature["id"]
+            properties = {k: v for k, v in shown.items() if k in state.kept}
+            features.append((int(index) + 1, properties, shape))
+        return mvt.encode(layer.id, features)
+
+    def _keep(self, body: TileBody) -> None:
+        size = len(body.raw) + len(body.gzipped or b"")
+        with self._lock:
+            if body.etag in self._tiles or size > self.cache_bytes:
+                return
+            self._tiles[body.etag] = body
+            self._held += size
+            while self._held > self.cache_bytes:
+                _, old = self._tiles.popitem(last=False)
+                self._held -= len(old.raw) + len(old.gzipped or b"")
