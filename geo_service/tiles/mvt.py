@@ -56,10 +56,11 @@ def tile_shapes(tile: Tile, geometries: np.ndarray, simplify: bool = True) -> np
     return grid
 
 
-def encode(name: str, features: list[tuple[int, dict, object]]) -> bytes:
+def encode(name: str, features: list[tuple[int, dict, object]], y_down: bool = False) -> bytes:
     """One MVT layer ``name`` of ``features`` (MVT id, properties, shape on the tile's grid
     from ``tile_shapes``); empty shapes are left out, and no features give the empty tile
-    (b"")."""
+    (b""). ``y_down``: the shapes' y already counts down from the top (PostGIS's
+    ST_AsMVTGeom), not up."""
     kept = [
         {
             "id": number,
@@ -77,6 +78,7 @@ def encode(name: str, features: list[tuple[int, dict, object]]) -> bytes:
         {"name": name, "features": kept},
         default_options={
             "extents": EXTENT,
+            "y_coord_down": y_down,
             "on_invalid_geometry": on_invalid_geometry_make_valid,
         },
     )

@@ -20,14 +20,17 @@ import shapely
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.render.map_properties import MapProperties
+from geo_service.store import tiles as store_tiles
 from geo_service.tiles import mvt
-from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, within
+from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, tolerance, within
 
 #: Changes when the encoding changes (properties kept, simplification): new ETags for all.
 TILE_FORMAT = "mvt-1"
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 CACHE_BYTES = 64 * 2**20
 GZIP_MIN_BYTES = 512
+#: Features read per page from the store (a store-served layer on SQLite).
+PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,22 @@ class TileBody:
 class _LayerState:
     """What every tile of one layer version shares: the index and the properties."""
 
-    tree: shapely.STRtree
+    tree: shapely.STRtree | None  # None: a layer served from the store
     words: MapProperties
     kept: frozenset[str]
     tag: str
     bbox: list[float] | None
 
 
+def in_store(layer: Layer) -> bool:
+    """A layer the store serves a page at a time (its features not held in memory)."""
+    return bool(getattr(layer, "in_store", False))
+
+
 def layer_bbox(layer: Layer) -> list[float] | None:
     """The layer's lon/lat bounds, None when it has no geometry."""
+    if in_store(layer):
+        return list(layer.bbox) or None
     present = layer.geometries[~shapely.is_missing(layer.geometries)]
     if not len(present):
         return None
@@ -82,8 +92,9 @@ class TileService:
                 sort_keys=True,
             )
             tag = f"{TILE_FORMAT}|{layer.id}|{layer.version}|{layer.sha256}|{config}"
+            held = layer.geometries is not None and not in_store(layer)
             state = _LayerState(
-                shapely.STRtree(layer.geometries),
+                shapely.STRtree(layer.geometries) if held else None,
                 words,
                 frozenset(words.tile_fields()),
                 tag,
@@ -105,15 +116,19 @@ class TileService:
         text = f"{state.tag}|{tile.z}/{tile.y}/{tile.x}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def tile(self, catalog: Catalog, layer: Layer, tile: Tile) -> TileBody:
-        """The tile's body (made once, then from the cache)."""
+    def tile(self, catalog: Catalog, layer: Layer, tile: Tile, store=None) -> TileBody:
+        """The tile's body (made once, then from the cache); ``store`` serves the layers not
+        held in memory."""
         tag = self.etag(catalog, layer, tile)
         with self._lock:
             found = self._tiles.get(tag)
             if found is not None:
                 self._tiles.move_to_end(tag)
                 return found
-        raw = self.encode(catalog, layer, tile)
+        if in_store(layer):
+            raw = self.encode_stored(catalog, layer, tile, store)
+        else:
+            raw = self.encode(catalog, layer, tile)
         worth_it = len(raw) >= GZIP_MIN_BYTES
         body = TileBody(raw, gzip.compress(raw, 6, mtime=0) if worth_it else None, tag)
         self._keep(body)
@@ -127,12 +142,52 @@ class TileService:
         shapes = mvt.tile_shapes(tile, layer.geometries[hits]) if len(hits) else []
         features = []
         for index, shape in zip(hits, shapes):
-            feature = layer.features[index]
-            shown = state.words(feature)
-            shown["gs_fid"] = feature["id"]
-            properties = {k: v for k, v in shown.items() if k in state.kept}
+            properties = self._properties(state, layer.features[index])
             features.append((int(index) + 1, properties, shape))
         return mvt.encode(layer.id, features)
+
+    def encode_stored(self, catalog: Catalog, layer: Layer, tile: Tile, store) -> bytes:
+        """The MVT bytes of ``tile`` from the store's rows of the layer version: on PostGIS
+        with its geometry made there (store.tiles), else from the store's features in the
+        tile's box (``layer_source.features_within``), as an in-memory layer's."""
+        state = self._state(catalog, layer)
+        rows = store_tiles.tile_rows(
+            store.engine,
+            layer.id,
+            layer.version,
+            tile.z,
+            tile.x,
+            tile.y,
+            extent=EXTENT,
+            buffer=BUFFER,
+            tolerance=tolerance(tile.z),
+        )
+        if rows is None:
+            return self._encode_pages(state, layer, tile, store)
+        features = []
+        for row in rows:
+            stored = {"id": row.fid, "properties": json.loads(row.properties)}
+            shape = shapely.from_wkb(row.geometry)
+            features.append((row.seq + 1, self._properties(state, stored), shape))
+        return mvt.encode(layer.id, features, y_down=True)
+
+    def _encode_pages(self, state: _LayerState, layer: Layer, tile: Tile, store) -> bytes:
+        from geo_service.layer_source import features_within
+
+        box, after, features = tile.lonlat_bounds(BUFFER / EXTENT), -1, []
+        while after is not None:
+            page = features_within(store, layer.id, layer.version, box, after, PAGE)
+            shapes = mvt.tile_shapes(tile, page.geometries) if len(page.features) else []
+            for seq, feature, shape in zip(page.positions, page.features, shapes):
+                features.append((seq + 1, self._properties(state, feature), shape))
+            after = page.after
+        return mvt.encode(layer.id, features)
+
+    @staticmethod
+    def _properties(state: _LayerState, feature: dict) -> dict:
+        shown = state.words(feature)
+        shown["gs_fid"] = feature["id"]
+        return {k: v for k, v in shown.items() if k in state.kept}
 
     def _keep(self, body: TileBody) -> None:
         size = len(body.raw) + len(body.gzipped or b"")
