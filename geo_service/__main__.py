@@ -370,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     stored.add_argument("--message", help="import-repo: why (kept with the version)")
     stored.set_defaults(func=store_command)
 
+    from geo_service.store.db_cli import register as add_db_command
+
+    add_db_command(commands)
+
     from geo_service.layer_import_cli import add_parser as add_layers_parser
 
     add_layers_parser(commands)

@@ -7,6 +7,8 @@ in the SQLite pass too). No PostgreSQL installed: skipped, which fails under GEO
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -221,3 +223,137 @@ def test_a_database_without_postgis_names_what_the_dba_must_run(pg_admin, pg_url
             db.execute(text(f"DROP ROLE {role}"))
             db.commit()
         engine.dispose()
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "geo_service", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def filled_sqlite_install(folder: Path) -> tuple[str, dict]:
+    """A SQLite store with real rows in every kind of table: the legacy files' checks,
+    actuals, users, token, audit imported at start, a second zones version, a re-check."""
+    from legacy_files import fill_legacy_files
+
+    from geo_service import create_app
+    from geo_service.store.rechecks import RecheckRecords
+
+    written = fill_legacy_files(folder)
+    url = f"sqlite:///{folder / 'install.sqlite'}"
+    app = create_app({**dbs(folder), "AUTH": "local", "DATABASE_URL": url})
+    store = app.extensions["geo_service.store"]
+    zones = store.features("zones")
+    changed = json.loads(json.dumps(zones))
+    changed[0]["properties"]["name"] = "改过的园区"
+    store.add_version("zones", changed, user="planner1", message="改名", source_name="e",
+                      source_sha256="0")  # fmt: skip
+    records = RecheckRecords(store.engine)
+    records.create(
+        {
+            "id": "re-1", "created_at": "2026-12-01T18:00:00+00:00",
+            "updated_at": "2026-12-01T18:00:00+00:00", "user": "规划员", "client_addr": "::1",
+            "owner": "x", "status": "done", "stage": "done", "done": 1, "total": 1,
+            "zones_layer": "zones", "zones_version": 2, "zones_sha256": "ab" * 32,
+            "selection": {"checks": "all"}, "summary": {"changed": 1},
+        }
+    )  # fmt: skip
+    parcel = {
+        "check_id": written["checks"][0]["id"],
+        "parcel_id": "地块 1",
+        "before": {"status": "inside"},
+        "after": {"status": "partial"},
+        "change_m2": 12.5,
+    }
+    records.add_parcels("re-1", 0, [parcel], [shapely.to_wkb(shapely.Point(109.0, 32.7))])
+    app.extensions["geo_service.auth"].record("admin", "::1", "POST /x", "x", 200)
+    return url, written
+
+
+def dbs(folder: Path) -> dict:
+    return {
+        "TESTING": True,
+        "AUTH_DB": str(folder / "auth.sqlite"),
+        "CHECKS_DB": str(folder / "checks.sqlite"),
+        "ACTUALS_DB": str(folder / "actuals.sqlite"),
+    }
+
+
+def test_db_copy_moves_an_install_to_postgis_with_nothing_lost(pg_url, tmp_path):
+    from legacy_files import ADMIN_PASSWORD
+    from test_store_upgrade import login
+
+    from geo_service import create_app
+
+    source, written = filled_sqlite_install(tmp_path)
+    before = open_store(source)
+    counts = before.counts()
+    assert all(counts[t] for t in ("checks", "check_parcels", "check_zones", "layer_versions",
+               "users", "tokens", "audit", "actuals", "rechecks", "recheck_parcels"))  # fmt: skip
+    done = run_cli("db", "copy", source, pg_url)
+    assert done.returncode == 0, done.stderr
+    for table in ("checks", "check_parcels", "users", "audit", "recheck_parcels"):
+        line = next(x for x in done.stdout.splitlines() if x.strip().startswith(f"{table}："))
+        assert f"{counts[table]} 行 → {counts[table]} 行" in line and "一致" in line, line
+    assert "每张表的行数与校验值一致" in done.stdout
+    after = open_store(pg_url)
+    assert after.counts() == counts
+    for table in schema_tables():
+        assert after.table_digest(table) == before.table_digest(table), table
+    # the app on the PostGIS URL serves the same checks and layers, logs in the same users
+    old_app = create_app({**dbs(tmp_path), "AUTH": "local", "DATABASE_URL": source})
+    new_app = create_app({**dbs(tmp_path), "AUTH": "local", "DATABASE_URL": pg_url})
+    token = {"Authorization": f"Bearer {written['token']}"}
+    old_client, client = old_app.test_client(), new_app.test_client()
+    for path in ("/api/checks", f"/api/checks/{written['checks'][1]['id']}",
+                 "/collections/zones/items", "/collections/zones/versions"):  # fmt: skip
+        assert client.get(path, headers=token).json == old_client.get(path, headers=token).json
+    assert (
+        client.get("/collections/zones").headers["ETag"]
+        == (old_client.get("/collections/zones").headers["ETag"])
+    )
+    assert login(client, "admin", ADMIN_PASSWORD).status_code == 303
+    assert client.get("/api/me").json["user"] == "admin"
+    # new rows get new ids after the copied ones (the sequences were moved on)
+    new_app.extensions["geo_service.auth"].record("admin", "::1", "POST /y", "y", 200)
+    assert after.counts()["audit"] > counts["audit"]
+    # a second copy into the now full database is refused, naming a table
+    again = run_cli("db", "copy", source, pg_url)
+    assert again.returncode == 1 and "不是空的" in again.stderr and "表 " in again.stderr
+
+
+def schema_tables() -> list[str]:
+    from geo_service.store import schema
+
+    return [name for name in schema.metadata.tables if name != "schema_version"]
+
+
+def test_db_upgrade_migrates_either_backend_and_says_from_what_to_what(pg_url, tmp_path):
+    sqlite = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    for url in (sqlite, pg_url):
+        first = run_cli("db", "upgrade", "--url", url)
+        assert first.returncode == 0, first.stderr
+        assert f"结构版本 0 → {SCHEMA_VERSION}" in first.stdout
+        second = run_cli("db", "upgrade", "--url", url)
+        assert f"结构版本 {SCHEMA_VERSION} → {SCHEMA_VERSION}" in second.stdout
+    gone = pg_url.rsplit("/", 1)[0] + "/no_such_database"
+    failed = run_cli("db", "upgrade", "--url", gone)
+    assert failed.returncode == 1 and "无法连接数据库" in failed.stderr
+    assert "no_such_database" in failed.stderr
+
+
+def test_db_copy_of_a_row_postgresql_refuses_names_the_table_and_copies_nothing(pg_url, tmp_path):
+    source = f"sqlite:///{tmp_path / 'nul.sqlite'}"
+    store = open_store(source)
+    from geo_service.auth.store import AuthStore
+
+    AuthStore(store).record("admin", "::1", "POST /x", "nul\x00byte", 200)  # SQLite takes it
+    done = run_cli("db", "copy", source, pg_url)
+    assert done.returncode == 1
+    assert "表 audit" in done.stderr and "未复制任何数据" in done.stderr
+    assert sum(open_store(pg_url).counts().values()) == len(MIGRATIONS)  # schema_version only

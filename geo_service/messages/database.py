@@ -12,4 +12,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "install PostGIS (Debian: apt-get install postgresql-15-postgis-3) and run, as a "
         "superuser in database {database}: CREATE EXTENSION postgis; then start again.",
     ),
+    "store.unreachable": (
+        "无法连接数据库 {url}（{reason}）；请确认数据库服务已启动、地址与端口正确、数据库已建立"
+        "（如 createdb {database}），然后重新启动。",
+        "Cannot connect to the database {url} ({reason}); check that the server runs, the host "
+        "and port are right and the database exists (e.g. createdb {database}), then start again.",
+    ),
+    # python -m geo_service db upgrade | copy
+    "db.upgraded": (
+        "数据库 {url}：结构版本 {before} → {after}。",
+        "Database {url}: schema version {before} → {after}.",
+    ),
+    "db.copy_usage": (
+        "db copy 需要两个地址：源数据库与目标数据库，如 "
+        "db copy sqlite:////srv/geo/geo_service.sqlite postgresql+psycopg://geo@db/geo_service",
+        "db copy takes two URLs, the source and the target database, e.g. "
+        "db copy sqlite:////srv/geo/geo_service.sqlite postgresql+psycopg://geo@db/geo_service",
+    ),
+    "db.copy_same": (
+        "源数据库与目标数据库是同一个（{url}），未复制。",
+        "The source and the target are the same database ({url}); nothing copied.",
+    ),
+    "db.copy_not_empty": (
+        "目标数据库 {url} 不是空的（表 {table} 已有 {rows} 行），未复制；"
+        "请指定一个新建的空数据库。",
+        "The target database {url} is not empty (table {table} has {rows} rows); nothing "
+        "copied. Give a new, empty database.",
+    ),
+    "db.copy_refused": (
+        "复制表 {table} 的第 {first}–{last} 行时目标数据库拒绝写入（{reason}），未复制任何数据；"
+        "请修正源数据库中的这些行后重试。",
+        "The target refused rows {first}–{last} of table {table} ({reason}); nothing copied. "
+        "Correct those rows in the source and try again.",
+    ),
+    "db.copy_start": ("复制 {source} → {target}", "Copying {source} → {target}"),
+    "db.copy_table": (
+        "  {table}：{rows} 行 → {copied} 行，校验值 {digest} = {copied_digest}，一致",
+        "  {table}: {rows} rows → {copied} rows, digest {digest} = {copied_digest}, equal",
+    ),
+    "db.copy_table_differs": (
+        "  {table}：{rows} 行 → {copied} 行，校验值 {digest} ≠ {copied_digest}，不一致",
+        "  {table}: {rows} rows → {copied} rows, digest {digest} ≠ {copied_digest}, DIFFERENT",
+    ),
+    "db.copy_differs": (
+        "复制后表 {tables} 的行数或校验值与源数据库不一致；请勿使用目标数据库，"
+        "保留源数据库并报告此问题。",
+        "After the copy, table(s) {tables} differ from the source in rows or digest; do not "
+        "use the target, keep the source and report this.",
+    ),
+    "db.copy_done": (
+        "已复制，每张表的行数与校验值一致；将 DATABASE_URL 设为 {target} 即可使用。",
+        "Copied; every table's rows and digest are equal. Set DATABASE_URL to {target} to use it.",
+    ),
 }

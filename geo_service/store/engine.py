@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from geo_service.errors import ConfigError
 from geo_service.store import schema
@@ -157,14 +157,14 @@ def recorded(db: Connection) -> set[int]:
 
 
 def current_version(engine: Engine) -> int:
-    with engine.connect() as db:
+    with connected(engine) as db:
         return max(recorded(db), default=0)
 
 
 def migrate(engine: Engine) -> int:
     """Apply every migration step not yet recorded, in number order; a database with a step
     this code does not know (a newer program's) stops start-up."""
-    with engine.connect() as db:
+    with connected(engine) as db:
         postgres = db.dialect.name == "postgresql"
         if postgres:
             db.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -181,6 +181,25 @@ def migrate(engine: Engine) -> int:
                 db.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
                 db.commit()
     return current_version(engine)
+
+
+def connected(engine: Engine) -> Connection:
+    """A connection; a database that cannot be reached stops start-up with a message."""
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        raise ConfigError(
+            "store.unreachable",
+            url=redacted(engine.url.render_as_string()),
+            database=engine.url.database or "",
+            reason=first_line(exc),
+        ) from None
+
+
+def first_line(exc: DBAPIError) -> str:
+    """The database's own reason, one line, bounded."""
+    lines = str(exc.orig or exc).strip().splitlines()
+    return lines[0][:300] if lines else ""
 
 
 def migrate_steps(db: Connection, engine: Engine) -> None:
@@ -219,5 +238,26 @@ def ensure_postgis(db: Connection, engine: Engine) -> None:
             "store.postgis_missing",
             url=redacted(engine.url.render_as_string()),
             database=engine.url.database or "",
-            reason=str(exc.orig).strip().splitlines()[0][:300] if exc.orig else "",
+            reason=first_line(exc),
         ) from None
+
+
+def reset_sequences(db: Connection, tables) -> None:
+    """PostgreSQL: after rows were copied with their own ids (``db copy``, a legacy import),
+    move each table's id sequence past the highest id, so the next insert does not clash.
+    SQLite needs nothing (its AUTOINCREMENT follows the rows)."""
+    if db.dialect.name != "postgresql":
+        return
+    quote = db.dialect.identifier_preparer.quote
+    for table in tables:
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        db.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+                f"coalesce((SELECT max({quote(column.name)}) FROM {quote(table.name)}), 0) + 1, "
+                f"false)"
+            ),
+            {"table": table.name, "column": column.name},
+        )

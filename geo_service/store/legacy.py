@@ -24,7 +24,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from geo_service.errors import ConfigError
 from geo_service.messages import Msg
 from geo_service.store import schema
-from geo_service.store.engine import now
+from geo_service.store.engine import now, reset_sequences
 from geo_service.store.sql import SqlStore, digest_rows
 
 #: kind -> [(table in the old file, table in the store)], parents before children.
@@ -161,6 +161,7 @@ def copy_file(store: SqlStore, kind: str, path: Path, old: Connection) -> dict:
     with store.engine.begin() as db:
         for name, target in LEGACY_TABLES[kind]:
             copy_table(old, db, legacy_table(name, target), schema.metadata.tables[target])
+        reset_sequences(db, [schema.metadata.tables[t] for _, t in LEGACY_TABLES[kind]])
         copied = {
             target: {
                 "rows": db.execute(

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, String, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from geo_service.errors import Conflict, NotFound
 from geo_service.store import features as rows
 from geo_service.store import schema
 from geo_service.store.engine import migrate, now, open_engine
+from geo_service.store.geometry import Geometry
 from geo_service.store.interface import LayerVersion
 
 #: Features written per INSERT batch.
@@ -218,10 +219,17 @@ class SqlStore:
 
 
 def digest_rows(db: Connection, table: Table) -> str:
-    """SHA-256 over ``table``'s rows (JSON of each, bytes as hex) in primary-key order."""
-    order = list(table.primary_key.columns) or list(table.columns)
+    """SHA-256 over ``table``'s rows (JSON of each, bytes as hex) in primary-key order (all
+    columns but geometries without one); text ordered by code point on every backend, as
+    SQLite does, so equal rows give equal digests on SQLite and PostgreSQL."""
+    order = list(table.primary_key.columns) or [
+        c for c in table.columns if not isinstance(c.type, Geometry)
+    ]
+    if db.dialect.name == "postgresql":
+        order = [c.collate("C") if isinstance(c.type, String) else c for c in order]
     digest = hashlib.sha256()
-    for row in db.execute(select(table).order_by(*order)):
+    query = select(table).order_by(*order).execution_options(yield_per=BATCH)
+    for row in db.execute(query):
         values = [v.hex() if isinstance(v, bytes) else v for v in row]
         digest.update(json.dumps(values, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
