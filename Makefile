@@ -1,4 +1,5 @@
 # make run   - set up .venv and serve the map on http://127.0.0.1:8000/ (embedded defaults)
+# make run-postgis - the same on a throwaway local PostGIS cluster under instance/pg/
 # make test  - set up .venv with the test tools and run every test
 # make test-postgis - every test again with each app's store on a throwaway PostGIS cluster
 # make screenshots - refresh docs/screenshots/*.png (the README's 截图; needs Chromium)
@@ -7,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store screenshots clean
+.PHONY: run run-postgis test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime
 	$(PY) -m geo_service serve $(SERVE_ARGS)
+
+# Needs Debian's postgresql and postgresql-15-postgis-3 (says so and stops when missing).
+run-postgis: $(VENV)/.runtime
+	$(PY) -m geo_service.store.pg_serve $(SERVE_ARGS)
 
 # pytest exits 5 when it collected no test, so an empty run fails here too.
 test: $(VENV)/.dev

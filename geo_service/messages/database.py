@@ -64,4 +64,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已复制，每张表的行数与校验值一致；将 DATABASE_URL 设为 {target} 即可使用。",
         "Copied; every table's rows and digest are equal. Set DATABASE_URL to {target} to use it.",
     ),
+    # make run-postgis (geo_service/store/pg_serve.py)
+    "db.local_missing": (
+        "未找到 {what}：make run-postgis 不会自行安装任何软件；请先安装（Debian：{hint}），"
+        "然后重试。",
+        "{what} not found: make run-postgis installs nothing by itself; install it first "
+        "(Debian: {hint}) and try again.",
+    ),
+    "db.local_serving": (
+        "本机 PostGIS 数据库：{url}（数据目录 {folder}，服务结束时停止数据库）",
+        "Local PostGIS database: {url} (data in {folder}; stopped when the service ends)",
+    ),
+    "db.local_stopped": (
+        "已停止本机 PostGIS 数据库（数据保留在 {folder}，删除该目录即清除）。",
+        "Local PostGIS database stopped (its data stays in {folder}; delete it to clear).",
+    ),
+    "db.pg_local_usage": (
+        "用法：python -m geo_service.store.pg_local start|stop 目录"
+        "（start 在该目录启动临时 PostgreSQL 集群并输出其管理地址；stop 停止并删除该目录）",
+        "usage: python -m geo_service.store.pg_local start|stop FOLDER (start: a throwaway "
+        "cluster in FOLDER, prints its admin URL; stop: stops it and removes FOLDER)",
+    ),
 }

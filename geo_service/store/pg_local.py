@@ -23,6 +23,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -303,3 +304,27 @@ def test_backend(folder: Path):
         finally:
             if cluster is not None:
                 cluster.destroy()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m geo_service.store.pg_local start|stop FOLDER`` (for .ci/run): start prints
+    the admin URL of a throwaway cluster in FOLDER; stop stops it and removes FOLDER."""
+    from geo_service.messages import Msg
+
+    if len(argv) != 2 or argv[0] not in ("start", "stop"):
+        print(Msg("db.pg_local_usage").text(), file=sys.stderr)
+        return 2
+    lacking = missing()
+    if lacking:
+        print(Msg("db.local_missing", what=lacking, hint=INSTALL_HINT).text(), file=sys.stderr)
+        return 2
+    cluster = Cluster(Path(argv[1]))
+    if argv[0] == "stop":
+        cluster.destroy()
+        return 0
+    print(cluster.start().url(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
