@@ -38,7 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geo_service.store"] = store
     app.extensions["geo_service.legacy"] = upgrade_install(store, legacy_files(app))
     app.extensions["geo_service.auth"] = AuthStore(store)
-    app.extensions["geo_service.catalog"] = load_catalog(app.config["LAYERS_DIR"], store)
+    memory_max = int(app.config["LAYER_MEMORY_MAX_FEATURES"])
+    app.extensions["geo_service.catalog"] = load_catalog(
+        app.config["LAYERS_DIR"], store, memory_max
+    )
     app.extensions["geo_service.bodies"] = BodyCache()
     inline = int(app.config["CHECK_INLINE_PARCELS"])
     app.extensions["geo_service.register"] = Register(store, inline)

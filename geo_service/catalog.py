@@ -66,18 +66,40 @@ class Layer:
     #: deploy's file (differs from version 1's source when the repo's file changed since).
     version: int = 0
     file_sha256: str = ""
+    #: A layer only the store holds (no file in layers/: a generated one); listed once the
+    #: store has a version of it.
+    store_only: bool = False
+    #: Served from the store a page at a time (``layer_source.StoreSource``), its features
+    #: not held: its version has more than LAYER_MEMORY_MAX_FEATURES. ``summary`` is its
+    #: stored ``store.big.LayerSummary`` (count, extent, property types).
+    provider: object = field(default=None, repr=False)
+    summary: object = field(default=None, repr=False)
+
+    @property
+    def in_store(self) -> bool:
+        return self.provider is not None
+
+    @property
+    def count(self) -> int:
+        return self.summary.count if self.in_store else len(self.features)
 
     @property
     def bbox(self) -> list[float]:
         """[minx, miny, maxx, maxy] of all features."""
+        if self.in_store:
+            return self.summary.bbox or []
         present = self.geometries[~shapely.is_missing(self.geometries)]
         return [round(v, 7) for v in shapely.total_bounds(present)]
 
     @property
     def is_schematic(self) -> bool:
+        if self.in_store:
+            return self.summary.schematic
         return any(f["properties"]["precision"] == "schematic" for f in self.features)
 
     def feature(self, feature_id: str) -> dict:
+        if self.in_store:
+            return self.provider.feature(feature_id)
         for candidate in self.features:
             if candidate["id"] == feature_id:
                 return candidate
@@ -104,6 +126,10 @@ class Catalog:
     fields: dict[str, str]
     popup: dict[str, list[str]]
     precision_labels: dict[str, str]
+    #: Layers of more features than this are served from the store (None: all in memory).
+    memory_max: int | None = None
+    #: Store-only catalog entries the store has no version of yet (listed once it has).
+    pending: dict[str, Layer] = field(default_factory=dict, repr=False)
 
     @property
     def dataset_hash(self) -> str:
@@ -142,15 +168,22 @@ class Catalog:
             for layer in self.layers.values()
             if current.get(layer.id, layer.version) != layer.version
         ]
-        if not moved:
+        arrived = [layer_id for layer_id in self.pending if layer_id in current]
+        if not moved and not arrived:
             return []
         with _REFRESHING:
             for layer_id in moved:
                 old = self.layers[layer_id]
-                fresh = replace(old, features=[], geometries=None)
-                _serve_version(fresh, store, store.current_version(layer_id), old.file)
+                fresh = replace(old, features=[], geometries=None, provider=None, summary=None)
+                version = store.current_version(layer_id)
+                _serve_version(fresh, store, version, old.file, self.memory_max)
                 self.layers[layer_id] = fresh  # one assignment: readers see old or new
-        return moved
+            for layer_id in arrived:
+                fresh = self.pending.pop(layer_id)
+                version = store.current_version(layer_id)
+                _serve_version(fresh, store, version, layer_id, self.memory_max)
+                self.layers = {**self.layers, layer_id: fresh}
+        return moved + arrived
 
     def get(self, layer_id: str) -> Layer:
         try:
@@ -162,9 +195,10 @@ class Catalog:
             ) from None
 
 
-def load_catalog(directory: Path, store=None) -> Catalog:
+def load_catalog(directory: Path, store=None, memory_max: int | None = None) -> Catalog:
     """Read and validate the catalog and every layer it lists: from ``store`` (a
-    ``geo_service.store.Store``) when given, else from the files."""
+    ``geo_service.store.Store``) when given, else from the files. A layer whose version has
+    more than ``memory_max`` features is served from the store, its features not read."""
     path = directory / "catalog.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -172,7 +206,7 @@ def load_catalog(directory: Path, store=None) -> Catalog:
         raise CatalogError("catalog.missing", file=path.name) from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError("toml.invalid", file=path.name, error=str(exc)) from exc
-    layers = {}
+    layers, pending = {}, {}
     for index, entry in enumerate(raw.get("layers", [])):
         missing = [key for key in REQUIRED_KEYS if key not in entry]
         if missing:
@@ -192,10 +226,16 @@ def load_catalog(directory: Path, store=None) -> Catalog:
                 precision=layer.precision,
                 choices=", ".join(PRECISIONS),
             )
-        if store is None:
+        if layer.store_only:
+            current = None if store is None else store.current_version(layer.id)
+            if current is None:
+                pending[layer.id] = layer
+                continue
+            _serve_version(layer, store, current, layer.id, memory_max)
+        elif store is None:
             _load_features(layer, directory / layer.file)
         else:
-            _load_from_store(layer, directory / layer.file, store)
+            _load_from_store(layer, directory / layer.file, store, memory_max)
         layers[layer.id] = layer
     meta = raw["catalog"]
     popup = raw.get("popup", {})
@@ -213,6 +253,8 @@ def load_catalog(directory: Path, store=None) -> Catalog:
         raw.get("fields", {}),
         popup,
         raw["precision_labels"],
+        memory_max,
+        pending,
     )
 
 
@@ -239,7 +281,7 @@ def _load_features(layer: Layer, path: Path) -> None:
     _check_features(layer, features, path.name)
 
 
-def _load_from_store(layer: Layer, path: Path, store) -> None:
+def _load_from_store(layer: Layer, path: Path, store, memory_max: int | None = None) -> None:
     """Fill ``layer`` with the store's current version. The deploy's file is read and checked
     at every start as before (a missing or broken file stops start-up); on first start it
     becomes version 1. The stored features are checked as a file's are."""
@@ -250,13 +292,20 @@ def _load_from_store(layer: Layer, path: Path, store) -> None:
     current = store.current_version(layer.id)
     if current is None:
         current = seed(store, layer.id, layer.file, layer.file_sha256, features)
-    _serve_version(layer, store, current, path.name)
+    _serve_version(layer, store, current, path.name, memory_max)
 
 
-def _serve_version(layer: Layer, store, current, name: str) -> None:
-    """Fill ``layer`` with the features of the store's version ``current``. Version 1 keeps
-    its file's hash as the layer's (ETags as without a store); later ones their content's."""
-    _check_features(layer, store.features(layer.id, current.number), name)
+def _serve_version(layer: Layer, store, current, name: str, memory_max: int | None) -> None:
+    """Fill ``layer`` with the features of the store's version ``current``, or, above
+    ``memory_max`` features, with its stored summary only (served from the store; its
+    features were checked when the version was written). Version 1 keeps its file's hash as
+    the layer's (ETags as without a store); later ones their content's."""
+    if memory_max is not None and current.feature_count > memory_max:
+        from geo_service.layer_source import serve_from_store
+
+        serve_from_store(layer, store, current)
+    else:
+        _check_features(layer, store.features(layer.id, current.number), name)
     layer.sha256 = current.source_sha256 if current.number == 1 else current.content_sha256
     layer.version = current.number
 
@@ -267,7 +316,7 @@ _REFRESHING = threading.Lock()
 def check_features(layer: Layer, features: list[dict], name: str) -> Layer:
     """A copy of ``layer`` holding ``features`` once they pass the start-up checks (what a
     new version must pass before it is written)."""
-    trial = replace(layer, features=[], geometries=None)
+    trial = replace(layer, features=[], geometries=None, provider=None, summary=None)
     _check_features(trial, features, name)
     return trial
 

@@ -37,6 +37,9 @@ DEFAULTS = {
     # How often a request asks the database whether another process wrote a layer version
     # (seconds; 0: every request). A write in this process is served at once.
     "LAYER_REFRESH_SECONDS": 1.0,
+    # A layer whose version has more features than this is served from the database a page
+    # at a time (keyset paging, spatial index), not held in memory (README: big layers).
+    "LAYER_MEMORY_MAX_FEATURES": 20_000,
     # Legacy files imported into the database at start when it has none of their kind yet,
     # then renamed *.imported: the register (default instance/data/checks.sqlite) and the
     # actual figures (default instance/data/actuals.sqlite). AUTH_DB below likewise.

@@ -68,6 +68,8 @@ class Edited:
 
 def editable(catalog: Catalog, layer_id: str) -> Layer:
     layer = catalog.get(layer_id)
+    if layer.in_store:  # its features are not held: an edit would write a whole version
+        raise Conflict("big.not_editable", collection=layer.id, count=layer.count)
     if layer.id in NOT_EDITABLE:
         names = ", ".join(i for i in catalog.layers if i not in NOT_EDITABLE)
         raise Forbidden("edit.not_editable", collection=layer.id, editable=names)

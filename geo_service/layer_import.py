@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from geo_service.catalog import PRECISIONS, Catalog, Layer
-from geo_service.errors import BadRequest, InputError
+from geo_service.errors import BadRequest, Conflict, InputError
 from geo_service.geo.geojson import clean_geometries, geometry_mapping
 from geo_service.land.crs import parse_crs
 from geo_service.land.model import note
@@ -101,6 +101,8 @@ def check_choices(layer: Layer, request: ImportRequest) -> str:
 def prepare(layer: Layer, counties: Layer | None, request: ImportRequest) -> Prepared:
     """Read, recognise, build and check the file's features (nothing written): read as the
     layer's kind (polygons, points or lines), the other kinds refused feature by feature."""
+    if layer.in_store:  # not held in memory: an import's diff and checks need its features
+        raise Conflict("big.not_editable", collection=layer.id, count=layer.count)
     precision = check_choices(layer, request)
     limits = request.limits
     if limits.max_parcels > MAX_FEATURES:

@@ -27,10 +27,16 @@ def say(key: str, *, to=None, **params) -> None:
 
 
 def add_parser(commands) -> None:
-    layers = commands.add_parser("layers", help="layers: import official boundaries")
-    layers.add_argument("action", choices=("import",))
-    layers.add_argument("layer", help="the layer id (zones, counties, ...)")
-    layers.add_argument("file", help="zipped Shapefile, GeoPackage, KML, GeoJSON, CSV, 界址点 txt")
+    layers = commands.add_parser(
+        "layers", help="layers: import official boundaries; generate-parcels (test data)"
+    )
+    layers.add_argument("action", choices=("import", "generate-parcels"))
+    layers.add_argument("layer", nargs="?", help="the layer id (zones, counties, ...)")
+    layers.add_argument(
+        "file", nargs="?", help="zipped Shapefile, GeoPackage, KML, GeoJSON, CSV, 界址点 txt"
+    )
+    layers.add_argument("--count", type=int, default=1_000_000, help="generate-parcels: how many")
+    layers.add_argument("--seed", type=int, default=20181, help="generate-parcels: the seed")
     layers.add_argument("--id-field", help="the id field (default: zone_id, id, 代码, YQDM …)")
     layers.add_argument("--name-field", help="the name field (default: name, 名称, YQMC …)")
     layers.add_argument("--crs", help="the file's CRS when it does not say (EPSG:4545)")
@@ -41,6 +47,14 @@ def add_parser(commands) -> None:
 
 
 def layers_command(args: argparse.Namespace) -> int:
+    if args.action == "generate-parcels":  # geo_service.generated_parcels
+        from geo_service.generated_parcels import generate_command
+
+        return generate_command(args)
+    if args.layer is None or args.file is None:
+        from geo_service.errors import BadRequest
+
+        raise BadRequest("big.import_needs_file")
     from geo_service import create_app
     from geo_service.__main__ import local_user, read_upload
     from geo_service.land.readers import Limits

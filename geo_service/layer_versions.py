@@ -21,6 +21,7 @@ from geo_service.catalog import Catalog, Layer, _read_file, check_features
 from geo_service.errors import BadRequest, InputError, NotFound
 from geo_service.layer_diff import compare
 from geo_service.layer_links import dropped_references
+from geo_service.layer_source import past_version
 from geo_service.messages import Msg
 from geo_service.query.params import is_integer
 from geo_service.store import LayerVersion, Store
@@ -184,10 +185,12 @@ def layer_at(store: Store, catalog: Catalog, layer_id: str, number: int | None) 
     layer = catalog.get(layer_id)
     if number is None or number == layer.version:
         return layer
+    version = store.version(layer_id, number)
+    if catalog.memory_max is not None and version.feature_count > catalog.memory_max:
+        return past_version(layer, store, version)  # read from the store a page at a time
     key = ("layer", store.url, layer_id, number)
     cached = _cached(key)
     if cached is None:
-        version = store.version(layer_id, number)
         cached = check_features(layer, store.features(layer_id, number), f"{layer_id}@{number}")
         cached = replace(cached, version=number, sha256=version.content_sha256)
         _keep(key, cached)

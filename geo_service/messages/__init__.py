@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 from geo_service.messages import (
     analysis,
+    big,
     common,
     database,
     edits,
@@ -59,6 +60,7 @@ CATALOGUE = _assemble(
     edits.MESSAGES,
     database.MESSAGES,
     tiles.MESSAGES,
+    big.MESSAGES,
 )
 
 

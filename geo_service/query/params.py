@@ -44,6 +44,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "properties",
         "sortby",
         "version",
+        "cursor",
     ),
     "item": ("f", "crs", "version"),
     "download": ("f", "crs", "version"),

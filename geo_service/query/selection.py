@@ -63,8 +63,11 @@ def property_types(layer: Layer) -> dict[str, str | None]:
     """Every property the layer's features have, in order, with its JSON Schema type.
 
     Inferred from the values (nulls ignored): boolean, integer, number (integers and
-    decimals) or string; None when the values have different types.
+    decimals) or string; None when the values have different types. A layer served from
+    the store: as its version's summary recorded them when it was written (store/big.py).
     """
+    if layer.in_store:
+        return dict(layer.summary.property_types)
     seen: dict[str, set[str]] = {}
     for feature in layer.features:
         for name, value in feature["properties"].items():

@@ -279,11 +279,13 @@ def build_map(
     layer_vars = {}
     tiles = []
     for layer in catalog.layers.values():
+        if layer.in_store and tile_url is None:
+            continue  # not held in memory: drawn from its vector tiles only
         suffix = "（示意）" if layer.is_schematic else ""
         group = LayerGroup(name=layer.title + suffix, show=layer.id != "clusters")
         if layer.attribution:  # credited while the layer is on (Leaflet's attribution control)
             group.options["attribution"] = str(escape(layer.attribution))  # Leaflet: HTML
-        if tile_url is not None and tiled(layer, config):
+        if tile_url is not None and (layer.in_store or tiled(layer, config)):
             tiles.append(tile_options(catalog, layer, group.get_name(), tile_url))
         elif layer.geometry_type in POINT_TYPES:
             data = display_collection(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 
 from geo_service.errors import ConfigError
 from geo_service.store import schema
+from geo_service.store.big import migrate_big_layers
 
 #: Tables created by migration 1 (today's three files in one database, plus the layers).
 V1_TABLES = [
@@ -80,6 +81,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "layers with versions, check register, actual figures, accounts, audit log", create_v1),
     (2, "re-checks of the register against a zones version", create_rechecks),
     (3, "PostGIS: GiST indexes on geometry columns", postgis_indexes),
+    (5, "big layers: feature boxes, version summaries, SQLite R*Tree", migrate_big_layers),
 ]
 SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)
 #: pg_advisory_lock key held while migrating a PostgreSQL database ("geo_serv" in ASCII).

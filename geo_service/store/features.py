@@ -21,6 +21,8 @@ class FeatureRow:
     geometry: bytes | None
     properties: str
     sha256: str
+    #: (minx, miny, maxx, maxy) of the geometry; None without one (store/big.py).
+    bounds: tuple[float, float, float, float] | None = None
 
 
 def canonical(feature: dict) -> bytes:
@@ -43,11 +45,14 @@ def content_hash(hashes: list[str]) -> str:
 
 def to_row(feature: dict) -> FeatureRow:
     geometry = feature.get("geometry")
-    wkb = None
+    wkb = bounds = None
     if geometry is not None:
-        wkb = shapely.to_wkb(shapely.from_geojson(json.dumps(geometry)), output_dimension=3)
+        shape = shapely.from_geojson(json.dumps(geometry))
+        wkb = shapely.to_wkb(shape, output_dimension=3)
+        if not shape.is_empty:
+            bounds = tuple(float(v) for v in shapely.bounds(shape))
     properties = json.dumps(feature.get("properties") or {}, ensure_ascii=False)
-    return FeatureRow(str(feature["id"]), wkb, properties, feature_hash(feature))
+    return FeatureRow(str(feature["id"]), wkb, properties, feature_hash(feature), bounds)
 
 
 def lists(value):

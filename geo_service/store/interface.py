@@ -93,6 +93,22 @@ class Store(Protocol):
         still current (optimistic concurrency: two writers never both win)."""
         ...
 
+    # big layers, a page at a time (store/big.py: keyset paging, spatial index) ---------
+
+    def layer_summary(self, layer_id: str, number: int):
+        """The version's count, extent, property types, schematic flag (``big.LayerSummary``),
+        written with the version; None for none."""
+        ...
+
+    def feature_candidates(self, layer_id: str, number: int, bbox, after: int, limit: int):
+        """Up to ``limit`` rows (``big.FeatureRecord``) with ``seq > after`` in seq order whose
+        bounding box meets ``bbox`` (all when None): candidates for an exact test."""
+        ...
+
+    def feature_record(self, layer_id: str, number: int, fid: str):
+        """The row of one feature of the version, None when it has none of that id."""
+        ...
+
     # the other tables -----------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:

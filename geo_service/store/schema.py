@@ -72,6 +72,11 @@ layer_features = Table(
     Column("properties", Text, nullable=False),
     #: sha256 of the feature's canonical JSON (sorted keys, no spaces, UTF-8).
     Column("sha256", String(64), nullable=False),
+    #: The geometry's bounding box (CRS84; migration 5, store/big.py): big layers' bbox pages.
+    Column("minx", Float),
+    Column("miny", Float),
+    Column("maxx", Float),
+    Column("maxy", Float),
     PrimaryKeyConstraint("layer_id", "version", "seq"),
     ForeignKeyConstraint(
         ["layer_id", "version"], ["layer_versions.layer_id", "layer_versions.number"]
@@ -79,6 +84,26 @@ layer_features = Table(
 )
 Index(
     "layer_features_fid", layer_features.c.layer_id, layer_features.c.version, layer_features.c.fid
+)
+
+#: Each version's count, extent, property types and whether a feature is schematic, written
+#: with the version (migration 5): a big layer's metadata without reading its features.
+layer_summaries = Table(
+    "layer_summaries",
+    metadata,
+    Column("layer_id", String(64), nullable=False),
+    Column("number", Integer, nullable=False, autoincrement=False),
+    Column("feature_count", Integer, nullable=False),
+    Column("minx", Float),
+    Column("miny", Float),
+    Column("maxx", Float),
+    Column("maxy", Float),
+    Column("property_types", Text, nullable=False),
+    Column("schematic", Integer, nullable=False),
+    PrimaryKeyConstraint("layer_id", "number"),
+    ForeignKeyConstraint(
+        ["layer_id", "number"], ["layer_versions.layer_id", "layer_versions.number"]
+    ),
 )
 
 # the check register (today's checks.sqlite, schema 2) ------------------------------------

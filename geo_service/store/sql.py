@@ -13,8 +13,8 @@ from sqlalchemy import Connection, Engine, String, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from geo_service.errors import Conflict, NotFound
+from geo_service.store import big, schema
 from geo_service.store import features as rows
-from geo_service.store import schema
 from geo_service.store.engine import migrate, now, open_engine
 from geo_service.store.geometry import Geometry
 from geo_service.store.interface import LayerVersion
@@ -188,10 +188,16 @@ class SqlStore:
                             "geometry": r.geometry,
                             "properties": r.properties,
                             "sha256": r.sha256,
+                            **big.box_values(r.bounds),
                         }
                         for i, r in enumerate(written[start : start + BATCH])
                     ],
                 )
+            db.execute(
+                schema.layer_summaries.insert().values(
+                    big.summary_row(layer_id, number, features, written)
+                )
+            )
             if current is None:
                 db.execute(layer.insert().values(id=layer_id, current=number))
             else:
@@ -203,6 +209,19 @@ class SqlStore:
                 if moved.rowcount != 1:
                     raise IntegrityError("layers.current moved", None, Exception("raced"))
         return self.version(layer_id, number)
+
+    # big layers, a page at a time (store/big.py) -------------------------------------
+
+    def layer_summary(self, layer_id: str, number: int) -> big.LayerSummary | None:
+        return big.summary(self.engine, layer_id, number)
+
+    def feature_candidates(
+        self, layer_id: str, number: int, bbox, after: int, limit: int
+    ) -> list[big.FeatureRecord]:
+        return big.candidates(self.engine, layer_id, number, bbox, after, limit)
+
+    def feature_record(self, layer_id: str, number: int, fid: str) -> big.FeatureRecord | None:
+        return big.feature_record(self.engine, layer_id, number, fid)
 
     # the other tables -----------------------------------------------------------------
 

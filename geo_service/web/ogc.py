@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from geo_service.catalog import Catalog, Layer
 from geo_service.feature_edits import CONFORMANCE as PART4
 from geo_service.feature_edits import feature_tag
+from geo_service.layer_source import shapes_of
 from geo_service.messages import Msg, text_of
 from geo_service.query import crs as part2
 from geo_service.query import selection
@@ -242,7 +243,7 @@ def collection_metadata(layer: Layer) -> dict:
         "date": layer.date,
         "method": layer.method,
         "style": layer.style,
-        "numberOfFeatures": len(layer.features),
+        "numberOfFeatures": layer.count,
         "links": [
             link("ogc.collection", "self", JSON, SELF, f="json", **values),
             link("ogc.collection", "alternate", HTML, AS_HTML, f="html", **values),
@@ -295,6 +296,26 @@ def items(collection_id: str):
     bbox_crs = part2.parse_crs(request.args.get("bbox-crs"), "bbox-crs")
     bbox = part2.parse_bbox(request.args.get("bbox"), bbox_crs)
     query = selection.item_query(layer, request.args)
+    if layer.in_store or "cursor" in request.args:  # pages from the store (layer_items)
+        from geo_service.web.ogc_big import big_items
+
+        payload = big_items(layer, query, bbox, limit, offset, target)
+    else:
+        payload = memory_items(layer, query, bbox, limit, offset, target)
+    answer = respond(
+        payload,
+        "items.html",
+        json_type=GEOJSON,
+        layer=layer,
+        title=layer.title,
+        target=target,
+        asked=in_force(request.args),
+    )
+    return with_content_crs(answer, target)
+
+
+def memory_items(layer: Layer, query, bbox, limit: int, offset: int, target):
+    """The payload function of the items of a layer held in memory."""
 
     def payload() -> dict:
         matched = query.select(layer, layer.select(bbox))
@@ -310,16 +331,7 @@ def items(collection_id: str):
             "links": page_links(layer, limit, offset, len(matched)),
         }
 
-    answer = respond(
-        payload,
-        "items.html",
-        json_type=GEOJSON,
-        layer=layer,
-        title=layer.title,
-        target=target,
-        asked=in_force(request.args),
-    )
-    return with_content_crs(answer, target)
+    return payload
 
 
 def in_force(args) -> dict[str, str]:
@@ -400,8 +412,7 @@ def item(collection_id: str, feature_id: str):
 def item_payload(layer: Layer, feature: dict, target, carried_args: dict) -> dict:
     """One feature as GET /collections/{id}/items/{fid} answers it (in ``target``)."""
     values = {"collection_id": layer.id, "feature_id": feature["id"], **carried_args}
-    index = layer.features.index(feature)
-    (moved,) = part2.features_in([feature], layer.geometries[index : index + 1], target)
+    (moved,) = part2.features_in([feature], shapes_of(layer, feature), target)
     return {
         **moved,
         "links": [

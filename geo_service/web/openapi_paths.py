@@ -71,6 +71,13 @@ def ogc_parameters(config) -> dict[str, dict]:
             "serve this version of the layer (GET /collections/{collectionId}/versions lists "
             "them; default the current one); a version the layer does not have is a 404",
         ),
+        "cursor": param(
+            "cursor",
+            {"type": "string", "maxLength": 200},
+            "where the page starts in a layer served from the database (more than "
+            "LAYER_MEMORY_MAX_FEATURES features): the opaque value of the next link, signed; "
+            "a forged or altered one is a 400",
+        ),
         **{definition["name"]: definition for definition in filter_params()},
     }
 
