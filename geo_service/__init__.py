@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service.catalog import load_catalog
     from geo_service.land.jobs import Jobs, Slots
     from geo_service.land.register import Register
+    from geo_service.layer_source import memory_limit
     from geo_service.store import open_store, store_url
     from geo_service.store.legacy import upgrade_install
     from geo_service.web.http import BodyCache, LocalisingJSON
@@ -38,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geo_service.store"] = store
     app.extensions["geo_service.legacy"] = upgrade_install(store, legacy_files(app))
     app.extensions["geo_service.auth"] = AuthStore(store)
-    memory_max = int(app.config["LAYER_MEMORY_MAX_FEATURES"])
+    memory_max = memory_limit(app.config["LAYER_MEMORY_MAX_FEATURES"])
     app.extensions["geo_service.catalog"] = load_catalog(
         app.config["LAYERS_DIR"], store, memory_max
     )

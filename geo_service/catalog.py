@@ -21,6 +21,20 @@ import shapely
 
 from geo_service.errors import CatalogError, NotFound
 
+#: The layers the service's own logic reads whole (land checks, analyses, the map's
+#: counties and search): always held in memory, whatever LAYER_MEMORY_MAX_FEATURES says.
+HELD_LAYERS = frozenset(
+    {
+        "counties",
+        "reference_rivers",
+        "zones",
+        "new_materials_bases",
+        "clusters",
+        "logistics_nodes",
+        "logistics_axes",
+        "enclave_links",
+    }
+)
 PRECISIONS = ("official", "surveyed", "town", "county-seat", "schematic", "reference")
 GROUPS = ("基础", "参考底图", "园区", "集群", "物流", "飞地")
 REQUIRED_KEYS = (
@@ -281,15 +295,31 @@ def _load_features(layer: Layer, path: Path) -> None:
     _check_features(layer, features, path.name)
 
 
+def store_served(layer_id: str, count: int, memory_max: int | None) -> bool:
+    """Whether a version of ``count`` features is served from the store, not held."""
+    return memory_max is not None and layer_id not in HELD_LAYERS and count > memory_max
+
+
 def _load_from_store(layer: Layer, path: Path, store, memory_max: int | None = None) -> None:
     """Fill ``layer`` with the store's current version. The deploy's file is read and checked
     at every start as before (a missing or broken file stops start-up); on first start it
-    becomes version 1. The stored features are checked as a file's are."""
+    becomes version 1. The stored features are checked as a file's are. A version served
+    from the store (``store_served``): the file is only hashed (repo drift), not parsed."""
     from geo_service.store.layers import seed
+
+    current = store.current_version(layer.id)
+    if current is not None and store_served(layer.id, current.feature_count, memory_max):
+        try:
+            layer.file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            raise CatalogError(
+                "catalog.layer_file_missing", layer=layer.id, file=path.name
+            ) from None
+        _serve_version(layer, store, current, path.name, memory_max)
+        return
 
     layer.file_sha256, features = _read_file(layer, path)
     _check_features(layer, features, path.name)
-    current = store.current_version(layer.id)
     if current is None:
         current = seed(store, layer.id, layer.file, layer.file_sha256, features)
     _serve_version(layer, store, current, path.name, memory_max)
@@ -300,7 +330,7 @@ def _serve_version(layer: Layer, store, current, name: str, memory_max: int | No
     ``memory_max`` features, with its stored summary only (served from the store; its
     features were checked when the version was written). Version 1 keeps its file's hash as
     the layer's (ETags as without a store); later ones their content's."""
-    if memory_max is not None and current.feature_count > memory_max:
+    if store_served(layer.id, current.feature_count, memory_max):
         from geo_service.layer_source import serve_from_store
 
         serve_from_store(layer, store, current)

@@ -174,6 +174,16 @@ def features_within(
     return StoreSource(store, layer_id, version).page(bbox, after, limit)
 
 
+def memory_limit(value) -> int:
+    """LAYER_MEMORY_MAX_FEATURES as a whole number of features (0: every layer from the
+    store), else a ConfigError."""
+    from geo_service.errors import ConfigError
+
+    if isinstance(value, bool) or not str(value).strip().isdigit() or len(str(value)) > 12:
+        raise ConfigError("big.bad_memory_max", value=str(value)[:40])
+    return int(str(value).strip())
+
+
 def source_of(layer: Layer) -> FeatureSource:
     return layer.provider if layer.in_store else MemorySource(layer)
 

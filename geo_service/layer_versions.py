@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from geo_service.catalog import Catalog, Layer, _read_file, check_features
+from geo_service.catalog import Catalog, Layer, _read_file, check_features, store_served
 from geo_service.errors import BadRequest, InputError, NotFound
 from geo_service.layer_diff import compare
 from geo_service.layer_links import dropped_references
@@ -186,7 +186,7 @@ def layer_at(store: Store, catalog: Catalog, layer_id: str, number: int | None) 
     if number is None or number == layer.version:
         return layer
     version = store.version(layer_id, number)
-    if catalog.memory_max is not None and version.feature_count > catalog.memory_max:
+    if store_served(layer_id, version.feature_count, catalog.memory_max):
         return past_version(layer, store, version)  # read from the store a page at a time
     key = ("layer", store.url, layer_id, number)
     cached = _cached(key)

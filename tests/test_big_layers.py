@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -226,3 +227,35 @@ def test_the_rtree_follows_every_written_row(apps):
         ).scalar()
         indexed = db.execute(sa.text("SELECT count(*) FROM layer_features_rtree")).scalar()
     assert rows == indexed > COUNT
+
+
+def feature_reads(config: dict) -> tuple[int, float]:
+    """(statements reading the generated layer's feature rows, seconds) while an app starts."""
+    from sqlalchemy.engine import Engine
+
+    reads = []
+
+    def seen(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if "FROM layer_features" in statement and LAYER_ID in repr(parameters):
+            reads.append(statement)
+
+    sa.event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        started = time.perf_counter()
+        create_app(config)
+        return len(reads), time.perf_counter() - started
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", seen)
+
+
+def test_start_up_reads_no_feature_of_a_big_layer(apps):
+    big, _ = apps
+    config = {
+        "TESTING": True,
+        "AUTH": "none",
+        "DATABASE_URL": big.extensions["geo_service.store"].url,
+    }
+    reads, store_seconds = feature_reads({**config, "LAYER_MEMORY_MAX_FEATURES": 1000})
+    held, memory_seconds = feature_reads({**config, "LAYER_MEMORY_MAX_FEATURES": 10**7})
+    assert reads == 0 and held >= 1
+    print(f"start-up {store_seconds:.2f} s (store) vs {memory_seconds:.2f} s (memory)")

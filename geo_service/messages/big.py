@@ -69,6 +69,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "layers import needs a layer and a file: python -m geo_service layers import LAYER "
         "FILE, e.g. layers import zones zones.gpkg.",
     ),
+    "big.bad_memory_max": (
+        "配置 LAYER_MEMORY_MAX_FEATURES={value} 无效：须是不小于 0 的整数（要素数；超过它的图层"
+        "由数据库分页提供），如 20000。",
+        "LAYER_MEMORY_MAX_FEATURES={value} is not valid: it must be a whole number of features "
+        "from 0 (layers with more are paged from the database), e.g. 20000.",
+    ),
     "big.bad_count": (
         "--count {count} 超出范围：生成的地块数须在 1 到 {maximum} 之间。",
         "--count {count} is out of range: the number of generated parcels must be between 1 "
