@@ -214,6 +214,8 @@ def test_a_past_version_is_served_from_the_store_too(apps):
     catalog.refresh(store)
     rest = walk(big, local(next_href(first)))
     assert len(first["features"]) + len(rest) == COUNT
+    generate(store, catalog, COUNT, 7)  # big again, for the tests after this one
+    catalog.refresh(store)
 
 
 def test_the_rtree_follows_every_written_row(apps):
@@ -243,7 +245,7 @@ def feature_reads(config: dict) -> tuple[int, float]:
     try:
         started = time.perf_counter()
         create_app(config)
-        return len(reads), time.perf_counter() - started
+        return reads, time.perf_counter() - started
     finally:
         sa.event.remove(Engine, "before_cursor_execute", seen)
 
@@ -257,5 +259,12 @@ def test_start_up_reads_no_feature_of_a_big_layer(apps):
     }
     reads, store_seconds = feature_reads({**config, "LAYER_MEMORY_MAX_FEATURES": 1000})
     held, memory_seconds = feature_reads({**config, "LAYER_MEMORY_MAX_FEATURES": 10**7})
-    assert reads == 0 and held >= 1
+    assert reads == [] and len(held) >= 1
     print(f"start-up {store_seconds:.2f} s (store) vs {memory_seconds:.2f} s (memory)")
+
+
+def test_the_items_page_of_a_big_layer_pages_on(apps):
+    big, _ = apps
+    page = get(big, f"{ITEMS}?f=html&limit=20&bbox={BBOX}").get_data(as_text=True)
+    assert "数据库分页" in page and "下一页" in page and "cursor=" in page
+    assert "gen-" in page and "None" not in page

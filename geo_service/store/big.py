@@ -18,6 +18,7 @@ in-memory path does), so both paths answer the same features.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 
 import shapely
@@ -37,6 +38,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import SAWarning
 
 from geo_service.store import schema
 
@@ -177,7 +179,9 @@ def summary_row(layer_id: str, number: int, features: list[dict], written) -> di
 def migrate_big_layers(db: Connection) -> None:
     """Boxes on every feature row, a summary of every version, the SQLite R*Tree (and the
     triggers that keep it in step with layer_features), for the rows already there."""
-    present = {c["name"] for c in inspect(db).get_columns("layer_features")}
+    with warnings.catch_warnings():  # SQLAlchemy does not know PostGIS's geometry type
+        warnings.simplefilter("ignore", SAWarning)
+        present = {c["name"] for c in inspect(db).get_columns("layer_features")}
     for name in BOX_COLUMNS:  # a database made by step 1 of this code has them already
         if name not in present:
             db.execute(text(f"ALTER TABLE layer_features ADD COLUMN {name} FLOAT"))
