@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run run-postgis test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store screenshots clean
+.PHONY: run run-postgis test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store bench-tiles screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench-recheck: $(VENV)/.dev
 bench-store: $(VENV)/.dev
 	test -d /tmp/prestore || git worktree add /tmp/prestore fd2f0ce
 	PYTHONPATH=. $(PY) benchmarks/store_items.py
+
+bench-tiles: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/tiles.py --postgis
 
 screenshots: $(VENV)/.dev
 	PYTHONPATH=. $(PY) scripts/screenshots.py

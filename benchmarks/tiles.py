@@ -11,8 +11,12 @@ uniform over Ankang, labelled as generated (``source``: benchmarks/tiles.py, pre
   shapes clipped to the tile, with its own ``quantize_bounds`` (per-coordinate Python).
 - page: the layer as the map embeds it (display GeoJSON, gzip) against the tiles of one
   1400x900 view at z12 (gzip), the tiles' ETag path (304) timed too.
+- with ``--postgis``: the same parcels written as a layer version to a throwaway PostGIS
+  cluster (store/pg_local.py), then per tile our PostGIS path (``encode_stored``:
+  ST_AsMVTGeom through the GiST index, the words and protobuf in Python) against the bare
+  ``ST_AsMVT`` of the same rows (store.tiles.bare_mvt: ids and gs_fid only).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/tiles.py [--parcels 100000] [--tiles 40]
+    PYTHONPATH=. .venv/bin/python benchmarks/tiles.py [--parcels 100000] [--tiles 40] [--postgis]
 
 Prints ms per tile by zoom and path, their ratio, bytes, and peak RSS.
 """
@@ -116,10 +120,58 @@ def timed(fn, items) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000 / len(items), size // len(items)
 
 
+def postgis(catalog, layer, features, count: int) -> None:
+    """Our PostGIS tile path against the bare ST_AsMVT, on a throwaway cluster."""
+    import tempfile
+
+    from geo_service.store import open_store, pg_local
+    from geo_service.store import tiles as store_tiles
+
+    cluster = pg_local.Cluster(Path(tempfile.mkdtemp(prefix="geo_service-pg-"))).start()
+    try:
+        pg_local.create_database(cluster.url(), "bench_tiles")
+        store = open_store(pg_local.database_url(cluster.url(), "bench_tiles"))
+        start = time.perf_counter()
+        version = store.add_version(
+            "parcels",
+            features,
+            user="bench",
+            message="generated",
+            source_name="generated",
+            source_sha256="0" * 64,
+        )
+        print(f"PostGIS: {len(features)} parcels written in {time.perf_counter() - start:.1f} s")
+        stored = replace(layer, version=version.number)
+        service = TileService(cache_bytes=0)
+        print("| zoom | ours (PostGIS + words) ms | bare ST_AsMVT ms | ratio | in memory ms |")
+        print("|---|---|---|---|---|")
+        for z in (8, 10, 12, 14, 16):
+            tiles = sample_tiles(layer, z, count if z >= 12 else max(4, count // 8))
+            ours, _ = timed(lambda t: service.encode_stored(catalog, stored, t, store), tiles)
+            bare, _ = timed(
+                lambda t: store_tiles.bare_mvt(
+                    store.engine,
+                    "parcels",
+                    version.number,
+                    t.z,
+                    t.x,
+                    t.y,
+                    tolerance=matrix.tolerance(t.z),
+                ),
+                tiles,
+            )
+            memory, _ = timed(lambda t: service.encode(catalog, layer, t), tiles)
+            print(f"| {z} | {ours:.1f} | {bare:.1f} | {ours / bare:.2f} | {memory:.1f} |")
+        store.engine.dispose()
+    finally:
+        cluster.destroy()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--tiles", type=int, default=40)
+    parser.add_argument("--postgis", action="store_true")
     args = parser.parse_args()
     catalog = load_catalog(HERE / "layers")
     zones = catalog.get("zones")
@@ -153,10 +205,13 @@ def main() -> None:
         f"({len(view)} tiles) {wire / 1024:.0f} KB gzip"
     )
     cached = TileService()
+    cached.etag(catalog, layer, view[0])  # the layer's index and words, once
     tag_start = time.perf_counter()
     for t in view:
         cached.etag(catalog, layer, t)
     print(f"ETag (304 path) {(time.perf_counter() - tag_start) * 1e6 / len(view):.0f} µs/tile")
+    if args.postgis:
+        postgis(catalog, layer, features, args.tiles)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:.0f} MB")
 

@@ -196,3 +196,23 @@ def test_outside_the_layer_is_404_and_other_errors(client):
     assert client.get(f"{TILESET.format('zones')}/0/0/0?f=mvt").status_code == 200
     assert client.get(f"{TILESET.format('zones')}/0/0/0?version=abc").status_code == 400
     assert client.get(f"{TILESET.format('zones')}/0/0/0?version=999").status_code == 404
+
+
+def test_features_smaller_than_a_pixel_wait_for_nearer_zooms():
+    import numpy as np
+
+    from geo_service.tiles import mvt
+
+    metre = 1 / 111_000
+    parcel = shapely.box(109.0, 32.7, 109.0 + 50 * metre, 32.7 + 50 * metre)
+    road = shapely.LineString([(109.0, 32.7), (109.0 + 100 * metre, 32.7)])
+    well = shapely.Point(109.0, 32.7)
+    shapes = np.array([parcel, road, well], dtype=object)
+    for z, drawn in (
+        (8, [False, False, True]),
+        (11, [False, True, True]),
+        (16, [True, True, True]),
+    ):
+        z, y, x = tile_of(109.0001, 32.7001, z)
+        found = mvt.tile_shapes(matrix.Tile(z, y, x), shapes)
+        assert [not s.is_empty for s in found] == drawn, z

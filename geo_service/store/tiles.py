@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, func, literal, literal_column, select
+from sqlalchemy import Engine, and_, func, literal, literal_column, or_, select
 
 from geo_service.store.geometry import LAYER_SRID
 from geo_service.store.schema import layer_features
@@ -45,15 +45,26 @@ def _in_tile(layer_id: str, version: int, z: int, x: int, y: int, extent, buffer
     world = func.ST_MakeEnvelope(-HALF_WORLD, -HALF_WORLD, HALF_WORLD, HALF_WORLD, WEB_MERCATOR)
     envelope = func.ST_TileEnvelope(z, x, y)
     grown = func.ST_TileEnvelope(z, x, y, world, literal(buffer / extent))
-    shape = func.ST_Transform(f.geometry, WEB_MERCATOR)
+    projected = func.ST_Transform(f.geometry, WEB_MERCATOR)
+    shape = projected
     if tolerance > 0:
-        shape = func.ST_SimplifyPreserveTopology(shape, tolerance)
+        shape = func.ST_SimplifyPreserveTopology(projected, tolerance)
     on_grid = func.ST_AsMVTGeom(shape, envelope, extent, buffer, True)
     where = and_(
         f.layer_id == layer_id,
         f.version == version,
         f.geometry.op("&&")(func.ST_Transform(grown, LAYER_SRID)),
     )
+    if tolerance > 0:  # what a tile draws: see geo_service.tiles.mvt.visible
+        kind = func.ST_Dimension(f.geometry)
+        where = and_(
+            where,
+            or_(
+                kind == 0,
+                and_(kind == 1, func.ST_Length(projected) >= tolerance),
+                and_(kind == 2, func.ST_Area(projected) >= tolerance * tolerance),
+            ),
+        )
     return on_grid, where
 
 

@@ -38,8 +38,10 @@ def tile_value(value):
 def tile_shapes(tile: Tile, geometries: np.ndarray, simplify: bool = True) -> np.ndarray:
     """``geometries`` (lon/lat) as drawn in ``tile``: EPSG:3857, simplified, clipped to the
     buffered tile, on the tile's grid (``EXTENT`` units, y up, whole units); an empty shape
-    where nothing is left or a polygon or line shrank to nothing."""
+    where nothing is left: a polygon or line smaller than a screen pixel at this zoom
+    (``visible``), or one the grid shrank to nothing."""
     shapes = to_mercator(geometries)
+    shapes[~visible(shapes, tile.z)] = shapely.Point()
     if simplify:
         lines = shapely.get_type_id(shapes) != 0  # points are never simplified
         shapes[lines] = shapely.simplify(shapes[lines], tolerance(tile.z), preserve_topology=True)
@@ -56,12 +58,41 @@ def tile_shapes(tile: Tile, geometries: np.ndarray, simplify: bool = True) -> np
     return grid
 
 
+def visible(shapes: np.ndarray, z: int) -> np.ndarray:
+    """Which EPSG:3857 shapes a tile of zoom ``z`` draws: points always; a line at least a
+    screen pixel long, a polygon at least a pixel in area (the rule PostGIS applies too,
+    store/tiles.py). At z8 a pixel is 611 m: a town's parcels are left to the nearer zooms."""
+    pixel = tolerance(z)
+    kinds = shapely.get_type_id(shapes)
+    small_polygon = np.isin(kinds, (3, 6)) & (shapely.area(shapes) < pixel * pixel)
+    short_line = np.isin(kinds, (1, 5)) & (shapely.length(shapes) < pixel)
+    return ~(small_polygon | short_line)
+
+
+def oriented(shapes: list, y_down: bool) -> list:
+    """Polygons made valid (polygons only) and wound as MVT wants them (the exterior
+    clockwise on screen), all at once: what the library would do shape by shape."""
+    array = np.array(shapes, dtype=object)
+    kinds = shapely.get_type_id(array)
+    polygons = np.isin(kinds, (3, 6))
+    broken = polygons & ~shapely.is_valid(array)
+    if broken.any():
+        array[broken] = shapely.make_valid(array[broken], method="structure", keep_collapsed=False)
+    polygons = np.isin(shapely.get_type_id(array), (3, 6))
+    array[polygons] = shapely.orient_polygons(array[polygons], exterior_cw=not y_down)
+    return list(array)
+
+
 def encode(name: str, features: list[tuple[int, dict, object]], y_down: bool = False) -> bytes:
     """One MVT layer ``name`` of ``features`` (MVT id, properties, shape on the tile's grid
     from ``tile_shapes``); empty shapes are left out, and no features give the empty tile
     (b""). ``y_down``: the shapes' y already counts down from the top (PostGIS's
     ST_AsMVTGeom), not up."""
-    kept = [
+    kept = [(number, props, shape) for number, props, shape in features if not shape.is_empty]
+    if not kept:
+        return b""
+    shapes = oriented([shape for _, _, shape in kept], y_down)
+    layer = [
         {
             "id": number,
             "geometry": shape,
@@ -69,16 +100,15 @@ def encode(name: str, features: list[tuple[int, dict, object]], y_down: bool = F
                 k: v for k, v in ((k, tile_value(v)) for k, v in props.items()) if v is not None
             },
         }
-        for number, props, shape in features
+        for (number, props, _), shape in zip(kept, shapes)
         if shape is not None and not shape.is_empty
     ]
-    if not kept:
-        return b""
     return mapbox_vector_tile.encode(
-        {"name": name, "features": kept},
+        {"name": name, "features": layer},
         default_options={
             "extents": EXTENT,
             "y_coord_down": y_down,
+            "check_winding_order": False,  # done above for all shapes at once
             "on_invalid_geometry": on_invalid_geometry_make_valid,
         },
     )

@@ -115,7 +115,7 @@ def tile(collection_id: str, tms_id: str, z: str, y: str, x: str):
     }
     if request.if_none_match.contains_weak(headers["ETag"].strip('"')):
         return Response(status=304, headers=headers)
-    body = tiles.tile(catalog(), layer, wanted)
+    body = tiles.tile(catalog(), layer, wanted, current_app.extensions["geo_service.store"])
     data = body.raw
     if body.gzipped is not None and "gzip" in request.accept_encodings:
         data, headers["Content-Encoding"] = body.gzipped, "gzip"
