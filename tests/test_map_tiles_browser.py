@@ -73,6 +73,7 @@ def test_zones_come_from_tiles_with_style_and_popup(browser, tiled_zones):
     assert target["properties"]["county_name"] in text
     assert page.locator(".leaflet-popup-content img").count() == 0
     assert page.evaluate("window.__pwned === undefined")
+    page.wait_for_timeout(400)  # the popup's fade-in
     if os.environ.get("GEO_SERVICE_SHOTS") == "1":
         page.screenshot(path=str(SHOTS / "map-tiles.png"))
     page.screenshot(path="/tmp/map-tiles.png")

@@ -216,3 +216,25 @@ def test_features_smaller_than_a_pixel_wait_for_nearer_zooms():
         z, y, x = tile_of(109.0001, 32.7001, z)
         found = mvt.tile_shapes(matrix.Tile(z, y, x), shapes)
         assert [not s.is_empty for s in found] == drawn, z
+
+
+def test_values_kept_as_given():
+    from geo_service.tiles.mvt import tile_value
+
+    assert tile_value("  <b>恒口</b>\u3000") == "  <b>恒口</b>\u3000"
+    assert tile_value(2**63 - 1) == 2**63 - 1 and tile_value(-(2**63)) == -(2**63)
+    assert tile_value(2**70) == str(2**70)
+    assert tile_value([1, "甲"]) == '[1,"甲"]' and tile_value({"a": None}) == '{"a":null}'
+    assert tile_value(True) is True and tile_value(1.5) == 1.5 and tile_value(None) is None
+
+
+def test_a_past_version_is_cached_longer(client, catalog):
+    layer = catalog.get("zones")
+    centre = layer.geometries[0].representative_point()
+    z, y, x = tile_of(centre.x, centre.y, 10)
+    url = f"{TILESET.format('zones')}/{z}/{y}/{x}"
+    past = client.get(f"{url}?version={layer.version}")
+    assert past.status_code == 200 and past.headers["Cache-Control"] == "max-age=86400"
+    assert past.data == client.get(url).data
+    meta = client.get(f"{TILESET.format('zones')}?version={layer.version}").get_json()
+    assert meta["version"] == layer.version

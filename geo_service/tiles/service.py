@@ -142,6 +142,8 @@ class TileService:
         shapes = mvt.tile_shapes(tile, layer.geometries[hits]) if len(hits) else []
         features = []
         for index, shape in zip(hits, shapes):
+            if shape.is_empty:  # smaller than a pixel, or outside once clipped
+                continue
             properties = self._properties(state, layer.features[index])
             features.append((int(index) + 1, properties, shape))
         return mvt.encode(layer.id, features)
@@ -179,6 +181,8 @@ class TileService:
             page = features_within(store, layer.id, layer.version, box, after, PAGE)
             shapes = mvt.tile_shapes(tile, page.geometries) if len(page.features) else []
             for seq, feature, shape in zip(page.positions, page.features, shapes):
+                if shape.is_empty:
+                    continue
                 features.append((seq + 1, self._properties(state, feature), shape))
             after = page.after
         return mvt.encode(layer.id, features)
