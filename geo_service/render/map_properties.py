@@ -21,7 +21,16 @@ class MapProperties:
         self.catalog, self.layer = catalog, layer
         self.zone_names = {f["id"]: f["properties"]["name"] for f in catalog.get("zones").features}
         self.hosts = cluster_hosts(catalog) if layer.id == "clusters" else {}
-        self.shown = catalog.popup.get(layer.id) or popup_fields(layer.features)
+        self.shown = catalog.popup.get(layer.id) or popup_fields(self.samples())
+
+    def samples(self) -> list[dict]:
+        """The features to read the layer's fields from: its own, or for a layer the store
+        serves (no features held) one carrying every field of its summary, filled or not."""
+        summary = getattr(self.layer, "summary", None)
+        if self.layer.features or summary is None:
+            return self.layer.features
+        filled = {k: "" if kind is None else kind for k, kind in summary.property_types.items()}
+        return [{"properties": filled}]
 
     def __call__(self, feature: dict) -> dict:
         catalog, layer = self.catalog, self.layer

@@ -15,14 +15,17 @@ from geo_service.catalog import Catalog, Layer
 from geo_service.render.map_properties import MapProperties
 from geo_service.render.styles import LINE_TYPES, POINT_TYPES, base_style, path_style
 from geo_service.tiles.matrix import MAX_ZOOM
-from geo_service.tiles.service import layer_bbox
+from geo_service.tiles.service import in_store, layer_bbox
 
 #: The page's script for tiled layers and the renderer it needs (vendored, never a CDN).
 SCRIPTS = ("vendor/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js", "map_tiles.js")
 
 
 def tiled(layer: Layer, config) -> bool:
-    """Whether the map draws ``layer`` from tiles (more features than the configured bound)."""
+    """Whether the map draws ``layer`` from tiles: more features than the configured bound,
+    or served from the store (its features are not held to embed)."""
+    if in_store(layer):
+        return True
     return len(layer.features) > int(config["MAP_TILES_ABOVE_FEATURES"])
 
 
@@ -48,7 +51,8 @@ def tile_options(
                     "style": _style(catalog, layer, kind, {prop: value}),
                 }
             )
-    fields, aliases = MapProperties(catalog, layer).popup(layer.features)
+    words = MapProperties(catalog, layer)
+    fields, aliases = words.popup(words.samples())
     bbox = layer_bbox(layer)
     return {
         "group": group_var,

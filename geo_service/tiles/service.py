@@ -150,8 +150,8 @@ class TileService:
 
     def encode_stored(self, catalog: Catalog, layer: Layer, tile: Tile, store) -> bytes:
         """The MVT bytes of ``tile`` from the store's rows of the layer version: on PostGIS
-        with its geometry made there (store.tiles), else from the store's features in the
-        tile's box (``layer_source.features_within``), as an in-memory layer's."""
+        with its geometry made there (store.tiles), else from the store's candidates in the
+        tile's box (``feature_candidates``), cut as an in-memory layer's."""
         state = self._state(catalog, layer)
         rows = store_tiles.tile_rows(
             store.engine,
@@ -174,17 +174,23 @@ class TileService:
         return mvt.encode(layer.id, features, y_down=True)
 
     def _encode_pages(self, state: _LayerState, layer: Layer, tile: Tile, store) -> bytes:
-        from geo_service.layer_source import features_within
-
+        """A store-served layer on SQLite: the store's bbox candidates (its R*Tree) a page
+        at a time, cut as an in-memory layer's features are."""
         box, after, features = tile.lonlat_bounds(BUFFER / EXTENT), -1, []
-        while after is not None:
-            page = features_within(store, layer.id, layer.version, box, after, PAGE)
-            shapes = mvt.tile_shapes(tile, page.geometries) if len(page.features) else []
-            for seq, feature, shape in zip(page.positions, page.features, shapes):
-                if shape.is_empty:
+        while True:
+            rows = store.feature_candidates(layer.id, layer.version, box, after, PAGE)
+            if not rows:
+                break
+            wkb = np.array([row.geometry for row in rows], dtype=object)
+            shapes = mvt.tile_shapes(tile, shapely.from_wkb(wkb))
+            for row, shape in zip(rows, shapes):
+                if shape.is_empty:  # a candidate of the box only, or smaller than a pixel
                     continue
-                features.append((seq + 1, self._properties(state, feature), shape))
-            after = page.after
+                stored = {"id": row.fid, "properties": json.loads(row.properties)}
+                features.append((row.seq + 1, self._properties(state, stored), shape))
+            after = rows[-1].seq
+            if len(rows) < PAGE:
+                break
         return mvt.encode(layer.id, features)
 
     @staticmethod
