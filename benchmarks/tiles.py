@@ -217,4 +217,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import signal
+    import sys
+
+    # a stopped run still removes its PostGIS cluster (the ``finally`` above)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     main()

@@ -42,6 +42,12 @@ NOT_PAGES = {
     "/api/analysis/<kind>",
     "/api/analysis/targets/template",
     "/api/locate",
+    # OGC API - Tiles: JSON documents and Mapbox Vector Tiles only (tests/test_tiles.py)
+    "/tileMatrixSets",
+    "/tileMatrixSets/<tms_id>",
+    "/collections/<collection_id>/tiles",
+    "/collections/<collection_id>/tiles/<tms_id>",
+    "/collections/<collection_id>/tiles/<tms_id>/<z>/<y>/<x>",
 }
 
 #: Page routes -> (path, what must be on it when it is ready) for each state visited.

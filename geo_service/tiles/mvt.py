@@ -41,16 +41,23 @@ def tile_shapes(tile: Tile, geometries: np.ndarray, simplify: bool = True) -> np
     where nothing is left: a polygon or line smaller than a screen pixel at this zoom
     (``visible``), or one the grid shrank to nothing."""
     shapes = to_mercator(geometries)
-    shapes[~visible(shapes, tile.z)] = shapely.Point()
+    shown = visible(shapes, tile.z)
+    shapes[~shown] = shapely.Point()
     if simplify:
-        lines = shapely.get_type_id(shapes) != 0  # points are never simplified
+        lines = shown & (shapely.get_type_id(shapes) != 0)  # points are never simplified
         shapes[lines] = shapely.simplify(shapes[lines], tolerance(tile.z), preserve_topology=True)
     minx, miny, maxx, maxy = tile.bounds
     grow = (maxx - minx) * BUFFER / EXTENT
-    box = shapely.box(minx - grow, miny - grow, maxx + grow, maxy + grow)
-    shapes = shapely.intersection(shapes, box)
+    edges = (minx - grow, miny - grow, maxx + grow, maxy + grow)
+    box = shapely.box(*edges)
+    shapely.prepare(box)
+    # only what crosses the tile's edge is cut (a rectangle clip: GEOS's fast one; what it
+    # may leave invalid is repaired with the rest in ``oriented``)
+    crossing = shown & ~shapely.contains_properly(box, shapes)
+    shapes[crossing] = shapely.clip_by_rect(shapes[crossing], *edges)
     scale = EXTENT / (maxx - minx)
-    grid = shapely.transform(shapes, lambda xy: np.round((xy - (minx, miny)) * scale))
+    grid = shapes  # the hidden ones stay empty points
+    grid[shown] = shapely.transform(shapes[shown], lambda xy: np.round((xy - (minx, miny)) * scale))
     kinds = shapely.get_type_id(grid)
     polygons, lines = np.isin(kinds, (3, 6)), np.isin(kinds, (1, 5))
     shrunk = (polygons & (shapely.area(grid) == 0)) | (lines & (shapely.length(grid) == 0))

@@ -91,7 +91,8 @@ class TileService:
                 ensure_ascii=False,
                 sort_keys=True,
             )
-            tag = f"{TILE_FORMAT}|{layer.id}|{layer.version}|{layer.sha256}|{config}"
+            text = f"{TILE_FORMAT}|{layer.id}|{layer.version}|{layer.sha256}|{config}"
+            tag = hashlib.sha256(text.encode()).hexdigest()
             held = layer.geometries is not None and not in_store(layer)
             state = _LayerState(
                 shapely.STRtree(layer.geometries) if held else None,
