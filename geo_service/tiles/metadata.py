@@ -109,6 +109,11 @@ def properties_schema(catalog: Catalog, layer: Layer, words: MapProperties) -> d
     """The properties a tile's features carry, each with its type and Chinese label."""
     kept = words.tile_fields()
     types: dict[str, set[str]] = {name: set() for name in sorted(kept)}
+    summary = getattr(layer, "summary", None)
+    if not layer.features and summary is not None:  # served from the store: its summary
+        for name, kind in summary.property_types.items():
+            if name in types and kind in {t for _, t in JSON_TYPES}:
+                types[name].add(kind)
     for feature in layer.features[:10000]:
         for name, value in words(feature).items():
             if name in types and value is not None:
