@@ -65,6 +65,18 @@ DEFAULTS = {
     # Checks of more parcels than this are stored without their parcel list in the document:
     # GET /api/checks/{id} gives the summary and a link to the paged parcels.
     "CHECK_INLINE_PARCELS": 1000,
+    # Big checks (README "Big checks"): a GeoPackage of more parcels than BIG_CHECK_PARCELS
+    # (0: none) is read BIG_CHECK_CHUNK parcels at a time and checked on a dask cluster
+    # (BIG_CHECK_WORKERS local worker processes, or DASK_SCHEDULER_ADDRESS), its parcels
+    # stored as compressed blocks; it may hold up to BIG_CHECK_MAX_PARCELS parcels and
+    # BIG_CHECK_MAX_VERTICES vertices in an upload of up to BIG_CHECK_MAX_BYTES.
+    "BIG_CHECK_PARCELS": 100_000,
+    "BIG_CHECK_MAX_PARCELS": 1_000_000,
+    "BIG_CHECK_MAX_VERTICES": 50_000_000,
+    "BIG_CHECK_MAX_BYTES": 512 * 1024 * 1024,
+    "BIG_CHECK_CHUNK": 50_000,
+    "BIG_CHECK_WORKERS": 2,
+    "DASK_SCHEDULER_ADDRESS": "",
     # Re-checks of the register against a zones version: at most this many checks and
     # parcels per re-check (a 413 says so and how to narrow the choice).
     "RECHECK_MAX_CHECKS": 5000,

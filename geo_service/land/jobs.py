@@ -337,7 +337,7 @@ def run_job(spec: dict) -> dict:
     parent changed) stops at the next progress report instead of finishing unseen.
     """
     from geo_service.land.register import Register
-    from geo_service.land.service import CheckRequest, Upload, run_check
+    from geo_service.land.service import CheckRequest, Upload, check_and_store
 
     job_id = spec["id"]
     engine = worker_store(spec["url"]).engine
@@ -388,13 +388,8 @@ def run_job(spec: dict) -> dict:
             user=spec["user"],
             client_addr=spec["client_addr"],
         )
-        document, parcels, zones = run_check(
-            request, spec["zones"], spec["version"], progress, job_id
-        )
-        progress("storing", len(parcels), len(parcels), force=True)
-        Register(worker_store(spec["url"]), spec["inline_parcels"]).save(
-            document, parcels, zones.frame
-        )
+        register = Register(worker_store(spec["url"]), spec["inline_parcels"])
+        check_and_store(request, spec["zones"], spec["version"], register, progress, job_id)
         with engine.begin() as db:
             db.execute(
                 update(j)

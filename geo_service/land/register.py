@@ -20,6 +20,7 @@ import shapely
 from sqlalchemy import func, insert, select
 
 from geo_service.errors import NotFound
+from geo_service.land import register_blocks
 from geo_service.land.model import notes_text
 from geo_service.store import Store, shared_store
 from geo_service.store import schema as tables
@@ -115,37 +116,51 @@ class Register:
         if len(results) > self.inline_parcels:
             stored = {k: v for k, v in document.items() if k != "parcels"}
             stored["parcels_paged"] = True
-        who = document.get("requested_by") or {}
         with self.engine.begin() as db:
-            db.execute(
-                insert(tables.checks).values(
-                    id=document["id"],
-                    created_at=document["created_at"],
-                    input_name=document["input"]["name"],
-                    input_sha256=document["input"]["sha256"],
-                    input_format=document["input"]["format"],
-                    input_crs=document["input"]["crs"],
-                    zones_source=document["zones"]["source"],
-                    zones_sha256=document["zones"]["sha256"],
-                    parameters=json.dumps(document["parameters"], ensure_ascii=False),
-                    summary=json.dumps(document["summary"], ensure_ascii=False),
-                    document=dumps(stored),
-                    user=who.get("user") or "",
-                    client_addr=who.get("address") or "",
-                )
-            )
+            self._insert_check(db, document, stored)
             for start in range(0, len(rows), BATCH):
                 db.execute(insert(tables.check_parcels), rows[start : start + BATCH])
-            if zones is not None and len(zones):
-                db.execute(
-                    insert(tables.check_zones),
-                    [
-                        {"check_id": document["id"], "zone_id": z, "name": n, "geometry": g}
-                        for z, n, g in zip(
-                            zones["zone_id"], zones["name"], shapely.to_wkb(zones.geometry)
-                        )
-                    ],
-                )
+            self._insert_zones(db, document["id"], zones)
+
+    def save_blocks(self, document: dict, items, zones: gpd.GeoDataFrame | None) -> None:
+        """Store a big check (land.big_check) all or nothing: its document (summary, no
+        parcels), its parcels as (first seq, count, data) blocks, the zones it used."""
+        with self.engine.begin() as db:
+            self._insert_check(db, document, document)
+            register_blocks.insert_blocks(db, document["id"], items)
+            self._insert_zones(db, document["id"], zones)
+
+    def _insert_check(self, db, document: dict, stored: dict) -> None:
+        who = document.get("requested_by") or {}
+        db.execute(
+            insert(tables.checks).values(
+                id=document["id"],
+                created_at=document["created_at"],
+                input_name=document["input"]["name"],
+                input_sha256=document["input"]["sha256"],
+                input_format=document["input"]["format"],
+                input_crs=document["input"]["crs"],
+                zones_source=document["zones"]["source"],
+                zones_sha256=document["zones"]["sha256"],
+                parameters=json.dumps(document["parameters"], ensure_ascii=False),
+                summary=json.dumps(document["summary"], ensure_ascii=False),
+                document=dumps(stored),
+                user=who.get("user") or "",
+                client_addr=who.get("address") or "",
+            )
+        )
+
+    def _insert_zones(self, db, check_id: str, zones: gpd.GeoDataFrame | None) -> None:
+        if zones is not None and len(zones):
+            db.execute(
+                insert(tables.check_zones),
+                [
+                    {"check_id": check_id, "zone_id": z, "name": n, "geometry": g}
+                    for z, n, g in zip(
+                        zones["zone_id"], zones["name"], shapely.to_wkb(zones.geometry)
+                    )
+                ],
+            )
 
     def list(self, limit: int = 100, offset: int = 0) -> list[dict]:
         c = tables.checks
@@ -181,6 +196,8 @@ class Register:
     def parcels_page(self, check_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
         """Parcel records ``offset`` .. ``offset + limit`` of one check, and how many it has."""
         total = self.get_summary(check_id)["parcels"]
+        if register_blocks.has_blocks(self.engine, check_id):
+            return register_blocks.page(self.engine, check_id, limit, offset), total
         p = tables.check_parcels
         query = (
             select(p.c.record)
@@ -193,6 +210,9 @@ class Register:
     def iter_parcels(self, check_id: str, geometry: bool = False, limit: int | None = None):
         """Yield each parcel's record (with its WKB as ``(record, wkb)`` when ``geometry``),
         read from the database in batches so memory does not grow with the check."""
+        if register_blocks.has_blocks(self.engine, check_id):
+            yield from register_blocks.iter_parcels(self.engine, check_id, geometry, limit)
+            return
         p = tables.check_parcels
         columns = (p.c.record, p.c.geometry) if geometry else (p.c.record,)
         query = select(*columns).where(p.c.check_id == check_id).order_by(p.c.seq)
@@ -209,6 +229,15 @@ class Register:
     ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """(parcels, zones) of one check as frames in CGCS2000 lon/lat (zones may be empty)."""
         p, z = tables.check_parcels, tables.check_zones
+        if register_blocks.has_blocks(self.engine, check_id):
+            rows = list(register_blocks.parcel_rows(self.engine, check_id, limit))
+            zones = select(z.c.zone_id, z.c.name, z.c.geometry).where(z.c.check_id == check_id)
+            with self.engine.connect() as db:
+                zone_rows = db.execute(zones).mappings().all()
+            return (
+                frame_of(rows, ("parcel_id", "status")),
+                frame_of(zone_rows, ("zone_id", "name")),
+            )
         parcels = (
             select(p.c.parcel_id, p.c.status, p.c.geometry)
             .where(p.c.check_id == check_id)
@@ -241,12 +270,40 @@ class Register:
         frame = frame_of(frame_rows, PARCEL_COLUMNS)
         with tempfile.TemporaryDirectory(prefix="geo_service-") as folder:
             path = Path(folder) / "checks.gpkg"
-            frame.to_file(path, layer="check_parcels", driver="GPKG", engine="pyogrio")
+            big = register_blocks.checks_with_blocks(self.engine, check_ids)
+            written = len(frame) > 0 or not big  # an empty layer would fix its fields as Real
+            if written:
+                frame.to_file(path, layer="check_parcels", driver="GPKG", engine="pyogrio")
+            for check_id in big:
+                batch = []
+                for row in register_blocks.parcel_rows(self.engine, check_id):
+                    batch.append(row)
+                    if len(batch) >= BLOCK_EXPORT:
+                        written = append_parcels(path, batch, written)
+                        batch = []
+                written = append_parcels(path, batch, written)
             checks_frame = gpd.GeoDataFrame(
                 checks_table, geometry=[None] * len(checks_table), crs="EPSG:4490"
             )
             checks_frame.to_file(path, layer="checks", driver="GPKG", engine="pyogrio")
             return path.read_bytes()
+
+
+BLOCK_EXPORT = 20_000
+
+
+def append_parcels(path: Path, rows: list[dict], exists: bool) -> bool:
+    """Rows of a big check added to the register GeoPackage's check_parcels layer (made by
+    the first rows when it does not exist yet); returns whether the layer exists now."""
+    if rows:
+        frame_of(rows, PARCEL_COLUMNS).to_file(
+            path,
+            layer="check_parcels",
+            driver="GPKG",
+            engine="pyogrio",
+            mode="a" if exists else "w",
+        )
+    return exists or bool(rows)
 
 
 def register_at(url: str, inline_parcels: int = INLINE_PARCELS) -> Register:

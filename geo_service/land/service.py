@@ -62,6 +62,26 @@ class CheckRequest:
 Progress = Callable[[str, int, int], None]
 
 
+def zones_for(request: CheckRequest, default_zones: Zones) -> Zones:
+    """The zones a check uses: the uploaded boundary file, else the service's layer."""
+    if request.zones is None:
+        return default_zones
+    zones_raw = read_parcel_file(
+        request.zones.data,
+        request.zones.name,
+        crs_given=parse_crs(request.zones_crs),
+        limits=request.limits,
+    )
+    return zones_from_file(
+        zones_raw,
+        request.zones.sha256,
+        parse_crs(request.zones_crs),
+        id_field=request.zones_id_field,
+        name_field=request.zones_name_field,
+        fields=tuple(request.zones_fields),
+    )
+
+
 def run_check(
     request: CheckRequest,
     default_zones: Zones,
@@ -81,22 +101,7 @@ def run_check(
         layer=request.layer,
     )
     parcels = prepare_parcels(raw, crs_given)
-    zones = default_zones
-    if request.zones is not None:
-        zones_raw = read_parcel_file(
-            request.zones.data,
-            request.zones.name,
-            crs_given=parse_crs(request.zones_crs),
-            limits=request.limits,
-        )
-        zones = zones_from_file(
-            zones_raw,
-            request.zones.sha256,
-            parse_crs(request.zones_crs),
-            id_field=request.zones_id_field,
-            name_field=request.zones_name_field,
-            fields=tuple(request.zones_fields),
-        )
+    zones = zones_for(request, default_zones)
     total = len(parcels.frame)
     report("checking", 0, total)
     result = check_parcels(
@@ -104,21 +109,44 @@ def run_check(
     )
     records = parcel_records(result)
     frame = result.parcels
+    given = {
+        "format": raw.format,
+        "crs": parcels.source_crs,
+        **record(crs_note=parcels.crs_note),
+        "notes": parcels.notes,
+        "attribute_fields": attribute_fields(records),
+        **({"jzd_header": bounded_attributes(raw.header)[0]} if raw.format == "jzd" else {}),
+    }
+    document = check_document(request, given, zones, dataset_version, summary_of(frame), check_id)
+    document["parcels"] = records
+    return document, parcels.frame, zones
+
+
+def summary_of(frame) -> dict:
+    """A check's counts and sums from its parcels' status and area columns."""
     sums = {k: float(frame[k].sum()) for k in ("area_m2", "inside_m2", "outside_m2")}
-    document = {
+    return {
+        "parcels": len(frame),
+        **{s: int((frame["status"] == s).sum()) for s in ("inside", "partial", "outside")},
+        **{k: round(v, 2) for k, v in sums.items()},
+        **{k.replace("_m2", "_mu"): round(v * 15 / 10000, 4) for k, v in sums.items()},
+    }
+
+
+def check_document(
+    request: CheckRequest,
+    given: dict,
+    zones: Zones,
+    dataset_version: str,
+    summary: dict,
+    check_id: str | None = None,
+) -> dict:
+    """A check's document without its parcels: what was given, the zones, the summary."""
+    return {
         "id": check_id or uuid.uuid4().hex[:16],
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "done",
-        "input": {
-            "name": request.parcels.name,
-            "sha256": request.parcels.sha256,
-            "format": raw.format,
-            "crs": parcels.source_crs,
-            **record(crs_note=parcels.crs_note),
-            "notes": parcels.notes,
-            "attribute_fields": attribute_fields(records),
-            **({"jzd_header": bounded_attributes(raw.header)[0]} if raw.format == "jzd" else {}),
-        },
+        "input": {"name": request.parcels.name, "sha256": request.parcels.sha256, **given},
         "zones": {
             "source": zones.source,
             "sha256": zones.sha256,
@@ -134,16 +162,34 @@ def run_check(
         "requested_by": {"user": request.user, "address": request.client_addr},
         **record(method=AREA_METHOD),
         "dataset_version": dataset_version,
-        "summary": {
-            "parcels": total,
-            **{s: int((frame["status"] == s).sum()) for s in ("inside", "partial", "outside")},
-            **{k: round(v, 2) for k, v in sums.items()},
-            **{k.replace("_m2", "_mu"): round(v * 15 / 10000, 4) for k, v in sums.items()},
-        },
+        "summary": summary,
         "warnings": [note(SCHEMATIC_WARNING)] if zones.schematic else [],
-        "parcels": records,
     }
-    return document, parcels.frame, zones
+
+
+def check_and_store(
+    request: CheckRequest,
+    default_zones: Zones,
+    dataset_version: str,
+    register,
+    progress: Progress | None = None,
+    check_id: str | None = None,
+) -> dict:
+    """Run one check and store it in ``register``; returns its document (as stored, without
+    the parcels when it has more than the register keeps inline). A GeoPackage of more than
+    BIG_CHECK_PARCELS parcels takes the big path (land.big_check); the rest, this process."""
+    from geo_service.land import big_check
+
+    report = progress or (lambda stage, done, total: None)
+    with big_check.plan(request) as big:
+        if big is not None:
+            return big_check.run(
+                big, request, default_zones, dataset_version, register, report, check_id
+            )
+    document, parcels, zones = run_check(request, default_zones, dataset_version, report, check_id)
+    report("storing", len(parcels), len(parcels))
+    register.save(document, parcels, zones.frame)
+    return document
 
 
 def layer_used(zones: Zones) -> dict:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from geo_service.messages import (
     analysis,
     big,
+    big_check,
     common,
     database,
     edits,
@@ -61,6 +62,7 @@ CATALOGUE = _assemble(
     database.MESSAGES,
     tiles.MESSAGES,
     big.MESSAGES,
+    big_check.MESSAGES,
 )
 
 

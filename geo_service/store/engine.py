@@ -75,6 +75,10 @@ def postgis_indexes(db: Connection) -> None:
         db.execute(text(f"CREATE INDEX {table}_{column}_gist ON {table} USING gist ({column})"))
 
 
+def create_parcel_blocks(db: Connection) -> None:
+    schema.metadata.create_all(db, tables=[schema.check_parcel_blocks])
+
+
 #: (version, description, step). A later step alters what an earlier one made, in Core
 #: DDL (or alembic.operations.Operations for SQLite table rebuilds), never by editing it.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
@@ -82,6 +86,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "re-checks of the register against a zones version", create_rechecks),
     (3, "PostGIS: GiST indexes on geometry columns", postgis_indexes),
     (5, "big layers: feature boxes, version summaries, SQLite R*Tree", migrate_big_layers),
+    (6, "big checks' parcels as compressed blocks", create_parcel_blocks),
 ]
 SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)
 #: pg_advisory_lock key held while migrating a PostgreSQL database ("geo_serv" in ASCII).

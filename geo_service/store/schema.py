@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -302,4 +303,20 @@ recheck_parcels = Table(
     Column("record", Text, nullable=False),
     PrimaryKeyConstraint("recheck_id", "seq"),
     ForeignKeyConstraint(["recheck_id"], ["rechecks.id"], ondelete="CASCADE"),
+)
+
+# big checks' parcels as compressed blocks (migration 6; land/blocks.py) -----------------
+
+#: A big check's parcels, ``count`` of them from ``first_seq`` on, in one compressed block
+#: (ids, attributes, warnings, areas, overlaps, WKB): no row per parcel, nothing derivable.
+check_parcel_blocks = Table(
+    "check_parcel_blocks",
+    metadata,
+    Column("check_id", String(64), nullable=False),
+    Column("block", Integer, nullable=False, autoincrement=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("check_id", "block"),
+    ForeignKeyConstraint(["check_id"], ["checks.id"], ondelete="CASCADE"),
 )

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from geo_service import formats
 from geo_service.clock import zone_label
 from geo_service.errors import BadRequest
+from geo_service.land import big_check
 from geo_service.land.check_files import CheckOutput
 from geo_service.land.jobs import ACTIVE, StoredError
 from geo_service.land.readers import FORMATS, Limits
@@ -23,6 +24,18 @@ from geo_service.web.ogc import catalog
 from geo_service.web.security import client_address, current_user
 
 bp = Blueprint("checks", __name__)
+
+
+def allow_big_uploads() -> None:
+    """POST /api/checks may read up to BIG_CHECK_MAX_BYTES (a big check's GeoPackage); runs
+    before every other hook, so that none reads the body under the smaller cap first."""
+    if request.endpoint == "checks.create_check":
+        request.max_content_length = big_check.upload_cap(current_app.config)
+
+
+bp.record_once(
+    lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, allow_big_uploads)
+)
 
 
 def register():
@@ -77,6 +90,7 @@ def create_check():
     is 503 with Retry-After and nothing is stored.
     """
     check = check_request()
+    big_check.admit(check, current_app.config)
     cat = catalog()
     default_zones = zones_from_layer(cat.get("zones"), cat.dataset_hash)
     job_id = jobs().submit(check, default_zones, cat.version)

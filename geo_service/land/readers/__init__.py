@@ -38,6 +38,15 @@ class Limits:
     max_vertices_per_parcel: int = 20_000
     max_vertices: int = 5_000_000
     max_json_depth: int = 64
+    #: Big checks (land.big_check, config BIG_CHECK_*): a GeoPackage of more parcels than
+    #: ``big_check_parcels`` (0: never) is checked a chunk at a time on a dask cluster, up to
+    #: ``big_max_parcels`` parcels and ``big_max_vertices`` vertices.
+    big_check_parcels: int = 0
+    big_max_parcels: int = 1_000_000
+    big_max_vertices: int = 50_000_000
+    big_chunk: int = 50_000
+    big_workers: int = 2
+    dask_scheduler: str = ""
 
     @classmethod
     def from_config(cls, config) -> Limits:
@@ -47,6 +56,12 @@ class Limits:
             max_vertices_per_parcel=int(config["MAX_VERTICES_PER_PARCEL"]),
             max_vertices=int(config["MAX_VERTICES"]),
             max_json_depth=int(config["MAX_JSON_DEPTH"]),
+            big_check_parcels=int(config["BIG_CHECK_PARCELS"]),
+            big_max_parcels=int(config["BIG_CHECK_MAX_PARCELS"]),
+            big_max_vertices=int(config["BIG_CHECK_MAX_VERTICES"]),
+            big_chunk=int(config["BIG_CHECK_CHUNK"]),
+            big_workers=int(config["BIG_CHECK_WORKERS"]),
+            dask_scheduler=str(config["DASK_SCHEDULER_ADDRESS"] or ""),
         )
 
 

@@ -20,6 +20,8 @@ CAPS = {
     "max_vertices_per_parcel": ("MAX_VERTICES_PER_PARCEL", "cap.vertices_per_parcel"),
     "max_vertices": ("MAX_VERTICES", "cap.vertices"),
     "max_json_depth": ("MAX_JSON_DEPTH", "cap.json_depth"),
+    "big_max_parcels": ("BIG_CHECK_MAX_PARCELS", "cap.parcels"),
+    "big_max_vertices": ("BIG_CHECK_MAX_VERTICES", "cap.vertices"),
 }
 # A JSON string (escapes included) or a bracket: strings hold no structure.
 JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)

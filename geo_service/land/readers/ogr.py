@@ -304,8 +304,6 @@ def read_with_gdal(
 ) -> RawFile:
     """A Shapefile or GeoPackage layer read by GDAL; ``shapes``: the features wanted (for
     points or lines, the wrong kinds are left to land.prepare, which names them)."""
-    from geo_service.land.prepare import give_hint
-
     driver = guard.GPKG_DRIVER if kind == "gpkg" else guard.SHAPEFILE_DRIVER
     try:
         frame = pyogrio.read_dataframe(
@@ -327,12 +325,20 @@ def read_with_gdal(
         )
     if len(frame) > limits.max_parcels:
         raise over_cap(filename, IN_FILE, "max_parcels", len(frame), limits.max_parcels, True)
+    return raw_of_frame(frame, filename, kind, shapes)
+
+
+def raw_of_frame(frame, filename: str, kind: str, shapes: str = "polygon", first: int = 1):
+    """A GDAL-read frame as a RawFile; ``first``: the file's number of its first feature (a
+    big check reads its file a chunk at a time, land.big_check)."""
+    from geo_service.land.prepare import give_hint
+
     crs = frame.crs
     source = ".prj" if kind == "shapefile" else "GeoPackage"
     raw = RawFile(filename, kind, [], crs, Msg("crs.from_file", source=source) if crs else "")
     geometries = frame.geometry.to_numpy()
     count = len(geometries)
-    numbers = np.arange(1, count + 1)
+    numbers = np.arange(first, first + count)
     parcel_id = first_column(frame, ID_KEYS)
     parcel_id = np.where(parcel_id == "", [f"地块{n}" for n in numbers], parcel_id)
     where = np.array(

@@ -1,0 +1,242 @@
+"""Big checks (land.big_check): the dask path gives what the in-process path gives.
+
+The same generated GeoPackage (parcels across zone edges, inside, outside, multipolygons,
+polygons with holes, in both Gauss-Kruger zones, with attributes and declared areas) is
+checked by an app that keeps every check in-process and by one that sends anything over 500
+parcels down the big path in chunks of 700 on a two-worker LocalCluster; every parcel's
+status, overlaps and areas must agree, the downloads must hold every parcel, and the register
+must hold less than the upload.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pyogrio
+import pytest
+import shapely
+from conftest import dbs
+
+from geo_service import create_app
+from geo_service.config import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+from land_check import make_parcels  # noqa: E402 - the land benchmark's generator
+
+COUNT = 3000
+BIG = {"BIG_CHECK_PARCELS": 500, "BIG_CHECK_CHUNK": 700, "BIG_CHECK_WORKERS": 2}
+
+
+def mixed_parcels(count: int, seed: int = 7) -> gpd.GeoDataFrame:
+    """Generated parcels (labelled so): rectangles near and far from the zones, every 9th a
+    two-part multipolygon, every 7th with a hole; lon/lat, so both GK zones occur."""
+    from geo_service.catalog import load_catalog
+    from geo_service.land.zones import zones_from_layer
+
+    catalog = load_catalog(REPO_ROOT / "layers")
+    zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash).frame
+    frame = make_parcels(zones, count, seed=seed)
+    planes = frame.to_crs("EPSG:4545").geometry.to_numpy()
+    rng = np.random.default_rng(seed)
+    shapes = []
+    for i, shape in enumerate(planes):
+        x0, y0, x1, y1 = shape.bounds
+        if i % 9 == 4:
+            shape = shapely.MultiPolygon([shape, shapely.box(x1 + 50, y0, x1 + 120, y0 + 60)])
+        elif i % 7 == 3:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            shape = shape.difference(shapely.box(cx - 8, cy - 8, cx + 8, cy + 8))
+        shapes.append(shape)
+    lonlat = gpd.GeoSeries(shapes, crs="EPSG:4545").to_crs("EPSG:4490")
+    declared = np.where(rng.random(len(frame)) < 0.3, np.nan, rng.uniform(0.1, 4, len(frame)))
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": frame["parcel_id"],
+            "名称": [f"生成地块{i}" for i in range(len(frame))],
+            "地块面积": declared,
+            "用途": rng.choice(["工业", "仓储", None], len(frame)),
+            "source": "generated (tests/test_big_check.py)",
+        },
+        geometry=lonlat.to_numpy(),
+        crs="EPSG:4490",
+    )
+
+
+@functools.cache
+def upload(count: int = COUNT) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "parcels.gpkg"
+        mixed_parcels(count).to_file(path, engine="pyogrio")
+        return path.read_bytes()
+
+
+def post(client, data: bytes, name: str = "生成地块.gpkg"):
+    body = {"file": (io.BytesIO(data), name)}
+    return client.post("/api/checks", data=body, content_type="multipart/form-data")
+
+
+def wait_done(client, response, seconds: float = 240) -> dict:
+    if response.status_code == 201:
+        return response.json
+    assert response.status_code == 202, response.json
+    url = response.headers["Location"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = client.get(url).json
+        if state.get("status") not in ("queued", "running"):
+            return state
+        time.sleep(0.3)
+    raise AssertionError(f"{url} still running after {seconds} s")
+
+
+def all_parcels(client, check_id: str) -> list[dict]:
+    parcels, offset = [], 0
+    while True:
+        page = client.get(f"/api/checks/{check_id}/parcels?limit=997&offset={offset}").json
+        parcels += page["parcels"]
+        offset += 997
+        if offset >= page["numberMatched"]:
+            return parcels
+
+
+@pytest.fixture(scope="module")
+def checks(tmp_path_factory):
+    """The same file checked in-process and on the big path: (client, big id, small id)."""
+    folder = tmp_path_factory.mktemp("big")
+    small_app = create_app({"TESTING": True, **dbs(folder / "small"), "BIG_CHECK_PARCELS": 0})
+    big_app = create_app({"TESTING": True, **dbs(folder / "big"), **BIG, "CHECK_SYNC_SECONDS": 120})
+    small_client, big_client = small_app.test_client(), big_app.test_client()
+    data = upload()
+    small = wait_done(small_client, post(small_client, data))
+    big = wait_done(big_client, post(big_client, data))
+    assert big.get("parcels_paged") is True, big
+    return small_client, small, big_client, big, folder
+
+
+def test_big_path_gives_the_in_process_results(checks):
+    small_client, small, big_client, big = checks[:4]
+    assert big["summary"] == small["summary"]
+    assert big["summary"]["parcels"] == COUNT
+    assert min(big["summary"][s] for s in ("inside", "partial", "outside")) > 30
+    for key in ("name", "sha256", "format", "crs", "crs_note", "notes", "attribute_fields"):
+        assert big["input"][key] == small["input"][key], key
+    ours, theirs = all_parcels(big_client, big["id"]), all_parcels(small_client, small["id"])
+    assert len(ours) == len(theirs) == COUNT
+    for a, b in zip(ours, theirs):
+        assert a == b, (a, b)
+    # what the parcels were: multipolygons, holes, both planes, several zones
+    frame = mixed_parcels(COUNT)
+    kinds = set(frame.geometry.geom_type)
+    assert kinds == {"Polygon", "MultiPolygon"}
+    assert (shapely.get_num_interior_rings(frame.geometry.to_numpy()) > 0).any()
+    assert {p["crs_used"] for p in ours} == {"EPSG:4545", "EPSG:4546"}
+    assert max(len(p["zones"]) for p in ours) >= 1
+    assert any(p["warnings"] for p in ours)  # declared areas that differ
+
+
+def test_big_path_areas_to_a_micro_square_metre(checks):
+    """Unrounded: the blocks' areas against check_parcels on the same prepared frame."""
+    from geo_service.catalog import load_catalog
+    from geo_service.land import blocks
+    from geo_service.land.check import check_parcels
+    from geo_service.land.prepare import prepare_parcels
+    from geo_service.land.readers import read_parcel_file
+    from geo_service.land.zones import zones_from_layer
+
+    big, folder = checks[3], checks[4]
+    catalog = load_catalog(REPO_ROOT / "layers")
+    zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash).frame
+    frame = prepare_parcels(read_parcel_file(upload(), "p.gpkg")).frame
+    expected = check_parcels(frame, zones)
+    with sqlite3.connect(folder / "big" / "geo_service.sqlite") as db:
+        rows = db.execute(
+            "SELECT data FROM check_parcel_blocks WHERE check_id = ? ORDER BY block", (big["id"],)
+        ).fetchall()
+    decoded = [blocks.decode(r[0]) for r in rows]
+    assert [d.count for d in decoded] == [700, 700, 700, 700, 200]
+    for name in ("area_m2", "inside_m2", "ellipsoidal_area_m2", "distance_m"):
+        got = np.concatenate([d.floats[name] for d in decoded])
+        assert np.abs(got - expected.parcels[name].to_numpy()).max() <= 1e-6, name
+    overlaps = np.concatenate([d.overlap_m2 for d in decoded])
+    assert np.abs(overlaps - expected.overlaps["overlap_m2"].to_numpy()).max() <= 1e-6
+    wkb = [w for d in decoded for w in d.wkb]
+    assert wkb == shapely.to_wkb(frame.geometry.to_numpy()).tolist()
+
+
+def test_register_holds_less_than_the_upload(checks):
+    big, folder = checks[3], checks[4]
+    with sqlite3.connect(folder / "big" / "geo_service.sqlite") as db:
+        (stored,) = db.execute(
+            "SELECT sum(length(data)) FROM check_parcel_blocks WHERE check_id = ?", (big["id"],)
+        ).fetchone()
+        (rows,) = db.execute(
+            "SELECT count(*) FROM check_parcels WHERE check_id = ?", (big["id"],)
+        ).fetchone()
+    assert rows == 0
+    assert stored < len(upload()), (stored, len(upload()))
+
+
+def test_downloads_and_report_of_a_big_check_hold_every_parcel(checks):
+    client, big = checks[2], checks[3]
+    base = f"/api/checks/{big['id']}"
+    text = client.get(f"{base}?f=csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    wanted = {p["parcel_id"] for p in all_parcels(client, big["id"])}
+    assert len(wanted) == COUNT
+    assert wanted <= {cell for row in rows for cell in row[:3]}
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}?f=xlsx").data), read_only=True)
+    cells = {c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row[:3]}
+    assert wanted <= cells
+    geojson = json.loads(client.get(f"{base}?f=geojson").data)
+    assert len(geojson["features"]) == COUNT
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "c.gpkg"
+        path.write_bytes(client.get(f"{base}?f=gpkg").data)
+        assert set(pyogrio.read_dataframe(path)["parcel_id"]) == wanted
+        path.write_bytes(client.get("/api/checks?f=gpkg").data)
+        register = pyogrio.read_dataframe(path, layer="check_parcels")
+        assert set(register["parcel_id"]) == wanted
+        assert set(register["status"]) == {"inside", "partial", "outside"}
+    html = client.get(f"{base}?f=html").data.decode()
+    assert sorted(wanted)[0] in html and str(COUNT) in html.replace(",", "")
+
+
+def test_a_problem_in_a_later_chunk_stops_the_check_and_stores_nothing(tmp_path):
+    frame = mixed_parcels(1200)
+    frame.loc[1000, "geometry"] = shapely.box(116.3, 39.9, 116.31, 39.91)  # Beijing
+    path = tmp_path / "bad.gpkg"
+    frame.to_file(path, engine="pyogrio")
+    app = create_app({"TESTING": True, **dbs(tmp_path), **BIG, "CHECK_SYNC_SECONDS": 120})
+    client = app.test_client()
+    answer = post(client, path.read_bytes())
+    assert answer.status_code == 422, answer.json
+    message = answer.json["error"]["message"]
+    assert "第 1001 个要素" in message and "安康" in message, message
+    assert client.get("/api/checks").json["numberMatched"] == 0
+
+
+def test_big_caps_name_their_settings(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), **BIG, "BIG_CHECK_MAX_PARCELS": 1000})
+    client = app.test_client()
+    answer = post(client, upload())
+    assert answer.status_code == 422, answer.json
+    assert "BIG_CHECK_MAX_PARCELS=1000" in answer.json["error"]["message"]
+    small = create_app(
+        {"TESTING": True, **dbs(tmp_path / "b"), **BIG, "MAX_CONTENT_LENGTH": 10_000}
+    ).test_client()
+    geojson = json.dumps({"type": "FeatureCollection", "features": [], "pad": "x" * 20_000})
+    refused = post(small, geojson.encode(), "p.geojson")
+    assert refused.status_code == 413, refused.json
+    assert "BIG_CHECK_MAX_BYTES" in refused.json["error"]["message"]
+    assert "GeoPackage" in refused.json["error"]["message"]
