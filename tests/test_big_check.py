@@ -240,3 +240,39 @@ def test_big_caps_name_their_settings(tmp_path):
     assert refused.status_code == 413, refused.json
     assert "BIG_CHECK_MAX_BYTES" in refused.json["error"]["message"]
     assert "GeoPackage" in refused.json["error"]["message"]
+
+
+def test_progress_is_reported_chunk_by_chunk(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), **BIG, "CHECK_SYNC_SECONDS": 0})
+    client = app.test_client()
+    answer = post(client, upload())
+    assert answer.status_code == 202, answer.json
+    seen = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        state = client.get(answer.headers["Location"]).json
+        if state.get("status") not in ("queued", "running"):
+            break
+        progress = state["progress"]
+        seen.add((progress["stage"], progress["done"], progress["total"]))
+        time.sleep(0.1)
+    assert state["summary"]["parcels"] == COUNT, state
+    partway = {done for stage, done, total in seen if stage == "checking" and 0 < done < total}
+    assert partway and partway <= {700, 1400, 2100, 2800}, seen
+
+
+def test_an_unreachable_scheduler_is_said_and_nothing_is_stored(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            **dbs(tmp_path),
+            **BIG,
+            "DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:9",
+            "CHECK_SYNC_SECONDS": 120,
+        }
+    )
+    client = app.test_client()
+    state = wait_done(client, post(client, upload()))
+    assert state["status"] == "failed", state
+    assert "DASK_SCHEDULER_ADDRESS" in state["error"]["message"]
+    assert client.get("/api/checks").json["numberMatched"] == 0

@@ -37,7 +37,7 @@ from geo_service.messages import record
 
 log = logging.getLogger(__name__)
 IN_FLIGHT_PER_WORKER = 2
-CLUSTER_TIMEOUT_S = 60
+CLUSTER_TIMEOUT_S = 20
 
 
 @dataclass
@@ -170,7 +170,17 @@ def dask_client(limits):
     from distributed import Client, LocalCluster
 
     if limits.dask_scheduler:
-        client = Client(limits.dask_scheduler, timeout=CLUSTER_TIMEOUT_S)
+        try:
+            client = Client(limits.dask_scheduler, timeout=CLUSTER_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError):
+            from geo_service.errors import Busy
+
+            raise Busy(
+                "big.scheduler_unreachable",
+                address=limits.dask_scheduler[:200],
+                seconds=CLUSTER_TIMEOUT_S,
+                retry_after=CLUSTER_TIMEOUT_S,
+            ) from None
         try:
             yield client, len(client.scheduler_info().get("workers", {})) or 1
         finally:

@@ -46,6 +46,9 @@ class CheckOutput:
     renders: Slots | None = None  # at most so many Chromium runs at once
     org: str = ""
     signatures: tuple[str, ...] = field(default_factory=tuple)
+    #: ``limit=`` of the parcels' GeoJSON: the first so many (the check page's map of a big
+    #: check); None: all.
+    limit: int | None = None
 
 
 def csv_file(output: CheckOutput, document: dict) -> Iterator[str]:
@@ -82,7 +85,7 @@ def spooled(write) -> Iterator[bytes]:
 def parcels_geojson(output: CheckOutput, document: dict, batch: int = 1000) -> Iterator[str]:
     """The checked parcels as RFC 7946 GeoJSON with their results (zones flattened), streamed
     from the register in batches."""
-    rows = output.register.iter_parcels(document["id"], geometry=True)
+    rows = output.register.iter_parcels(document["id"], geometry=True, limit=output.limit)
 
     def features(chunk):
         geometries = clean_geometries(shapely.from_wkb([blob for _, blob in chunk]), 7)

@@ -13,4 +13,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(BIG_CHECK_MAX_BYTES): export the parcels as a GeoPackage, or split them into "
         "several files and check each.",
     ),
+    "big.scheduler_unreachable": (
+        "无法在 {seconds} 秒内连接 dask 调度器 {address}（DASK_SCHEDULER_ADDRESS），"
+        "大批量检查未运行，未保存任何结果：请确认调度器已启动、地址与端口无误，稍后重新提交；或将 "
+        "DASK_SCHEDULER_ADDRESS 留空以使用本机集群。",
+        "Could not reach the dask scheduler {address} (DASK_SCHEDULER_ADDRESS) within {seconds} "
+        "s; the big check did not run and nothing was stored: make sure the scheduler is up and "
+        "the address and port are right, then submit again; or leave DASK_SCHEDULER_ADDRESS "
+        "empty to use a cluster on this machine.",
+    ),
 }

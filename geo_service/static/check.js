@@ -257,7 +257,9 @@
      zoneFields && ["区界字段", zoneFields, "gs-sum-zone-fields"],
      ["园区数据版本", (check.dataset_version || "—") +
       (zones.layer_version ? "，园区图层第 " + zones.layer_version + " 版" : ""), "gs-sum-version"],
-     ["检查时间", localTime(check.created_at) + "（" + ZONE_NAME + "）", "gs-sum-time"]
+     ["检查时间", localTime(check.created_at) + "（" + ZONE_NAME + "）", "gs-sum-time"],
+     mapLimit(check) && ["地图", "显示前 " + MAP_PARCELS + " 块（共 " + s.parcels + " 块）；全部地块见 CSV、Excel、GeoPackage 下载",
+      "gs-sum-map"]
     ].forEach(function (pair) {
       if (!pair) { return; }
       var row = text("div", "", pair[2]);
@@ -279,9 +281,10 @@
     fillTable(check.parcels);
     loadRegister();
     var base = check.links[0].href.split("?")[0];
+    var mapOnly = mapLimit(check);
     var zonesShown = check.zones.source === "layer:zones" ? Promise.resolve(null) :
       getJSON(base + "?f=geojson&part=zones");
-    return Promise.all([getJSON(base + "?f=geojson"), zonesShown]).then(function (both) {
+    return Promise.all([getJSON(base + "?f=geojson" + (mapOnly ? "&limit=" + mapOnly : "")), zonesShown]).then(function (both) {
         if (state.check !== check) { return; }  /* a newer upload or an error came first */
         var collection = both[0];
         resultLayer.clearLayers();
@@ -329,6 +332,12 @@
         markSmall();
         document.body.setAttribute("data-check-shown", check.id);
       });
+  }
+
+  /* A big check (paged parcels) draws on the map the parcels its table lists, not all. */
+  var MAP_PARCELS = 2000;
+  function mapLimit(check) {
+    return !check.parcels && check.summary.parcels > MAP_PARCELS ? MAP_PARCELS : 0;
   }
 
   function fillTable(parcels) {

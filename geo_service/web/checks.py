@@ -203,13 +203,14 @@ def get_check(check_id: str):
     crs = request.args.get("crs")
     if crs is not None and not fmt.takes_crs:
         raise BadRequest("crs.check_format", format=fmt.key, crs=crs[:80])
+    limit = int_param(request.args, "limit", 0, 0, 10**7) or None  # f=geojson: the first n
     document = register().get(check_id)  # 404 when unknown
     if fmt.writer is None:
         return with_links(document)
-    return check_file(document, fmt, fmt.writer(check_output(crs), document))
+    return check_file(document, fmt, fmt.writer(check_output(crs, limit), document))
 
 
-def check_output(crs: str | None = None) -> CheckOutput:
+def check_output(crs: str | None = None, limit: int | None = None) -> CheckOutput:
     """What the check's writers need from the app: the register, the settings, the template
     renderer and the Chromium slots."""
     config = current_app.config
@@ -222,6 +223,7 @@ def check_output(crs: str | None = None) -> CheckOutput:
         renders=current_app.extensions["geo_service.renders"],
         org=config["REPORT_ORG"],
         signatures=tuple(config["REPORT_SIGNATURES"]),
+        limit=limit,
     )
 
 

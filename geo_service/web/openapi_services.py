@@ -123,6 +123,12 @@ def check_paths(api: Paths, max_body: int) -> None:
         "CGCS2000 3° GK zone or WGS 84, as URI, [EPSG:n], EPSG:n or n; default the parcels' "
         "own); a 400 with any other f",
     )
+    geojson_limit = param(
+        "limit",
+        {"type": "integer", "minimum": 0, "maximum": 10**7},
+        "with f=geojson: the first so many parcels, in file order (the check page's map of a "
+        "big check); 0 or none: all",
+    )
     api.add(
         "/api/checks/{checkId}",
         "get",
@@ -130,7 +136,7 @@ def check_paths(api: Paths, max_body: int) -> None:
         "answers its error",
         ok={"200": ok("the check, its progress, or the file", file_types(CHECK_EXPORTS, CHECK))},
         errors=("400", *GUARDED, "404", "406", "413", "415", "422", "503"),
-        params=[check_id, format_param(CHECK_EXPORTS), part, crs],
+        params=[check_id, format_param(CHECK_EXPORTS), part, crs, geojson_limit],
     )
     parcels = {
         "type": "object",
