@@ -9,14 +9,15 @@ processes too), the RSS still held after the check, and the bytes the register g
 
 - ``inprocess``: POST /api/checks with big checks off (today's path: one document, a row per
   parcel), MAX_PARCELS raised to the file's size;
-- ``big``: POST /api/checks on the big path (chunks on a 2-worker dask LocalCluster, blocks);
+- ``big``: POST /api/checks on the big path (chunks on a dask LocalCluster of 2 threads in the
+  check worker, blocks); ``big-processes``: the same on 2 dask worker processes;
 - ``postgis``: a throwaway PostgreSQL 15 + PostGIS 3.3 cluster; the parcels COPYed (WKB, already
   on their GK plane) into an unlogged table, then one INSERT ... SELECT with ST_Intersects /
   ST_Intersection / ST_Area against the zones (GiST): the bare query, none of the service's
   validation, records or register (its overlap areas are compared with ours).
 
     PYTHONPATH=. .venv/bin/python benchmarks/big_check.py --parcels 1000000 \
-        [--variants inprocess,big,postgis]
+        [--variants inprocess,big,big-processes,postgis] [--compare]
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ def parcels_file(count: int) -> Path:
 
 def tree_rss(process: psutil.Process) -> int:
     total = 0
-    for p in [process, *process.children(recursive=True)]:
+    try:
+        family = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in family:
         with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
     return total
@@ -116,7 +121,8 @@ def api_child(variant: str, path: str, folder: str) -> None:
     if variant == "inprocess":
         config.update(BIG_CHECK_PARCELS=0, MAX_PARCELS=10**7, MAX_VERTICES=10**9)
     else:
-        config.update(BIG_CHECK_PARCELS=100_000)
+        config.update(BIG_CHECK_PARCELS=1000)  # the big path for any size benchmarked
+        config.update(BIG_CHECK_PROCESSES=variant == "big-processes")
     app = create_app(config)
     client = app.test_client()
     db = Path(folder) / "geo_service.sqlite"
@@ -237,36 +243,36 @@ def run_postgis(path: Path) -> dict:
         sampler = Sampler(lambda: [me, postmaster])
         started = time.perf_counter()
         frame = pyogrio.read_dataframe(path)  # EPSG:4545: already on the GK plane
-        wkb = shapely.to_wkb(frame.geometry.to_numpy())
+        geometries = shapely.set_srid(frame.geometry.to_numpy(), 4545)
+        wkb = shapely.to_wkb(geometries, hex=True, include_srid=True)
         del frame
         read_s = time.perf_counter() - started
         url = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
         with psycopg.connect(url, autocommit=True) as db:
             db.execute("CREATE EXTENSION postgis")
             db.execute("CREATE UNLOGGED TABLE zones (id int, geom geometry(MultiPolygon, 4545))")
-            with db.cursor().copy("COPY zones (id, geom) FROM STDIN") as copy:
-                for i, g in enumerate(zone_plane):
-                    copy.write_row((i, shapely.to_wkb(shapely.MultiPolygon([g]) if
-                                    g.geom_type == "Polygon" else g, hex=True, srid=4545,
-                                    include_srid=True)))  # fmt: skip
+            for i, g in enumerate(zone_plane):
+                db.execute(
+                    "INSERT INTO zones VALUES (%s, ST_Multi(ST_SetSRID(ST_GeomFromWKB(%s), 4545)))",
+                    (i, shapely.to_wkb(g)),
+                )
             db.execute("CREATE INDEX ON zones USING gist (geom)")
-            db.execute("CREATE UNLOGGED TABLE parcels (seq int, geom geometry(Polygon, 4545))")
-            with db.cursor().copy("COPY parcels (seq, geom) FROM STDIN (FORMAT binary)") as copy:
-                copy.set_types(["int4", "bytea"])
+            db.execute("CREATE UNLOGGED TABLE parcels (seq int, geom geometry(Geometry, 4545))")
+            with db.cursor().copy("COPY parcels (seq, geom) FROM STDIN") as copy:
                 for seq, blob in enumerate(wkb):
                     copy.write_row((seq, blob))
             loaded_s = time.perf_counter() - started
             db.execute("CREATE INDEX ON parcels USING gist (geom)")
             db.execute("ANALYZE parcels; ANALYZE zones")
-            db.execute("CREATE UNLOGGED TABLE overlaps (seq int, zone int, area double precision)")
+            db.execute("CREATE UNLOGGED TABLE pairs (seq int, zone int, area double precision)")
             query_started = time.perf_counter()
             db.execute(
-                "INSERT INTO overlaps SELECT p.seq, z.id, CASE WHEN ST_Within(p.geom, z.geom) "
+                "INSERT INTO pairs SELECT p.seq, z.id, CASE WHEN ST_Within(p.geom, z.geom) "
                 "THEN ST_Area(p.geom) ELSE ST_Area(ST_Intersection(p.geom, z.geom)) END "
                 "FROM parcels p JOIN zones z ON ST_Intersects(p.geom, z.geom)"
             )
             query_s = time.perf_counter() - query_started
-            rows = db.execute("SELECT seq, zone, area FROM overlaps ORDER BY seq, zone").fetchall()
+            rows = db.execute("SELECT seq, zone, area FROM pairs ORDER BY seq, zone").fetchall()
         wall = time.perf_counter() - started
         peak = sampler.stop()
     finally:
@@ -312,7 +318,7 @@ def main() -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", type=int, default=1_000_000)
-    parser.add_argument("--variants", default="inprocess,big,postgis")
+    parser.add_argument("--variants", default="inprocess,big,big-processes,postgis")
     parser.add_argument("--compare", action="store_true", help="PostGIS areas against ours")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -337,7 +343,7 @@ def main() -> int:
         else:
             result = run_api(variant, path)
             print(
-                f"  {variant:10s}: {result['wall_s']:7.1f} s  peak {result['peak_mb']:6.0f} MB  "
+                f"  {variant:13s}: {result['wall_s']:7.1f} s  peak {result['peak_mb']:6.0f} MB  "
                 f"held after {result['held_mb']:+6.0f} MB  register "
                 f"{result['register_bytes'] / 2**20:+6.1f} MB "
                 f"({result['register_bytes'] / args.parcels:.0f} B/parcel; upload "

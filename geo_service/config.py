@@ -67,7 +67,8 @@ DEFAULTS = {
     "CHECK_INLINE_PARCELS": 1000,
     # Big checks (README "Big checks"): a GeoPackage of more parcels than BIG_CHECK_PARCELS
     # (0: none) is read BIG_CHECK_CHUNK parcels at a time and checked on a dask cluster
-    # (BIG_CHECK_WORKERS local worker processes, or DASK_SCHEDULER_ADDRESS), its parcels
+    # (a LocalCluster of BIG_CHECK_WORKERS threads, or worker processes when
+    # BIG_CHECK_PROCESSES; or the cluster at DASK_SCHEDULER_ADDRESS), its parcels
     # stored as compressed blocks; it may hold up to BIG_CHECK_MAX_PARCELS parcels and
     # BIG_CHECK_MAX_VERTICES vertices in an upload of up to BIG_CHECK_MAX_BYTES.
     "BIG_CHECK_PARCELS": 100_000,
@@ -76,6 +77,7 @@ DEFAULTS = {
     "BIG_CHECK_MAX_BYTES": 512 * 1024 * 1024,
     "BIG_CHECK_CHUNK": 50_000,
     "BIG_CHECK_WORKERS": 2,
+    "BIG_CHECK_PROCESSES": False,
     "DASK_SCHEDULER_ADDRESS": "",
     # Re-checks of the register against a zones version: at most this many checks and
     # parcels per re-check (a 413 says so and how to narrow the choice).

@@ -87,7 +87,7 @@ def post(client, data: bytes, name: str = "生成地块.gpkg"):
 
 
 def wait_done(client, response, seconds: float = 240) -> dict:
-    if response.status_code == 201:
+    if response.status_code in (200, 201):  # done, or failed (its state, as GET answers)
         return response.json
     assert response.status_code == 202, response.json
     url = response.headers["Location"]
@@ -203,7 +203,7 @@ def test_downloads_and_report_of_a_big_check_hold_every_parcel(checks):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "c.gpkg"
         path.write_bytes(client.get(f"{base}?f=gpkg").data)
-        assert set(pyogrio.read_dataframe(path)["parcel_id"]) == wanted
+        assert set(pyogrio.read_dataframe(path, layer="check_parcels")["parcel_id"]) == wanted
         path.write_bytes(client.get("/api/checks?f=gpkg").data)
         register = pyogrio.read_dataframe(path, layer="check_parcels")
         assert set(register["parcel_id"]) == wanted
@@ -258,7 +258,8 @@ def test_progress_is_reported_chunk_by_chunk(tmp_path):
         time.sleep(0.1)
     assert state["summary"]["parcels"] == COUNT, state
     partway = {done for stage, done, total in seen if stage == "checking" and 0 < done < total}
-    assert partway and partway <= {700, 1400, 2100, 2800}, seen
+    sums = {700 * k + 200 * j for k in range(5) for j in range(2)}  # chunks end in any order
+    assert partway and partway <= sums, seen
 
 
 def test_an_unreachable_scheduler_is_said_and_nothing_is_stored(tmp_path):

@@ -49,11 +49,20 @@ class BigUpload:
     count: int
 
 
+@dataclass(frozen=True)
+class Spooled:
+    """An upload whose bytes went to the big path's file: its name and hash stay."""
+
+    name: str
+    sha256: str
+    size: int
+
+
 @contextlib.contextmanager
 def plan(request):
     """A BigUpload when ``request``'s parcels are a GeoPackage of more than
     ``big_check_parcels`` features, else None (the in-process path); the file lives until the
-    block ends."""
+    block ends. On the big path ``request.parcels`` becomes a :class:`Spooled` (no bytes)."""
     limits = request.limits
     data = request.parcels.data
     if limits.big_check_parcels <= 0 or sniff(data) != "gpkg":
@@ -71,6 +80,8 @@ def plan(request):
                 request.parcels.name, layer, "big_max_parcels", count, limits.big_max_parcels
             )
         guard.require_driver(path, guard.GPKG_DRIVER, request.parcels.name)
+        request.parcels = Spooled(request.parcels.name, request.parcels.sha256, len(data))
+        del data  # the bytes are in the file now: let go of them (10^6 parcels: ~250 MB)
         yield BigUpload(path, layer, count)
 
 
@@ -187,13 +198,11 @@ def dask_client(limits):
             client.close()
         return
     workers = max(1, int(limits.big_workers))
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.WARNING,
-    )
+    if limits.big_processes:  # worker processes: more memory, no GIL shared
+        shape = {"n_workers": workers, "threads_per_worker": 1, "processes": True}
+    else:  # one worker of threads in this process (shapely and pyproj release the GIL)
+        shape = {"n_workers": 1, "threads_per_worker": workers, "processes": False}
+    cluster = LocalCluster(**shape, dashboard_address=None, silence_logs=logging.WARNING)
     client = Client(cluster)
     try:
         yield client, workers
@@ -275,9 +284,11 @@ def run(big: BigUpload, request, default_zones, dataset_version, register, repor
                     report("checking", collected.done, big.count)
 
             for index, raw in enumerate(chunks):
-                future = client.submit(check_chunk, raw, request.crs, zones_future, pure=False)
-                pending[future] = index
+                data = client.scatter(raw)  # sent to a worker as data, not in the task graph
                 del raw
+                future = client.submit(check_chunk, data, request.crs, zones_future, pure=False)
+                pending[future] = index
+                del data  # released on the worker once the task is done
                 while len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                     settle(wait(list(pending), return_when="FIRST_COMPLETED").done)
             while pending:
@@ -297,6 +308,17 @@ def run(big: BigUpload, request, default_zones, dataset_version, register, repor
         report("storing", big.count, big.count)
         register.save_blocks(document, collected.iter_blocks(), zones.frame)
     return document
+
+
+def give_back_memory() -> None:
+    """Return what the check freed to the OS: glibc keeps freed heap (one arena per thread
+    that ran a chunk) otherwise, and the check worker would hold it until it ends."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def cut_note(notes: list[dict], collected: Collected) -> list[dict]:

@@ -174,22 +174,27 @@ def check_and_store(
     register,
     progress: Progress | None = None,
     check_id: str | None = None,
-) -> dict:
-    """Run one check and store it in ``register``; returns its document (as stored, without
-    the parcels when it has more than the register keeps inline). A GeoPackage of more than
-    BIG_CHECK_PARCELS parcels takes the big path (land.big_check); the rest, this process."""
+) -> str:
+    """Run one check and store it in ``register``; returns its id. A GeoPackage of more than
+    BIG_CHECK_PARCELS parcels takes the big path (land.big_check); the rest, this process.
+    Either way the process gives back what the check used (``give_back_memory``)."""
     from geo_service.land import big_check
 
     report = progress or (lambda stage, done, total: None)
     with big_check.plan(request) as big:
         if big is not None:
-            return big_check.run(
+            stored = big_check.run(
                 big, request, default_zones, dataset_version, register, report, check_id
-            )
+            )["id"]
+            big_check.give_back_memory()
+            return stored
     document, parcels, zones = run_check(request, default_zones, dataset_version, report, check_id)
     report("storing", len(parcels), len(parcels))
     register.save(document, parcels, zones.frame)
-    return document
+    stored = document["id"]
+    del document, parcels, zones
+    big_check.give_back_memory()  # a check worker holds nothing after a check
+    return stored
 
 
 def layer_used(zones: Zones) -> dict:

@@ -94,6 +94,7 @@ def create_check():
     cat = catalog()
     default_zones = zones_from_layer(cat.get("zones"), cat.dataset_hash)
     job_id = jobs().submit(check, default_zones, cat.version)
+    del check  # the upload is spooled: do not hold its bytes while the check runs
     state = jobs().wait(job_id, float(current_app.config["CHECK_SYNC_SECONDS"]))
     location = url_for("checks.get_check", check_id=job_id, _external=True)
     if state["status"] == "done":

@@ -46,6 +46,7 @@ class Limits:
     big_max_vertices: int = 50_000_000
     big_chunk: int = 50_000
     big_workers: int = 2
+    big_processes: bool = False
     dask_scheduler: str = ""
 
     @classmethod
@@ -61,6 +62,7 @@ class Limits:
             big_max_vertices=int(config["BIG_CHECK_MAX_VERTICES"]),
             big_chunk=int(config["BIG_CHECK_CHUNK"]),
             big_workers=int(config["BIG_CHECK_WORKERS"]),
+            big_processes=bool(config["BIG_CHECK_PROCESSES"]),
             dask_scheduler=str(config["DASK_SCHEDULER_ADDRESS"] or ""),
         )
 
