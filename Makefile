@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SERVE_ARGS ?=
 
-.PHONY: run run-postgis test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-store bench-tiles screenshots clean
+.PHONY: run run-postgis test test-postgis lint format layers bench bench-land bench-snapshot bench-items bench-recheck bench-big bench-store bench-tiles screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-items: $(VENV)/.dev
 
 bench-recheck: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/recheck.py
+
+# 10^6 generated parcels: in-process vs the big path (dask) vs a bare PostGIS query.
+bench-big: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/big_check.py --parcels 1000000
 
 # Items request rate before the store (a worktree of fd2f0ce at /tmp/prestore) and now.
 bench-store: $(VENV)/.dev

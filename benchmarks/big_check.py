@@ -27,6 +27,7 @@ import contextlib
 import io
 import json
 import os
+import select
 import shutil
 import socket
 import sqlite3
@@ -173,7 +174,8 @@ def register_bytes(db: Path) -> int:
     return (pages - free) * size
 
 
-def run_api(variant: str, path: Path) -> dict:
+def run_api(variant: str, path: Path, limit_s: float, limit_mb: float) -> dict:
+    """One variant; stopped (and said so) past ``limit_s`` seconds or ``limit_mb`` of RSS."""
     with tempfile.TemporaryDirectory(prefix="bench-big-") as folder:
         child = subprocess.Popen(
             [sys.executable, __file__, "--child", variant, str(path), folder],
@@ -189,6 +191,15 @@ def run_api(variant: str, path: Path) -> dict:
         sampler = Sampler(lambda: [process])
         child.stdin.write("\n")
         child.stdin.flush()
+        started = time.perf_counter()
+        while not select.select([child.stdout], [], [], 1)[0]:
+            spent = time.perf_counter() - started
+            if spent > limit_s or sampler.peak > limit_mb * 2**20:
+                for p in [*process.children(recursive=True), process]:
+                    with contextlib.suppress(psutil.Error):
+                        p.kill()
+                child.wait()
+                return {"stopped": True, "wall_s": spent, "peak_mb": sampler.stop() / 2**20}
         result = json.loads(child.stdout.readline())
         result["peak_mb"] = sampler.stop() / 2**20
         time.sleep(2)
@@ -320,6 +331,8 @@ def main() -> int:
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--variants", default="inprocess,big,big-processes,postgis")
     parser.add_argument("--compare", action="store_true", help="PostGIS areas against ours")
+    parser.add_argument("--limit-s", type=float, default=1200, help="stop a variant after")
+    parser.add_argument("--limit-mb", type=float, default=12000, help="stop a variant above")
     args = parser.parse_args()
     started = time.perf_counter()
     path = parcels_file(args.parcels)
@@ -341,7 +354,14 @@ def main() -> int:
             if args.compare:
                 print(f"    max |overlap diff| vs ours: {compare_postgis(path, pairs):.2e} m2")
         else:
-            result = run_api(variant, path)
+            result = run_api(variant, path, args.limit_s, args.limit_mb)
+            if result.get("stopped"):
+                print(
+                    f"  {variant:13s}: STOPPED after {result['wall_s']:.0f} s, peak "
+                    f"{result['peak_mb']:.0f} MB (limits {args.limit_s:.0f} s, "
+                    f"{args.limit_mb:.0f} MB)"
+                )
+                continue
             print(
                 f"  {variant:13s}: {result['wall_s']:7.1f} s  peak {result['peak_mb']:6.0f} MB  "
                 f"held after {result['held_mb']:+6.0f} MB  register "

@@ -14,7 +14,6 @@ import csv
 import functools
 import io
 import json
-import sqlite3
 import sys
 import tempfile
 import time
@@ -27,9 +26,11 @@ import pyogrio
 import pytest
 import shapely
 from conftest import dbs
+from sqlalchemy import func, select
 
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
+from geo_service.store import schema as tables
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 from land_check import make_parcels  # noqa: E402 - the land benchmark's generator
@@ -121,7 +122,7 @@ def checks(tmp_path_factory):
     small = wait_done(small_client, post(small_client, data))
     big = wait_done(big_client, post(big_client, data))
     assert big.get("parcels_paged") is True, big
-    return small_client, small, big_client, big, folder
+    return small_client, small, big_client, big, big_app.extensions["geo_service.register"]
 
 
 def test_big_path_gives_the_in_process_results(checks):
@@ -154,15 +155,15 @@ def test_big_path_areas_to_a_micro_square_metre(checks):
     from geo_service.land.readers import read_parcel_file
     from geo_service.land.zones import zones_from_layer
 
-    big, folder = checks[3], checks[4]
+    big, register = checks[3], checks[4]
     catalog = load_catalog(REPO_ROOT / "layers")
     zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash).frame
     frame = prepare_parcels(read_parcel_file(upload(), "p.gpkg")).frame
     expected = check_parcels(frame, zones)
-    with sqlite3.connect(folder / "big" / "geo_service.sqlite") as db:
-        rows = db.execute(
-            "SELECT data FROM check_parcel_blocks WHERE check_id = ? ORDER BY block", (big["id"],)
-        ).fetchall()
+    b = tables.check_parcel_blocks
+    query = select(b.c.data).where(b.c.check_id == big["id"]).order_by(b.c.block)
+    with register.engine.connect() as db:
+        rows = db.execute(query).all()
     decoded = [blocks.decode(r[0]) for r in rows]
     assert [d.count for d in decoded] == [700, 700, 700, 700, 200]
     for name in ("area_m2", "inside_m2", "ellipsoidal_area_m2", "distance_m"):
@@ -175,14 +176,15 @@ def test_big_path_areas_to_a_micro_square_metre(checks):
 
 
 def test_register_holds_less_than_the_upload(checks):
-    big, folder = checks[3], checks[4]
-    with sqlite3.connect(folder / "big" / "geo_service.sqlite") as db:
-        (stored,) = db.execute(
-            "SELECT sum(length(data)) FROM check_parcel_blocks WHERE check_id = ?", (big["id"],)
-        ).fetchone()
-        (rows,) = db.execute(
-            "SELECT count(*) FROM check_parcels WHERE check_id = ?", (big["id"],)
-        ).fetchone()
+    big, register = checks[3], checks[4]
+    b, p = tables.check_parcel_blocks, tables.check_parcels
+    with register.engine.connect() as db:
+        stored = db.execute(
+            select(func.sum(func.length(b.c.data))).where(b.c.check_id == big["id"])
+        ).scalar()
+        rows = db.execute(
+            select(func.count()).select_from(p).where(p.c.check_id == big["id"])
+        ).scalar()
     assert rows == 0
     assert stored < len(upload()), (stored, len(upload()))
 
