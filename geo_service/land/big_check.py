@@ -187,7 +187,7 @@ def dask_client(limits):
             from geo_service.errors import Busy
 
             raise Busy(
-                "big.scheduler_unreachable",
+                "big_check.scheduler_unreachable",
                 address=limits.dask_scheduler[:200],
                 seconds=CLUSTER_TIMEOUT_S,
                 retry_after=CLUSTER_TIMEOUT_S,
@@ -349,7 +349,7 @@ def admit(request, config) -> None:
         if big and sniff(upload.data) == "gpkg":
             continue
         raise TooLarge(
-            "big.upload_too_big",
+            "big_check.upload_too_big",
             file=upload.name[:200],
             size=f"{len(upload.data) / 2**20:.1f}",
             limit=f"{limit / 2**20:g}",
