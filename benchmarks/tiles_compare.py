@@ -1,0 +1,221 @@
+"""Vector tiles of the generated parcels layer through HTTP on both backends vs a bare
+``ST_AsMVT`` query on the same table (psycopg, no HTTP): ms per tile at z10 and z14.
+
+Baseline **bare ST_AsMVT**: one SQL statement per tile on the PostGIS database our store
+writes, over ``layer_features`` of the layer's current version: the rows touching the tile
+(with the 64-unit buffer) through the GiST index, ``ST_AsMVTGeom`` of
+``ST_SimplifyPreserveTopology(ST_Transform(geometry, 3857), ~1 px)`` on a 4096 grid, the MVT
+id and ``gs_fid`` only, no words, no gzip, no HTTP. Against it, our tile endpoint
+``/collections/parcels_generated/tiles/WebMercatorQuad/{z}/{y}/{x}`` answered by
+``python -m geo_service serve`` (waitress) on that database and on a SQLite file with the same
+parcels (same seed), gzip asked for. The same random tiles inside the layer's extent for all
+three, one request at a time, the three interleaved tile by tile (each tile asked once per
+path: no ETag or body cache helps).
+
+(``benchmarks/tiles.py`` compares the tile code in-process with the library alone; this one
+measures what a client sees from a server on the 10^6-parcel layer.)
+
+    PYTHONPATH=. .venv/bin/python benchmarks/tiles_compare.py [--count 1000000] [--tiles 150]
+        [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bench_http as b
+
+ZOOMS = (10, 14)
+HALF_WORLD = 20037508.3427892
+BARE = """
+WITH q AS (
+  SELECT f.seq + 1 AS id, f.fid AS gs_fid,
+         ST_AsMVTGeom(
+           ST_SimplifyPreserveTopology(ST_Transform(f.geometry, 3857), %(tolerance)s),
+           ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true) AS geom
+    FROM layer_features f
+   WHERE f.layer_id = %(layer)s AND f.version = %(version)s
+     AND f.geometry && ST_Transform(
+           ST_TileEnvelope(%(z)s, %(x)s, %(y)s,
+             ST_MakeEnvelope(-%(half)s, -%(half)s, %(half)s, %(half)s, 3857), 64.0 / 4096),
+           4326)
+)
+SELECT ST_AsMVT(q, %(layer)s, 4096, 'geom', 'id') FROM q WHERE geom IS NOT NULL
+"""
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """(x, y) of the WebMercatorQuad tile holding lon/lat at zoom ``z``."""
+    n = 2**z
+    phi = math.radians(lat)
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * n)
+    return min(n - 1, x), min(n - 1, y)
+
+
+def random_tiles(bbox, z: int, count: int, seed: int) -> list[tuple[int, int, int]]:
+    """``count`` distinct tiles at ``z`` holding random points of ``bbox`` (fewer when the
+    extent has fewer tiles)."""
+    rng = random.Random(seed + z)
+    minx, miny, maxx, maxy = bbox
+    seen: dict = {}
+    for _ in range(count * 20):
+        x, y = tile_of(rng.uniform(minx, maxx), rng.uniform(miny, maxy), z)
+        seen.setdefault((z, x, y), None)
+        if len(seen) == count:
+            break
+    return list(seen)
+
+
+def tolerance(z: int) -> float:
+    """About one pixel of a 256-pixel tile at ``z``, in metres (as the tile code simplifies)."""
+    return 2 * HALF_WORLD / 256 / 2**z
+
+
+def bare_ms(db, layer: str, version: int, tile) -> tuple[float, int]:
+    z, x, y = tile
+    params = {
+        "z": z, "x": x, "y": y, "layer": layer, "version": version,
+        "tolerance": tolerance(z), "half": HALF_WORLD,
+    }  # fmt: skip
+    started = time.perf_counter()
+    body = db.execute(BARE, params).fetchone()[0]
+    return 1000 * (time.perf_counter() - started), len(body or b"")
+
+
+def http_ms(server: b.Server, conn, tile) -> tuple[float, int, int]:
+    z, x, y = tile
+    path = f"/collections/{b.LAYER}/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    started = time.perf_counter()
+    status, body = b.fetch(server.base, path, conn)
+    return 1000 * (time.perf_counter() - started), len(body), status
+
+
+def stats(values: list[float]) -> dict:
+    got = sorted(values)
+    if not got:
+        return {}
+    return {
+        "median_ms": round(got[len(got) // 2], 1),
+        "p95_ms": round(got[min(len(got) - 1, int(len(got) * 0.95))], 1),
+        "max_ms": round(got[-1], 1),
+    }
+
+
+def main() -> int:
+    import http.client
+
+    import psycopg
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--tiles", type=int, default=150, help="tiles per zoom")
+    parser.add_argument("--keep", help="a folder kept between runs (cluster, SQLite file)")
+    args = parser.parse_args()
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="tiles_compare_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    cluster, pg_url = b.start_cluster(folder)
+    sqlite_url = f"sqlite:///{folder / 'bench.sqlite'}"
+    servers: list[b.Server] = []
+    try:
+        b.ensure_parcels(pg_url, args.count)
+        b.ensure_parcels(sqlite_url, args.count)
+        dsn = b.psycopg_dsn(pg_url)
+        version, bbox = b.current_version(dsn), b.layer_bbox(dsn)
+        servers = [
+            b.app_server("ours_postgis", pg_url, folder),
+            b.app_server("ours_sqlite", sqlite_url, folder),
+        ]
+        for server in servers:
+            server.start()
+        conns = {
+            s.name: http.client.HTTPConnection(f"127.0.0.1:{s.port}", timeout=120) for s in servers
+        }
+        results: dict = {}
+        with b.RssSampler(servers), psycopg.connect(dsn, autocommit=True) as db:
+            for z in ZOOMS:
+                tiles = random_tiles(bbox, z, args.tiles, seed=14)
+                warm = random_tiles(bbox, z, 5, seed=99)
+                for tile in warm:  # first use: imports, pools, plans
+                    bare_ms(db, b.LAYER, version, tile)
+                    for server in servers:
+                        http_ms(server, conns[server.name], tile)
+                row = results.setdefault(
+                    z, {"tiles": len(tiles), "bare": [], "bare_bytes": 0, "empty": 0}
+                )
+                for index, tile in enumerate(tiles):
+                    order = ["bare", *[s.name for s in servers]]
+                    order = order[index % 3 :] + order[: index % 3]
+                    for name in order:
+                        if name == "bare":
+                            ms, size = bare_ms(db, b.LAYER, version, tile)
+                            row["bare"].append(ms)
+                            row["bare_bytes"] += size
+                            row["empty"] += size == 0
+                            continue
+                        server = next(s for s in servers if s.name == name)
+                        ms, size, status = http_ms(server, conns[name], tile)
+                        row.setdefault(name, []).append(ms)
+                        row[f"{name}_bytes"] = row.get(f"{name}_bytes", 0) + size
+                        statuses = row.setdefault(f"{name}_statuses", {})
+                        statuses[status] = statuses.get(status, 0) + 1
+                print(f"z{z}: {len(tiles)} tiles done", flush=True)
+        report = report_of(args, results, servers)
+        print(json.dumps(report, indent=1))
+        print_table(report)
+    finally:
+        for server in servers:
+            server.stop()
+        if not args.keep:
+            cluster.destroy()
+    return 0
+
+
+def report_of(args, results: dict, servers: list[b.Server]) -> dict:
+    report: dict = {"count": args.count, "baseline": "bare ST_AsMVT (psycopg)", "zooms": {}}
+    for z, row in results.items():
+        n = row["tiles"]
+        out = {
+            "tiles": n,
+            "empty_tiles": row["empty"],
+            "bare": {**stats(row["bare"]), "kb_per_tile": round(row["bare_bytes"] / n / 1024, 1)},
+        }
+        base = out["bare"]["median_ms"]
+        for server in servers:
+            got = stats(row.get(server.name, []))
+            got["median_ratio"] = b.ratio(got.get("median_ms", 0), base)
+            got["p95_ratio"] = b.ratio(got.get("p95_ms", 0), out["bare"]["p95_ms"])
+            got["kb_gz_per_tile"] = round(row.get(f"{server.name}_bytes", 0) / n / 1024, 1)
+            got["statuses"] = row.get(f"{server.name}_statuses")
+            out[server.name] = got
+        report["zooms"][f"z{z}"] = out
+    report["peak_rss_mb"] = {s.name: round(s.peak_rss_mb, 1) for s in servers}
+    report["client_peak_rss_mb"] = b.peak_rss_self_mb()
+    return report
+
+
+def print_table(report: dict) -> None:
+    print("\n| zoom | path | median ms | p95 ms | ratio (median) | ratio (p95) | KB | answers |")
+    print("|---|---|---|---|---|---|---|---|")
+    for z, out in report["zooms"].items():
+        for name, got in out.items():
+            if not isinstance(got, dict):
+                continue
+            size = got.get("kb_per_tile", got.get("kb_gz_per_tile"))
+            print(
+                f"| {z} | {name} | {got.get('median_ms')} | {got.get('p95_ms')} |"
+                f" {got.get('median_ratio', 1)} | {got.get('p95_ratio', 1)} | {size} |"
+                f" {got.get('statuses', '')} |"
+            )
+    print("peak RSS MB:", report["peak_rss_mb"], "client:", report["client_peak_rss_mb"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
