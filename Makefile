@@ -74,6 +74,20 @@ bench-store: $(VENV)/.dev
 bench-tiles: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/tiles.py --postgis
 
+# Issue 14 on one machine (a throwaway PostGIS cluster; BENCH_ARGS="--count 200000 --keep DIR").
+# pygeoapi runs from its own venv: python3 -m venv /tmp/pygeoapi-venv &&
+#   /tmp/pygeoapi-venv/bin/pip install pygeoapi==0.21.0 'waitress>=3.0,<3.1'
+BENCH_ARGS ?=
+.PHONY: bench-pygeoapi bench-tiles-http bench-two-servers
+bench-pygeoapi: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/pygeoapi_compare.py $(BENCH_ARGS)
+
+bench-tiles-http: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/tiles_compare.py $(BENCH_ARGS)
+
+bench-two-servers: $(VENV)/.dev
+	PYTHONPATH=. $(PY) benchmarks/two_servers.py $(BENCH_ARGS)
+
 screenshots: $(VENV)/.dev
 	PYTHONPATH=. $(PY) scripts/screenshots.py
 
