@@ -297,17 +297,35 @@ def load(
 # request mixes ------------------------------------------------------------------------------
 
 
-def request_mix(count: int, bbox, seed: int, n: int = 3000) -> dict[str, list[str]]:
-    """The same requests for every server, by kind, as (collection-relative) paths:
-    ``page``: items?limit=100 at a random offset; ``bbox``: items?limit=100&bbox= a random box
-    the size of a z14 tile inside the layer's extent; ``item``: one random feature."""
+def parcel_corners(dsn: str, count: int, n: int, seed: int) -> list[tuple[float, float]]:
+    """The south-west corners of ``n`` random parcels of the current version (where a map
+    user looks: the generated parcels crowd around the zones, most random boxes over the
+    whole extent are empty)."""
+    import psycopg
+
     rng = random.Random(seed)
-    minx, miny, maxx, maxy = bbox
+    seqs = [rng.randrange(0, count) for _ in range(n)]
+    with psycopg.connect(dsn) as db:
+        rows = db.execute(
+            "SELECT minx, miny FROM layer_features WHERE layer_id = %s"
+            " AND version = (SELECT current FROM layers WHERE id = %s) AND seq = ANY(%s)",
+            (LAYER, LAYER, seqs),
+        ).fetchall()
+    rng.shuffle(rows)
+    return [(float(x), float(y)) for x, y in rows]
+
+
+def request_mix(count: int, corners: list[tuple[float, float]], seed: int) -> dict[str, list[str]]:
+    """The same requests for every server, by kind, as (collection-relative) paths:
+    ``page``: items?limit=100 at a random offset; ``bbox``: items?limit=100&bbox= a box the
+    size of a z14 tile around a random parcel (``corners``, moved by up to a box); ``item``:
+    one random feature."""
+    rng = random.Random(seed)
     width, height = Z14_BOX
     pages, boxes, items = [], [], []
-    for _ in range(n):
+    for cx, cy in corners:
         pages.append(f"items?limit=100&offset={rng.randrange(0, max(1, count - 100))}")
-        x, y = rng.uniform(minx, maxx - width), rng.uniform(miny, maxy - height)
+        x, y = cx - rng.uniform(0, width), cy - rng.uniform(0, height)
         boxes.append(f"items?limit=100&bbox={x:.5f},{y:.5f},{x + width:.5f},{y + height:.5f}")
         items.append(f"items/gen-{rng.randrange(1, count + 1):07d}")
     return {"page": pages, "bbox": boxes, "item": items}
@@ -325,6 +343,11 @@ def features_in(body: bytes) -> int | None:
     if document.get("type") == "Feature":
         return 1
     return len(document.get("features", [])) if "features" in document else None
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM ends the benchmark through its ``finally`` (its servers stopped), not at once."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 def ratio(a: float, b: float) -> float | None:

@@ -5,8 +5,8 @@ Against it: **two servers**, two ``serve`` processes on two ports, each client t
 alternating between them; and **--workers 2**, one ``serve --workers 2`` (one port, two forked
 processes) when this build has it. Each configuration is started alone, measured, stopped;
 the configurations rotate round by round. Requests: the generated parcels layer
-(``benchmarks/bench_http.py``): ``items?limit=100`` at random offsets and random z14-sized
-``bbox`` pages, alternating, a fresh URL each time.
+(``benchmarks/bench_http.py``): ``items?limit=100`` at random offsets and z14-sized
+``bbox`` pages around random parcels, alternating, a fresh URL each time.
 
 This machine has 2 cores, and the client (Python threads), the servers and PostgreSQL share
 them: a second server can only win what one server leaves idle (Python's GIL within one
@@ -68,6 +68,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
+    b.exit_on_sigterm()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="two_servers_"))
     folder.mkdir(parents=True, exist_ok=True)
     cluster, pg_url = b.start_cluster(folder)
@@ -75,8 +76,8 @@ def main() -> int:
     try:
         b.ensure_parcels(pg_url, args.count)
         b.ensure_parcels(sqlite_url, args.count)
-        bbox = b.layer_bbox(b.psycopg_dsn(pg_url))
-        mix = b.request_mix(args.count, bbox, seed=2)
+        corners = b.parcel_corners(b.psycopg_dsn(pg_url), args.count, 3000, 2)
+        mix = b.request_mix(args.count, corners, seed=2)
         tails = [t for pair in zip(mix["page"], mix["bbox"], strict=True) for t in pair]
         paths = [f"/collections/{b.LAYER}/{t}" for t in tails]
         workers = b.serve_has_workers()
