@@ -62,14 +62,16 @@
     if (entry.bounds) { options.bounds = L.latLngBounds(entry.bounds); }
     var grid = L.vectorGrid.protobuf(entry.url, options);
     var hover = L.tooltip({ sticky: true, direction: "top", offset: [0, -4] });
+    var popup = L.popup({ maxWidth: 420 });
     grid.on("click", function (event) {
       var props = (event.layer && event.layer.properties) || {};
       map.closeTooltip(hover);
-      L.popup({ maxWidth: 420 }).setLatLng(event.latlng).setContent(popupContent(entry, props)).openOn(map);
+      popup.setLatLng(event.latlng).setContent(popupContent(entry, props)).openOn(map);
     });
     grid.on("mouseover", function (event) {
       var props = (event.layer && event.layer.properties) || {};
-      if (!props.gs_label) { return; }
+      /* no hover label over the feature's own open popup */
+      if (!props.gs_label || map.hasLayer(popup)) { return; }
       hover.setLatLng(event.latlng).setContent(label(String(props.gs_label)));
       map.openTooltip(hover);
     });
