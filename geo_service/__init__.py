@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth_db.parent.mkdir(parents=True, exist_ok=True)
     app.secret_key = secret_key(app.config["SECRET_KEY"], auth_db.parent / "secret_key")
     data = data_folder(app)
-    store = open_store(store_url(app.config["DATABASE_URL"], data))
+    store = open_store(store_url(app.config["DATABASE_URL"], data, app.config["LAYERS_DIR"]))
     app.extensions["geo_service.store"] = store
     app.extensions["geo_service.legacy"] = upgrade_install(store, legacy_files(app))
     app.extensions["geo_service.auth"] = AuthStore(store)

@@ -72,6 +72,16 @@ def dbs(folder) -> dict:
     }
 
 
+def store_sql(engine, statement: str, **params) -> list | None:
+    """One SQL statement (named :params) on a store's engine, committed: the rows it returns.
+    For tests that read or plant rows behind the app's back, on SQLite and PostgreSQL alike."""
+    from sqlalchemy import text
+
+    with engine.begin() as db:
+        result = db.execute(text(statement), params)
+        return [tuple(row) for row in result] if result.returns_rows else None
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("register")

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import dbs
+from conftest import dbs, store_sql
 from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection
 
 from geo_service import create_app
@@ -27,6 +26,8 @@ from geo_service.errors import Busy
 from geo_service.land.jobs import INTERRUPTED_MESSAGE
 from geo_service.messages import record
 from geo_service.render import report as report_doc
+from geo_service.store import default_url
+from geo_service.store.engine import open_engine
 from geo_service.testing import chromium_available, running_service
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
@@ -89,8 +90,8 @@ def test_queue_full_is_503_with_retry_after_and_stores_nothing(tmp_path):
     assert (
         refused.json["error"]["code"] == "busy" and "队列已满" in refused.json["error"]["message"]
     )
-    with sqlite3.connect(tmp_path / "geo_service.sqlite") as db:
-        assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 2
+    engine = app.extensions["geo_service.store"].engine
+    assert store_sql(engine, "SELECT count(*) FROM jobs") == [(2,)]
     assert list((tmp_path / "uploads").glob("*")) != []  # the two spooled uploads, no third
     for response in (first, second):
         assert wait_done(client, response.headers["Location"])["status"] == "done"
@@ -353,9 +354,10 @@ def test_running_and_queued_checks_read_back_interrupted_after_kill_9(tmp_path):
         workers = children(server_pid(url.rsplit(":", 1)[1]))
         assert workers
     assert gone(workers), "worker processes outlived a server stopped with SIGTERM"
-    with sqlite3.connect(tmp_path / "geo_service.sqlite") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == 2  # done, again
+    engine = open_engine(default_url(tmp_path))
+    if engine.dialect.name == "sqlite":
+        assert store_sql(engine, "PRAGMA integrity_check") == [("ok",)]
+    assert store_sql(engine, "SELECT count(*) FROM checks") == [(2,)]  # done, again
     assert list((tmp_path / "uploads").glob("*")) == []
 
 

@@ -8,13 +8,12 @@ import csv
 import io
 import json
 import re
-import sqlite3
 import zipfile
 
 import geopandas as gpd
 import openpyxl
 import pytest
-from conftest import dbs
+from conftest import dbs, store_sql
 from land_fixtures import PARCEL_SHAPES, jzd_text
 
 from geo_service import create_app
@@ -118,24 +117,29 @@ def test_a_check_stored_with_string_warnings_still_reads(app):
     client = app.test_client()
     check = xian80_check(client)
     old = "旧检查的提示 (an old warning)"
-    path = app.extensions["geo_service.store"].engine.url.database
-    with sqlite3.connect(path) as db:
-        document = json.loads(
-            db.execute("SELECT document FROM checks WHERE id = ?", (check["id"],)).fetchone()[0]
+    engine = app.extensions["geo_service.store"].engine
+    ((stored,),) = store_sql(engine, "SELECT document FROM checks WHERE id = :id", id=check["id"])
+    document = json.loads(stored)
+    document["warnings"] = [old]
+    document["input"]["notes"] = ["文件编码：GB18030 (GBK) (encoding: GB18030 (GBK))"]
+    for parcel in document["parcels"]:
+        parcel["warnings"] = [old]
+    store_sql(
+        engine,
+        "UPDATE checks SET document = :document WHERE id = :id",
+        document=json.dumps(document, ensure_ascii=False),
+        id=check["id"],
+    )
+    for seq, parcel in enumerate(document["parcels"]):
+        store_sql(
+            engine,
+            "UPDATE check_parcels SET record = :record, warnings = :old "
+            "WHERE check_id = :id AND seq = :seq",
+            record=json.dumps(parcel, ensure_ascii=False),
+            old=old,
+            id=check["id"],
+            seq=seq,
         )
-        document["warnings"] = [old]
-        document["input"]["notes"] = ["文件编码：GB18030 (GBK) (encoding: GB18030 (GBK))"]
-        for parcel in document["parcels"]:
-            parcel["warnings"] = [old]
-        db.execute(
-            "UPDATE checks SET document = ? WHERE id = ?",
-            (json.dumps(document, ensure_ascii=False), check["id"]),
-        )
-        for seq, parcel in enumerate(document["parcels"]):
-            db.execute(
-                "UPDATE check_parcels SET record = ?, warnings = ? WHERE check_id = ? AND seq = ?",
-                (json.dumps(parcel, ensure_ascii=False), old, check["id"], seq),
-            )
     url = f"/api/checks/{check['id']}"
     for headers in ({}, EN):
         again = client.get(url, headers=headers).json
@@ -185,10 +189,10 @@ def test_a_bad_jzd_file_explains_itself_in_english(app):
 
 
 def failed_job(app) -> str:
-    with sqlite3.connect(app.extensions["geo_service.store"].engine.url.database) as db:
-        (job_id,) = db.execute(
-            "SELECT id FROM jobs WHERE status = 'failed' ORDER BY created_at DESC LIMIT 1"
-        ).fetchone()
+    ((job_id,), *_) = store_sql(
+        app.extensions["geo_service.store"].engine,
+        "SELECT id FROM jobs WHERE status = 'failed' ORDER BY created_at DESC LIMIT 1",
+    )
     return job_id
 
 
@@ -215,12 +219,13 @@ def test_a_failed_check_read_back_later_is_in_the_readers_language(app):
 def test_job_errors_stored_before_messages_had_keys_still_read(app):
     client = app.test_client()
     old = {"status": 422, "code": "invalid_input", "message": "x.txt: 旧的错误 (an old error)"}
-    with sqlite3.connect(app.extensions["geo_service.store"].engine.url.database) as db:
-        db.execute(
-            "INSERT INTO jobs (id, status, stage, error, created_at, updated_at) "
-            "VALUES ('oldjob', 'failed', 'reading', ?, ?, ?)",
-            (json.dumps(old, ensure_ascii=False), now(), now()),
-        )
+    store_sql(
+        app.extensions["geo_service.store"].engine,
+        "INSERT INTO jobs (id, status, stage, error, created_at, updated_at) "
+        "VALUES ('oldjob', 'failed', 'reading', :error, :at, :at)",
+        error=json.dumps(old, ensure_ascii=False),
+        at=now(),
+    )
     for headers in ({}, EN):
         answer = client.get("/api/checks/oldjob", headers=headers)
         assert answer.status_code == 422
@@ -229,12 +234,12 @@ def test_job_errors_stored_before_messages_had_keys_still_read(app):
 
 def test_an_interrupted_check_says_so_in_the_readers_language(app):
     client = app.test_client()
-    with sqlite3.connect(app.extensions["geo_service.store"].engine.url.database) as db:
-        db.execute(
-            "INSERT INTO jobs (id, status, stage, created_at, updated_at) "
-            "VALUES ('cut', 'interrupted', 'checking', ?, ?)",
-            (now(), now()),
-        )
+    store_sql(
+        app.extensions["geo_service.store"].engine,
+        "INSERT INTO jobs (id, status, stage, created_at, updated_at) "
+        "VALUES ('cut', 'interrupted', 'checking', :at, :at)",
+        at=now(),
+    )
     chinese = client.get("/api/checks/cut").json
     english = client.get("/api/checks/cut", headers=EN).json
     assert chinese["status"] == english["status"] == "interrupted"

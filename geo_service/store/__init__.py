@@ -19,9 +19,12 @@ __all__ = ["LayerVersion", "Store", "default_url", "open_store", "shared_store",
 _shared: dict[tuple[int, str], Store] = {}
 
 
-def store_url(configured: str, data_dir: Path) -> str:
-    """DATABASE_URL when set, else the SQLite file ``geo_service.sqlite`` in ``data_dir``."""
-    return configured.strip() if configured and configured.strip() else default_url(data_dir)
+def store_url(configured: str, data_dir: Path, layers_dir: Path | None = None) -> str:
+    """DATABASE_URL when set, else the SQLite file ``geo_service.sqlite`` in ``data_dir``
+    (``layers_dir``: the app's layers, for the PostGIS test pass's templates only)."""
+    if configured and configured.strip():
+        return configured.strip()
+    return default_url(data_dir, layers_dir)
 
 
 def open_store(url: str) -> Store:

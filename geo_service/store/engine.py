@@ -97,15 +97,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def default_url(data_dir: Path) -> str:
+def default_url(data_dir: Path, layers_dir: Path | None = None) -> str:
     """The SQLite file ``geo_service.sqlite`` in ``data_dir``; under the PostGIS test pass
-    only (``store.pg_local.test_run``), that folder's own test database instead."""
+    only (``store.pg_local.test_run``), that folder's own test database instead (copied
+    from a template seeded with ``layers_dir`` when that is the repo's layers)."""
     from geo_service.store.pg_local import test_database_url
 
-    return (
-        test_database_url(data_dir)
-        or f"sqlite:///{Path(data_dir).resolve() / 'geo_service.sqlite'}"
-    )
+    test_url = test_database_url(data_dir, layers_dir)
+    return test_url or f"sqlite:///{Path(data_dir).resolve() / 'geo_service.sqlite'}"
 
 
 def open_engine(url: str) -> Engine:

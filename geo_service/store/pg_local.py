@@ -246,13 +246,20 @@ def template_name(run: str) -> str:
     return f"gst_{run}_template"
 
 
+def seeded_name(run: str) -> str:
+    """The template with the repo's layers already seeded as version 1 (what every app on
+    the repo's layers writes at its first start): copied for those apps, for speed."""
+    return f"gst_{run}_seeded"
+
+
 #: Databases this process made or found already (no CREATE DATABASE twice).
 _made: set[str] = set()
 
 
-def test_database_url(data_dir: Path) -> str | None:
-    """The run's own database for ``data_dir`` (made from the template on first use), or
-    None when the tests do not run on PostGIS."""
+def test_database_url(data_dir: Path, layers_dir: Path | None = None) -> str | None:
+    """The run's own database for ``data_dir`` (made from the template on first use: the
+    seeded one for an app on the repo's layers), or None when the tests do not run on
+    PostGIS."""
     found = test_run()
     if found is None:
         return None
@@ -260,14 +267,23 @@ def test_database_url(data_dir: Path) -> str | None:
     key = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:24]
     name = f"gst_{run}_{key}"
     if name not in _made:
-        create_database(admin, name, template_name(run))
+        seeded = layers_dir is not None and Path(layers_dir).resolve() == repo_layers()
+        create_database(admin, name, seeded_name(run) if seeded else template_name(run))
         _made.add(name)
     return database_url(admin, name)
 
 
+def repo_layers() -> Path:
+    from geo_service.config import REPO_ROOT
+
+    return (REPO_ROOT / "layers").resolve()
+
+
 def prepare_test_run(admin_url: str, run: str) -> None:
     """The run's template database: PostGIS and every migration, copied for each app."""
+    from geo_service.catalog import load_catalog
     from geo_service.store.engine import migrate, open_engine
+    from geo_service.store.sql import SqlStore
 
     name = template_name(run)
     create_database(admin_url, name)
@@ -276,6 +292,12 @@ def prepare_test_run(admin_url: str, run: str) -> None:
         migrate(engine)
     finally:
         engine.dispose()
+    create_database(admin_url, seeded_name(run), name)
+    store = SqlStore(database_url(admin_url, seeded_name(run)))
+    try:
+        load_catalog(repo_layers(), store)
+    finally:
+        store.engine.dispose()
 
 
 @contextlib.contextmanager
