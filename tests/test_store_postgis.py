@@ -358,3 +358,44 @@ def test_db_copy_of_a_row_postgresql_refuses_names_the_table_and_copies_nothing(
     assert done.returncode == 1
     assert "表 audit" in done.stderr and "未复制任何数据" in done.stderr
     assert sum(open_store(pg_url).counts().values()) == len(MIGRATIONS)  # schema_version only
+
+
+def test_values_postgresql_refuses_are_4xx_and_store_nothing(pg_url, tmp_path):
+    """SQLite takes a NUL in text, a 64-bit integer in INTEGER, any length in VARCHAR(n);
+    PostgreSQL refuses them: a lookup is a 404, a write a 400 saying which rule, never 500."""
+    import io
+
+    from geo_service import create_app
+
+    app = create_app(
+        {**dbs(tmp_path), "AUTH": "none", "DATABASE_URL": pg_url, "CHECK_SYNC_SECONDS": 300}
+    )
+    client = app.test_client()
+    store = app.extensions["geo_service.store"]
+    before = store.counts()
+    for path in ("/collections/zones/versions/3000000000", "/api/checks/%00abc",
+                 "/api/rechecks/x%00"):  # fmt: skip
+        answer = client.get(path)
+        assert answer.status_code == 404, (path, answer.json)
+    assert "NUL" in client.get("/api/checks/%00abc").json["error"]["message"]
+    parcel = {
+        "type": "Feature",
+        "id": "地块\u00001",
+        "properties": {"name": "n"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[109.0, 32.7], [109.001, 32.7], [109.001, 32.701], [109.0, 32.7]]],
+        },
+    }
+    data = json.dumps({"type": "FeatureCollection", "features": [parcel]}).encode()
+    answer = client.post("/api/checks", data={"file": (io.BytesIO(data), "p.geojson")})
+    error = answer.json.get("error") or {}
+    assert error.get("status", answer.status_code) == 400, answer.json
+    assert error["message"].startswith("未保存") and "NUL" in error["message"]
+    after = store.counts()
+    assert (after["checks"], after["check_parcels"]) == (before["checks"], before["check_parcels"])
+    from geo_service.auth.store import AuthStore
+
+    with pytest.raises(Exception) as caught:
+        AuthStore(store).create_token("nobody" * 20, "x" * 100)
+    assert getattr(caught.value, "status", 500) < 500

@@ -5,6 +5,8 @@ everything reads back through the app. Real files, the real app, no mocks."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sqlite3
 import sys
@@ -12,10 +14,13 @@ from contextlib import closing
 
 import pyogrio
 import pytest
+from sqlalchemy import select
 
 from geo_service import create_app
 from geo_service.config import REPO_ROOT
 from geo_service.errors import ConfigError
+from geo_service.store import default_url, open_store, schema
+from geo_service.store.engine import open_engine
 from geo_service.store.legacy import LEGACY_TABLES
 
 sys.path[:0] = [str(REPO_ROOT / "tests")]
@@ -40,13 +45,33 @@ def config(folder, **more) -> dict:
 
 
 def store_facts(folder) -> dict[str, tuple[int, str]]:
-    """The same facts as legacy_facts, read from the store's file with plain sqlite3."""
-    with closing(sqlite3.connect(folder / "geo_service.sqlite")) as raw:
-        return {
-            target: rows_digest(raw, target)
-            for pairs in LEGACY_TABLES.values()
-            for _, target in pairs
-        }
+    """The same facts as legacy_facts, read from the store with plain sqlite3 (on the
+    PostGIS pass: every column of every row through SQLAlchemy, hashed the same way)."""
+    url = default_url(folder)
+    targets = [target for pairs in LEGACY_TABLES.values() for _, target in pairs]
+    if url.startswith("sqlite"):
+        with closing(sqlite3.connect(folder / "geo_service.sqlite")) as raw:
+            return {target: rows_digest(raw, target) for target in targets}
+    engine = open_engine(url)
+    try:
+        with engine.connect() as db:
+            return {target: engine_rows_digest(db, target) for target in targets}
+    finally:
+        engine.dispose()
+
+
+def engine_rows_digest(db, name: str) -> tuple[int, str]:
+    """rows_digest's hash over a table read with SQLAlchemy (geometries as their WKB)."""
+    table = schema.metadata.tables[name]
+    texts = sorted(
+        json.dumps(
+            {k: v.hex() if isinstance(v, bytes) else v for k, v in row._mapping.items()},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        for row in db.execute(select(table))
+    )
+    return len(texts), hashlib.sha256("\n".join(texts).encode()).hexdigest()
 
 
 def login(client, name: str, password: str):
@@ -115,9 +140,10 @@ def test_the_store_holding_password_hashes_is_private(tmp_path):
     fill_legacy_files(tmp_path)
     app = create_app(config(tmp_path))
     app.extensions["geo_service.auth"].record("admin", "::1", "POST /x", "x", 200)  # WAL files
-    for name in ("geo_service.sqlite", "geo_service.sqlite-wal", "geo_service.sqlite-shm"):
-        path = tmp_path / name
-        assert path.stat().st_mode & 0o777 == 0o600, name
+    if default_url(tmp_path).startswith("sqlite"):  # PostgreSQL: see test_auth's privacy
+        for name in ("geo_service.sqlite", "geo_service.sqlite-wal", "geo_service.sqlite-shm"):
+            path = tmp_path / name
+            assert path.stat().st_mode & 0o777 == 0o600, name
     assert (tmp_path / "auth.sqlite.imported").stat().st_mode & 0o777 == 0o600
 
 
@@ -131,8 +157,7 @@ def test_a_refused_old_file_stops_start_up_naming_it_and_stays(tmp_path):
     assert message.startswith("旧数据文件") and "均未导入" in message
     assert (tmp_path / "actuals.sqlite").read_bytes().startswith(b"not a database")
     assert not (tmp_path / "actuals.sqlite.imported").exists()
-    with closing(sqlite3.connect(tmp_path / "geo_service.sqlite")) as raw:
-        assert raw.execute("SELECT count(*) FROM actuals").fetchone()[0] == 0
+    assert open_store(default_url(tmp_path)).counts()["actuals"] == 0
     # the register was imported before the refusal and is not imported twice
     (tmp_path / "actuals.sqlite").unlink()
     app = create_app(config(tmp_path))

@@ -85,4 +85,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "usage: python -m geo_service.store.pg_local start|stop FOLDER (start: a throwaway "
         "cluster in FOLDER, prints its admin URL; stop: stops it and removes FOLDER)",
     ),
+    # values PostgreSQL refuses (store/refusals.py)
+    "store.value_refused": (
+        "未保存：数据库不接受其中一个值（{rule}）；请修改后重试。",
+        "Nothing saved: the database does not take one of the values ({rule}); correct it "
+        "and try again.",
+    ),
+    "store.value_not_found": (
+        "没有找到：所查的值不可能存在（{rule}）；请检查地址中的编号。",
+        "Not found: no record can have the value asked for ({rule}); check the id in the URL.",
+    ),
+    "store.rule_nul": (
+        "文字中含有 NUL 字符（\\u0000），数据库的文字中不能有此字符",
+        "the text holds a NUL character (\\u0000), which database text cannot hold",
+    ),
+    "store.rule_integer": (
+        "整数超出 −2147483648 到 2147483647 的范围",
+        "an integer is outside −2147483648 to 2147483647",
+    ),
+    "store.rule_length": (
+        "文字超过该项 {chars} 个字符的上限",
+        "a text is longer than the field's {chars} characters",
+    ),
+    "store.rule_other": ("{reason}", "{reason}"),
 }

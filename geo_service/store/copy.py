@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from geo_service.errors import ConfigError
+from geo_service.errors import BadRequest, ConfigError
 from geo_service.store import schema
 from geo_service.store.engine import (
     first_line,
@@ -94,9 +94,10 @@ def copy_table(old: Connection, new: Connection, table: Table) -> None:
     while batch := result.fetchmany(BATCH):
         try:
             new.execute(insert(table), [dict(row._mapping) for row in batch])
-        except DBAPIError as exc:
+        except (DBAPIError, BadRequest) as exc:  # BadRequest: store.refusals on PostgreSQL
+            reason = exc.message if isinstance(exc, BadRequest) else first_line(exc)
             raise ConfigError(
                 "db.copy_refused", table=table.name, first=done + 1, last=done + len(batch),
-                reason=first_line(exc),
+                reason=reason,
             ) from None  # fmt: skip
         done += len(batch)

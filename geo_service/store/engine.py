@@ -114,7 +114,11 @@ def open_engine(url: str) -> Engine:
     except ArgumentError:
         raise ConfigError("store.bad_url", url=redacted(url)) from None
     if parsed.get_backend_name() != "sqlite":
-        return after_fork_disposed(create_engine(parsed, pool_pre_ping=True))
+        from geo_service.store import refusals
+
+        engine = create_engine(parsed, pool_pre_ping=True)
+        refusals.install(engine)
+        return after_fork_disposed(engine)
     if parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,8 @@ from geo_service.store.engine import migrate, now, open_engine
 from geo_service.store.geometry import Geometry
 from geo_service.store.interface import LayerVersion
 
+#: The largest value of an Integer column (PostgreSQL's is 32-bit).
+INT32_MAX = 2**31 - 1
 #: Features written per INSERT batch.
 BATCH = 1000
 
@@ -81,8 +83,10 @@ class SqlStore:
     def version(self, layer_id: str, number: int) -> LayerVersion:
         v = schema.layer_versions
         query = select(v).where(v.c.layer_id == layer_id, v.c.number == int(number))
-        with self.engine.connect() as db:
-            row = db.execute(query).first()
+        row = None
+        if 0 < int(number) <= INT32_MAX:  # an Integer column on every backend
+            with self.engine.connect() as db:
+                row = db.execute(query).first()
         if row is None:
             current = self.current_version(layer_id)
             raise NotFound(
