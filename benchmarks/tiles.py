@@ -22,6 +22,7 @@ uniform over Ankang, labelled as generated (``source``: benchmarks/tiles.py, pre
 
     PYTHONPATH=. .venv/bin/python benchmarks/tiles.py [--parcels 100000] [--tiles 40] [--postgis]
     PYTHONPATH=. .venv/bin/python benchmarks/tiles.py --page 20000
+    PYTHONPATH=. .venv/bin/python benchmarks/tiles.py --postgis --skip-memory   # PostGIS only
 
 Prints ms per tile by zoom and path, their ratio, bytes, and peak RSS.
 """
@@ -211,6 +212,7 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=40)
     parser.add_argument("--postgis", action="store_true")
     parser.add_argument("--page", type=int, default=0)
+    parser.add_argument("--skip-memory", action="store_true", help="only the PostGIS part")
     args = parser.parse_args()
     if args.page:
         page_weight(args.page)
@@ -226,6 +228,9 @@ def main() -> None:
     print(f"{args.parcels} generated parcels in {time.perf_counter() - made:.1f} s")
     service = TileService(cache_bytes=0)
     service.encode(catalog, layer, matrix.Tile(10, 0, 0))  # the index and properties, once
+    if args.skip_memory:
+        postgis(catalog, layer, features, args.tiles)
+        return
     print("| zoom | ours ms/tile | library ms/tile | ratio | ours KB | library KB |")
     print("|---|---|---|---|---|---|")
     for z in (8, 10, 12, 14, 16):

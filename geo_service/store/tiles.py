@@ -23,6 +23,7 @@ from geo_service.store.schema import layer_features
 WEB_MERCATOR = 3857
 #: The square world of EPSG:3857 (ST_TileEnvelope's default bounds, given for the margin).
 HALF_WORLD = 20037508.3427892
+MAX_LAT = 85.0511287798066
 
 
 @dataclass(frozen=True)
@@ -57,15 +58,32 @@ def _in_tile(layer_id: str, version: int, z: int, x: int, y: int, extent, buffer
     )
     if tolerance > 0:  # what a tile draws: see geo_service.tiles.mvt.visible
         kind = func.ST_Dimension(f.geometry)
+        pixel_area = tolerance * tolerance
         where = and_(
             where,
+            # first the row's box (migration 5): a polygon whose box is smaller than a pixel
+            # is smaller too, found without projecting it (most parcels at low zooms)
+            or_(f.minx.is_(None), kind != 2, _box_area(f) >= pixel_area),
             or_(
                 kind == 0,
                 and_(kind == 1, func.ST_Length(projected) >= tolerance),
-                and_(kind == 2, func.ST_Area(projected) >= tolerance * tolerance),
+                and_(kind == 2, func.ST_Area(projected) >= pixel_area),
             ),
         )
     return on_grid, where
+
+
+def _box_area(f):
+    """The EPSG:3857 area of a row's lon/lat box (the box of its projected shape: the
+    projection is monotonic in each axis), in square metres."""
+    radius = 6378137.0
+
+    def north(lat):  # clamped to the square world, as the tiles' projection is
+        lat = func.greatest(func.least(lat, MAX_LAT), -MAX_LAT)
+        return func.ln(func.tan(func.radians(45 + lat / 2)))
+
+    width = func.radians(f.maxx - f.minx) * radius
+    return width * (north(f.maxy) - north(f.miny)) * radius
 
 
 def tile_rows(
