@@ -220,6 +220,7 @@ def collection(collection_id: str):
         "collection.html",
         title=layer.title,
         offered_crs=part2.OFFERED,
+        in_store=layer.in_store,
     )
 
 
