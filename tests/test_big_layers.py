@@ -268,3 +268,15 @@ def test_the_items_page_of_a_big_layer_pages_on(apps):
     page = get(big, f"{ITEMS}?f=html&limit=20&bbox={BBOX}").get_data(as_text=True)
     assert "数据库分页" in page and "下一页" in page and "cursor=" in page
     assert "gen-" in page and "None" not in page
+
+
+def test_a_store_only_layer_is_listed_once_the_store_has_it(tmp_path):
+    app = create_app({"TESTING": True, **dbs(tmp_path), "AUTH": "none"})
+    catalog, store = app.extensions["geo_service.catalog"], app.extensions["geo_service.store"]
+    assert LAYER_ID not in catalog.layers and LAYER_ID in catalog.pending
+    get(app, f"/collections/{LAYER_ID}", 404)
+    generate(store, catalog, 40, 3)  # as the command does, from another process
+    assert catalog.refresh(store) == [LAYER_ID]
+    served = get(app, f"/collections/{LAYER_ID}/items?limit=50").get_json()
+    assert served["numberMatched"] == 40 and not catalog.get(LAYER_ID).in_store
+    assert LAYER_ID in [c["id"] for c in get(app, "/collections").get_json()["collections"]]
