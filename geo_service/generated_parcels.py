@@ -53,7 +53,7 @@ def parcels(catalog: Catalog, count: int, seed: int) -> Iterator[list[tuple[Feat
     made = 0
     while made < count:
         wanted = min(BATCH, count - made)
-        drawn = int(wanted * 2.5) + 16
+        drawn = int(wanted * 3) + 16
         near = drawn // 2
         chosen = anchors[rng.integers(0, len(anchors), near)]
         x = np.concatenate(
@@ -73,7 +73,11 @@ def parcels(catalog: Catalog, count: int, seed: int) -> Iterator[list[tuple[Feat
         for index, shape in enumerate(county_shapes):
             inside = shapely.contains_xy(shape, x + width / 2, y + height / 2)
             county[(county < 0) & inside] = index
-        keep = np.flatnonzero(county >= 0)[:wanted]
+        inside = county >= 0  # half near a zone, half anywhere (then in stored order)
+        around = np.flatnonzero(inside[:near])[: wanted // 2]
+        anywhere = np.flatnonzero(inside[near:])[: wanted - len(around)] + near
+        keep = np.sort(np.concatenate([around, anywhere]))
+        rng.shuffle(keep)
         boxes = shapely.box(x[keep], y[keep], x[keep] + width[keep], y[keep] + height[keep])
         areas = shapely.area(boxes)
         lonlat = shapely.transform(

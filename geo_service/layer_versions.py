@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from geo_service.catalog import Catalog, Layer, _read_file, check_features, store_served
-from geo_service.errors import BadRequest, InputError, NotFound
+from geo_service.errors import BadRequest, Conflict, InputError, NotFound
 from geo_service.layer_diff import compare
 from geo_service.layer_links import dropped_references
 from geo_service.layer_source import past_version
@@ -35,6 +35,8 @@ MESSAGE_CHARS = 500
 #: and it never draws more than MAP_MAX (the tables below it list every change).
 MAP_UNCHANGED_MAX = 5000
 MAP_MAX = 20000
+#: Versions of more features are not compared or reverted here (both would be read whole).
+DIFF_MAX_FEATURES = 50_000
 
 _cache: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
@@ -103,14 +105,29 @@ def requested_version(args) -> int | None:
 
 
 def detail(
-    store: Store, layer: Layer, number: int, against: int | None = None, with_map: bool = False
+    store: Store,
+    layer: Layer,
+    number: int,
+    against: int | None = None,
+    with_map: bool = False,
+    memory_max: int | None = None,
 ) -> dict:
     """Version ``number``'s metadata and its diff against ``against`` (default: the previous
     version; version 1 is compared with an empty layer); with ``with_map`` the features the
-    page's map draws."""
+    page's map draws. Not for versions served from the store (``memory_max``) or of more
+    than DIFF_MAX_FEATURES: 400."""
     version = store.version(layer.id, number)
     base = number - 1 if against is None else against
     older = store.version(layer.id, base) if base else None  # 404 naming the versions there are
+    largest = max(version.feature_count, older.feature_count if older else 0)
+    if largest > DIFF_MAX_FEATURES or store_served(layer.id, largest, memory_max):
+        # both versions would be read whole to compare them
+        raise BadRequest(
+            "big.no_diff",
+            collection=layer.id,
+            count=largest,
+            maximum=min(DIFF_MAX_FEATURES, memory_max or DIFF_MAX_FEATURES),
+        )
     key = ("diff", store.url, layer.id, version.content_sha256, older and older.content_sha256)
     found = _cached(key)
     if found is None or (with_map and "map" not in found):
@@ -218,6 +235,10 @@ def revert(
     when it would drop a feature other layers name (as an edit or an import would)."""
     layer = catalog.get(layer_id)
     old = store.version(layer_id, number)
+    if store_served(layer_id, old.feature_count, catalog.memory_max) or (
+        old.feature_count > DIFF_MAX_FEATURES
+    ):  # read whole, then written again
+        raise Conflict("big.not_editable", collection=layer_id, count=old.feature_count)
     features = store.features(layer_id, number)
     dropped = dropped_references(catalog, layer.id, {f["id"] for f in features})
     if dropped:

@@ -183,6 +183,13 @@ def test_what_a_big_layer_cannot_do_is_a_clear_400(apps):
     assert answer.status_code == 409 and CJK.search(answer.get_json()["error"]["message"])
 
 
+def test_a_diff_of_a_big_version_is_refused_in_chinese(apps):
+    big, _ = apps
+    message = chinese_400(big, f"/collections/{LAYER_ID}/versions/1?f=json")
+    assert "下载" in message
+    assert get(big, f"/collections/{LAYER_ID}/versions").get_json()["versions"][0]["counts"]
+
+
 def test_the_download_streams_every_feature(apps):
     big, small = apps
     answer = get(big, f"/collections/{LAYER_ID}/download")
@@ -208,6 +215,11 @@ def test_a_past_version_is_served_from_the_store_too(apps):
     old = walk(big, f"{ITEMS}?limit=900&version=1")
     assert old == walk(small, f"{ITEMS}?limit=900&version=1")
     assert old != walk(big, f"{ITEMS}?limit=900")
+    # neither compared nor reverted online (both would be read whole)
+    chinese_400(big, f"/collections/{LAYER_ID}/versions/2?f=json")
+    answer = big.test_client().post(f"/collections/{LAYER_ID}/versions/1/revert", json={})
+    assert answer.status_code == 409, answer.get_json()
+    assert CJK.search(answer.get_json()["error"]["message"])
     # a cursor of version 2 keeps paging version 2 after version 3 is written
     first = get(big, f"{ITEMS}?limit=1000").get_json()
     generate(store, catalog, 10, 9)

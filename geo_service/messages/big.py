@@ -45,6 +45,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "edited or imported online (each write is a whole new version): regenerate or import "
         "it from the command line.",
     ),
+    "big.no_diff": (
+        "图层 {collection} 的这两个版本有 {count} 个要素，超过在线比较的上限 {maximum}：版本列表"
+        "仍给出每版新增、删除、修改的个数；要逐个比较，请下载两个版本的 GeoJSON（?version=n）"
+        "用 GIS 软件比较。",
+        "These versions of layer {collection} have {count} features, above the {maximum} that "
+        "are compared online: the versions list still gives each version's added, removed "
+        "and changed counts; to compare feature by feature, download both versions' GeoJSON "
+        "(?version=n) and compare them in GIS software.",
+    ),
     "big.download_format": (
         "图层 {collection} 有 {count} 个要素，由数据库分页提供：下载只提供 GeoJSON（f=geojson，"
         "逐批写出），不提供 f={asked}。也可用 GIS 软件的 OGC API 要素服务按页读取。",

@@ -290,37 +290,36 @@ def candidates(
     meets ``bbox`` (every row when None): candidates, tested exactly by the caller."""
     f = schema.layer_features
     where = [f.c.layer_id == layer_id, f.c.version == int(number), f.c.seq > int(after)]
-    query = select(*_columns())
     with engine.connect() as db:
         if bbox is not None:
             minx, miny, maxx, maxy = (float(v) for v in bbox)
             dialect = db.dialect.name
-            if dialect == "sqlite" and _rtree_is_small(db, bbox):
-                r = rtree.c
-                query = query.select_from(
-                    rtree.join(f, literal_column("layer_features.rowid") == r.id)
-                )
-                where += [r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny]
+            ids = _rtree_ids(db, bbox) if dialect == "sqlite" else None
+            if ids is not None:  # a small box: its rows by rowid (the R*Tree leads)
+                where.append(literal_column("layer_features.rowid").in_(ids))
             elif dialect == "postgresql" and _postgis_geometry():
                 envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326)
                 where.append(f.c.geometry.op("&&")(envelope))
-            else:
+            else:  # a large box: stored order, the box columns as the filter (dense hits)
                 where += [f.c.minx <= maxx, f.c.maxx >= minx, f.c.miny <= maxy, f.c.maxy >= miny]
-        rows = db.execute(query.where(and_(*where)).order_by(f.c.seq).limit(int(limit)))
-        return [FeatureRecord(*row) for row in rows]
+        query = select(*_columns()).where(and_(*where)).order_by(f.c.seq).limit(int(limit))
+        return [FeatureRecord(*row) for row in db.execute(query)]
 
 
-def _rtree_is_small(db: Connection, bbox) -> bool:
-    """Whether the R*Tree has at most RTREE_PROBE entries in ``bbox`` (then it leads)."""
+def _rtree_ids(db: Connection, bbox) -> list[int] | None:
+    """SQLite: the rowids of the R*Tree entries meeting ``bbox`` (every layer and version),
+    or None when there are more than RTREE_PROBE (then stored order with the box columns is
+    faster). Two statements, not a join: SQLite's planner would walk layer_features by its
+    primary key (for ORDER BY seq) and probe the R*Tree per row, reading every row."""
     minx, miny, maxx, maxy = bbox
     r = rtree.c
-    hits = (
+    query = (
         select(r.id)
         .where(r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny)
         .limit(RTREE_PROBE + 1)
-        .subquery()
     )
-    return db.execute(select(func.count()).select_from(hits)).scalar() <= RTREE_PROBE
+    ids = list(db.execute(query).scalars())
+    return ids if len(ids) <= RTREE_PROBE else None
 
 
 def _postgis_geometry() -> bool:

@@ -98,7 +98,7 @@ def version(collection_id: str, number: str):
     html = wanted_format() == "html"
 
     def payload() -> dict:
-        data = lv.detail(store(), layer, wanted, against, with_map=html)
+        data = lv.detail(store(), layer, wanted, against, html, catalog().memory_max)
         values = {"collection_id": layer.id}
         data["links"] = [
             link("versions.version", "self", JSON, SELF, f="json", number=wanted, **values),
