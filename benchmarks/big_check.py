@@ -83,22 +83,45 @@ def tree_rss(process: psutil.Process) -> int:
 
 
 class Sampler:
-    """Peak of the RSS summed over a process tree (and any extra processes), every 50 ms."""
+    """Peak of the RSS summed over process trees, every 50 ms; and the CPU seconds they used
+    meanwhile (a figure the other sessions on a shared machine do not inflate)."""
 
     def __init__(self, roots):
         self.roots, self.peak, self.running = roots, 0, True
+        self.cpu: dict[int, tuple[float, float]] = {}  # pid -> (at start, last seen)
+        self.sample(first=True)
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
+    def sample(self, first: bool = False) -> None:
+        total = 0
+        for root in self.roots():
+            try:
+                family = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for p in family:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+                    times = p.cpu_times()
+                    used = times.user + times.system
+                    start = self.cpu.get(p.pid, (used if first else 0.0, 0.0))[0]
+                    self.cpu[p.pid] = (start, used)
+        self.peak = max(self.peak, total)
+
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, sum(tree_rss(r) for r in self.roots()))
+            self.sample()
             time.sleep(0.05)
 
     def stop(self) -> int:
         self.running = False
         self.thread.join()
         return self.peak
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(last - start for start, last in self.cpu.values())
 
 
 # ---- one API variant, in a child process --------------------------------------------------
@@ -202,6 +225,7 @@ def run_api(variant: str, path: Path, limit_s: float, limit_mb: float) -> dict:
                 return {"stopped": True, "wall_s": spent, "peak_mb": sampler.stop() / 2**20}
         result = json.loads(child.stdout.readline())
         result["peak_mb"] = sampler.stop() / 2**20
+        result["cpu_s"] = sampler.cpu_s
         time.sleep(2)
         result["idle_mb"] = idle / 2**20
         result["held_mb"] = (tree_rss(process) - idle) / 2**20
@@ -286,6 +310,7 @@ def run_postgis(path: Path) -> dict:
             rows = db.execute("SELECT seq, zone, area FROM pairs ORDER BY seq, zone").fetchall()
         wall = time.perf_counter() - started
         peak = sampler.stop()
+        cpu = sampler.cpu_s
     finally:
         as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
@@ -296,6 +321,7 @@ def run_postgis(path: Path) -> dict:
         "query_s": query_s,
         "overlaps": [r for r in rows if r[2] > 0.01],
         "peak_mb": peak / 2**20,
+        "cpu_s": cpu,
     }
 
 
@@ -347,7 +373,8 @@ def main() -> int:
             result = run_postgis(path)
             pairs = result.pop("overlaps")
             print(
-                f"  postgis   : {result['wall_s']:7.1f} s  peak {result['peak_mb']:6.0f} MB "
+                f"  postgis      : {result['wall_s']:7.1f} s  CPU {result['cpu_s']:6.1f} s  "
+                f"peak {result['peak_mb']:6.0f} MB "
                 f"(read {result['read_s']:.1f} s, COPY {result['load_s']:.1f} s, "
                 f"INSERT..SELECT {result['query_s']:.1f} s; {len(pairs):,} overlaps)"
             )
@@ -363,7 +390,8 @@ def main() -> int:
                 )
                 continue
             print(
-                f"  {variant:13s}: {result['wall_s']:7.1f} s  peak {result['peak_mb']:6.0f} MB  "
+                f"  {variant:13s}: {result['wall_s']:7.1f} s  CPU {result['cpu_s']:6.1f} s  "
+                f"peak {result['peak_mb']:6.0f} MB  "
                 f"held after {result['held_mb']:+6.0f} MB  register "
                 f"{result['register_bytes'] / 2**20:+6.1f} MB "
                 f"({result['register_bytes'] / args.parcels:.0f} B/parcel; upload "

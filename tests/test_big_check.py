@@ -279,3 +279,30 @@ def test_an_unreachable_scheduler_is_said_and_nothing_is_stored(tmp_path):
     assert state["status"] == "failed", state
     assert "DASK_SCHEDULER_ADDRESS" in state["error"]["message"]
     assert client.get("/api/checks").json["numberMatched"] == 0
+
+
+@pytest.mark.browser
+def test_check_page_shows_a_big_check(browser, tmp_path):
+    """The page follows a big check's progress, lists its first 2000 parcels, maps them and
+    says that the downloads have all of them."""
+    from test_browser import open_page
+
+    from geo_service.testing import running_service
+
+    path = tmp_path / "生成地块.gpkg"
+    path.write_bytes(upload())
+    env = {f"GEO_SERVICE_{k}": str(v) for k, v in BIG.items()}
+    with running_service({**env, "GEO_SERVICE_CHECK_SYNC_SECONDS": "0"}) as url:
+        visit = open_page(browser, url, "/check", "body[data-check-ready]")
+        p = visit.page
+        p.set_input_files("#gs-file", str(path))
+        p.click("#gs-submit")
+        p.wait_for_selector("body[data-check-shown]", timeout=240_000)
+        assert p.locator("#gs-table tbody tr").count() == 2000
+        assert p.evaluate("GS_CHECK_PAGE.parcels().getLayers().length") == 2000
+        note = p.locator(".gs-sum-map").inner_text()
+        assert "显示前 2000 块（共 3000 块）" in note, note
+        assert f"{COUNT} 块" in p.locator("#gs-summary").inner_text()
+        p.screenshot(path=str(tmp_path / "big-check.png"))  # to look at: pytest --basetemp
+        assert not visit.errors, visit.errors
+        visit.page.context.close()
