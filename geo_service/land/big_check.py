@@ -200,9 +200,15 @@ def dask_client(limits):
     workers = max(1, int(limits.big_workers))
     if limits.big_processes:  # worker processes: more memory, no GIL shared
         shape = {"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        shape["host"] = "127.0.0.1"
     else:  # one worker of threads in this process (shapely and pyproj release the GIL)
         shape = {"n_workers": 1, "threads_per_worker": workers, "processes": False}
-    cluster = LocalCluster(**shape, dashboard_address=None, silence_logs=logging.WARNING)
+    # the scheduler's HTTP endpoint on a free loopback port (never 8787 on every interface)
+    cluster = LocalCluster(
+        **shape,
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.WARNING,
+    )
     client = Client(cluster)
     try:
         yield client, workers
