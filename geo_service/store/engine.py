@@ -111,7 +111,7 @@ def open_engine(url: str) -> Engine:
     """An engine for ``url``; a URL SQLAlchemy cannot read stops start-up with a message."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError("store.bad_url", url=redacted(url)) from None
     if parsed.get_backend_name() != "sqlite":
         from geo_service.store import refusals
@@ -151,12 +151,20 @@ def after_fork_disposed(engine: Engine) -> Engine:
     return engine
 
 
+#: Query keys of a database URL whose values are never shown (libpq's password, sslpassword).
+SECRET_KEYS = ("pass", "secret", "token", "key")
+
+
 def redacted(url: str) -> str:
-    """The URL as shown in a message: no password, bounded."""
+    """The URL as shown in a message: no password (in the user part or the query), bounded."""
     try:
-        return make_url(url).render_as_string(hide_password=True)[:200]
-    except ArgumentError:
-        return url.split("@")[-1][:200]
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # unreadable (a bad port): only what follows the "@"
+        return url.split("@")[-1].split("?")[0][:200]
+    hidden = {
+        key: "***" for key in parsed.query if any(word in key.lower() for word in SECRET_KEYS)
+    }
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)[:200]
 
 
 def recorded(db: Connection) -> set[int]:
