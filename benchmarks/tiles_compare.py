@@ -31,7 +31,6 @@ from pathlib import Path
 
 import bench_http as b
 
-ZOOMS = (10, 14)
 HALF_WORLD = 20037508.3427892
 BARE = """
 WITH q AS (
@@ -88,11 +87,17 @@ def bare_ms(db, layer: str, version: int, tile) -> tuple[float, int]:
     return 1000 * (time.perf_counter() - started), len(body or b"")
 
 
-def http_ms(server: b.Server, conn, tile) -> tuple[float, int, int]:
+def http_ms(server: b.Server, conn, tile) -> tuple[float, int, int | str]:
+    """ms, bytes and status of one tile; a request past the connection's timeout counts as
+    that long (status "timeout") and its connection is opened again."""
     z, x, y = tile
     path = f"/collections/{b.LAYER}/tiles/WebMercatorQuad/{z}/{y}/{x}"
     started = time.perf_counter()
-    status, body = b.fetch(server.base, path, conn)
+    try:
+        status, body = b.fetch(server.base, path, conn)
+    except TimeoutError:
+        conn.close()
+        return 1000 * (time.perf_counter() - started), 0, "timeout"
     return 1000 * (time.perf_counter() - started), len(body), status
 
 
@@ -116,6 +121,9 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--tiles", type=int, default=40, help="tiles per zoom")
     parser.add_argument("--keep", help="a folder kept between runs (cluster, SQLite file)")
+    parser.add_argument("--zooms", default="10,14", help="comma-separated zooms")
+    parser.add_argument("--z10-tiles", type=int, help="tiles at z10 (dense: ~400k parcels each)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per HTTP request")
     args = parser.parse_args()
     b.exit_on_sigterm()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="tiles_compare_"))
@@ -136,14 +144,16 @@ def main() -> int:
         for server in servers:
             server.start()
         conns = {
-            s.name: http.client.HTTPConnection(f"127.0.0.1:{s.port}", timeout=120) for s in servers
+            s.name: http.client.HTTPConnection(f"127.0.0.1:{s.port}", timeout=args.timeout)
+            for s in servers
         }
         results: dict = {}
         with b.RssSampler(servers), psycopg.connect(dsn, autocommit=True) as db:
-            for z in ZOOMS:
-                warm = random_tiles(corners[:5], z, 5)
-                tiles = [t for t in random_tiles(corners[5:], z, args.tiles + 5) if t not in warm]
-                tiles = tiles[: args.tiles]
+            for z in [int(v) for v in args.zooms.split(",")]:
+                wanted = args.z10_tiles if z == 10 and args.z10_tiles else args.tiles
+                warm = random_tiles(corners[:5], z, 5) if z > 10 else []  # z10: minutes each
+                tiles = [t for t in random_tiles(corners[5:], z, wanted + 5) if t not in warm]
+                tiles = tiles[:wanted]
                 for tile in warm:  # first use: imports, pools, plans
                     bare_ms(db, b.LAYER, version, tile)
                     for server in servers:
@@ -167,6 +177,8 @@ def main() -> int:
                         row[f"{name}_bytes"] = row.get(f"{name}_bytes", 0) + size
                         statuses = row.setdefault(f"{name}_statuses", {})
                         statuses[status] = statuses.get(status, 0) + 1
+                    if (index + 1) % 2 == 0:
+                        print(f"  z{z}: {index + 1} of {len(tiles)} tiles", flush=True)
                 print(f"z{z}: {len(tiles)} tiles done", flush=True)
         report = report_of(args, results, servers)
         print(json.dumps(report, indent=1))
