@@ -35,12 +35,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 LAYER = "parcels_generated"
+#: Servers on one database share this (required with a PostgreSQL URL).
+SECRET = "big-layer-benchmark-secret-0123456789abcdef"
 
 STARTUP = """
 import json, resource, sys, time
 started = time.perf_counter()
 from geo_service import create_app
-app = create_app({"AUTH": "none", "DATABASE_URL": sys.argv[1],
+app = create_app({"AUTH": "none", "DATABASE_URL": sys.argv[1], "SECRET_KEY": "x" * 40,
                   "LAYER_MEMORY_MAX_FEATURES": int(sys.argv[2])})
 layer = app.extensions["geo_service.catalog"].get("parcels_generated")
 print(json.dumps({"seconds": time.perf_counter() - started,
@@ -54,7 +56,9 @@ def ensure_layer(url: str, count: int) -> None:
     from geo_service import create_app
     from geo_service.generated_parcels import generate
 
-    app = create_app({"AUTH": "none", "DATABASE_URL": url, "LAYER_MEMORY_MAX_FEATURES": 0})
+    app = create_app(
+        {"AUTH": "none", "DATABASE_URL": url, "LAYER_MEMORY_MAX_FEATURES": 0, "SECRET_KEY": SECRET}
+    )
     store = app.extensions["geo_service.store"]
     current = store.current_version(LAYER)
     if current is not None and current.feature_count == count:
@@ -98,7 +102,14 @@ def timed(client, urls, seconds: float) -> dict:
 def request_rates(url: str, memory_max: int, box: float, seconds: float, seed: int) -> dict:
     from geo_service import create_app
 
-    app = create_app({"AUTH": "none", "DATABASE_URL": url, "LAYER_MEMORY_MAX_FEATURES": memory_max})
+    app = create_app(
+        {
+            "AUTH": "none",
+            "DATABASE_URL": url,
+            "LAYER_MEMORY_MAX_FEATURES": memory_max,
+            "SECRET_KEY": SECRET,
+        }
+    )
     layer = app.extensions["geo_service.catalog"].get(LAYER)
     client = app.test_client()
     rng = random.Random(seed)
@@ -132,6 +143,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--box", type=float, default=0.02, help="bbox size in degrees")
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument(
+        "--skip-memory", action="store_true", help="no 100k in-memory request baseline"
+    )
     args = parser.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="big_layer_"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,7 +156,8 @@ def main() -> int:
         "big_count": args.big,
         "backend": big_url.split(":")[0],
     }
-    ensure_layer(small_url, args.startup)
+    if not (args.skip_startup and args.skip_memory):
+        ensure_layer(small_url, args.startup)
     if not args.skip_startup:
         memory = startup(small_url, 10**9)
         store = startup(small_url, 20_000)
@@ -153,8 +168,9 @@ def main() -> int:
             "rss_ratio_store_to_memory": round(store["peak_rss_mb"] / memory["peak_rss_mb"], 3),
         }
     print(json.dumps(report, indent=1), flush=True)
-    report["memory_100k"] = request_rates(small_url, 10**9, args.box, args.seconds, 1)
-    print(json.dumps(report["memory_100k"], indent=1), flush=True)
+    if not args.skip_memory:
+        report["memory_100k"] = request_rates(small_url, 10**9, args.box, args.seconds, 1)
+        print(json.dumps(report["memory_100k"], indent=1), flush=True)
     ensure_layer(big_url, args.big)
     report["store_big"] = request_rates(big_url, 20_000, args.box, args.seconds, 1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
