@@ -49,6 +49,8 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
         "GEO_SERVICE_AUTH_DB": f"{scratch.name}/auth.sqlite",
         "GEO_SERVICE_CHECKS_DB": f"{scratch.name}/checks.sqlite",
         "GEO_SERVICE_ACTUALS_DB": f"{scratch.name}/actuals.sqlite",
+        # a loaded CI machine may take longer than 20 s to start a check worker
+        "GEO_SERVICE_CHECK_SYNC_SECONDS": "120",
         **(env or {}),
     }
     log = open(f"{scratch.name}/serve.log", "w+")  # noqa: SIM115 - a file, not a pipe that fills
