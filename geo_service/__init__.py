@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from geo_service.analysis.targets import load_targets
     from geo_service.auth.store import AuthStore
     from geo_service.catalog import load_catalog
-    from geo_service.land.jobs import Jobs, Slots
+    from geo_service.land.jobs import Jobs, Slots, queue_settings
     from geo_service.land.register import Register
     from geo_service.layer_source import memory_limit
     from geo_service.store import open_store, store_url
@@ -33,9 +33,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.json = LocalisingJSON(app)
     auth_db = legacy_files(app)["auth"]  # its folder keeps the secret key, as before
     auth_db.parent.mkdir(parents=True, exist_ok=True)
-    app.secret_key = secret_key(app.config["SECRET_KEY"], auth_db.parent / "secret_key")
     data = data_folder(app)
-    store = open_store(store_url(app.config["DATABASE_URL"], data, app.config["LAYERS_DIR"]))
+    url = store_url(app.config["DATABASE_URL"], data, app.config["LAYERS_DIR"])
+    shared_secret(app.config["SECRET_KEY"], app.config["DATABASE_URL"])
+    app.secret_key = secret_key(app.config["SECRET_KEY"], auth_db.parent / "secret_key")
+    store = open_store(url)
     app.extensions["geo_service.store"] = store
     app.extensions["geo_service.legacy"] = upgrade_install(store, legacy_files(app))
     app.extensions["geo_service.auth"] = AuthStore(store)
@@ -48,10 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geo_service.register"] = Register(store, inline)
     app.extensions["geo_service.jobs"] = Jobs(
         store,
-        data / "uploads",
         app.config["CHECK_WORKERS"],
         app.config["MAX_QUEUED_CHECKS"],
         inline,
+        queue_settings(app.config),
     )
     app.extensions["geo_service.renders"] = Slots(
         app.config["MAX_RENDERS"], app.config["MAX_RENDER_WAITING"]
@@ -81,6 +83,23 @@ def legacy_files(app: Flask) -> dict[str, Path]:
         "actuals": Path(app.config["ACTUALS_DB"] or data / "actuals.sqlite"),
         "auth": Path(app.config["AUTH_DB"] or data / "auth.sqlite"),
     }
+
+
+def shared_secret(configured: str, url: str) -> None:
+    """A database other than an SQLite file is shared by several servers: they must all sign
+    sessions with the one SECRET_KEY from their configuration, never a key made here."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from geo_service.errors import ConfigError
+    from geo_service.store.engine import redacted
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        return  # open_store says what is wrong with the URL
+    if backend != "sqlite" and not str(configured or "").strip():
+        raise ConfigError("config.secret_key_shared", url=redacted(url))
 
 
 def secret_key(configured: str, path: Path) -> str:

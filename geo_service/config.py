@@ -79,6 +79,15 @@ DEFAULTS = {
     "BIG_CHECK_WORKERS": 2,
     "BIG_CHECK_PROCESSES": False,
     "DASK_SCHEDULER_ADDRESS": "",
+    # The shared job queue (README "Several servers"): a server holds a running job under a
+    # lease it renews; a job whose server died is run again by another once its lease ran
+    # out, at most JOB_MAX_ATTEMPTS times. Servers look for waiting jobs every
+    # JOB_POLL_SECONDS. JOB_START_DELAY_SECONDS (tests, demos; default 0) makes every
+    # check this server runs wait so long before reading its file.
+    "JOB_LEASE_SECONDS": 30.0,
+    "JOB_MAX_ATTEMPTS": 3,
+    "JOB_POLL_SECONDS": 1.0,
+    "JOB_START_DELAY_SECONDS": 0.0,
     # Re-checks of the register against a zones version: at most this many checks and
     # parcels per re-check (a 413 says so and how to narrow the choice).
     "RECHECK_MAX_CHECKS": 5000,

@@ -267,8 +267,11 @@ class Collected:
             seq += count
 
 
-def run(big: BigUpload, request, default_zones, dataset_version, register, report, check_id):
-    """Check a BigUpload on dask and store it; returns the stored document."""
+def run(
+    big: BigUpload, request, default_zones, dataset_version, register, report, check_id, within=None
+):
+    """Check a BigUpload on dask and store it (``within(db)`` first in the register's
+    transaction); returns the stored document."""
     from geo_service.land.service import check_document, summary_of, zones_for
 
     report("reading", 0, big.count)
@@ -312,7 +315,7 @@ def run(big: BigUpload, request, default_zones, dataset_version, register, repor
         )
         document["parcels_paged"] = True
         report("storing", big.count, big.count)
-        register.save_blocks(document, collected.iter_blocks(), zones.frame)
+        register.save_blocks(document, collected.iter_blocks(), zones.frame, within=within)
     return document
 
 

@@ -1,12 +1,15 @@
-"""Heavy work with bounds: checks in worker processes, a cap on concurrent renders.
+"""Heavy work with bounds: checks and re-checks in the shared queue, a cap on renders.
 
-Checks run in a pool of worker *processes* (not threads: a check holds the GIL for seconds)
-started at lower CPU priority, so the map keeps answering while they run. The web process
-writes the upload to a spool file and queues the job; the worker reads it, checks, saves to
-the register and writes its progress and outcome to the store's ``jobs`` table, so a
-job's state survives a restart: jobs left queued or running by a dead server read back
-``interrupted``. Past ``workers + max_queued`` jobs in flight, or ``size`` renders, the answer
-is :class:`~geo_service.errors.Busy` (503 with Retry-After), never an unbounded wait.
+A check's upload and parameters go into the database's job queue (``store.queue``) with its
+record in the ``jobs`` table, in one transaction; any server's dispatcher (``land.dispatch``)
+claims it under a lease and runs it in a pool of worker *processes* (not threads: a check
+holds the GIL for seconds) started at lower CPU priority, so the map keeps answering while
+they run. The worker writes progress and outcome to the ``jobs`` table and the result to the
+register, each under the lease: a server killed mid-job leaves the job to another server once
+its lease ran out, and it completes once. Jobs left by a server from before the queue read
+back ``interrupted``. Past ``max_queued`` waiting jobs (plus this server's free workers), or
+``size`` renders, the answer is :class:`~geo_service.errors.Busy` (503 with Retry-After),
+never an unbounded wait.
 """
 
 from __future__ import annotations
@@ -24,13 +27,13 @@ import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
 from geo_service.errors import Busy, GeoServiceError
 from geo_service.messages import CATALOGUE, Msg, record
-from geo_service.store import Store, shared_store
+from geo_service.store import Store
+from geo_service.store.queue import JobQueue
 from geo_service.store.schema import jobs as jobs_table
 
 log = logging.getLogger(__name__)
@@ -41,11 +44,53 @@ PROGRESS_EVERY_S = 0.5
 QUEUE_RETRY_S = 30
 RENDER_WAIT_S = 45.0  # the longest a render waits in line for a slot
 RENDER_RETRY_S = 10
-#: This process, as recorded in the jobs it owns (host:pid:token; the token tells a reused pid).
-OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+#: The queue's settings (config DEFAULTS has the same; tests pass their own).
+QUEUE_DEFAULTS = {
+    "JOB_LEASE_SECONDS": 30.0,
+    "JOB_MAX_ATTEMPTS": 3,
+    "JOB_POLL_SECONDS": 1.0,
+    "JOB_START_DELAY_SECONDS": 0.0,
+}
+#: Their bounds (a ConfigError outside them).
+QUEUE_BOUNDS = {
+    "JOB_LEASE_SECONDS": (1.0, 3600.0),
+    "JOB_MAX_ATTEMPTS": (1, 20),
+    "JOB_POLL_SECONDS": (0.05, 60.0),
+    "JOB_START_DELAY_SECONDS": (0.0, 120.0),
+}
+_owners: dict[int, str] = {}
 
-_pools: dict[int, ProcessPoolExecutor] = {}
+_pools: dict[tuple[int, int], ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
+
+
+def process_owner() -> str:
+    """This process as recorded in the jobs it runs: host:pid:token (the token tells a
+    reused pid; a forked child gets its own)."""
+    pid = os.getpid()
+    if pid not in _owners:
+        _owners[pid] = f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}"
+    return _owners[pid]
+
+
+def queue_settings(config) -> dict:
+    """JOB_* settings from ``config``, bounded (ConfigError naming the setting)."""
+    from geo_service.errors import ConfigError
+
+    out = {}
+    for name, default in QUEUE_DEFAULTS.items():
+        low, high = QUEUE_BOUNDS[name]
+        value = config.get(name, default)
+        try:
+            number = type(default)(value)
+        except (TypeError, ValueError):
+            number = None
+        if isinstance(value, bool) or number is None or not low <= number <= high:
+            raise ConfigError(
+                "config.bad_job_setting", name=name, value=str(value)[:40], low=low, high=high
+            )
+        out[name] = number
+    return out
 
 
 def now() -> str:
@@ -72,15 +117,16 @@ def worker_init() -> None:
 def pool(workers: int) -> ProcessPoolExecutor:
     """The worker pool of this size, shared by the apps of one process ("spawn": no forked
     copy of a threaded server)."""
+    key = (os.getpid(), workers)  # a forked child never uses its parent's pool
     with _pools_lock:
-        executor = _pools.get(workers)
+        executor = _pools.get(key)
         if executor is None or getattr(executor, "_broken", False):
             executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=worker_init,
             )
-            _pools[workers] = executor
+            _pools[key] = executor
         return executor
 
 
@@ -88,7 +134,7 @@ def owner_alive(owner: str) -> bool:
     """Whether the server process that wrote ``owner`` may still be running."""
     host, _, rest = owner.partition(":")
     pid, _, token = rest.partition(":")
-    if owner == OWNER:
+    if owner == process_owner():
         return True
     if host != socket.gethostname():
         return True  # another machine's jobs: not ours to judge
@@ -132,50 +178,82 @@ def message_of(ref: dict) -> Msg:
 
 
 class Jobs:
-    """Checks queued in the store's ``jobs`` table, run by ``workers`` processes; uploads
-    wait in ``spool`` until their worker has read them."""
+    """Checks and re-checks in the shared queue (``store.queue``), run by ``workers``
+    processes of this server; its dispatcher (``land.dispatch``) starts with the first
+    submission, or with ``start`` (serve, worker)."""
 
     def __init__(
         self,
         store: Store,
-        spool: Path,
         workers: int = 2,
         max_queued: int = 8,
         inline_parcels: int = 1000,
+        queue_settings: dict | None = None,
     ):
         self.store = store
         self.engine: Engine = store.engine
+        self.queue = JobQueue(store.engine)
         self.workers = max(1, int(workers))
         self.max_queued = max(0, int(max_queued))
         self.inline_parcels = int(inline_parcels)
-        self.spool = Path(spool)
-        self.spool.mkdir(parents=True, exist_ok=True)
+        settings = {**QUEUE_DEFAULTS, **(queue_settings or {})}
+        self.lease_s = float(settings["JOB_LEASE_SECONDS"])
+        self.max_attempts = int(settings["JOB_MAX_ATTEMPTS"])
+        self.poll_s = float(settings["JOB_POLL_SECONDS"])
+        self.start_delay_s = float(settings["JOB_START_DELAY_SECONDS"])
         self.futures: dict[str, Future] = {}
+        self.held: dict[str, str] = {}  # job id -> lease token, of the jobs run here
         self.lock = threading.Lock()
+        self.dispatcher = None
         self.recover()
 
+    @property
+    def owner(self) -> str:
+        return process_owner()
+
+    def start(self) -> None:
+        """Run the dispatcher in this process (idempotent; a forked child starts its own)."""
+        from geo_service.land.dispatch import Dispatcher
+
+        with self.lock:
+            if self.dispatcher is None or not self.dispatcher.is_alive():
+                self.dispatcher = Dispatcher(self)
+                self.dispatcher.start()
+
+    def stop(self) -> None:
+        """Claim no more jobs (those running go on to their end)."""
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+
     def recover(self) -> None:
-        """Jobs left queued or running by a dead server become ``interrupted``."""
+        """Jobs left queued or running from before the shared queue (no queue row) by a dead
+        server become ``interrupted``; queued ones are simply run again."""
         j = jobs_table
         with self.engine.begin() as db:
             rows = db.execute(select(j.c.id, j.c.owner).where(j.c.status.in_(ACTIVE))).all()
-            dead = [job_id for job_id, owner in rows if not owner_alive(owner)]
+        queued = self.queue.known([job_id for job_id, _ in rows])
+        dead = [i for i, owner in rows if i not in queued and not owner_alive(owner)]
+        with self.engine.begin() as db:
             for job_id in dead:
                 db.execute(
                     update(j)
                     .where(j.c.id == job_id, j.c.status.in_(ACTIVE))
                     .values(status="interrupted", updated_at=now())
                 )
-        for job_id in dead:
-            for path in self.spool.glob(f"{job_id}.*"):
-                path.unlink(missing_ok=True)
 
     def in_flight(self) -> int:
         return sum(not f.done() for f in self.futures.values())
 
+    def room(self) -> int:
+        """Workers of this process free for one more job."""
+        with self.lock:
+            return self.workers - self.in_flight()
+
     def refuse_when_full(self) -> None:
-        """Busy (503, Retry-After) when the pool and its queue are full; call under ``lock``."""
-        if self.in_flight() >= self.workers + self.max_queued:
+        """Busy (503, Retry-After) when the jobs no server runs yet reach ``max_queued`` plus
+        this server's free workers; call under ``lock``."""
+        free = max(0, self.workers - self.in_flight())
+        if self.queue.waiting() >= self.max_queued + free:
             raise Busy(
                 "check.queue_full",
                 workers=self.workers,
@@ -184,72 +262,93 @@ class Jobs:
                 retry_after=QUEUE_RETRY_S,
             )
 
-    def submit(self, request, zones, dataset_version: str) -> str:
-        """Queue one check (a CheckRequest against default ``zones``); Busy when full."""
+    def enqueue(self, job_id: str, kind: str, spec: dict, inputs: dict, record_row) -> str:
+        """Queue one job with its record (``record_row(db)`` writes it in the same
+        transaction); Busy when the queue is full. The dispatcher is woken to claim it."""
         with self.lock:
             self.refuse_when_full()
-            job_id = uuid.uuid4().hex[:16]
-            parcels_path = self.spool / f"{job_id}.parcels"
-            parcels_path.write_bytes(request.parcels.data)
-            zones_path = None
-            if request.zones is not None:
-                zones_path = self.spool / f"{job_id}.zones"
-                zones_path.write_bytes(request.zones.data)
-            spec = {
-                "url": self.store.url,
-                "id": job_id,
-                "parent": os.getpid(),
-                "inline_parcels": self.inline_parcels,
-                "parcels": (request.parcels.name, str(parcels_path)),
-                "zones_file": (request.zones.name, str(zones_path)) if zones_path else None,
-                "crs": request.crs,
-                "zones_crs": request.zones_crs,
-                "zones_id_field": request.zones_id_field,
-                "zones_name_field": request.zones_name_field,
-                "zones_fields": list(request.zones_fields),
-                "layer": request.layer,
-                "limits": request.limits,
-                "user": request.user,
-                "client_addr": request.client_addr,
-                "zones": zones,
-                "version": dataset_version,
-            }
-            stamp = now()
             with self.engine.begin() as db:
-                db.execute(
-                    insert(jobs_table).values(
-                        id=job_id,
-                        status="queued",
-                        stage="queued",
-                        user=request.user,
-                        client_addr=request.client_addr,
-                        owner=OWNER,
-                        created_at=stamp,
-                        updated_at=stamp,
-                    )
-                )
-            try:
-                future = pool(self.workers).submit(run_job, spec)
-            except BrokenProcessPool:
-                future = pool(self.workers).submit(run_job, spec)  # a fresh pool
-            self.futures[job_id] = future
-        future.add_done_callback(lambda f: self._settled(job_id, f))
+                record_row(db)
+                self.queue.enqueue(db, job_id, kind, spec, inputs)
+        self.start()
+        self.dispatcher.wake.set()
         return job_id
 
-    def _settled(self, job_id: str, future: Future) -> None:
-        """A worker that died (killed, out of memory) leaves its job failed, not running."""
+    def submit(self, request, zones, dataset_version: str) -> str:
+        """Queue one check (a CheckRequest against default ``zones``); Busy when full."""
+        from geo_service.land import check_job
+
+        job_id = uuid.uuid4().hex[:16]
+        stamp = now()
+
+        def record_row(db) -> None:
+            db.execute(
+                insert(jobs_table).values(
+                    id=job_id,
+                    status="queued",
+                    stage="queued",
+                    user=request.user,
+                    client_addr=request.client_addr,
+                    owner=process_owner(),
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+
+        spec = check_job.spec_of(request, dataset_version, self.inline_parcels)
+        return self.enqueue(job_id, "check", spec, check_job.inputs_of(request, zones), record_row)
+
+    def launch(self, claim) -> None:
+        """Run a claimed job in this server's pool (the dispatcher's call)."""
+        from geo_service.land.dispatch import run_claimed
+
+        settings = {
+            "lease_s": self.lease_s,
+            "start_delay_s": self.start_delay_s,
+            "parent": os.getpid(),
+            "owner": self.owner,
+        }
+        args = (self.store.url, claim.id, claim.kind, claim.token, claim.spec, settings)
+        with self.lock:
+            try:
+                try:
+                    future = pool(self.workers).submit(run_claimed, *args)
+                except BrokenProcessPool:
+                    future = pool(self.workers).submit(run_claimed, *args)  # a fresh pool
+            except RuntimeError:  # the interpreter is shutting down: leave it to another
+                self.queue.unclaim(claim.id, claim.token)
+                self.stop()
+                return
+            self.futures[claim.id] = future
+            self.held[claim.id] = claim.token
+        future.add_done_callback(lambda f: self._settled(claim, f))
+
+    def _settled(self, claim, future: Future) -> None:
+        """A worker that died (killed, out of memory) gives its job back to the queue at
+        once: another run, up to JOB_MAX_ATTEMPTS, then it fails saying why."""
         error = future.exception()
         if error is not None:
-            log.error("check %s: worker failed: %r", job_id, error)
-            record_error(self.engine, job_id, internal_error())
+            log.error("job %s: worker failed: %r", claim.id, error)
+            self.queue.release(claim.id, claim.token)
         with self.lock:
-            self.futures.pop(job_id, None)
+            self.futures.pop(claim.id, None)
+            self.held.pop(claim.id, None)
+        if self.dispatcher is not None:
+            self.dispatcher.wake.set()
 
     def wait(self, job_id: str, seconds: float) -> dict | None:
-        future = self.futures.get(job_id)
-        if future is not None:
-            concurrent.futures.wait([future], timeout=seconds)
-        return self.state(job_id)
+        """The job's state once it ended, or after ``seconds`` (whichever server runs it)."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while True:
+            state = self.state(job_id)
+            left = deadline - time.monotonic()
+            if state is None or state["status"] not in ACTIVE or left <= 0:
+                return state
+            future = self.futures.get(job_id)
+            if future is not None:
+                concurrent.futures.wait([future], timeout=min(left, 0.5))
+            else:
+                time.sleep(min(left, 0.1))
 
     def state(self, job_id: str) -> dict | None:
         with self.engine.connect() as db:
@@ -309,101 +408,3 @@ class Slots:
 
 def internal_error() -> dict:
     return {"status": 500, "code": "internal_error", **record(message=INTERNAL_MESSAGE)}
-
-
-def record_error(engine: Engine, job_id: str, error: dict) -> None:
-    with engine.begin() as db:
-        db.execute(
-            update(jobs_table)
-            .where(jobs_table.c.id == job_id, jobs_table.c.status.in_(ACTIVE))
-            .values(
-                status="failed",
-                error=json.dumps(error, ensure_ascii=False, default=str),
-                updated_at=now(),
-            )
-        )
-
-
-def worker_store(url: str) -> Store:
-    """The store at ``url`` for this process: opened once, its own engine and connections
-    (a worker never uses connections made by its parent)."""
-    return shared_store(url)
-
-
-def run_job(spec: dict) -> dict:
-    """Read the spooled upload, check it, store it; progress and outcome go to the jobs table.
-
-    Only this small state goes back to the web process. A worker whose server died (its
-    parent changed) stops at the next progress report instead of finishing unseen.
-    """
-    from geo_service.land.register import Register
-    from geo_service.land.service import CheckRequest, Upload, check_and_store
-
-    job_id = spec["id"]
-    engine = worker_store(spec["url"]).engine
-    j = jobs_table
-    last = [0.0, ""]
-
-    def alive() -> None:
-        if os.getppid() != spec["parent"]:
-            os._exit(0)
-
-    def progress(stage: str, done: int, total: int, force: bool = False) -> None:
-        alive()
-        moment = time.monotonic()
-        if force or stage != last[1] or moment - last[0] >= PROGRESS_EVERY_S:
-            last[:] = [moment, stage]
-            with engine.begin() as db:
-                db.execute(
-                    update(j)
-                    .where(j.c.id == job_id)
-                    .values(stage=stage, done=done, total=total, updated_at=now())
-                )
-
-    paths = [Path(spec["parcels"][1])] + (
-        [Path(spec["zones_file"][1])] if spec["zones_file"] else []
-    )
-    try:
-        with engine.begin() as db:
-            started = db.execute(
-                update(j)
-                .where(j.c.id == job_id, j.c.status == "queued")
-                .values(status="running", stage="reading", updated_at=now())
-            ).rowcount
-        if not started:
-            return {"id": job_id, "status": "gone"}
-        zones_upload = None
-        if spec["zones_file"]:
-            zones_upload = Upload(spec["zones_file"][0], paths[1].read_bytes())
-        request = CheckRequest(
-            parcels=Upload(spec["parcels"][0], paths[0].read_bytes()),
-            zones=zones_upload,
-            crs=spec["crs"],
-            zones_crs=spec["zones_crs"],
-            zones_id_field=spec.get("zones_id_field"),
-            zones_name_field=spec.get("zones_name_field"),
-            zones_fields=tuple(spec.get("zones_fields") or ()),
-            layer=spec["layer"],
-            limits=spec["limits"],
-            user=spec["user"],
-            client_addr=spec["client_addr"],
-        )
-        register = Register(worker_store(spec["url"]), spec["inline_parcels"])
-        check_and_store(request, spec["zones"], spec["version"], register, progress, job_id)
-        with engine.begin() as db:
-            db.execute(
-                update(j)
-                .where(j.c.id == job_id, j.c.status == "running")
-                .values(status="done", stage="done", updated_at=now())
-            )
-        return {"id": job_id, "status": "done"}
-    except GeoServiceError as exc:
-        record_error(engine, job_id, exc.to_record())
-        return {"id": job_id, "status": "failed"}
-    except Exception:  # a bug: keep it visible in the log, never lose the job silently
-        log.exception("check %s failed", job_id)
-        record_error(engine, job_id, internal_error())
-        return {"id": job_id, "status": "failed"}
-    finally:
-        for path in paths:
-            path.unlink(missing_ok=True)

@@ -1,35 +1,35 @@
-"""A re-check in the background: queued on the checks' worker pool, its progress and outcome
-in its own record (``store.rechecks``).
+"""A re-check in the background: queued in the shared job queue with the checks, its
+progress and outcome in its own record (``store.rechecks``).
 
-The same pool and the same bound as the checks (``land.jobs``): a re-check is one more job
-in flight, past ``workers + max_queued`` the answer is Busy (503, Retry-After); the worker
-runs at lower CPU priority and ends when its server dies. The record outlives the server: a
-re-check left queued or running by a dead server reads back ``interrupted``. The CLI runs
-the same :func:`run_recheck` in its own process.
+The same queue, pool and bound as the checks (``land.jobs``): a re-check is one more job,
+past the queue's bound the answer is Busy (503, Retry-After); any server claims it under a
+lease, its worker runs at lower CPU priority and ends when its server dies, and another server
+runs it again once the lease ran out (its changed parcels written so far are dropped first).
+Every write renews the lease in the same transaction, so it completes once. A re-check from
+before the queue left by a dead server reads back ``interrupted``. The CLI runs the same
+:func:`run_recheck` in its own process, outside the queue.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 
 from geo_service.errors import GeoServiceError
 from geo_service.land import recheck
+from geo_service.land.dispatch import Unqueued
 from geo_service.land.jobs import (
     INTERRUPTED_MESSAGE,
-    OWNER,
     PROGRESS_EVERY_S,
     internal_error,
     now,
     owner_alive,
-    pool,
+    process_owner,
 )
 from geo_service.messages import record
+from geo_service.store.queue import JobQueue, LeaseLost
 from geo_service.store.rechecks import ACTIVE, RecheckRecords
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def new_record(
         "updated_at": stamp,
         "user": user[:64],
         "client_addr": address[:64],
-        "owner": OWNER,
+        "owner": process_owner(),
         "status": "queued",
         "stage": "queued",
         "done": 0,
@@ -82,43 +82,20 @@ def new_record(
     }
 
 
-def spec_of(
-    recheck_id: str, url: str, register, selection: recheck.Selection, plan: recheck.Plan
-) -> dict:
+def spec_of(register, selection: recheck.Selection, plan: recheck.Plan) -> dict:
+    """What the worker needs (JSON, kept in the queue): the version, the checks to re-run."""
     return {
-        "id": recheck_id,
-        "url": url,
-        "register": register,
+        "inline_parcels": register.inline_parcels,
         "version": selection.version,
         "tolerance_m2": selection.tolerance_m2,
         "checks": plan.checks,
         "skipped": len(plan.skipped),
-        "parent": os.getpid(),
     }
 
 
 def submit(jobs, records: RecheckRecords, row: dict, spec: dict) -> str:
-    """Queue the re-check ``row`` on the checks' pool (Busy when the pool is full)."""
-    recheck_id = row["id"]
-    with jobs.lock:
-        jobs.refuse_when_full()
-        records.create(row)
-        try:
-            future = pool(jobs.workers).submit(run_recheck, spec)
-        except BrokenProcessPool:
-            future = pool(jobs.workers).submit(run_recheck, spec)  # a fresh pool
-        jobs.futures[recheck_id] = future
-
-    def settled(done: Future) -> None:
-        """A worker that died (killed, out of memory) leaves its re-check failed."""
-        if done.exception() is not None:
-            log.error("re-check %s: worker failed: %r", recheck_id, done.exception())
-            records.update(recheck_id, status="failed", error=internal_error(), updated_at=now())
-        with jobs.lock:
-            jobs.futures.pop(recheck_id, None)
-
-    future.add_done_callback(settled)
-    return recheck_id
+    """Queue the re-check ``row`` with the checks (Busy when the queue is full)."""
+    return jobs.enqueue(row["id"], "recheck", spec, {}, lambda db: records.create(row, db=db))
 
 
 def new_id() -> str:
@@ -132,8 +109,7 @@ def start(store, register, jobs, asked: dict, who: tuple, limits: dict) -> tuple
     selection, version, plan = prepare(store, register, **asked, **limits)
     recheck_id = new_id()
     row = new_record(recheck_id, selection, version, plan, who)
-    spec = spec_of(recheck_id, store.url, register, selection, plan)
-    submit(jobs, RecheckRecords(store.engine), row, spec)
+    submit(jobs, RecheckRecords(store.engine), row, spec_of(register, selection, plan))
     detail = {
         "recheck": recheck_id,
         "zones_version": version.number,
@@ -149,16 +125,19 @@ def run_in_process(store, register, asked: dict, who: tuple, limits: dict) -> di
     recheck_id = new_id()
     records = RecheckRecords(store.engine)
     records.create(new_record(recheck_id, selection, version, plan, who))
-    spec = spec_of(recheck_id, store.url, register, selection, plan)
-    spec["parent"] = None  # this process: nobody to outlive
-    run_recheck(spec)
+    spec = {**spec_of(register, selection, plan), "id": recheck_id, "url": store.url}
+    run_recheck(spec, Unqueued(), {}, store)  # this process: no queue, nobody to outlive
     return records.get(recheck_id)
 
 
 def state(records: RecheckRecords, recheck_id: str) -> dict:
     """The record; one queued or running under a server that is gone reads ``interrupted``."""
     row = records.get(recheck_id)
-    if row["status"] in ACTIVE and not owner_alive(row["owner"]):
+    if (
+        row["status"] in ACTIVE
+        and not owner_alive(row["owner"])
+        and not JobQueue(records.engine).known([recheck_id])
+    ):
         records.update(recheck_id, status="interrupted", updated_at=now())
         row = records.get(recheck_id)
     if row["status"] == "interrupted":
@@ -169,28 +148,43 @@ def state(records: RecheckRecords, recheck_id: str) -> dict:
 # ---- in the worker process (or the CLI's) -----------------------------------------------------
 
 
-def run_recheck(spec: dict) -> dict:
+def run_recheck(spec: dict, held, settings: dict, store=None) -> dict:
     """Re-run the checks of ``spec`` against its zones version; write the changed parcels as
-    they come, the counts at the end. A worker whose server died stops at the next report."""
-    from geo_service.store import open_store
+    they come, the counts at the end, each write under ``held``'s lease (a ``dispatch.Held``,
+    or ``Unqueued``). A worker whose server died stops at the next report."""
+    from geo_service.land.register import Register
+    from geo_service.store import shared_store
 
     recheck_id = spec["id"]
-    store = open_store(spec["url"])
+    store = store or shared_store(spec["url"])
     records = RecheckRecords(store.engine)
-    register = spec["register"]
+    register = Register(store, spec["inline_parcels"])
     last = [0.0]
     total = sum(c["parcels"] for c in spec["checks"])
 
     def progress(stage: str, done: int, force: bool = False) -> None:
-        if spec.get("parent") is not None and os.getppid() != spec["parent"]:
-            os._exit(0)
+        held.alive(settings)
         moment = time.monotonic()
         if force or moment - last[0] >= PROGRESS_EVERY_S:
             last[0] = moment
-            records.update(recheck_id, stage=stage, done=done, total=total, updated_at=now())
+            with store.engine.begin() as db:
+                held.hold(db)
+                records.update(
+                    recheck_id, db=db, stage=stage, done=done, total=total, updated_at=now()
+                )
+
+    def ended(db, **values) -> None:
+        held.finish(db, values["status"])
+        records.update(recheck_id, db=db, updated_at=now(), **values)
 
     try:
-        if not records.update(recheck_id, status="running", stage="reading", updated_at=now()):
+        with store.engine.begin() as db:
+            held.hold(db)
+            records.drop_parcels(recheck_id, db)  # a run taken over starts from the first
+            started = records.update(
+                recheck_id, db=db, status="running", stage="reading", done=0, updated_at=now()
+            )
+        if not started:
             return {"id": recheck_id, "status": "gone"}
         zones = recheck.zones_frame(store.features(recheck.LAYER, spec["version"]))
         pairs, changed_pairs, done, written = Counter(), Counter(), 0, 0
@@ -200,7 +194,9 @@ def run_recheck(spec: dict) -> dict:
         used_versions.update(str(c["zones_version"] or "") for c in checks)
         tolerance = spec.get("tolerance_m2", recheck.CHANGE_TOLERANCE_M2)
         for batch in recheck.recheck_parcels(register, checks, zones, tolerance=tolerance):
-            records.add_parcels(recheck_id, written, batch.changed, batch.wkbs)
+            with store.engine.begin() as db:
+                held.hold(db)
+                records.add_parcels(recheck_id, written, batch.changed, batch.wkbs, db=db)
             written += len(batch.changed)
             pairs.update(batch.pairs)
             changed_pairs.update(batch.changed_pairs)
@@ -211,23 +207,31 @@ def run_recheck(spec: dict) -> dict:
             recheck.summary_of(pairs, changed_pairs, len(spec["checks"]), spec["skipped"])
         )
         summary["zones_versions_before"] = {k or "?": v for k, v in used_versions.items()}
-        records.update(
-            recheck_id,
-            status="done",
-            stage="done",
-            done=done,
-            total=done,
-            summary=summary,
-            finished_at=now(),
-            updated_at=now(),
-        )
+        with store.engine.begin() as db:
+            ended(
+                db,
+                status="done",
+                stage="done",
+                done=done,
+                total=done,
+                summary=summary,
+                finished_at=now(),
+            )
         return {"id": recheck_id, "status": "done"}
+    except LeaseLost:
+        log.warning("re-check %s: lease lost (another server runs it), stopped", recheck_id)
+        return {"id": recheck_id, "status": "lost"}
     except GeoServiceError as exc:
-        records.update(recheck_id, status="failed", error=exc.to_record(), updated_at=now())
-        return {"id": recheck_id, "status": "failed"}
+        return failed(store, recheck_id, ended, exc.to_record())
     except Exception:  # a bug: visible in the log, never a job lost silently
         log.exception("re-check %s failed", recheck_id)
-        records.update(recheck_id, status="failed", error=internal_error(), updated_at=now())
-        return {"id": recheck_id, "status": "failed"}
-    finally:
-        store.engine.dispose()
+        return failed(store, recheck_id, ended, internal_error())
+
+
+def failed(store, recheck_id: str, ended, error: dict) -> dict:
+    try:
+        with store.engine.begin() as db:
+            ended(db, status="failed", error=error)
+    except LeaseLost:
+        return {"id": recheck_id, "status": "lost"}
+    return {"id": recheck_id, "status": "failed"}

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from geo_service.errors import NotFound
 from geo_service.land import register_blocks
@@ -85,11 +86,18 @@ class Register:
         """Sent to a worker process as its URL: the worker opens its own store there."""
         return (register_at, (self.store.url, self.inline_parcels))
 
-    def save(self, document: dict, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None):
+    def save(
+        self,
+        document: dict,
+        parcels: gpd.GeoDataFrame,
+        zones: gpd.GeoDataFrame | None,
+        within: Callable[[Connection], None] | None = None,
+    ):
         """Store one finished check, all or nothing.
 
         A check of more than ``inline_parcels`` parcels is stored without its parcel list in
-        the document: the parcels are read page by page from check_parcels.
+        the document: the parcels are read page by page from check_parcels. ``within(db)``
+        runs first in the same transaction (a queued job's end: raising rolls all back).
         """
         results = document["parcels"]
         wkb = shapely.to_wkb(parcels.geometry.to_numpy())
@@ -117,15 +125,26 @@ class Register:
             stored = {k: v for k, v in document.items() if k != "parcels"}
             stored["parcels_paged"] = True
         with self.engine.begin() as db:
+            if within is not None:
+                within(db)
             self._insert_check(db, document, stored)
             for start in range(0, len(rows), BATCH):
                 db.execute(insert(tables.check_parcels), rows[start : start + BATCH])
             self._insert_zones(db, document["id"], zones)
 
-    def save_blocks(self, document: dict, items, zones: gpd.GeoDataFrame | None) -> None:
+    def save_blocks(
+        self,
+        document: dict,
+        items,
+        zones: gpd.GeoDataFrame | None,
+        within: Callable[[Connection], None] | None = None,
+    ) -> None:
         """Store a big check (land.big_check) all or nothing: its document (summary, no
-        parcels), its parcels as (first seq, count, data) blocks, the zones it used."""
+        parcels), its parcels as (first seq, count, data) blocks, the zones it used;
+        ``within(db)`` first, as in ``save``."""
         with self.engine.begin() as db:
+            if within is not None:
+                within(db)
             self._insert_check(db, document, document)
             register_blocks.insert_blocks(db, document["id"], items)
             self._insert_zones(db, document["id"], zones)

@@ -30,6 +30,7 @@ from geo_service.messages import (
     edits,
     imports,
     land,
+    queue,
     recheck,
     tiles,
     versions,
@@ -63,6 +64,7 @@ CATALOGUE = _assemble(
     tiles.MESSAGES,
     big.MESSAGES,
     big_check.MESSAGES,
+    queue.MESSAGES,
 )
 
 

@@ -79,12 +79,17 @@ def create_parcel_blocks(db: Connection) -> None:
     schema.metadata.create_all(db, tables=[schema.check_parcel_blocks])
 
 
+def create_job_queue(db: Connection) -> None:
+    schema.metadata.create_all(db, tables=[schema.job_queue, schema.job_inputs])
+
+
 #: (version, description, step). A later step alters what an earlier one made, in Core
 #: DDL (or alembic.operations.Operations for SQLite table rebuilds), never by editing it.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "layers with versions, check register, actual figures, accounts, audit log", create_v1),
     (2, "re-checks of the register against a zones version", create_rechecks),
     (3, "PostGIS: GiST indexes on geometry columns", postgis_indexes),
+    (4, "the shared job queue: queued checks and re-checks with their inputs", create_job_queue),
     (5, "big layers: feature boxes, version summaries, SQLite R*Tree", migrate_big_layers),
     (6, "big checks' parcels as compressed blocks", create_parcel_blocks),
 ]

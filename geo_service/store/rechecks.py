@@ -9,10 +9,11 @@ Portable SQLAlchemy Core only, as in ``store.sql``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from geo_service.errors import NotFound
 from geo_service.store import schema
@@ -50,15 +51,22 @@ class RecheckRecords:
         """Records opened from a store URL (in a worker process: its own engine)."""
         return cls(open_engine(url))
 
-    def create(self, row: dict) -> None:
+    def begin(self, db: Connection | None):
+        """The caller's transaction ``db``, else a new one."""
+        return contextlib.nullcontext(db) if db is not None else self.engine.begin()
+
+    def create(self, row: dict, db: Connection | None = None) -> None:
         """A new re-check, queued; ``row`` has every column but the JSON ones as objects."""
         values = {**row, "selection": dumps(row["selection"]), "summary": dumps(row["summary"])}
-        with self.engine.begin() as db:
-            db.execute(schema.rechecks.insert().values(**values))
+        with self.begin(db) as conn:
+            conn.execute(schema.rechecks.insert().values(**values))
 
-    def update(self, recheck_id: str, only_active: bool = True, **values) -> bool:
+    def update(
+        self, recheck_id: str, only_active: bool = True, db: Connection | None = None, **values
+    ) -> bool:
         """Set columns of one re-check (JSON ones given as objects); False when it was no
-        longer queued or running (``only_active``): a finished record is never rewritten."""
+        longer queued or running (``only_active``): a finished record is never rewritten.
+        ``db``: in the caller's transaction."""
         for name in ("summary", "error"):
             if name in values and not isinstance(values[name], str | None):
                 values[name] = dumps(values[name])
@@ -66,10 +74,22 @@ class RecheckRecords:
         query = table.update().where(table.c.id == recheck_id)
         if only_active:
             query = query.where(table.c.status.in_(ACTIVE))
-        with self.engine.begin() as db:
-            return db.execute(query.values(**values)).rowcount == 1
+        with self.begin(db) as conn:
+            return conn.execute(query.values(**values)).rowcount == 1
 
-    def add_parcels(self, recheck_id: str, start: int, parcels: list[dict], wkbs: list) -> None:
+    def drop_parcels(self, recheck_id: str, db: Connection) -> None:
+        """Forget the changed parcels written so far (a run that starts again)."""
+        table = schema.recheck_parcels
+        db.execute(table.delete().where(table.c.recheck_id == recheck_id))
+
+    def add_parcels(
+        self,
+        recheck_id: str,
+        start: int,
+        parcels: list[dict],
+        wkbs: list,
+        db: Connection | None = None,
+    ) -> None:
         """Append changed parcels ``start`` .. (their record and geometry) in one statement."""
         if not parcels:
             return
@@ -87,8 +107,8 @@ class RecheckRecords:
             }
             for i, (p, wkb) in enumerate(zip(parcels, wkbs))
         ]
-        with self.engine.begin() as db:
-            db.execute(schema.recheck_parcels.insert(), rows)
+        with self.begin(db) as conn:
+            conn.execute(schema.recheck_parcels.insert(), rows)
 
     def get(self, recheck_id: str) -> dict:
         """The re-check's row (JSON columns decoded); NotFound (404) when there is none."""

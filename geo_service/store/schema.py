@@ -320,3 +320,36 @@ check_parcel_blocks = Table(
     PrimaryKeyConstraint("check_id", "block"),
     ForeignKeyConstraint(["check_id"], ["checks.id"], ondelete="CASCADE"),
 )
+
+# the shared job queue (migration 4; store/queue.py, land/dispatch.py) ---------------------
+
+#: One queued check or re-check (``kind``), shared by every server on the database: waiting
+#: (``queued``), held by one server under a lease (``running``: owner, lease token, lease
+#: end in epoch seconds, renewed while it runs), then ``done`` or ``failed``. ``spec`` is the
+#: job's parameters (JSON); its uploaded bytes are in job_inputs until it ends.
+job_queue = Table(
+    "job_queue",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("owner", String(128), nullable=False, server_default=""),
+    Column("lease_token", String(32)),
+    Column("lease_until", Float),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+Index("job_queue_state", job_queue.c.state, job_queue.c.created_at)
+#: A queued job's uploaded files (``part``: parcels, zones, default_zones), deleted at its end.
+job_inputs = Table(
+    "job_inputs",
+    metadata,
+    Column("job_id", String(64), nullable=False),
+    Column("part", String(32), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("job_id", "part"),
+    ForeignKeyConstraint(["job_id"], ["job_queue.id"], ondelete="CASCADE"),
+)
