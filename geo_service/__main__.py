@@ -17,10 +17,13 @@ def say(key: str, *, to=None, **params) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Run the app on waitress, a production WSGI server (not Flask's debug server)."""
-    import waitress
+    """Run the app on waitress, a production WSGI server (not Flask's debug server); with
+    ``--workers N``, N pre-forked processes on the one port (geo_service.serving)."""
+    from geo_service import create_app, serving
+    from geo_service.errors import BadRequest
 
-    from geo_service import create_app
+    if args.workers is not None and not 1 <= args.workers <= serving.MAX_WORKERS:
+        raise BadRequest("cli.bad_workers", value=args.workers, high=serving.MAX_WORKERS)
 
     overrides = {k: v for k, v in {"HOST": args.host, "PORT": args.port}.items() if v is not None}
     app = create_app(overrides)
@@ -30,10 +33,14 @@ def serve(args: argparse.Namespace) -> int:
     say_imports(app.extensions["geo_service.legacy"])  # an install upgraded in place
     say("cli.serving", url=f"http://{host}:{port}")
     first_admin(app, f"http://{host}:{port}/login")
-    waitress.serve(
-        app, host=host, port=port, threads=int(app.config["THREADS"]), ident="geo_service"
-    )
-    return 0
+    return serving.serve(app, host, port, args.workers or 1, int(app.config["THREADS"]))
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run queued checks and re-checks of the shared database, serving no HTTP."""
+    from geo_service import create_app, serving
+
+    return serving.work(create_app())
 
 
 def first_admin(app, login_url: str) -> None:
@@ -288,7 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("serve", help="serve the map and the OGC API")
     run.add_argument("--host", help=f"address to listen on (default {DEFAULTS['HOST']})")
     run.add_argument("--port", type=int, help=f"port (default {DEFAULTS['PORT']})")
+    run.add_argument(
+        "--workers", type=int, help="server processes sharing the port (pre-fork; default 1)"
+    )
     run.set_defaults(func=serve)
+    commands.add_parser(
+        "worker", help="run queued checks of the shared database (no HTTP)"
+    ).set_defaults(func=worker)
 
     build = commands.add_parser("build-layers", help="rebuild layers/*.geojson from their sources")
     build.add_argument(

@@ -36,8 +36,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
-    """``python -m geo_service serve`` in its own process, as a user runs it; yields its URL.
+def running_service(
+    env: dict[str, str] | None = None, timeout: float = 60, args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """``python -m geo_service serve`` in its own process, as a user runs it (``args``: more
+    options, e.g. ``--workers 2``); yields its URL.
 
     A separate process, not a thread: GDAL holds the GIL while it reads, which would
     deadlock a server thread in the same interpreter.
@@ -55,7 +58,7 @@ def running_service(env: dict[str, str] | None = None, timeout: float = 60) -> I
     }
     log = open(f"{scratch.name}/serve.log", "w+")  # noqa: SIM115 - a file, not a pipe that fills
     process = subprocess.Popen(
-        [sys.executable, "-m", "geo_service", "serve", "--port", str(port)],
+        [sys.executable, "-m", "geo_service", "serve", "--port", str(port), *args],
         cwd=REPO_ROOT,
         env={**os.environ, **env},
         stdout=log,
