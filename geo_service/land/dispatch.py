@@ -134,7 +134,6 @@ class Dispatcher(threading.Thread):
             self.wake.clear()
 
     def tick(self, jobs) -> None:
-        jobs.queue.abandon(jobs.max_attempts, mark_abandoned)
         if time.monotonic() >= self.next_renewal:
             self.next_renewal = time.monotonic() + jobs.lease_s / 3
             with jobs.lock:
@@ -142,7 +141,10 @@ class Dispatcher(threading.Thread):
             for job_id in jobs.queue.renew(held, jobs.lease_s):
                 with jobs.lock:
                     jobs.held.pop(job_id, None)
-        while not self.stopping.is_set() and jobs.room() > 0:
+        claimable, spent = jobs.queue.pending(jobs.max_attempts)
+        if spent:
+            jobs.queue.abandon(jobs.max_attempts, mark_abandoned)
+        while claimable and not self.stopping.is_set() and jobs.room() > 0:
             claim = jobs.queue.claim(jobs.owner, jobs.lease_s, jobs.max_attempts)
             if claim is None:
                 return

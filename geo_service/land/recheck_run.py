@@ -184,6 +184,8 @@ def run_recheck(spec: dict, held, settings: dict, store=None) -> dict:
             started = records.update(
                 recheck_id, db=db, status="running", stage="reading", done=0, updated_at=now()
             )
+            if not started:  # its record ended meanwhile: the job ends with it
+                held.finish(db, "failed")
         if not started:
             return {"id": recheck_id, "status": "gone"}
         zones = recheck.zones_frame(store.features(recheck.LAYER, spec["version"]))

@@ -92,6 +92,20 @@ class JobQueue:
             query = select(func.count()).select_from(q).where(self.claimable(10**9))
             return db.execute(query).scalar() or 0
 
+    def pending(self, max_attempts: int) -> tuple[bool, bool]:
+        """(a job can be claimed, a job is to be given up): one read, so an idle server
+        takes no write lock to find nothing."""
+        moment = time.time()
+        expired = and_(q.c.state == "running", q.c.lease_until < moment)
+        with self.engine.connect() as db:
+            claimable = db.execute(
+                select(q.c.id).where(self.claimable(max_attempts, moment)).limit(1)
+            ).first()
+            spent = db.execute(
+                select(q.c.id).where(expired, q.c.attempts >= max_attempts).limit(1)
+            ).first()
+        return claimable is not None, spent is not None
+
     def get(self, job_id: str) -> dict | None:
         """The job's queue row (without its spec), None when it was never queued."""
         columns = [c for c in q.c if c.name != "spec"]
