@@ -18,17 +18,18 @@ from geo_service import create_app
 from geo_service.errors import ConfigError
 from geo_service.land import jobs as land_jobs
 from geo_service.land.dispatch import mark_abandoned
-from geo_service.store import schema
+from geo_service.store import pg_local, schema
 from geo_service.store.engine import migrate, open_engine
 from geo_service.store.queue import JobQueue, LeaseLost
 
 
 def backends() -> list[str]:
+    """SQLite always; PostgreSQL in the PostGIS pass, or at GEO_SERVICE_TEST_QUEUE_PG."""
     found = ["sqlite"]
-    for name in ("GEO_SERVICE_TEST_DATABASE_URL", "GEO_SERVICE_TEST_QUEUE_PG"):
-        if os.environ.get(name, "").startswith("postgresql"):
-            found.append(os.environ[name])
-            break
+    if pg_local.test_run() is not None:
+        found.append("postgis-pass")
+    elif os.environ.get("GEO_SERVICE_TEST_QUEUE_PG", "").startswith("postgresql"):
+        found.append(os.environ["GEO_SERVICE_TEST_QUEUE_PG"])
     return found
 
 
@@ -36,7 +37,9 @@ def backends() -> list[str]:
 def url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    engine = create_engine(request.param)  # a clean queue in the shared test database
+    if request.param == "postgis-pass":
+        return pg_local.test_database_url(tmp_path)  # this test's own database
+    engine = create_engine(request.param)  # a clean queue in the given database
     migrate(engine)
     with engine.begin() as db:
         db.execute(schema.job_inputs.delete())

@@ -26,7 +26,7 @@ from land_fixtures import PARCEL_SHAPES, collection
 from sqlalchemy import func, select
 
 from geo_service.auth.store import AuthStore
-from geo_service.store import open_store
+from geo_service.store import default_url, open_store
 from geo_service.store.schema import checks, job_inputs, job_queue, jobs
 from geo_service.testing import running_service
 
@@ -36,9 +36,9 @@ NODE = "/collections/logistics_nodes/items/hub-central"
 
 
 def shared_database_url(folder: Path) -> str:
-    """The database both servers use: the PostGIS pass's when it gives one, else a file."""
-    given = os.environ.get("GEO_SERVICE_TEST_DATABASE_URL", "").strip()
-    return given or f"sqlite:///{folder / 'shared.sqlite'}"
+    """The database both servers use: the PostGIS pass's database for ``folder``, else the
+    SQLite file there (store.default_url)."""
+    return default_url(folder)
 
 
 class Answer:
@@ -356,7 +356,7 @@ def answering_pids(port: int, servers: list[int], tries: int = 60) -> set[int]:
 
 
 def test_serve_with_two_workers_answers_from_two_processes_and_replaces_a_dead_one(tmp_path):
-    env = {"GEO_SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}"}
+    env = {"GEO_SERVICE_DATABASE_URL": shared_database_url(tmp_path)}
     with running_service(env, args=("--workers", "2")) as url:
         port = int(url.rsplit(":", 1)[1])
         parent = server_pid(str(port))
