@@ -86,16 +86,19 @@ def legacy_files(app: Flask) -> dict[str, Path]:
 
 
 def shared_secret(configured: str, url: str) -> None:
-    """A database other than an SQLite file is shared by several servers: they must all sign
-    sessions with the one SECRET_KEY from their configuration, never a key made here."""
+    """A configured DATABASE_URL other than an SQLite file is shared by several servers: they
+    must all sign sessions with the one SECRET_KEY from their configuration, never a key made
+    here. (An empty DATABASE_URL is this install's own file, or a PostGIS test database.)"""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     from geo_service.errors import ConfigError
     from geo_service.store.engine import redacted
 
+    if not str(url or "").strip():
+        return
     try:
-        backend = make_url(url).get_backend_name()
+        backend = make_url(url.strip()).get_backend_name()
     except ArgumentError:
         return  # open_store says what is wrong with the URL
     if backend != "sqlite" and not str(configured or "").strip():

@@ -86,16 +86,23 @@ class Parent:
         self.stopping = threading.Event()
 
     def spawn(self) -> int:
+        """Fork one server. Stop signals are held back over the fork so that a child never
+        runs the parent's handler: until it installs its own, a stop signal ends it."""
+        stops = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         pid = os.fork()
         if pid == 0:  # the child: serve until stopped
             code = 1
             try:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for number in (*stops, signal.SIGCHLD):
+                    signal.signal(number, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
                 run_waitress(self.app, self.threads, sockets=[self.listener])
                 code = 0
             finally:
                 os._exit(code)
         self.children.add(pid)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
         return pid
 
     def stop(self, signum, _frame) -> None:

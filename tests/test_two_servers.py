@@ -356,7 +356,10 @@ def answering_pids(port: int, servers: list[int], tries: int = 60) -> set[int]:
 
 
 def test_serve_with_two_workers_answers_from_two_processes_and_replaces_a_dead_one(tmp_path):
-    env = {"GEO_SERVICE_DATABASE_URL": shared_database_url(tmp_path)}
+    env = {
+        "GEO_SERVICE_DATABASE_URL": shared_database_url(tmp_path),
+        "GEO_SERVICE_SECRET_KEY": SECRET,
+    }
     with running_service(env, args=("--workers", "2")) as url:
         port = int(url.rsplit(":", 1)[1])
         parent = server_pid(str(port))

@@ -114,6 +114,7 @@ class Dispatcher(threading.Thread):
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.next_renewal = 0.0
+        self.failing = False
 
     def stop(self) -> None:
         self.stopping.set()
@@ -126,8 +127,11 @@ class Dispatcher(threading.Thread):
                 return
             try:
                 self.tick(jobs)
+                self.failing = False
             except Exception:  # the database away a moment: try again at the next poll
-                log.exception("job dispatcher: claiming failed, trying again")
+                if not self.failing:  # once per outage, not once a poll
+                    log.exception("job dispatcher: claiming failed, trying again")
+                self.failing = True
             poll = jobs.poll_s
             del jobs
             self.wake.wait(poll)
