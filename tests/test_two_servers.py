@@ -14,6 +14,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -26,6 +28,7 @@ from land_fixtures import PARCEL_SHAPES, collection
 from sqlalchemy import func, select
 
 from geo_service.auth.store import AuthStore
+from geo_service.config import REPO_ROOT
 from geo_service.store import default_url, open_store
 from geo_service.store.schema import checks, job_inputs, job_queue, jobs
 from geo_service.testing import running_service
@@ -221,6 +224,60 @@ def test_a_server_killed_mid_check_leaves_the_job_to_the_other_which_completes_i
             assert f":{b_pid}:" in row["job_owner"] and f":{b_pid}:" in row["owner"]
             time.sleep(1)  # nothing runs it again
             assert queue_row(url, job_id)["attempts"] == 2
+
+
+def test_a_worker_host_runs_a_queued_check_and_stops_on_sigterm(shared, tmp_path):
+    """``python -m geo_service worker``: a check put in the queue as a server puts it (no
+    server running) is run by the worker host, once; SIGTERM stops it cleanly."""
+    from geo_service import create_app
+    from geo_service.land import check_job
+    from geo_service.land.jobs import now
+    from geo_service.land.service import CheckRequest, Upload
+    from geo_service.land.zones import zones_from_layer
+
+    url, env, _ = shared
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    catalog, jobs_here = app.extensions["geo_service.catalog"], app.extensions["geo_service.jobs"]
+    zones = zones_from_layer(catalog.get("zones"), catalog.dataset_hash)
+    request = CheckRequest(
+        parcels=Upload("worker.geojson", collection(PARCEL_SHAPES, 36)),
+        user="q_land",
+        client_addr="test",
+    )
+    job_id = "worker-" + uuid.uuid4().hex[:8]
+    with jobs_here.engine.begin() as db:
+        stamp = now()
+        db.execute(
+            jobs.insert().values(
+                id=job_id, status="queued", stage="queued", created_at=stamp, updated_at=stamp
+            )
+        )
+        jobs_here.queue.enqueue(
+            db,
+            job_id,
+            "check",
+            check_job.spec_of(request, catalog.version, 1000),
+            check_job.inputs_of(request, zones),
+        )
+    with open(tmp_path / "worker.log", "w+") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "geo_service", "worker"],
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: queue_row(url, job_id)["state"] == "done", 120, "the worker ran it")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            code = worker.wait(timeout=30)
+        log.seek(0)
+        said = log.read()
+    assert code == 0, said
+    assert "检查任务工作进程已启动" in said and "正在停止" in said
+    row = queue_row(url, job_id)
+    assert row["attempts"] == 1 and row["registered"] == 1 and row["job_status"] == "done"
 
 
 @pytest.fixture(scope="module")
