@@ -396,6 +396,10 @@ def test_values_postgresql_refuses_are_4xx_and_store_nothing(pg_url, tmp_path):
     assert (after["checks"], after["check_parcels"]) == (before["checks"], before["check_parcels"])
     from geo_service.auth.store import AuthStore
 
+    # the audit row of a refused login with a 65-character name (found by schemathesis)
+    audited = store.counts()["audit"]
+    AuthStore(store).record("（尝试 tried）" + "0" * 65, "::1" * 30, "POST accounts.login", "", 401)
+    assert store.counts()["audit"] == audited + 1
     with pytest.raises(Exception) as caught:
         AuthStore(store).create_token("nobody" * 20, "x" * 100)
     assert getattr(caught.value, "status", 500) < 500

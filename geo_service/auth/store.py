@@ -286,8 +286,8 @@ class AuthStore:
             db.execute(
                 insert(audit).values(
                     at=now(),
-                    user=user,
-                    address=address,
+                    user=user[:64],  # a refused login's "（尝试 tried）name" too: VARCHAR(64)
+                    address=address[:64],
                     action=action[:200],
                     target=target[:500],
                     status=status,
