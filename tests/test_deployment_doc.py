@@ -28,7 +28,9 @@ def test_every_setting_the_page_names_is_a_setting():
     bare = set(re.findall(r"`([A-Z][A-Z0-9_]{2,})(?:=[^`]*)?`", PAGE))
     bare = {name.removeprefix("GEO_SERVICE_") for name in bare} - NOT_SETTINGS
     assert {"DATABASE_URL", "SECRET_KEY", "TRUSTED_PROXIES"} <= prefixed
-    assert {"MAX_CONTENT_LENGTH", "LAYER_REFRESH_SECONDS", "JOB_LEASE_SECONDS"} <= bare
+    assert {"LAYER_REFRESH_SECONDS", "JOB_LEASE_SECONDS", "BIG_CHECK_PARCELS"} <= bare
+    in_nginx = {"MAX_CONTENT_LENGTH", "BIG_CHECK_MAX_BYTES", "CHECK_SYNC_SECONDS"}
+    assert all(name in PAGE for name in in_nginx) and in_nginx <= set(DEFAULTS)
     unknown = (prefixed | bare) - set(DEFAULTS)
     assert not unknown, unknown
 
