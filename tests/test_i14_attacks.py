@@ -3,6 +3,7 @@ each test a payload that once got through, kept so that it stays refused."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,63 @@ def test_db_upgrade_prints_no_password_given_in_the_query():
     out = done.stdout + done.stderr
     assert done.returncode != 0 and "无法连接数据库" in out, out[-500:]
     assert SECRET not in out and "Traceback" not in out
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "geo_service", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
+
+
+def foreign_database(path: Path) -> None:
+    """Someone else's SQLite database: a ``layers`` table of its own and a row to keep."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE layers (x INTEGER)")
+        db.execute("CREATE TABLE other (y TEXT)")
+        db.execute("INSERT INTO other VALUES ('keep me')")
+        db.commit()
+
+
+def tables_of(path: Path) -> list:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        names = db.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+        return [names, db.execute("SELECT y FROM other").fetchall()]
+
+
+def test_db_copy_onto_someone_elses_database_is_refused_and_leaves_it_alone(tmp_path):
+    source, target = tmp_path / "source.sqlite", tmp_path / "target.sqlite"
+    assert run_cli("db", "upgrade", "--url", f"sqlite:///{source}").returncode == 0
+    foreign_database(target)
+    before = tables_of(target)
+    done = run_cli("db", "copy", f"sqlite:///{source}", f"sqlite:///{target}")
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in out, out[-800:]
+    assert "不属于本服务" in out and "layers" in out, out[-800:]
+    assert tables_of(target) == before
+
+
+def test_db_upgrade_of_someone_elses_database_is_refused_and_leaves_it_alone(tmp_path):
+    target = tmp_path / "theirs.sqlite"
+    foreign_database(target)
+    before = tables_of(target)
+    done = run_cli("db", "upgrade", "--url", f"sqlite:///{target}")
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and "不属于本服务" in out and "Traceback" not in out, out[-800:]
+    assert tables_of(target) == before
+
+
+def test_a_file_that_is_not_a_database_is_a_message_not_a_traceback(tmp_path):
+    target = tmp_path / "notes.sqlite"
+    target.write_bytes(b"not a database " * 100)
+    done = run_cli("db", "upgrade", "--url", f"sqlite:///{target}")
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in out, out[-800:]
+    assert "file is not a database" in out and target.read_bytes().startswith(b"not a db"[:4])

@@ -18,6 +18,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot connect to the database {url} ({reason}); check that the server runs, the host "
         "and port are right and the database exists (e.g. createdb {database}), then start again.",
     ),
+    "store.foreign_database": (
+        "数据库 {url} 已有 {count} 个不属于本服务的表（{tables}），却没有本服务的结构版本表 "
+        "schema_version：未改动该数据库；请把 DATABASE_URL 或 db copy 的地址改为本服务的数据库，"
+        "或一个新建的空数据库。",
+        "The database {url} holds {count} tables that are not this service's ({tables}) and no "
+        "schema_version table: it was left untouched; point DATABASE_URL or db copy at this "
+        "service's database, or at a new, empty one.",
+    ),
     # python -m geo_service db upgrade | copy
     "db.upgraded": (
         "数据库 {url}：结构版本 {before} → {after}。",

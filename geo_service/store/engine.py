@@ -18,7 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+)
 
 from geo_service.errors import ConfigError
 from geo_service.store import schema
@@ -195,6 +200,7 @@ def migrate(engine: Engine) -> int:
         try:
             if postgres:
                 ensure_postgis(db, engine)
+            refuse_foreign(db, engine)
             with db.begin():
                 schema.schema_version.create(db, checkfirst=True)
             migrate_steps(db, engine)
@@ -206,11 +212,32 @@ def migrate(engine: Engine) -> int:
     return current_version(engine)
 
 
+#: Tables a database may hold before the first migration (PostGIS's own, SQLite's).
+NOT_FOREIGN = ("spatial_ref_sys",)
+
+
+def refuse_foreign(db: Connection, engine: Engine) -> None:
+    """A database holding tables but no ``schema_version`` is someone else's: migrating it
+    would add this service's tables beside theirs, so it is refused untouched."""
+    names = inspect(db).get_table_names()
+    db.rollback()
+    if "schema_version" in names:
+        return
+    foreign = sorted(n for n in names if n not in NOT_FOREIGN and not n.startswith("sqlite_"))
+    if foreign:
+        raise ConfigError(
+            "store.foreign_database",
+            url=redacted(engine.url.render_as_string()),
+            tables="、".join(name[:60] for name in foreign[:5]),
+            count=len(foreign),
+        )
+
+
 def connected(engine: Engine) -> Connection:
     """A connection; a database that cannot be reached stops start-up with a message."""
     try:
         return engine.connect()
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError, or SQLite's "file is not a database"
         raise ConfigError(
             "store.unreachable",
             url=redacted(engine.url.render_as_string()),
