@@ -4,6 +4,8 @@ each test a payload that once got through, kept so that it stays refused."""
 from __future__ import annotations
 
 import contextlib
+import gzip
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +117,20 @@ def test_a_file_that_is_not_a_database_is_a_message_not_a_traceback(tmp_path):
     out = done.stdout + done.stderr
     assert done.returncode != 0 and "Traceback" not in out, out[-800:]
     assert "file is not a database" in out and target.read_bytes().startswith(b"not a db"[:4])
+
+
+@pytest.mark.parametrize("refusal", ["gzip;q=0", "*;q=0", "gzip;q=0, *", "GZIP;Q=0"])
+def test_a_client_refusing_gzip_gets_no_gzip(client, refusal):
+    # Accept-Encoding with q=0 is "not acceptable" (RFC 9110 12.5.3): the raw bytes, never gzip
+    n, lon, lat = 2**8, 109.03, 32.69
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    for url in (
+        f"/collections/counties/tiles/WebMercatorQuad/8/{y}/{x}",
+        "/collections/counties/items",
+    ):
+        wanted = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert wanted.headers.get("Content-Encoding") == "gzip", url
+        refused = client.get(url, headers={"Accept-Encoding": refusal})
+        assert refused.status_code == 200 and "Content-Encoding" not in refused.headers, url
+        assert refused.data == gzip.decompress(wanted.data)

@@ -128,6 +128,12 @@ def cached_response(make_payload, mimetype: str, tag=None) -> Response:
     return send_body(cache.get_or_make(key, make))
 
 
+def takes_gzip() -> bool:
+    """Whether the client accepts gzip: named or ``*`` with a quality above 0 (``gzip;q=0``
+    is a refusal, RFC 9110 12.5.3)."""
+    return request.accept_encodings.quality("gzip") > 0
+
+
 def send_body(body: Body) -> Response:
     """A response for a prepared body, honouring If-None-Match and Accept-Encoding."""
     headers = {
@@ -141,7 +147,7 @@ def send_body(body: Body) -> Response:
     if request.if_none_match.contains_weak(body.etag):
         return Response(status=304, headers=headers)
     data = body.raw
-    if body.gzipped is not None and "gzip" in request.accept_encodings:
+    if body.gzipped is not None and takes_gzip():
         data = body.gzipped
         headers["Content-Encoding"] = "gzip"
     return Response(data, mimetype=body.mimetype, headers=headers)

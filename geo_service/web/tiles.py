@@ -10,7 +10,7 @@ from geo_service.messages import Msg
 from geo_service.query.params import check_query
 from geo_service.tiles import matrix, metadata
 from geo_service.tiles.service import MEDIA_TYPE, TileService
-from geo_service.web.http import JSON, cached_response, wanted_format
+from geo_service.web.http import JSON, cached_response, takes_gzip, wanted_format
 from geo_service.web.ogc import SELF, catalog, layer_title, link, served_layer
 
 bp = Blueprint("tiles", __name__)
@@ -117,6 +117,6 @@ def tile(collection_id: str, tms_id: str, z: str, y: str, x: str):
         return Response(status=304, headers=headers)
     body = tiles.tile(catalog(), layer, wanted, current_app.extensions["geo_service.store"])
     data = body.raw
-    if body.gzipped is not None and "gzip" in request.accept_encodings:
+    if body.gzipped is not None and takes_gzip():
         data, headers["Content-Encoding"] = body.gzipped, "gzip"
     return Response(data, mimetype=MEDIA_TYPE, headers=headers)
