@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -38,8 +36,7 @@ def pytest_configure(config):
     """GEO_SERVICE_TEST_BACKEND=postgis: every app's default store is its own database on a
     throwaway PostGIS cluster (or GEO_SERVICE_TEST_PG_ADMIN_URL's), see store/pg_local.py."""
     if os.environ.get(pg_local.BACKEND_VAR) == "postgis":
-        folder = tempfile.mkdtemp(prefix="geo_service-pgtest-")
-        _postgis.enter_context(pg_local.test_backend(Path(folder)))
+        _postgis.enter_context(pg_local.test_backend())
 
 
 def pytest_unconfigure(config):

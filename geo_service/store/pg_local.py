@@ -301,14 +301,16 @@ def prepare_test_run(admin_url: str, run: str) -> None:
 
 
 @contextlib.contextmanager
-def test_backend(folder: Path):
-    """For a test session on PostGIS: a cluster in ``folder`` (or the one at
+def test_backend():
+    """For a test session on PostGIS: a cluster in a temp folder (or the one at
     ``GEO_SERVICE_TEST_PG_ADMIN_URL``), the template, the variables; all dropped after."""
+    import tempfile
+
     run = f"{os.getpid():x}{int(time.time()) % 100000:x}"[:12]
     cluster = None
     admin = os.environ.get(ADMIN_VAR, "")
     if not admin:
-        cluster = Cluster(folder).start()
+        cluster = Cluster(Path(tempfile.mkdtemp(prefix="geo_service-pgtest-"))).start()
         admin = cluster.url()
     saved = {k: os.environ.get(k) for k in (ADMIN_VAR, RUN_VAR)}
     os.environ[ADMIN_VAR], os.environ[RUN_VAR] = admin, run
