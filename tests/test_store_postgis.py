@@ -28,6 +28,9 @@ from geo_service.store.engine import MIGRATIONS, SCHEMA_VERSION, migrate, open_e
 sys.path[:0] = [str(REPO_ROOT / "tests")]
 from land_fixtures import PARCEL_SHAPES, ZONE_SHAPES, collection  # noqa: E402
 
+#: Apps on a configured PostgreSQL URL need the secret every server shares (README).
+SHARED_SECRET = {"SECRET_KEY": "test-secret-shared-by-every-server"}
+
 
 @pytest.fixture(scope="session")
 def pg_admin():
@@ -247,7 +250,7 @@ def filled_sqlite_install(folder: Path) -> tuple[str, dict]:
 
     written = fill_legacy_files(folder)
     url = f"sqlite:///{folder / 'install.sqlite'}"
-    app = create_app({**dbs(folder), "AUTH": "local", "DATABASE_URL": url})
+    app = create_app({**dbs(folder), "AUTH": "local", "DATABASE_URL": url, **SHARED_SECRET})
     store = app.extensions["geo_service.store"]
     zones = store.features("zones")
     changed = json.loads(json.dumps(zones))
@@ -308,7 +311,9 @@ def test_db_copy_moves_an_install_to_postgis_with_nothing_lost(pg_url, tmp_path)
         assert after.table_digest(table) == before.table_digest(table), table
     # the app on the PostGIS URL serves the same checks and layers, logs in the same users
     old_app = create_app({**dbs(tmp_path), "AUTH": "local", "DATABASE_URL": source})
-    new_app = create_app({**dbs(tmp_path), "AUTH": "local", "DATABASE_URL": pg_url})
+    new_app = create_app(
+        {**dbs(tmp_path), "AUTH": "local", "DATABASE_URL": pg_url, **SHARED_SECRET}
+    )
     token = {"Authorization": f"Bearer {written['token']}"}
     old_client, client = old_app.test_client(), new_app.test_client()
     for path in ("/api/checks", f"/api/checks/{written['checks'][1]['id']}",
@@ -368,7 +373,13 @@ def test_values_postgresql_refuses_are_4xx_and_store_nothing(pg_url, tmp_path):
     from geo_service import create_app
 
     app = create_app(
-        {**dbs(tmp_path), "AUTH": "none", "DATABASE_URL": pg_url, "CHECK_SYNC_SECONDS": 300}
+        {
+            **dbs(tmp_path),
+            "AUTH": "none",
+            "DATABASE_URL": pg_url,
+            "CHECK_SYNC_SECONDS": 300,
+            **SHARED_SECRET,
+        }
     )
     client = app.test_client()
     store = app.extensions["geo_service.store"]

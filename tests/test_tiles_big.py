@@ -68,7 +68,9 @@ def test_tiles_from_the_store_are_those_from_memory(apps):
                 assert feature["properties"]["precision"] == "schematic"
                 a = shapely.geometry.shape(feature["geometry"])
                 b = shapely.geometry.shape(other["geometry"])
-                assert shapely.hausdorff_distance(a, b) <= PIXEL, (url, number)
+                # each side simplifies to about a pixel (GEOS in Python, PostGIS in SQL):
+                # two such simplifications of one shape may differ by up to two pixels
+                assert shapely.hausdorff_distance(a, b) <= 2 * PIXEL, (url, number)
                 compared += 1
     assert compared >= 20
 
