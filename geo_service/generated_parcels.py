@@ -20,11 +20,11 @@ from collections.abc import Iterator
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from geo_service.catalog import Catalog
 from geo_service.errors import BadRequest
 from geo_service.messages import Msg
+from geo_service.query import crs
 from geo_service.store.features import FeatureRow, canonical
 
 LAYER_ID = "parcels_generated"
@@ -37,19 +37,12 @@ GK = "EPSG:4545"
 def parcels(catalog: Catalog, count: int, seed: int) -> Iterator[list[tuple[FeatureRow, dict]]]:
     """``count`` generated parcels, ``BATCH`` at a time, as stored rows and properties."""
     rng = np.random.default_rng(seed)
-    to_gk = Transformer.from_crs("OGC:CRS84", GK, always_xy=True)
-    to_lonlat = Transformer.from_crs(GK, "OGC:CRS84", always_xy=True)
     counties = catalog.get("counties")
     county_ids = [f["id"] for f in counties.features]
-    county_shapes = shapely.transform(
-        counties.geometries, lambda xy: np.column_stack(to_gk.transform(xy[:, 0], xy[:, 1]))
-    )
+    county_shapes = crs.transform(counties.geometries, "OGC:CRS84", GK)
     shapely.prepare(county_shapes)
     zones = catalog.get("zones")
-    anchors = shapely.transform(
-        shapely.centroid(zones.geometries),
-        lambda xy: np.column_stack(to_gk.transform(xy[:, 0], xy[:, 1])),
-    )
+    anchors = crs.transform(shapely.centroid(zones.geometries), "OGC:CRS84", GK)
     made = 0
     while made < count:
         wanted = min(BATCH, count - made)
@@ -81,8 +74,7 @@ def parcels(catalog: Catalog, count: int, seed: int) -> Iterator[list[tuple[Feat
         boxes = shapely.box(x[keep], y[keep], x[keep] + width[keep], y[keep] + height[keep])
         areas = shapely.area(boxes)
         lonlat = shapely.transform(
-            boxes,
-            lambda xy: np.round(np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])), 7),
+            crs.transform(boxes, GK, "OGC:CRS84"), lambda xy: np.round(xy, 7)
         )
         wkbs = shapely.to_wkb(lonlat, output_dimension=3)
         bounds = shapely.bounds(lonlat)

@@ -56,6 +56,7 @@ def running_service(
         "GEO_SERVICE_CHECK_SYNC_SECONDS": "120",
         **(env or {}),
     }
+    env = {name: str(value) for name, value in env.items()}  # tests pass config values
     log = open(f"{scratch.name}/serve.log", "w+")  # noqa: SIM115 - a file, not a pipe that fills
     process = subprocess.Popen(
         [sys.executable, "-m", "geo_service", "serve", "--port", str(port), *args],

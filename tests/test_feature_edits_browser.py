@@ -133,7 +133,7 @@ def test_a_planner_edits_on_the_map_and_a_viewer_only_reads(browser, tmp_path):
         assert served["properties"]["name"] != "我的修改"
         page.click(".gs-edit-reload")
         page.wait_for_function(
-            "document.querySelector('.gs-edit-form input[name=tier]').value === '他人修改'"
+            "document.querySelector('.gs-edit-form input[name=tier]')?.value === '他人修改'"
         )
         assert page.input_value(".gs-edit-form input[name=name]") != "我的修改"
 

@@ -24,7 +24,14 @@ PIXEL = matrix.EXTENT / matrix.TILE_PIXELS
 
 @pytest.fixture()
 def pg_app(pg_url, tmp_path):  # noqa: F811
-    return create_app({"TESTING": True, **dbs(tmp_path), "DATABASE_URL": pg_url})
+    return create_app(
+        {
+            "TESTING": True,
+            **dbs(tmp_path),
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": "test-shared-secret",
+        }
+    )
 
 
 def tiles_of(layer, z: int, count: int = 6) -> list[matrix.Tile]:
