@@ -268,6 +268,7 @@ def test_start_up_reads_no_feature_of_a_big_layer(apps):
         "TESTING": True,
         "AUTH": "none",
         "DATABASE_URL": big.extensions["geo_service.store"].url,
+        "SECRET_KEY": "test-shared-secret",  # a configured PostgreSQL URL needs one
     }
     reads, store_seconds = feature_reads({**config, "LAYER_MEMORY_MAX_FEATURES": 1000})
     held, memory_seconds = feature_reads({**config, "LAYER_MEMORY_MAX_FEATURES": 10**7})

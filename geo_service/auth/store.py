@@ -51,6 +51,12 @@ def valid_password(password: str) -> str:
     return password
 
 
+def audit_text(value: str, size: int) -> str:
+    """A value as the audit log keeps it: within its column, a NUL shown as ␀ (PostgreSQL's
+    text cannot hold NUL, and a refused request must still be recorded)."""
+    return value.replace("\x00", "\u2400")[:size]
+
+
 class AuthStore:
     """Accounts, tokens, ended sessions and the audit log in ``store`` (SQLAlchemy Core on
     ``store.schema``'s tables; the store's SQLite file is made readable by its owner only)."""
@@ -286,10 +292,10 @@ class AuthStore:
             db.execute(
                 insert(audit).values(
                     at=now(),
-                    user=user[:64],  # a refused login's "（尝试 tried）name" too: VARCHAR(64)
-                    address=address[:64],
-                    action=action[:200],
-                    target=target[:500],
+                    user=audit_text(user, 64),  # a refused login's "（尝试 tried）name" too
+                    address=audit_text(address, 64),
+                    action=audit_text(action, 200),
+                    target=audit_text(target, 500),
                     status=status,
                     outcome=outcome,
                     detail=json.dumps(bounded(detail or {}), ensure_ascii=False),
