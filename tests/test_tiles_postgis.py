@@ -105,6 +105,8 @@ def test_bare_st_asmvt_has_the_same_features(pg_app):
 
 def test_sqlite_store_has_no_postgis_rows(app):
     store = app.extensions["geo_service.store"]
-    if store.engine.dialect.name == "postgresql":
-        pytest.skip("the PostGIS pass: this store is PostGIS")
-    assert store_tiles.tile_rows(store.engine, "zones", 1, 10, 831, 416) is None
+    rows = store_tiles.tile_rows(store.engine, "zones", 1, 10, 831, 416)
+    if store.engine.dialect.name == "postgresql":  # the PostGIS pass: PostGIS answers
+        assert rows is not None
+    else:
+        assert rows is None
