@@ -132,9 +132,13 @@ def test_a_planner_edits_on_the_map_and_a_viewer_only_reads(browser, tmp_path):
         assert served["properties"]["tier"] == "他人修改"
         assert served["properties"]["name"] != "我的修改"
         page.click(".gs-edit-reload")
-        page.wait_for_function(
-            "document.querySelector('.gs-edit-form input[name=tier]')?.value === '他人修改'"
-        )
+        # polled from here: the page's CSP forbids the eval a string wait_for_function uses
+        tier = page.locator(".gs-edit-form input[name=tier]")
+        for _ in range(100):
+            if tier.count() and tier.input_value() == "他人修改":
+                break
+            page.wait_for_timeout(200)
+        assert tier.input_value() == "他人修改"
         assert page.input_value(".gs-edit-form input[name=name]") != "我的修改"
 
         # a viewer: the history, no edit tools
