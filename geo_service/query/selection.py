@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from geo_service.catalog import Layer
 from geo_service.errors import BadRequest
 from geo_service.query import cql
+from geo_service.store.big import json_type
 
 #: The items query's parameters handled here (carried into its paging links).
 PARAMETERS = ("filter", "filter-lang", "filter-crs", "properties", "sortby")
@@ -73,25 +74,13 @@ def property_types(layer: Layer) -> dict[str, str | None]:
         for name, value in feature["properties"].items():
             kinds = seen.setdefault(name, set())
             if value is not None:
-                kinds.add(_json_type(value))
+                kinds.add(json_type(value))
     types = {}
     for name, kinds in seen.items():
         if kinds == {"integer", "number"}:
             kinds = {"number"}
         types[name] = next(iter(kinds)) if len(kinds) == 1 else None
     return types
-
-
-def _json_type(value) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "other"
 
 
 def queryables_schema(layer: Layer, labels: Mapping[str, str], schema_id: str) -> dict:
