@@ -356,9 +356,25 @@ def test_db_upgrade_migrates_either_backend_and_says_from_what_to_what(pg_url, t
 def test_db_copy_of_a_row_postgresql_refuses_names_the_table_and_copies_nothing(pg_url, tmp_path):
     source = f"sqlite:///{tmp_path / 'nul.sqlite'}"
     store = open_store(source)
-    from geo_service.auth.store import AuthStore
+    from geo_service.store.schema import audit
 
-    AuthStore(store).record("admin", "::1", "POST /x", "nul\x00byte", 200)  # SQLite takes it
+    # Written past AuthStore (which shows a NUL as ␀ since b755fed), as an older version or
+    # another tool could have left it: SQLite takes it, PostgreSQL refuses it.
+    with store.engine.begin() as db:
+        db.execute(
+            audit.insert().values(
+                at="2026-01-01T00:00:00",
+                user="admin",
+                address="::1",
+                action="POST /x",
+                target="nul\x00byte",
+                status=200,
+                outcome="ok",
+                detail="",
+            )
+        )
+    with store.engine.connect() as db:
+        assert "\x00" in db.execute(audit.select()).one().target
     done = run_cli("db", "copy", source, pg_url)
     assert done.returncode == 1
     assert "表 audit" in done.stderr and "未复制任何数据" in done.stderr
