@@ -105,6 +105,9 @@ DEFAULTS = {
     "SESSION_HOURS": 12,
     "PROXY_USER_HEADER": "X-Remote-User",
     "TRUSTED_PROXIES": ["127.0.0.1", "::1"],
+    # AUTH="local" behind a balancer that terminates TLS: read X-Forwarded-For/-Proto/-Host
+    # from TRUSTED_PROXIES (always read under AUTH="proxy", never under AUTH="none").
+    "FORWARDED_HEADERS": False,
     # Security headers: who may frame the pages (CSP frame-ancestors).
     "FRAME_ANCESTORS": "'none'",
     # Host names the service answers to (empty: any; with AUTH="none": loopback names only).
@@ -217,7 +220,8 @@ def check_auth_config(config) -> None:
     for key in ("TRUSTED_PROXIES", "ALLOWED_HOSTS"):
         if isinstance(config[key], str):
             config[key] = [p.strip() for p in config[key].split(",") if p.strip()]
-    config["PUBLIC_READ"] = config["PUBLIC_READ"] in (True, 1, "1", "true", "True", "yes")
+    for key in ("PUBLIC_READ", "FORWARDED_HEADERS"):
+        config[key] = config[key] in (True, 1, "1", "true", "True", "yes")
     config["SESSION_COOKIE_NAME"] = "geo_service_session"
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -21,6 +21,7 @@ from geo_service.auth.store import AuthStore
 from geo_service.errors import BadRequest, Forbidden, Unauthorized
 from geo_service.messages import Msg
 from geo_service.web.http import script_hashes
+from geo_service.web.proxy import PEER_KEY, TrustedProxy
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 #: HTML forms of ours: they always carry the session's CSRF token.
@@ -36,26 +37,21 @@ def current_user() -> User:
 
 
 def from_trusted_proxy() -> bool:
-    """Only AUTH="proxy" has a proxy in front whose X-Forwarded-* headers mean anything."""
+    """Whether AUTH="proxy" and the request's peer (the balancer) is in TRUSTED_PROXIES: only
+    then does the proxy's user header name the user."""
     config = current_app.config
-    return config["AUTH"] == "proxy" and request.remote_addr in config["TRUSTED_PROXIES"]
+    peer = request.environ.get(PEER_KEY, request.remote_addr)
+    return config["AUTH"] == "proxy" and peer in config["TRUSTED_PROXIES"]
 
 
 def client_address() -> str:
-    """The client's address; behind a trusted proxy, the last X-Forwarded-For hop."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and from_trusted_proxy():
-        return forwarded.split(",")[-1].strip()[:64]
-    return request.remote_addr or ""
+    """The client's address (behind a trusted proxy, from X-Forwarded-For: web.proxy)."""
+    return (request.remote_addr or "")[:64]
 
 
 def own_origin() -> str:
-    """scheme://host[:port] of this service as the browser sees it."""
-    scheme, host = request.scheme, request.host
-    if from_trusted_proxy():
-        scheme = request.headers.get("X-Forwarded-Proto", scheme).split(",")[0].strip()
-        host = request.headers.get("X-Forwarded-Host", host).split(",")[0].strip()
-    return f"{scheme}://{host}".lower()
+    """scheme://host[:port] of this service as the browser sees it (web.proxy)."""
+    return f"{request.scheme}://{request.host}".lower()
 
 
 def csrf_token() -> str:
@@ -260,6 +256,7 @@ def register(app: Flask) -> None:
             if origin not in origins:
                 origins.append(origin)
     app.extensions["geo_service.tile_origins"] = tuple(origins)
+    app.wsgi_app = TrustedProxy(app.wsgi_app, app.config)
     app.before_request(before_request)
     app.after_request(after_request)
 
