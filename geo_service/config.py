@@ -29,6 +29,10 @@ DEFAULTS = {
     # The map draws a layer with more features than this from its vector tiles
     # (/collections/{id}/tiles) instead of embedding it in the page (the offline file embeds all).
     "MAP_TILES_ABOVE_FEATURES": 5000,
+    # A vector tile meeting more features than this (counted on the spatial index, up to this
+    # many plus one) is an overview tile instead: the features counted per cell of a 16 x 16
+    # grid, drawn as shaded cells saying to zoom in (README "Vector tiles"). 1 to 1,000,000.
+    "TILE_MAX_FEATURES": 20_000,
     # The one database (SQLAlchemy URL): layers and their versions, the check register and
     # jobs, actual figures, users, tokens, audit log. Empty: the SQLite file geo_service.sqlite
     # beside AUTH_DB, else CHECKS_DB, else ACTUALS_DB when set, else in instance/data/.
@@ -155,6 +159,7 @@ def load_config(app, overrides: dict | None) -> None:
     app.config["BASEMAPS"] = basemaps
     app.config["LAYERS_DIR"] = Path(app.config["LAYERS_DIR"])
     app.config["LAYER_REFRESH_SECONDS"] = refresh_seconds(app.config["LAYER_REFRESH_SECONDS"])
+    app.config["TILE_MAX_FEATURES"] = tile_max_features(app.config["TILE_MAX_FEATURES"])
     check_auth_config(app.config)
     check_report_config(app.config)
 
@@ -170,6 +175,25 @@ def refresh_seconds(value) -> float:
     if isinstance(value, bool) or not 0 <= seconds <= 3600:
         raise ConfigError("config.bad_refresh_seconds", value=str(value)[:40])
     return seconds
+
+
+#: The largest TILE_MAX_FEATURES: a tile of a million features is already minutes of work.
+MAX_TILE_FEATURES = 1_000_000
+
+
+def tile_max_features(value) -> int:
+    """TILE_MAX_FEATURES as a whole number from 1 to MAX_TILE_FEATURES, else a ConfigError."""
+    from geo_service.errors import ConfigError
+
+    try:
+        number = int(str(value).strip().replace("_", ""))
+    except ValueError:
+        number = 0
+    if isinstance(value, bool | float) or not 1 <= number <= MAX_TILE_FEATURES:
+        raise ConfigError(
+            "config.bad_tile_max_features", value=str(value)[:40], most=MAX_TILE_FEATURES
+        )
+    return number
 
 
 #: Bounds on the signature block: roles, and characters of a role or the unit's name.

@@ -92,8 +92,10 @@ def test_tileset_metadata(client, catalog):
     assert template["href"].endswith(
         "/collections/zones/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"
     )
-    (layer,) = meta["layers"]
+    layer, overview = meta["layers"]
     assert layer["id"] == "zones" and layer["geometryDimension"] == 2
+    assert overview["id"] == "gs_overview" and "请放大查看" in overview["description"]
+    assert "20000" in overview["description"]  # the configured cap, TILE_MAX_FEATURES
     fields = layer["propertiesSchema"]["properties"]
     assert {"gs_fid", "name", "source", "precision", "precision_zh", "gs_label"} <= set(fields)
     assert fields["name"]["title"] == catalog.fields.get("name", "name")

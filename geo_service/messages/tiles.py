@@ -33,4 +33,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tiles.link_tilesets": ("矢量瓦片集", "vector tilesets"),
     "tiles.link_tile": ("矢量瓦片（Mapbox Vector Tile）", "vector tile (Mapbox Vector Tile)"),
     "tiles.link_tiling_schemes": ("瓦片矩阵集", "tile matrix sets"),
+    "tiles.overview_title": ("要素过多时的概览网格", "overview grid of an overfull tile"),
+    "tiles.overview_description": (
+        "一个瓦片内的要素多于 {cap} 个（TILE_MAX_FEATURES）时，该瓦片不含要素本身，只含本层："
+        "瓦片分为 {cells}×{cells} 个方格，每个有要素的方格为一个正方形，count 为外接框中心落在"
+        "该方格内的要素数；请放大查看要素。",
+        "When more than {cap} features (TILE_MAX_FEATURES) meet a tile, the tile holds not the "
+        "features but this layer only: the tile cut into {cells}x{cells} cells, one square per "
+        "cell holding features, count being the features whose box centre lies in that cell; "
+        "zoom in to see the features.",
+    ),
+    "tiles.overview_count": ("此方格内的要素数", "features in this cell"),
+    "tiles.overview_popup": (
+        "此处约有 {count} 个要素（{layer}），数量过多，未逐一绘制。请放大查看。",
+        "About {count} features ({layer}) here: too many to draw one by one. Zoom in to see them.",
+    ),
+    "tiles.overview_notice": (
+        "{layer}：部分区域要素过多，显示为按数量着色的方格（概览），请放大查看要素。",
+        "{layer}: where features are too many, shaded cells (an overview) show how many; zoom in "
+        "to see the features.",
+    ),
+    "config.bad_tile_max_features": (
+        "TILE_MAX_FEATURES={value} 不是 1 到 {most} 之间的整数（一个瓦片最多绘制的要素数）。",
+        "TILE_MAX_FEATURES={value} is not a whole number from 1 to {most} (the most features "
+        "one tile draws).",
+    ),
 }

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geo_service.catalog import Catalog, Layer
+from geo_service.messages import Msg
 from geo_service.render.map_properties import MapProperties
 from geo_service.render.styles import LINE_TYPES, POINT_TYPES, base_style, path_style
+from geo_service.tiles import overview
 from geo_service.tiles.matrix import MAX_ZOOM
 from geo_service.tiles.service import in_store, layer_bbox
 
@@ -66,6 +68,13 @@ def tile_options(
         "aliases": aliases,
         "bounds": None if bbox is None else [[bbox[1], bbox[0]], [bbox[3], bbox[2]]],
         "maxNativeZoom": MAX_ZOOM,
+        # an overfull tile's cells (tiles/overview.py): the popup's text with {count} left
+        # for the script to fill, and the notice shown while any cell is drawn
+        "overview": {
+            "layer": overview.LAYER,
+            "popup": Msg("tiles.overview_popup", count="{count}", layer=layer.title).text(),
+            "notice": Msg("tiles.overview_notice", layer=layer.title).text(),
+        },
     }
 
 

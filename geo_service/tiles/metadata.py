@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geo_service.catalog import Catalog, Layer
+from geo_service.messages import Msg
 from geo_service.render.map_properties import MapProperties
+from geo_service.tiles import overview
 from geo_service.tiles.matrix import CRS_3857, MAX_ZOOM, TMS_ID, TMS_URI, limits
-from geo_service.tiles.service import MEDIA_TYPE, layer_bbox
+from geo_service.tiles.service import MAX_FEATURES, MEDIA_TYPE, layer_bbox
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
@@ -67,8 +69,9 @@ def tileset_summary(layer: Layer, link: Link) -> dict:
     }
 
 
-def tileset(catalog: Catalog, layer: Layer, link: Link) -> dict:
-    """The tileset of ``layer`` in WebMercatorQuad: its layer, fields, limits per zoom."""
+def tileset(catalog: Catalog, layer: Layer, link: Link, cap: int = MAX_FEATURES) -> dict:
+    """The tileset of ``layer`` in WebMercatorQuad: its layer, fields, limits per zoom, and
+    the overview layer a tile meeting more than ``cap`` features holds instead."""
     bbox = layer_bbox(layer)
     words = MapProperties(catalog, layer)
     answer = {
@@ -92,7 +95,8 @@ def tileset(catalog: Catalog, layer: Layer, link: Link) -> dict:
                 "minTileMatrix": "0",
                 "maxTileMatrix": str(MAX_ZOOM),
                 "propertiesSchema": properties_schema(catalog, layer, words),
-            }
+            },
+            overview_layer(cap),
         ],
         "tileMatrixSetLimits": limits(bbox),
         "mediaTypes": [MEDIA_TYPE],
@@ -103,6 +107,21 @@ def tileset(catalog: Catalog, layer: Layer, link: Link) -> dict:
     if bbox is not None:
         answer["boundingBox"] = {"lowerLeft": bbox[:2], "upperRight": bbox[2:], "crs": CRS84}
     return answer
+
+
+def overview_layer(cap: int) -> dict:
+    """The layer of an overfull tile (tiles/overview.py), described in the tileset."""
+    count = {"type": "integer", "minimum": 1, "title": Msg("tiles.overview_count").text()}
+    return {
+        "id": overview.LAYER,
+        "title": Msg("tiles.overview_title").text(),
+        "description": Msg("tiles.overview_description", cap=cap, cells=overview.CELLS).text(),
+        "dataType": "vector",
+        "geometryDimension": 2,
+        "minTileMatrix": "0",
+        "maxTileMatrix": str(MAX_ZOOM),
+        "propertiesSchema": {"type": "object", "properties": {"count": count}},
+    }
 
 
 def properties_schema(catalog: Catalog, layer: Layer, words: MapProperties) -> dict:

@@ -20,17 +20,21 @@ import shapely
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.render.map_properties import MapProperties
+from geo_service.store import tile_overview as store_overview
 from geo_service.store import tiles as store_tiles
-from geo_service.tiles import mvt
+from geo_service.tiles import mvt, overview
 from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, tolerance, within
 
 #: Changes when the encoding changes (properties kept, simplification): new ETags for all.
-TILE_FORMAT = "mvt-1"
+TILE_FORMAT = "mvt-2"
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 CACHE_BYTES = 64 * 2**20
 GZIP_MIN_BYTES = 512
 #: Features read per page from the store (a store-served layer on SQLite).
 PAGE = 10_000
+#: A tile meeting more rows than this is an overview tile (tiles/overview.py); the
+#: setting TILE_MAX_FEATURES.
+MAX_FEATURES = 20_000
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,12 @@ def layer_bbox(layer: Layer) -> list[float] | None:
 
 
 class TileService:
-    """Tiles of in-memory layers (``Layer.geometries``) with a cache bounded in bytes."""
+    """Tiles of in-memory layers (``Layer.geometries``) with a cache bounded in bytes; a
+    tile meeting more than ``max_features`` rows is an overview tile (tiles/overview.py)."""
 
-    def __init__(self, cache_bytes: int = CACHE_BYTES):
+    def __init__(self, cache_bytes: int = CACHE_BYTES, max_features: int = MAX_FEATURES):
         self.cache_bytes = cache_bytes
+        self.max_features = int(max_features)
         self._tiles: OrderedDict[str, TileBody] = OrderedDict()
         self._held = 0
         self._layers: dict[tuple, _LayerState] = {}
@@ -91,7 +97,8 @@ class TileService:
                 ensure_ascii=False,
                 sort_keys=True,
             )
-            text = f"{TILE_FORMAT}|{layer.id}|{layer.version}|{layer.sha256}|{config}"
+            text = f"{TILE_FORMAT}|{self.max_features}|{layer.id}|{layer.version}|{layer.sha256}"
+            text += f"|{config}"
             tag = hashlib.sha256(text.encode()).hexdigest()
             held = layer.geometries is not None and not in_store(layer)
             state = _LayerState(
@@ -139,6 +146,8 @@ class TileService:
         """The MVT bytes of ``tile`` of the in-memory ``layer`` (b"" when nothing is in it)."""
         state = self._state(catalog, layer)
         area = shapely.box(*tile.lonlat_bounds(BUFFER / EXTENT))
+        if len(state.tree.query(area)) > self.max_features:  # boxes, as the store counts
+            return self._overview_held(state, layer, tile)
         hits = np.sort(state.tree.query(area, predicate="intersects"))
         shapes = mvt.tile_shapes(tile, layer.geometries[hits]) if len(hits) else []
         features = []
@@ -154,6 +163,13 @@ class TileService:
         with its geometry made there (store.tiles), else from the store's candidates in the
         tile's box (``feature_candidates``), cut as an in-memory layer's."""
         state = self._state(catalog, layer)
+        box = tile.lonlat_bounds(BUFFER / EXTENT)
+        cap = self.max_features
+        if store_overview.rows_up_to(store.engine, layer.id, layer.version, box, cap) > cap:
+            counts = store_overview.cell_counts(
+                store.engine, layer.id, layer.version, *overview.grid(tile)
+            )
+            return overview.encode(counts)
         rows = store_tiles.tile_rows(
             store.engine,
             layer.id,
@@ -193,6 +209,14 @@ class TileService:
             if len(rows) < PAGE:
                 break
         return mvt.encode(layer.id, features)
+
+    @staticmethod
+    def _overview_held(state: _LayerState, layer: Layer, tile: Tile) -> bytes:
+        """The overview tile of an in-memory layer: the boxes of its features in the tile."""
+        lons, lats = overview.grid(tile)
+        hits = state.tree.query(shapely.box(lons[0], lats[0], lons[-1], lats[-1]))
+        boxes = shapely.bounds(layer.geometries[hits]).reshape(-1, 4)
+        return overview.encode(overview.counts_of_boxes(tile, boxes))
 
     @staticmethod
     def _properties(state: _LayerState, feature: dict) -> dict:

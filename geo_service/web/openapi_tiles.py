@@ -85,7 +85,11 @@ def tile_paths(api: Paths, catalog: Catalog) -> None:
         "get",
         "one Mapbox Vector Tile (empty tile: 200 with an empty body); gzip with "
         "Accept-Encoding; the MVT layer is named after the collection, each feature's MVT id "
-        "is its position + 1 and its id is the gs_fid property",
+        "is its position + 1 and its id is the gs_fid property. A tile meeting more features "
+        "than the setting TILE_MAX_FEATURES (20,000 by default) holds instead only the layer "
+        "gs_overview: the tile cut into 16 x 16 cells, a square per cell with features, its "
+        "count property the features whose box centre is in the cell (see the tileset's "
+        "layers)",
         ok={
             "200": ok("the tile", {MEDIA_TYPE: BINARY}, ETAG),
             **NOT_MODIFIED,

@@ -18,7 +18,13 @@ TEMPLATE = "/{tileMatrix}/{tileRow}/{tileCol}"
 
 
 def service() -> TileService:
-    return current_app.extensions.setdefault("geo_service.tiles", TileService())
+    found = current_app.extensions.get("geo_service.tiles")
+    if found is None:
+        cap = current_app.config["TILE_MAX_FEATURES"]
+        found = current_app.extensions.setdefault(
+            "geo_service.tiles", TileService(max_features=cap)
+        )
+    return found
 
 
 def tile_link(rel: str, target) -> dict:
@@ -91,7 +97,8 @@ def tileset(collection_id: str, tms_id: str):
     wanted_format(("json",))
     known_tms(tms_id)
     layer = served_layer(collection_id)
-    return cached_response(lambda: metadata.tileset(catalog(), layer, tile_link), JSON)
+    cap = current_app.config["TILE_MAX_FEATURES"]
+    return cached_response(lambda: metadata.tileset(catalog(), layer, tile_link, cap), JSON)
 
 
 @bp.get("/collections/<collection_id>/tiles/<tms_id>/<z>/<y>/<x>")

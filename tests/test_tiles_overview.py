@@ -1,0 +1,185 @@
+"""Overfull vector tiles (issue 14 §3): a tile meeting more rows than TILE_MAX_FEATURES is an
+overview tile (the layer gs_overview: rows counted per cell of a 16 x 16 grid by their box
+centre), on both backends and for in-memory layers alike; under the cap the tile is the
+same as without one. Real tiles, decoded with mapbox_vector_tile."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+
+import mapbox_vector_tile
+import numpy as np
+import pytest
+import shapely
+
+from geo_service import create_app
+from geo_service.errors import ConfigError
+from geo_service.generated_parcels import LAYER_ID, generate
+from tests.conftest import dbs
+
+COUNT = 2500
+CAP = 300
+TILESET = f"/collections/{LAYER_ID}/tiles/WebMercatorQuad"
+RADIUS = 6378137.0
+HALF_WORLD = math.pi * RADIUS
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    """Apps on one database of COUNT generated parcels: store-served and in-memory with the
+    cap CAP, store-served without a cap that matters (10^6), and one with the cap 1."""
+    folder = tmp_path_factory.mktemp("overview")
+    config = {"TESTING": True, **dbs(folder), "AUTH": "none"}
+    first = create_app({**config, "LAYER_MEMORY_MAX_FEATURES": 10**7})
+    generate(
+        first.extensions["geo_service.store"], first.extensions["geo_service.catalog"], COUNT, 7
+    )
+    made = {
+        "stored": {"LAYER_MEMORY_MAX_FEATURES": 1000, "TILE_MAX_FEATURES": CAP},
+        "held": {"LAYER_MEMORY_MAX_FEATURES": 10**7, "TILE_MAX_FEATURES": CAP},
+        "uncapped": {"LAYER_MEMORY_MAX_FEATURES": 1000, "TILE_MAX_FEATURES": 10**6},
+        "one": {"LAYER_MEMORY_MAX_FEATURES": 1000, "TILE_MAX_FEATURES": 1},
+    }
+    apps = {name: create_app({**config, **extra}) for name, extra in made.items()}
+    held = apps["held"].extensions["geo_service.catalog"].get(LAYER_ID)
+    assert not held.in_store and apps["stored"].extensions["geo_service.catalog"].get(LAYER_ID)
+    boxes = shapely.bounds(held.geometries)
+    return apps, boxes
+
+
+def decoded(app, url: str) -> dict:
+    answer = app.test_client().get(url)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return mapbox_vector_tile.decode(answer.data) if answer.data else {}
+
+
+def mercator(lon, lat):
+    return RADIUS * np.radians(lon), RADIUS * np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def expected_cells(boxes: np.ndarray, z: int, y: int, x: int) -> dict[tuple[int, int], int]:
+    """{(column, row from the south): rows} computed here from the box centres projected to
+    EPSG:3857 (not with the service's grid of latitudes)."""
+    size = 2 * HALF_WORLD / 2**z
+    west, north = -HALF_WORLD + x * size, HALF_WORLD - y * size
+    mx, my = mercator((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2)
+    column = np.floor((mx - west) / size * 16)
+    row = np.floor((my - (north - size)) / size * 16)
+    inside = (column >= 0) & (column < 16) & (row >= 0) & (row < 16)
+    found: dict = {}
+    for key in zip(column[inside].astype(int), row[inside].astype(int)):
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
+def meeting(boxes: np.ndarray, z: int, y: int, x: int) -> int:
+    """Rows whose box meets the tile grown by its 64-unit buffer (what the cap counts)."""
+    size = 2 * HALF_WORLD / 2**z
+    grow = size * 64 / 4096
+    west, north = -HALF_WORLD + x * size - grow, HALF_WORLD - y * size + grow
+    east, south = west + size + 2 * grow, north - size - 2 * grow
+    minx, miny = mercator(boxes[:, 0], boxes[:, 1])
+    maxx, maxy = mercator(boxes[:, 2], boxes[:, 3])
+    return int(((minx <= east) & (maxx >= west) & (miny <= north) & (maxy >= south)).sum())
+
+
+def cells_of(tile: dict) -> dict[tuple[int, int], int]:
+    """{(column, row from the south): count} of an overview tile's squares."""
+    found = {}
+    for feature in tile["gs_overview"]["features"]:
+        square = shapely.geometry.shape(feature["geometry"])
+        minx, miny, maxx, maxy = square.bounds
+        assert (maxx - minx, maxy - miny) == (256, 256) and square.area == 256 * 256
+        key = (int(minx) // 256, int(miny) // 256)
+        assert feature["id"] == key[1] * 16 + key[0] + 1
+        found[key] = feature["properties"]["count"]
+    return found
+
+
+def tiles_at(app, z: int):
+    meta = app.test_client().get(TILESET).get_json()
+    limits = meta["tileMatrixSetLimits"][z]
+    for y in range(limits["minTileRow"], limits["maxTileRow"] + 1):
+        for x in range(limits["minTileCol"], limits["maxTileCol"] + 1):
+            yield y, x
+
+
+def test_an_overfull_tile_counts_its_rows_per_cell(apps):
+    apps, boxes = apps
+    seen = 0
+    for z in (9, 10, 11):
+        for y, x in tiles_at(apps["stored"], z):
+            rows = meeting(boxes, z, y, x)
+            if rows <= CAP:
+                continue
+            url = f"{TILESET}/{z}/{y}/{x}"
+            stored, held = decoded(apps["stored"], url), decoded(apps["held"], url)
+            assert set(stored) == {"gs_overview"}, (url, rows)  # no parcel drawn
+            assert cells_of(stored) == expected_cells(boxes, z, y, x), url
+            assert cells_of(held) == cells_of(stored), url
+            total = sum(cells_of(stored).values())
+            assert 0 < total <= rows  # the rows whose centre is in the tile
+            seen += 1
+    assert seen >= 3
+
+
+def test_the_counts_of_a_zoom_add_up_to_every_row(apps):
+    apps, boxes = apps
+    total = 0
+    for y, x in tiles_at(apps["one"], 9):
+        tile = decoded(apps["one"], f"{TILESET}/9/{y}/{x}")
+        assert set(tile) <= {"gs_overview"}
+        total += sum(cells_of(tile).values()) if tile else 0
+    assert total == COUNT == len(boxes)
+
+
+def test_under_the_cap_the_tile_is_unchanged(apps):
+    apps, boxes = apps
+    compared = 0
+    for z in (12, 13):
+        for y, x in tiles_at(apps["stored"], z):
+            rows = meeting(boxes, z, y, x)
+            if not 0 < rows <= CAP:
+                continue
+            url = f"{TILESET}/{z}/{y}/{x}"
+            capped = apps["stored"].test_client().get(url).data
+            assert capped == apps["uncapped"].test_client().get(url).data, url
+            assert LAYER_ID in mapbox_vector_tile.decode(capped)
+            compared += 1
+            if compared == 12:
+                return
+    assert compared >= 4
+
+
+def test_an_overview_tile_keeps_etag_gzip_and_304(apps):
+    apps, boxes = apps
+    client = apps["stored"].test_client()
+    y, x = next((y, x) for y, x in tiles_at(apps["stored"], 9) if meeting(boxes, 9, y, x) > CAP)
+    url = f"{TILESET}/9/{y}/{x}"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip"
+    assert "gs_overview" in mapbox_vector_tile.decode(gzip.decompress(first.data))
+    tag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    other = apps["uncapped"].test_client().get(url)
+    assert other.headers["ETag"] != tag  # another cap, another tile
+
+
+def test_the_tileset_says_what_an_overfull_tile_holds(apps):
+    apps, _ = apps
+    meta = apps["stored"].test_client().get(TILESET).get_json()
+    (layer,) = [entry for entry in meta["layers"] if entry["id"] == "gs_overview"]
+    assert str(CAP) in layer["description"] and "请放大查看" in layer["description"]
+    assert layer["propertiesSchema"]["properties"]["count"]["type"] == "integer"
+    spec = apps["stored"].test_client().get("/api").get_json()
+    tile_path = next(p for p in spec["paths"] if p.endswith("/{z}/{y}/{x}"))
+    assert "TILE_MAX_FEATURES" in json.dumps(spec["paths"][tile_path]["get"])
+
+
+@pytest.mark.parametrize("value", [0, -5, "many", 10**7, True, 2.5])
+def test_a_bad_cap_stops_start_up_in_chinese(tmp_path, value):
+    with pytest.raises(ConfigError) as error:
+        create_app({"TESTING": True, **dbs(tmp_path), "TILE_MAX_FEATURES": value})
+    assert "TILE_MAX_FEATURES" in str(error.value) and "整数" in str(error.value)
