@@ -250,3 +250,10 @@ def check_auth_config(config) -> None:
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_HOURS"]))
+
+
+def reads_forwarded(config) -> bool:
+    """Whether this configuration takes X-Forwarded-* from TRUSTED_PROXIES at all."""
+    if config["AUTH"] == "proxy":
+        return True
+    return config["AUTH"] == "local" and bool(config["FORWARDED_HEADERS"])

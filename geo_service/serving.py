@@ -56,12 +56,20 @@ def stop_on_signals(jobs) -> None:
 
 
 def run_waitress(app, threads: int, **where) -> None:
+    """waitress strips every X-Forwarded-* header unless told otherwise: it keeps them only
+    when this configuration reads them, and web.proxy then takes them from TRUSTED_PROXIES
+    only."""
     import waitress
+
+    from geo_service.config import reads_forwarded
 
     jobs = app.extensions["geo_service.jobs"]
     stop_on_signals(jobs)
     jobs.start()
-    waitress.serve(app, threads=threads, ident="geo_service", **where)
+    strip = not reads_forwarded(app.config)
+    waitress.serve(
+        app, threads=threads, ident="geo_service", clear_untrusted_proxy_headers=strip, **where
+    )
 
 
 def serve(app, host: str, port: int, workers: int, threads: int) -> int:

@@ -15,18 +15,13 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from geo_service.config import reads_forwarded
+
 #: The peer the request really came from (the balancer), kept when the environ is rewritten.
 PEER_KEY = "geo_service.peer"
 HOST_NAME = re.compile(
     r"^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
 )
-
-
-def reads_forwarded(config) -> bool:
-    """Whether this configuration takes X-Forwarded-* from TRUSTED_PROXIES at all."""
-    if config["AUTH"] == "proxy":
-        return True
-    return config["AUTH"] == "local" and bool(config["FORWARDED_HEADERS"])
 
 
 def last_value(header: str) -> str:

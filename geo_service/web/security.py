@@ -51,7 +51,17 @@ def client_address() -> str:
 
 def own_origin() -> str:
     """scheme://host[:port] of this service as the browser sees it (web.proxy)."""
-    return f"{request.scheme}://{request.host}".lower()
+    return origin(request.scheme, request.host)
+
+
+def origin(scheme: str, host: str) -> str:
+    """scheme://host[:port], lower case, without the scheme's default port (a browser's
+    Origin never names :443 or :80; a Host header may)."""
+    scheme, host = scheme.lower(), host.lower()
+    default = {"https": ":443", "http": ":80"}.get(scheme)
+    if default and host.endswith(default):
+        host = host[: -len(default)]
+    return f"{scheme}://{host}"
 
 
 def csrf_token() -> str:
@@ -93,7 +103,7 @@ def identify() -> User:
 def same_origin(url: str) -> bool:
     parts = urlsplit(url)
     return bool(parts.scheme and parts.netloc) and (
-        f"{parts.scheme}://{parts.netloc}".lower() == own_origin()
+        origin(parts.scheme, parts.netloc) == own_origin()
     )
 
 
