@@ -48,7 +48,7 @@
    * at every zoom, so a cell reads alike wherever it is). */
   function overviewStyle(props) {
     var count = Math.max(1, Number(props.count) || 1);
-    var opacity = Math.min(0.75, 0.12 + 0.14 * Math.log(count) / Math.LN10);
+    var opacity = Math.min(0.8, 0.25 + 0.14 * Math.log(count) / Math.LN10);
     return { fill: true, fillColor: "#d94801", fillOpacity: opacity, color: "#a63603", weight: 0.5, opacity: 0.6 };
   }
 
