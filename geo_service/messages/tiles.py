@@ -45,8 +45,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tiles.overview_count": ("此方格内的要素数", "features in this cell"),
     "tiles.overview_popup": (
-        "此处约有 {count} 个要素（{layer}），数量过多，未逐一绘制。请放大查看。",
-        "About {count} features ({layer}) here: too many to draw one by one. Zoom in to see them.",
+        "此处约有 {count} 个要素（{layer}）。这一带要素过多，未逐一绘制，请放大查看。",
+        "About {count} features ({layer}) here. Too many around here to draw one by one: zoom in "
+        "to see them.",
     ),
     "tiles.overview_notice": (
         "{layer}：部分区域要素过多，显示为按数量着色的方格（概览），请放大查看要素。",
