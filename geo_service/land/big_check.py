@@ -38,6 +38,9 @@ from geo_service.messages import record
 log = logging.getLogger(__name__)
 IN_FLIGHT_PER_WORKER = 2
 CLUSTER_TIMEOUT_S = 20
+#: The local cluster's workers do not sample their threads' stacks (the profiler that feeds the
+#: dashboard: CPU every 10 ms, and source lines it keeps in linecache after the check).
+QUIET = {"distributed.worker.profile.enabled": False}
 
 
 @dataclass
@@ -178,6 +181,7 @@ class Chunks:
 @contextlib.contextmanager
 def dask_client(limits):
     """A dask client: to DASK_SCHEDULER_ADDRESS, else to a LocalCluster made for this check."""
+    import dask
     from distributed import Client, LocalCluster
 
     if limits.dask_scheduler:
@@ -204,17 +208,18 @@ def dask_client(limits):
     else:  # one worker of threads in this process (shapely and pyproj release the GIL)
         shape = {"n_workers": 1, "threads_per_worker": workers, "processes": False}
     # the scheduler's HTTP endpoint on a free loopback port (never 8787 on every interface)
-    cluster = LocalCluster(
-        **shape,
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.WARNING,
-    )
-    client = Client(cluster)
-    try:
-        yield client, workers
-    finally:
-        client.close()
-        cluster.close()
+    with dask.config.set(QUIET):
+        cluster = LocalCluster(
+            **shape,
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.WARNING,
+        )
+        client = Client(cluster)
+        try:
+            yield client, workers
+        finally:
+            client.close()
+            cluster.close()
 
 
 class Collected:
@@ -317,17 +322,6 @@ def run(
         report("storing", big.count, big.count)
         register.save_blocks(document, collected.iter_blocks(), zones.frame, within=within)
     return document
-
-
-def give_back_memory() -> None:
-    """Return what the check freed to the OS: glibc keeps freed heap (one arena per thread
-    that ran a chunk) otherwise, and the check worker would hold it until it ends."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def cut_note(notes: list[dict], collected: Collected) -> list[dict]:

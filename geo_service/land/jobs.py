@@ -101,8 +101,12 @@ def worker_init() -> None:
     """Each worker process: lower CPU priority than the web process, and gone with it.
 
     A worker idle on the call queue never sees its server die (every worker holds the queue's
-    write end too), so a watchdog thread ends the worker when its parent changes.
+    write end too), so a watchdog thread ends the worker when its parent changes. Its
+    allocator is set to give a check's memory back after it (land.memory).
     """
+    from geo_service.land import memory
+
+    memory.tune()
     os.nice(10)
     parent = os.getppid()
 
@@ -121,6 +125,9 @@ def pool(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
         executor = _pools.get(key)
         if executor is None or getattr(executor, "_broken", False):
+            from geo_service.land import memory
+
+            memory.worker_environment()  # PYTHONMALLOC for the workers it starts
             executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),

@@ -178,9 +178,9 @@ def check_and_store(
 ) -> str:
     """Run one check and store it in ``register``; returns its id. A GeoPackage of more than
     BIG_CHECK_PARCELS parcels takes the big path (land.big_check); the rest, this process.
-    Either way the process gives back what the check used (``give_back_memory``).
+    Either way the process gives back what the check used (``land.memory.give_back``).
     ``within(db)`` runs in the register's transaction first (a queued job's end)."""
-    from geo_service.land import big_check
+    from geo_service.land import big_check, memory
 
     report = progress or (lambda stage, done, total: None)
     with big_check.plan(request) as big:
@@ -188,14 +188,14 @@ def check_and_store(
             stored = big_check.run(
                 big, request, default_zones, dataset_version, register, report, check_id, within
             )["id"]
-            big_check.give_back_memory()
+            memory.give_back()
             return stored
     document, parcels, zones = run_check(request, default_zones, dataset_version, report, check_id)
     report("storing", len(parcels), len(parcels))
     register.save(document, parcels, zones.frame, within=within)
     stored = document["id"]
     del document, parcels, zones
-    big_check.give_back_memory()  # a check worker holds nothing after a check
+    memory.give_back()  # a check worker holds nothing after a check
     return stored
 
 
