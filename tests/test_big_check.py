@@ -281,6 +281,22 @@ def test_an_unreachable_scheduler_is_said_and_nothing_is_stored(tmp_path):
     assert client.get("/api/checks").json["numberMatched"] == 0
 
 
+def test_the_local_cluster_does_not_profile_its_workers():
+    """Dask's workers sample their threads' stacks every 10 ms by default (for a dashboard
+    nobody reads here) and keep what they saw after the check: off for our cluster."""
+    from types import SimpleNamespace
+
+    from geo_service.land import big_check
+
+    limits = SimpleNamespace(dask_scheduler="", big_workers=1, big_processes=False)
+    with big_check.dask_client(limits) as (client, workers):
+        worker = next(iter(client.cluster.workers.values()))
+        assert workers == 1
+        assert worker.profile_recent["count"] == 0
+        client.submit(time.sleep, 0.3).result(timeout=30)
+        assert worker.profile_recent["count"] == 0
+
+
 @pytest.mark.browser
 def test_check_page_shows_a_big_check(browser, tmp_path):
     """The page follows a big check's progress, lists its first 2000 parcels, maps them and

@@ -125,9 +125,6 @@ def pool(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
         executor = _pools.get(key)
         if executor is None or getattr(executor, "_broken", False):
-            from geo_service.land import memory
-
-            memory.worker_environment()  # PYTHONMALLOC for the workers it starts
             executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),

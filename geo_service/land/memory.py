@@ -13,13 +13,14 @@ OS (why, as understood, not measured one by one):
   which large buffers come from the thread arenas and stay there; a fixed threshold keeps
   buffers over 128 KB in their own mappings, unmapped when freed.
 
-So the check workers start with ``PYTHONMALLOC=malloc`` (:func:`worker_environment`, set
-before the pool starts them) and set the thresholds at start (:func:`tune`); after each check
-:func:`give_back` collects and trims. With big_check's profiler off too (``QUIET``), measured
-together against main (benchmarks/README.md, ``big_check.py``, 2026-12-01, 100,000 parcels,
-one run each): RSS held after a ``big`` check +137 and +110 MB before, +36 MB after; CPU
-seconds 1.11-1.24 times (``inprocess``: held +28 to +12 MB, CPU 1.53 times; glibc malloc is
-slower than pymalloc for small objects). Which part gives how much was not measured.
+So the check workers set fixed thresholds at start (:func:`tune`) and after each check
+:func:`give_back` collects and trims; big_check's dask workers do not profile (``QUIET``).
+Measured against main (benchmarks/README.md, ``big_check.py``, 2026-12-01, 100,000 parcels,
+one run each): RSS held after a ``big`` check +137 and +110 MB before, +80 MB with these, at
+the same CPU seconds. ``PYTHONMALLOC=malloc`` in the server's environment (which its check
+workers inherit) brings it to +36 MB, but costs 1.11-1.24 times the CPU seconds of a big check
+and 1.53 times of an in-process one (glibc malloc is slower than pymalloc for small objects),
+so it is the operator's choice, not a default.
 """
 
 from __future__ import annotations
@@ -27,10 +28,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import os
 
-#: Set in the environment the check workers are started with (CPython reads it at start).
-WORKER_ENV = {"PYTHONMALLOC": "malloc"}
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 THRESHOLD = 128 * 1024  # glibc's own default, fixed (setting it turns the adaptation off)
@@ -41,13 +39,6 @@ def _libc():
         return ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc (another libc, another OS): nothing to tune
         return None
-
-
-def worker_environment() -> None:
-    """Make the processes this one starts from now on (the check workers) use glibc malloc
-    for Python objects, unless the operator chose otherwise."""
-    for name, value in WORKER_ENV.items():
-        os.environ.setdefault(name, value)
 
 
 def tune() -> None:
