@@ -10,6 +10,19 @@ Weight = bytes on the wire for the page and everything it loads (Chromium's enco
 sizes, so gzip counts), plus the uncompressed size. Draw time = navigation start to the first
 frame painted after every layer is on the map (performance marks set by map.js), median of the
 runs, each in a fresh browser context (cold cache).
+
+With ``--big-parcels N`` (issue 14: a 10^6-feature parcels layer under 500 KB on the wire and
+painted in under 1.5 s) it compares instead the map with N generated parcels in the store
+(``layers generate-parcels``, a SQLite file in ``--keep DIR``, generated once and reused),
+drawn from vector tiles, against the baseline **default map** (the same service on an empty
+store: no big layer), both in zh-CN. Draw time then also waits for the tiles of the first
+view: navigation start to the first frame after every tiled layer's GridLayer ``load`` (all
+its tiles of the initial view fetched and their paths added; mark ``gs-tiles-painted`` in
+map_tiles.js), or ``gs-map-painted`` if later. The warm-up load (a cold server: no tile
+made yet) is reported apart; memory: the server's peak RSS, the page's JS heap and DOM nodes.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/page_weight.py --big-parcels 1000000 \
+        --keep /tmp/bench-data-page [--runs 7] [--screenshot /tmp/page-big.png]
 """
 
 from __future__ import annotations
@@ -18,6 +31,9 @@ import argparse
 import json
 import statistics
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
@@ -32,61 +48,198 @@ VARIANTS = {
 }
 GOAL_GZIP_KB = 300
 GOAL_DRAW_MS = 1000
+BIG_GOAL_KB = 500
+BIG_GOAL_MS = 1500
+TILE_PATH = "/tiles/WebMercatorQuad/"
+TILE_PATHS = "document.querySelectorAll('.leaflet-gs-tiles-pane path').length"
+TIMING = """() => {
+    const mark = (name) => (performance.getEntriesByName(name)[0] || {}).startTime ?? null;
+    return {
+        ready: mark('gs-map-ready'), painted: mark('gs-map-painted'),
+        tiles: mark('gs-tiles-painted'), tiled: (window.GS_CONFIG.tiles || []).length,
+        paths: document.querySelectorAll('path.leaflet-interactive').length,
+        tile_paths: document.querySelectorAll('.leaflet-gs-tiles-pane path').length,
+    };
+}"""
 
 
-def measure_once(browser, url: str) -> dict:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def poll(page, expression: str, seconds: float) -> None:
+    """Until ``expression`` is true, asked from Python (the page's CSP forbids the eval a
+    string wait_for_function would use); the marks keep the page's own times."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression} not true after {seconds} s")
+        page.wait_for_timeout(50)
+
+
+#: After the first view: into the first zone at a zoom (no animation), timed from the call to
+#: the first frame after the tiled layer's next ``load`` (its tiles of that view drawn).
+ZOOM_IN = """(zoom) => {
+    const grid = Object.values(window.GS_TILES.layers)[0];
+    const centre = window.GS_MAP.features('zones')[0].getBounds().getCenter();
+    grid.once('load', () => requestAnimationFrame(() => requestAnimationFrame(
+        () => performance.mark('bench-zoom-painted'))));
+    performance.mark('bench-zoom-start');
+    window.GS_MAP.map.setView(centre, zoom, {animate: false});
+}"""
+ZOOM_MS = """performance.getEntriesByName('bench-zoom-painted')[0].startTime
+    - performance.getEntriesByName('bench-zoom-start')[0].startTime"""
+
+
+def weigh(requests, url: str) -> dict:
+    """Bytes of these finished requests: encoded on the wire, uncompressed, the tiles'."""
+    out = dict.fromkeys(("wire", "raw", "tile_wire", "tiles", "overview", "empty", "again"), 0)
+    out["outside"] = []
+    for request in requests:
+        if not request.url.startswith(url):
+            out["outside"].append(request.url)
+        response = request.response()
+        body = response.body() if response else b""
+        size = request.sizes()["responseBodySize"]
+        if size and not body and request.method == "GET":
+            body = plain_body(request.url)  # Chromium keeps no body of the tiles' fetch()
+            out["again"] += 1
+        out["wire"] += size
+        out["raw"] += len(body)
+        if TILE_PATH in request.url:
+            out["tiles"] += 1
+            out["tile_wire"] += size
+            out["overview"] += b"gs_overview" in body
+            out["empty"] += not body
+    return out
+
+
+def measure_once(
+    browser, url: str, locale: str | None = None, zoom: int | None = None, timeout: float = 180
+) -> dict:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale=locale)
     page = context.new_page()
-    responses = []
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    responses, failed = [], []
     page.on("requestfinished", lambda request: responses.append(request))
+    page.on("requestfailed", lambda request: failed.append(request.url))
     page.goto(f"{url}/", wait_until="load")
     page.wait_for_selector("body[data-map-ready]")
-    page.wait_for_function("performance.getEntriesByName('gs-map-painted').length > 0")
-    timing = page.evaluate("""() => ({
-        ready: performance.getEntriesByName('gs-map-ready')[0].startTime,
-        painted: performance.getEntriesByName('gs-map-painted')[0].startTime,
-        paths: document.querySelectorAll('path.leaflet-interactive').length,
-    })""")
-    wire = raw = 0
-    outside = []
-    for request in responses:
-        if not request.url.startswith(url):
-            outside.append(request.url)
-        response = request.response()
-        wire += request.sizes()["responseBodySize"]
-        raw += len(response.body()) if response else 0
-    page_bytes = len(page.content().encode())
-    context.close()
-    return {
-        "wire_bytes": wire,
-        "raw_bytes": raw,
-        "requests": len(responses),
-        "outside": outside,
+    poll(page, "performance.getEntriesByName('gs-map-painted').length > 0", 60)
+    tiled = page.evaluate("(window.GS_CONFIG.tiles || []).length")
+    if tiled:
+        poll(page, "performance.getEntriesByName('gs-tiles-painted').length > 0", timeout)
+        page.wait_for_timeout(200)  # Playwright's last requestfinished events
+    timing = page.evaluate(TIMING)
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    first = list(responses)
+    got = weigh(first, url)
+    sample = {
+        "wire_bytes": got["wire"],
+        "raw_bytes": got["raw"],
+        "requests": len(first),
+        "outside": got["outside"],
         "ready_ms": timing["ready"],
-        "painted_ms": timing["painted"],
+        # with tiled layers: the later of the two marks (the tiles of the first view drawn)
+        "painted_ms": max(timing["painted"], timing["tiles"] or 0),
+        "map_painted_ms": timing["painted"],
         "paths": timing["paths"],
-        "dom_bytes": page_bytes,
+        "tile_paths": timing["tile_paths"],
+        "tiles": got["tiles"],
+        "tiles_overview": got["overview"],
+        "tiles_empty": got["empty"],
+        "refetched": got["again"],
+        "tile_wire_bytes": got["tile_wire"],
+        "js_heap_mb": metrics.get("JSHeapUsedSize", 0) / 2**20,
+        "dom_nodes": metrics.get("Nodes", 0),
+        "dom_bytes": len(page.content().encode()),
     }
+    if zoom is not None and tiled:
+        page.evaluate(ZOOM_IN, zoom)
+        poll(page, "performance.getEntriesByName('bench-zoom-painted').length > 0", timeout)
+        page.wait_for_timeout(200)
+        more = weigh(responses[len(first) :], url)
+        sample["zoom"] = {
+            "zoom": zoom,
+            "ms": page.evaluate(ZOOM_MS),
+            "wire_kb": more["wire"] / 1024,
+            "raw_kb": more["raw"] / 1024,
+            "tiles": more["tiles"],
+            "overview": more["overview"],
+            "paths": page.evaluate(TILE_PATHS),
+        }
+    sample["failed"] = failed
+    context.close()
+    return sample
 
 
-def measure(runs: int) -> dict:
+def plain_body(url: str) -> bytes:
+    """The uncompressed body of ``url`` asked again (no gzip asked, not timed)."""
+    with urllib.request.urlopen(url, timeout=120) as answer:
+        return answer.read()
+
+
+def server_peak_rss_mb(url: str) -> float:
+    """Peak RSS (VmHWM) of the ``serve`` process running_service started on ``url``'s port."""
+    import psutil
+
+    port = url.rsplit(":", 1)[1]
+    for child in psutil.Process().children():
+        if port in child.cmdline():
+            status = Path(f"/proc/{child.pid}/status").read_text()
+            line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def summary(samples: list[dict], first: dict) -> dict:
+    """The figures of one variant: weights of the first measured run (they do not vary),
+    times as median and max, the warm-up (cold server) load apart."""
+    one = samples[0]
+    out = {
+        "wire_kb": one["wire_bytes"] / 1024,
+        "raw_kb": one["raw_bytes"] / 1024,
+        "requests": one["requests"],
+        "failed": sorted({u for s in samples for u in s["failed"]}),
+        "outside": one["outside"],
+        "paths": one["paths"],
+        "tile_paths": one["tile_paths"],
+        "tiles": one["tiles"],
+        "tiles_overview": one["tiles_overview"],
+        "tiles_empty": one["tiles_empty"],
+        "refetched": one["refetched"],
+        "tile_wire_kb": one["tile_wire_bytes"] / 1024,
+        "ready_ms": statistics.median(s["ready_ms"] for s in samples),
+        "map_painted_ms": statistics.median(s["map_painted_ms"] for s in samples),
+        "painted_ms": statistics.median(s["painted_ms"] for s in samples),
+        "painted_ms_max": max(s["painted_ms"] for s in samples),
+        "js_heap_mb": statistics.median(s["js_heap_mb"] for s in samples),
+        "dom_nodes": one["dom_nodes"],
+        "first_load_painted_ms": first["painted_ms"],
+        "first_load_wire_kb": first["wire_bytes"] / 1024,
+        "first_load_tiles": first["tiles"],
+    }
+    if "zoom" in one:
+        zooms = [s["zoom"] for s in samples]
+        out["zoom"] = {
+            **zooms[0],
+            "ms": statistics.median(z["ms"] for z in zooms),
+            "ms_max": max(z["ms"] for z in zooms),
+            "first_load_ms": first["zoom"]["ms"],
+        }
+    return out
+
+
+def measure(
+    runs: int, variants: dict = VARIANTS, locale: str | None = None, zoom: int | None = None
+) -> dict:
     results = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for name, env in VARIANTS.items():
-            with running_service(env) as url:
-                measure_once(browser, url)  # warm the server's body cache, not the browser's
-                samples = [measure_once(browser, url) for _ in range(runs)]
-            results[name] = {
-                "wire_kb": samples[0]["wire_bytes"] / 1024,
-                "raw_kb": samples[0]["raw_bytes"] / 1024,
-                "requests": samples[0]["requests"],
-                "outside": samples[0]["outside"],
-                "paths": samples[0]["paths"],
-                "ready_ms": statistics.median(s["ready_ms"] for s in samples),
-                "painted_ms": statistics.median(s["painted_ms"] for s in samples),
-                "painted_ms_max": max(s["painted_ms"] for s in samples),
-            }
+        for name, env in variants.items():
+            with running_service(env, timeout=180) as url:
+                # warm the server's body cache (and make the tiles), not the browser's
+                first = measure_once(browser, url, locale, zoom)
+                samples = [measure_once(browser, url, locale, zoom) for _ in range(runs)]
+                results[name] = summary(samples, first)
+                results[name]["server_peak_rss_mb"] = server_peak_rss_mb(url)
         browser.close()
     return results
 
@@ -117,14 +270,112 @@ def report(results: dict, runs: int) -> str:
     return "\n".join(lines)
 
 
+def big_variants(folder: Path, count: int) -> dict:
+    """The baseline (an empty store) and the store holding ``count`` generated parcels
+    (generated into ``folder`` unless already there: big_layer.ensure_layer)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import big_layer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    big = f"sqlite:///{folder / 'big.sqlite'}"
+    if count != 1_000_000:
+        big = f"sqlite:///{folder / f'big-{count}.sqlite'}"
+    started = time.perf_counter()
+    big_layer.ensure_layer(big, count)
+    print(f"{count} parcels ready in {big} ({time.perf_counter() - started:.0f} s)", flush=True)
+    empty = folder / "empty.sqlite"
+    empty.unlink(missing_ok=True)  # made afresh each run: nothing in the store
+    return {
+        "baseline: default map": {"GEO_SERVICE_DATABASE_URL": f"sqlite:///{empty}"},
+        f"{count:,} parcels, first view": {"GEO_SERVICE_DATABASE_URL": big},
+    }
+
+
+def report_big(results: dict, runs: int) -> str:
+    baseline, big = results.values()
+    lines = [
+        f"map page at /, headless Chromium, zh-CN, 1400x900, {runs} cold browser contexts "
+        "each (median; warm server), SQLite store",
+        "",
+        f"{'variant':28} {'wire KB':>8} {'raw KB':>8} {'req':>4} {'tiles':>5} {'ovw':>4} "
+        f"{'tile KB':>8} {'painted':>8} {'max':>6} {'1st load':>8} {'heap MB':>7} "
+        f"{'nodes':>6} {'srv MB':>7}",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"{name:28} {r['wire_kb']:8.1f} {r['raw_kb']:8.1f} {r['requests']:4d} "
+            f"{r['tiles']:5d} {r['tiles_overview']:4d} {r['tile_wire_kb']:8.1f} "
+            f"{r['painted_ms']:8.0f} {r['painted_ms_max']:6.0f} "
+            f"{r['first_load_painted_ms']:8.0f} {r['js_heap_mb']:7.1f} {r['dom_nodes']:6.0f} "
+            f"{r['server_peak_rss_mb']:7.0f}"
+        )
+    ratio = {k: big[k] / baseline[k] for k in ("wire_kb", "raw_kb", "painted_ms", "js_heap_mb")}
+    lines += [
+        "",
+        "painted: ms from navigation start to the first frame after the layers and every "
+        "tile of the first view are drawn; 1st load: the warm-up load on a cold server",
+        f"ratio big/baseline: wire {ratio['wire_kb']:.2f}, raw {ratio['raw_kb']:.2f}, "
+        f"painted {ratio['painted_ms']:.2f}, JS heap {ratio['js_heap_mb']:.2f}, server RSS "
+        f"{big['server_peak_rss_mb'] / baseline['server_peak_rss_mb']:.2f}",
+        f"big layer: map layers painted at {big['map_painted_ms']:.0f} ms; tiles "
+        f"{big['tiles']} ({big['tiles_overview']} overview, {big['tiles_empty']} empty), "
+        f"{big['tile_paths']} paths in them; {big['refetched']} bodies asked again for raw KB",
+        f"goal: < {BIG_GOAL_KB} KB on the wire -> "
+        f"{'met' if big['wire_kb'] < BIG_GOAL_KB else 'MISSED'}; "
+        f"< {BIG_GOAL_MS} ms painted -> {'met' if big['painted_ms'] < BIG_GOAL_MS else 'MISSED'}"
+        f" (first load on a cold server: {big['first_load_painted_ms']:.0f} ms)",
+    ]
+    if "zoom" in big:
+        z = big["zoom"]
+        lines.append(
+            f"then zoomed in to z{z['zoom']} (first zone, no animation): {z['ms']:.0f} ms median, "
+            f"{z['ms_max']:.0f} max (first load on a cold server {z['first_load_ms']:.0f}) to "
+            f"the tiles drawn; {z['tiles']} more tiles ({z['overview']} overview), "
+            f"{z['wire_kb']:.1f} KB wire, {z['raw_kb']:.1f} KB raw, {z['paths']} paths"
+        )
+    lines += [
+        f"failed requests: {big['failed'] or 'none'}; "
+        f"requests leaving the app: {big['outside'] or 'none'}",
+    ]
+    return "\n".join(lines)
+
+
+def screenshot(env: dict, path: str) -> None:
+    """One zh-CN view of the map as the big variant shows it, tiles drawn and faded in."""
+    with sync_playwright() as playwright, running_service(env, timeout=180) as url:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{url}/", wait_until="load")
+        poll(page, "performance.getEntriesByName('gs-tiles-painted').length > 0", 300)
+        page.wait_for_timeout(800)  # the tiles' fade-in
+        page.screenshot(path=path)
+        browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--big-parcels", type=int, help="N generated parcels in the store")
+    parser.add_argument("--keep", default="/tmp/bench-data-page", help="their SQLite folder")
+    parser.add_argument("--zoom", type=int, help="with --big-parcels: then zoom in to a zone")
+    parser.add_argument("--screenshot", help="with --big-parcels: a zh-CN screenshot here")
     args = parser.parse_args()
     if not chromium_available():
         print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)
         return 2
+    if args.big_parcels:
+        variants = big_variants(Path(args.keep), args.big_parcels)
+        results = measure(args.runs, variants, locale="zh-CN", zoom=args.zoom)
+        print(report_big(results, args.runs))
+        if args.screenshot:
+            screenshot(list(variants.values())[1], args.screenshot)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as out:
+                json.dump(results, out, ensure_ascii=False, indent=2)
+        big = list(results.values())[1]
+        return 0 if big["wire_kb"] < BIG_GOAL_KB and big["painted_ms"] < BIG_GOAL_MS else 1
     results = measure(args.runs)
     print(report(results, args.runs))
     if args.json:
