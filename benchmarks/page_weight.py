@@ -19,10 +19,11 @@ store: no big layer), both in zh-CN. Draw time then also waits for the tiles of 
 view: navigation start to the first frame after every tiled layer's GridLayer ``load`` (all
 its tiles of the initial view fetched and their paths added; mark ``gs-tiles-painted`` in
 map_tiles.js), or ``gs-map-painted`` if later. The warm-up load (a cold server: no tile
-made yet) is reported apart; memory: the server's peak RSS, the page's JS heap and DOM nodes.
+made yet) is reported apart; memory: the serve process's peak RSS (VmHWM), the page's JS
+heap and DOM nodes. ``--zoom Z`` then zooms into the first zone and times its tiles alike.
 
     PYTHONPATH=. .venv/bin/python benchmarks/page_weight.py --big-parcels 1000000 \
-        --keep /tmp/bench-data-page [--runs 7] [--screenshot /tmp/page-big.png]
+        --keep /tmp/bench-data-page [--runs 7] [--zoom 14] [--screenshot /tmp/page-big.png]
 """
 
 from __future__ import annotations
