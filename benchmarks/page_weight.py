@@ -24,6 +24,9 @@ heap and DOM nodes. ``--zoom Z`` then zooms into the first zone and times its ti
 
     PYTHONPATH=. .venv/bin/python benchmarks/page_weight.py --big-parcels 1000000 \
         --keep /tmp/bench-data-page [--runs 7] [--zoom 14] [--screenshot /tmp/page-big.png]
+        [--postgis]
+
+(``--postgis``: also on a throwaway PostGIS cluster in ``--keep``/pg; page_weight_big.py.)
 """
 
 from __future__ import annotations
@@ -271,95 +274,13 @@ def report(results: dict, runs: int) -> str:
     return "\n".join(lines)
 
 
-def big_variants(folder: Path, count: int) -> dict:
-    """The baseline (an empty store) and the store holding ``count`` generated parcels
-    (generated into ``folder`` unless already there: big_layer.ensure_layer)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import big_layer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    big = f"sqlite:///{folder / 'big.sqlite'}"
-    if count != 1_000_000:
-        big = f"sqlite:///{folder / f'big-{count}.sqlite'}"
-    started = time.perf_counter()
-    big_layer.ensure_layer(big, count)
-    print(f"{count} parcels ready in {big} ({time.perf_counter() - started:.0f} s)", flush=True)
-    empty = folder / "empty.sqlite"
-    empty.unlink(missing_ok=True)  # made afresh each run: nothing in the store
-    return {
-        "baseline: default map": {"GEO_SERVICE_DATABASE_URL": f"sqlite:///{empty}"},
-        f"{count:,} parcels, first view": {"GEO_SERVICE_DATABASE_URL": big},
-    }
-
-
-def report_big(results: dict, runs: int) -> str:
-    baseline, big = results.values()
-    lines = [
-        f"map page at /, headless Chromium, zh-CN, 1400x900, {runs} cold browser contexts "
-        "each (median; warm server), SQLite store",
-        "",
-        f"{'variant':28} {'wire KB':>8} {'raw KB':>8} {'req':>4} {'tiles':>5} {'ovw':>4} "
-        f"{'tile KB':>8} {'painted':>8} {'max':>6} {'1st load':>8} {'heap MB':>7} "
-        f"{'nodes':>6} {'srv MB':>7}",
-    ]
-    for name, r in results.items():
-        lines.append(
-            f"{name:28} {r['wire_kb']:8.1f} {r['raw_kb']:8.1f} {r['requests']:4d} "
-            f"{r['tiles']:5d} {r['tiles_overview']:4d} {r['tile_wire_kb']:8.1f} "
-            f"{r['painted_ms']:8.0f} {r['painted_ms_max']:6.0f} "
-            f"{r['first_load_painted_ms']:8.0f} {r['js_heap_mb']:7.1f} {r['dom_nodes']:6.0f} "
-            f"{r['server_peak_rss_mb']:7.0f}"
-        )
-    ratio = {k: big[k] / baseline[k] for k in ("wire_kb", "raw_kb", "painted_ms", "js_heap_mb")}
-    lines += [
-        "",
-        "painted: ms from navigation start to the first frame after the layers and every "
-        "tile of the first view are drawn; 1st load: the warm-up load on a cold server",
-        f"ratio big/baseline: wire {ratio['wire_kb']:.2f}, raw {ratio['raw_kb']:.2f}, "
-        f"painted {ratio['painted_ms']:.2f}, JS heap {ratio['js_heap_mb']:.2f}, server RSS "
-        f"{big['server_peak_rss_mb'] / baseline['server_peak_rss_mb']:.2f}",
-        f"big layer: map layers painted at {big['map_painted_ms']:.0f} ms; tiles "
-        f"{big['tiles']} ({big['tiles_overview']} overview, {big['tiles_empty']} empty), "
-        f"{big['tile_paths']} paths in them; {big['refetched']} bodies asked again for raw KB",
-        f"goal: < {BIG_GOAL_KB} KB on the wire -> "
-        f"{'met' if big['wire_kb'] < BIG_GOAL_KB else 'MISSED'}; "
-        f"< {BIG_GOAL_MS} ms painted -> {'met' if big['painted_ms'] < BIG_GOAL_MS else 'MISSED'}"
-        f" (first load on a cold server: {big['first_load_painted_ms']:.0f} ms)",
-    ]
-    if "zoom" in big:
-        z = big["zoom"]
-        lines.append(
-            f"then zoomed in to z{z['zoom']} (first zone, no animation): {z['ms']:.0f} ms median, "
-            f"{z['ms_max']:.0f} max (first load on a cold server {z['first_load_ms']:.0f}) to "
-            f"the tiles drawn; {z['tiles']} more tiles ({z['overview']} overview), "
-            f"{z['wire_kb']:.1f} KB wire, {z['raw_kb']:.1f} KB raw, {z['paths']} paths"
-        )
-    lines += [
-        f"failed requests: {big['failed'] or 'none'}; "
-        f"requests leaving the app: {big['outside'] or 'none'}",
-    ]
-    return "\n".join(lines)
-
-
-def screenshot(env: dict, path: str) -> None:
-    """One zh-CN view of the map as the big variant shows it, tiles drawn and faded in."""
-    with sync_playwright() as playwright, running_service(env, timeout=180) as url:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.goto(f"{url}/", wait_until="load")
-        poll(page, "performance.getEntriesByName('gs-tiles-painted').length > 0", 300)
-        page.wait_for_timeout(800)  # the tiles' fade-in
-        page.screenshot(path=path)
-        browser.close()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--big-parcels", type=int, help="N generated parcels in the store")
     parser.add_argument("--keep", default="/tmp/bench-data-page", help="their SQLite folder")
+    parser.add_argument("--postgis", action="store_true", help="also on a PostGIS store")
     parser.add_argument("--zoom", type=int, help="with --big-parcels: then zoom in to a zone")
     parser.add_argument("--screenshot", help="with --big-parcels: a zh-CN screenshot here")
     args = parser.parse_args()
@@ -367,16 +288,9 @@ def main() -> int:
         print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)
         return 2
     if args.big_parcels:
-        variants = big_variants(Path(args.keep), args.big_parcels)
-        results = measure(args.runs, variants, locale="zh-CN", zoom=args.zoom)
-        print(report_big(results, args.runs))
-        if args.screenshot:
-            screenshot(list(variants.values())[1], args.screenshot)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as out:
-                json.dump(results, out, ensure_ascii=False, indent=2)
-        big = list(results.values())[1]
-        return 0 if big["wire_kb"] < BIG_GOAL_KB and big["painted_ms"] < BIG_GOAL_MS else 1
+        import page_weight_big as big
+
+        return big.run(args)
     results = measure(args.runs)
     print(report(results, args.runs))
     if args.json:
