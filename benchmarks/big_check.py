@@ -71,15 +71,33 @@ def parcels_file(count: int) -> Path:
 
 
 def tree_rss(process: psutil.Process) -> int:
-    total = 0
+    return sum(rss_by_pid(process).values())
+
+
+def settled_rss(process: psutil.Process, seconds: float = 30) -> dict[int, int]:
+    """RSS by pid once the tree's total stops moving (a replaced check worker starting up)."""
+    last = rss_by_pid(process)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = rss_by_pid(process)
+        if now.keys() == last.keys() and abs(sum(now.values()) - sum(last.values())) < 2**20:
+            return now
+        last = now
+    return last
+
+
+def rss_by_pid(process: psutil.Process) -> dict[int, int]:
+    """RSS of ``process`` and each of its descendants, by pid."""
     try:
         family = [process, *process.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return {}
+    sizes = {}
     for p in family:
         with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
-    return total
+            sizes[p.pid] = p.memory_info().rss
+    return sizes
 
 
 class Sampler:
@@ -226,8 +244,7 @@ def run_api(variant: str, path: Path, limit_s: float, limit_mb: float) -> dict:
         )
         process = psutil.Process(child.pid)
         json.loads(child.stdout.readline())
-        time.sleep(1)
-        idle = tree_rss(process)
+        idle = settled_rss(process)
         sampler = Sampler(lambda: [process])
         child.stdin.write("\n")
         child.stdin.flush()
@@ -243,9 +260,13 @@ def run_api(variant: str, path: Path, limit_s: float, limit_mb: float) -> dict:
         result = json.loads(child.stdout.readline())
         result["peak_mb"] = sampler.stop() / 2**20
         result["cpu_s"] = sampler.cpu_s
-        time.sleep(2)
-        result["idle_mb"] = idle / 2**20
-        result["held_mb"] = (tree_rss(process) - idle) / 2**20
+        after = settled_rss(process)
+        result["idle_mb"] = sum(idle.values()) / 2**20
+        result["held_mb"] = (sum(after.values()) - sum(idle.values())) / 2**20
+        # the web process first, then its children (the check worker): who holds what;
+        # a worker replaced after the check (CHECK_WORKER_MAX_HELD_MB) is a new pid
+        result["held_by_mb"] = [(after[pid] - idle.get(pid, 0)) / 2**20 for pid in after]
+        result["replaced"] = len(set(idle) - set(after))
         child.stdin.write("\n")
         child.stdin.flush()
         child.wait(timeout=60)
@@ -409,7 +430,9 @@ def main() -> int:
             print(
                 f"  {variant:13s}: {result['wall_s']:7.1f} s  CPU {result['cpu_s']:6.1f} s  "
                 f"peak {result['peak_mb']:6.0f} MB  "
-                f"held after {result['held_mb']:+6.0f} MB  register "
+                f"held after {result['held_mb']:+6.0f} MB "
+                f"({' / '.join(f'{mb:+.0f}' for mb in result['held_by_mb'])}; "
+                f"{result['replaced']} replaced)  register "
                 f"{result['register_bytes'] / 2**20:+6.1f} MB "
                 f"({result['register_bytes'] / args.parcels:.0f} B/parcel; upload "
                 f"{result['upload_bytes'] / 2**20:.1f} MB)  HTTP {result['status']}"

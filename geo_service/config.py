@@ -92,6 +92,9 @@ DEFAULTS = {
     "JOB_MAX_ATTEMPTS": 3,
     "JOB_POLL_SECONDS": 1.0,
     "JOB_START_DELAY_SECONDS": 0.0,
+    # A check worker process holding more than this many MB above its start after a job
+    # (freed memory the allocators keep, after a big check) is replaced by a fresh one.
+    "CHECK_WORKER_MAX_HELD_MB": 64.0,
     # Re-checks of the register against a zones version: at most this many checks and
     # parcels per re-check (a 413 says so and how to narrow the choice).
     "RECHECK_MAX_CHECKS": 5000,

@@ -229,7 +229,12 @@ def test_a_shared_database_needs_the_same_secret_key_on_every_server(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("JOB_LEASE_SECONDS", "0"), ("JOB_MAX_ATTEMPTS", "many"), ("JOB_START_DELAY_SECONDS", 1e9)],
+    [
+        ("JOB_LEASE_SECONDS", "0"),
+        ("JOB_MAX_ATTEMPTS", "many"),
+        ("JOB_START_DELAY_SECONDS", 1e9),
+        ("CHECK_WORKER_MAX_HELD_MB", -1),
+    ],
 )
 def test_queue_settings_out_of_bounds_stop_start_up_in_words(tmp_path, name, value):
     with pytest.raises(ConfigError) as refused:

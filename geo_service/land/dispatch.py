@@ -70,15 +70,22 @@ class Unqueued:
 
 def run_claimed(url: str, job_id: str, kind: str, token: str, spec: dict, settings: dict):
     """In a worker process: run the claimed job ``job_id`` of ``kind`` on the store at
-    ``url`` (opened once per process)."""
-    from geo_service.land import check_job, recheck_run
+    ``url`` (opened once per process). The outcome says ``recycle`` when this worker holds
+    more than ``max_held_mb`` above its start after the job (its server then replaces it)."""
+    from geo_service.land import check_job, memory, recheck_run
     from geo_service.store import shared_store
 
     store = shared_store(url)
     held = Held(job_id, token, float(settings["lease_s"]), JobQueue(store.engine))
     if kind == "check":
-        return check_job.run_check_job(store, held, spec, settings)
-    return recheck_run.run_recheck({**spec, "id": job_id, "url": url}, held, settings)
+        outcome = check_job.run_check_job(store, held, spec, settings)
+    else:
+        outcome = recheck_run.run_recheck({**spec, "id": job_id, "url": url}, held, settings)
+    limit = settings.get("max_held_mb")
+    if limit is not None:
+        memory.give_back()
+        outcome = {**(outcome or {}), "recycle": memory.held_mb() > float(limit)}
+    return outcome
 
 
 def abandoned_error(attempts: int) -> dict:

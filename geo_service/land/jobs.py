@@ -50,6 +50,7 @@ QUEUE_DEFAULTS = {
     "JOB_MAX_ATTEMPTS": 3,
     "JOB_POLL_SECONDS": 1.0,
     "JOB_START_DELAY_SECONDS": 0.0,
+    "CHECK_WORKER_MAX_HELD_MB": 64.0,
 }
 #: Their bounds (a ConfigError outside them).
 QUEUE_BOUNDS = {
@@ -57,6 +58,7 @@ QUEUE_BOUNDS = {
     "JOB_MAX_ATTEMPTS": (1, 20),
     "JOB_POLL_SECONDS": (0.05, 60.0),
     "JOB_START_DELAY_SECONDS": (0.0, 120.0),
+    "CHECK_WORKER_MAX_HELD_MB": (0.0, 10**6),
 }
 _owners: dict[int, str] = {}
 
@@ -102,7 +104,8 @@ def worker_init() -> None:
 
     A worker idle on the call queue never sees its server die (every worker holds the queue's
     write end too), so a watchdog thread ends the worker when its parent changes. Its
-    allocator is set to give a check's memory back after it (land.memory).
+    allocator is set to give a check's memory back after it (land.memory), and its RSS is
+    noted once it has imported what jobs use (what it holds after a job is measured from it).
     """
     from geo_service.land import memory
 
@@ -116,6 +119,26 @@ def worker_init() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+    memory.warm_up()
+
+
+def warm() -> None:
+    """A no-op job: makes a fresh pool start a worker now, not when the next check comes."""
+
+
+def retire(workers: int, executor: ProcessPoolExecutor) -> None:
+    """Replace a pool whose worker held too much after a job (celery's
+    ``worker_max_memory_per_child``): its processes end their jobs and exit; a fresh pool,
+    its first worker started at once, takes the next ones."""
+    key = (os.getpid(), workers)
+    with _pools_lock:
+        if _pools.get(key) is not executor:
+            return  # retired already
+        del _pools[key]
+    executor.shutdown(wait=False)
+    log.info("check worker pool replaced: a worker held too much memory after a job")
+    with contextlib.suppress(RuntimeError):  # the interpreter is shutting down
+        pool(workers).submit(warm)
 
 
 def pool(workers: int) -> ProcessPoolExecutor:
@@ -205,6 +228,7 @@ class Jobs:
         self.max_attempts = int(settings["JOB_MAX_ATTEMPTS"])
         self.poll_s = float(settings["JOB_POLL_SECONDS"])
         self.start_delay_s = float(settings["JOB_START_DELAY_SECONDS"])
+        self.max_held_mb = float(settings["CHECK_WORKER_MAX_HELD_MB"])
         self.futures: dict[str, Future] = {}
         self.held: dict[str, str] = {}  # job id -> lease token, of the jobs run here
         self.lock = threading.Lock()
@@ -311,29 +335,35 @@ class Jobs:
             "start_delay_s": self.start_delay_s,
             "parent": os.getpid(),
             "owner": self.owner,
+            "max_held_mb": self.max_held_mb,
         }
         args = (self.store.url, claim.id, claim.kind, claim.token, claim.spec, settings)
         with self.lock:
             try:
                 try:
-                    future = pool(self.workers).submit(run_claimed, *args)
+                    executor = pool(self.workers)
+                    future = executor.submit(run_claimed, *args)
                 except BrokenProcessPool:
-                    future = pool(self.workers).submit(run_claimed, *args)  # a fresh pool
+                    executor = pool(self.workers)  # a fresh pool
+                    future = executor.submit(run_claimed, *args)
             except RuntimeError:  # the interpreter is shutting down: leave it to another
                 self.queue.unclaim(claim.id, claim.token)
                 self.stop()
                 return
             self.futures[claim.id] = future
             self.held[claim.id] = claim.token
-        future.add_done_callback(lambda f: self._settled(claim, f))
+        future.add_done_callback(lambda f: self._settled(claim, f, executor))
 
-    def _settled(self, claim, future: Future) -> None:
+    def _settled(self, claim, future: Future, executor: ProcessPoolExecutor) -> None:
         """A worker that died (killed, out of memory) gives its job back to the queue at
-        once: another run, up to JOB_MAX_ATTEMPTS, then it fails saying why."""
+        once: another run, up to JOB_MAX_ATTEMPTS, then it fails saying why. A worker that
+        holds more than CHECK_WORKER_MAX_HELD_MB after its job is replaced."""
         error = future.exception()
         if error is not None:
             log.error("job %s: worker failed: %r", claim.id, error)
             self.queue.release(claim.id, claim.token)
+        elif (future.result() or {}).get("recycle"):
+            retire(self.workers, executor)
         with self.lock:
             self.futures.pop(claim.id, None)
             self.held.pop(claim.id, None)
