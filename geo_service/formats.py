@@ -77,6 +77,24 @@ LAYER_DOWNLOADS = registry(
     OutputFormat("kml", KML, "kml", "KML", exports.write_kml),
 )
 DEFAULT_LAYER_DOWNLOAD = "gpkg"
+#: A layer served from the store a page at a time (more than LAYER_MEMORY_MAX_FEATURES):
+#: GeoJSON in WGS 84 only, written batch by batch from the database (layer_download.py);
+#: the other writers would build the whole file in memory.
+STORE_LAYER_DOWNLOADS = registry(LAYER_DOWNLOADS["geojson"])
+
+
+def layer_downloads(in_store: bool) -> dict[str, OutputFormat]:
+    """The formats a layer's download offers: all of LAYER_DOWNLOADS for a layer held in
+    memory, STORE_LAYER_DOWNLOADS for one served from the store. The download refuses the
+    others (400) and the legend, the collection pages and the OGC links offer exactly these."""
+    return STORE_LAYER_DOWNLOADS if in_store else LAYER_DOWNLOADS
+
+
+def default_layer_download(in_store: bool) -> str:
+    """The ``f=`` of a layer's download without one: DEFAULT_LAYER_DOWNLOAD where offered."""
+    offered = layer_downloads(in_store)
+    return DEFAULT_LAYER_DOWNLOAD if DEFAULT_LAYER_DOWNLOAD in offered else next(iter(offered))
+
 
 #: A check's answers: ``writer(CheckOutput, document)``; json is the document with its links.
 CHECK_EXPORTS = registry(

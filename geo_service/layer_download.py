@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from geo_service import formats
 from geo_service.catalog import Layer
 from geo_service.errors import BadRequest
 from geo_service.query import crs as part2
@@ -19,10 +20,18 @@ from geo_service.query import crs as part2
 def geojson_stream(layer: Layer, asked: str | None, crs: str | None) -> tuple[Iterator[bytes], str]:
     """(the chunks of the GeoJSON file, its ASCII file name); 400 for another format or a
     ``crs`` other than CRS84 (f absent: GeoJSON)."""
-    if asked not in (None, "geojson"):
+    offered = formats.layer_downloads(in_store=True)  # what the links offer (one registry)
+    chosen = offered.get(asked or formats.default_layer_download(in_store=True))
+    if chosen is None:
         raise BadRequest(
-            "big.download_format", collection=layer.id, count=layer.count, asked=asked[:40]
+            "big.download_format",
+            collection=layer.id,
+            count=layer.count,
+            asked=asked[:40],
+            offered=" / ".join(f.title() for f in offered.values()),
+            keys=", ".join(f"f={key}" for key in offered),
         )
+    assert chosen.key == "geojson", chosen  # the only format written here
     if crs is not None and not part2.parse_crs(crs).is_crs84:
         raise BadRequest("big.download_crs", collection=layer.id)
     return _chunks(layer), f"{layer.id}.geojson"

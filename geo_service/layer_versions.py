@@ -211,13 +211,16 @@ def layer_at(store: Store, catalog: Catalog, layer_id: str, number: int | None) 
         cached = check_features(layer, store.features(layer_id, number), f"{layer_id}@{number}")
         cached = replace(cached, version=number, sha256=version.content_sha256)
         _keep(key, cached)
-    # the catalog entry (titles, styles) as served now, the features of that version
+    # the catalog entry (titles, styles) as served now, the features of that version, held
+    # (not the current version's store source when the current one is served from the store)
     return replace(
         layer,
         features=cached.features,
         geometries=cached.geometries,
         version=number,
         sha256=cached.sha256,
+        provider=None,
+        summary=None,
     )
 
 

@@ -55,11 +55,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(?version=n) and compare them in GIS software.",
     ),
     "big.download_format": (
-        "图层 {collection} 有 {count} 个要素，由数据库分页提供：下载只提供 GeoJSON（f=geojson，"
+        "图层 {collection} 有 {count} 个要素，由数据库分页提供：下载只提供 {offered}（{keys}，"
         "逐批写出），不提供 f={asked}。也可用 GIS 软件的 OGC API 要素服务按页读取。",
         "Layer {collection} has {count} features and is paged from the database: its download "
-        "is GeoJSON only (f=geojson, written batch by batch), not f={asked}. GIS software can "
+        "is {offered} only ({keys}, written batch by batch), not f={asked}. GIS software can "
         "also read it page by page over OGC API - Features.",
+    ),
+    "big.download_note": (
+        "共 {count} 个要素，文件较大",
+        "{count} features, a large file",
     ),
     "big.download_crs": (
         "图层 {collection} 由数据库分页提供：其 GeoJSON 下载只用 WGS 84 经纬度，不能指定 crs。",

@@ -204,6 +204,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ogc.link_collections": ("图层", "collections"),
     "ogc.link_items_geojson": ("要素（GeoJSON）", "items (GeoJSON)"),
     "ogc.link_items_html": ("要素（HTML）", "items (HTML)"),
+    "ogc.link_download": ("下载整个图层（{format}）", "the whole layer ({format})"),
+    "ogc.link_download_note": (
+        "下载整个图层（{format}，{note}）",
+        "the whole layer ({format}, {note})",
+    ),
     "ogc.link_page": ("本页", "this page"),
     "ogc.link_next": ("下一页", "next page"),
     "ogc.link_prev": ("上一页", "previous page"),

@@ -61,13 +61,13 @@ def layer_download(collection_id: str):
     check_query(request.args, "download")
     cat = catalog()
     layer = served_layer(collection_id)
-    if layer.in_store:  # written batch by batch from the database (geo_service.layer_download)
+    if layer.in_store:  # GeoJSON only (formats.layer_downloads), batch by batch from the database
         from geo_service.layer_download import geojson_stream
 
         data, name = geojson_stream(layer, request.args.get("f"), request.args.get("crs"))
         title = download_title(layer, "version" in request.args)
         return file_response(data, formats.GEOJSON, f"{title}.geojson", fallback=name)
-    asked = request.args.get("f", formats.DEFAULT_LAYER_DOWNLOAD)
+    asked = request.args.get("f", formats.default_layer_download(in_store=False))
     download = formats.layer_download(cat, layer, asked, request.args.get("crs"))
     extension = download.filename.rpartition(".")[2]
     return file_response(

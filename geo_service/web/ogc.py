@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from geo_service import formats
 from geo_service.catalog import Catalog, Layer
 from geo_service.feature_edits import CONFORMANCE as PART4
 from geo_service.feature_edits import feature_tag
@@ -100,6 +101,46 @@ def link(endpoint: str, rel: str, mimetype: str, title: str | Msg, **values) -> 
         "type": mimetype,
         "title": text_of(title, language()),
     }
+
+
+def download_offers(in_store: bool, count: int) -> list[tuple[formats.OutputFormat, Msg | None]]:
+    """The downloads a layer (or a version) offers: exactly the formats its download answers
+    (formats.layer_downloads), each with a note for people: a layer served from the store
+    says its feature count (from its stored summary: no feature is read) and that it is big."""
+    note = Msg("big.download_note", count=f"{count:,}") if in_store else None
+    return [(fmt, note) for fmt in formats.layer_downloads(in_store).values()]
+
+
+def download_links(layer: Layer, **values) -> list[dict]:
+    """The layer's downloads for a page (the legend, the collection page): ``href`` (relative),
+    ``title`` (the format), ``note`` (Chinese, or empty); ``values``: e.g. ``version=n``."""
+    return [
+        {
+            "key": fmt.key,
+            "href": url_for("exports.layer_download", collection_id=layer.id, f=fmt.key, **values),
+            "title": fmt.title(),
+            "note": text_of(note),
+        }
+        for fmt, note in download_offers(layer.in_store, layer.count)
+    ]
+
+
+def enclosure_links(layer: Layer) -> list[dict]:
+    """The collection's ``enclosure`` links (OGC API - Features: the whole collection as a
+    file), one per format its download answers."""
+    return [
+        link(
+            "exports.layer_download",
+            "enclosure",
+            fmt.media,
+            Msg("ogc.link_download_note", format=fmt.title(language()), note=note)
+            if note
+            else Msg("ogc.link_download", format=fmt.title(language())),
+            collection_id=layer.id,
+            f=fmt.key,
+        )
+        for fmt, note in download_offers(layer.in_store, layer.count)
+    ]
 
 
 def respond(payload_fn, template: str, json_type: str = JSON, tag=None, **context):
@@ -221,6 +262,7 @@ def collection(collection_id: str):
         title=layer.title,
         offered_crs=part2.OFFERED,
         in_store=layer.in_store,
+        downloads=download_links(layer),
     )
 
 
@@ -281,6 +323,7 @@ def collection_metadata(layer: Layer) -> dict:
                 f="json",
                 **values,
             ),
+            *enclosure_links(layer),
         ],
     }
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.feature_edits import map_edit_config
-from geo_service.formats import LAYER_DOWNLOADS
 from geo_service.geo.units import GK_AREA_CRS, SQUARE_METRES_PER_HECTARE, SQUARE_METRES_PER_MU
 from geo_service.query.params import check_query
 from geo_service.render.map import build_map
 from geo_service.render.map_tiles import SCRIPTS as TILE_SCRIPTS
 from geo_service.render.sheet import zone_of_crs
 from geo_service.web.http import HTML, JSON, cached_response, wanted_format
-from geo_service.web.ogc import catalog, landing_payload, page_head_links
+from geo_service.web.ogc import catalog, download_links, landing_payload, page_head_links
 
 bp = Blueprint("pages", __name__)
 
@@ -68,6 +67,7 @@ def render_map_page(head_links: list[dict] | None = None, offline: bool = False)
             "me": url_for("accounts.me"),
             "collections": url_for("ogc.collections"),
         },
-        downloads=LAYER_DOWNLOADS.values(),
+        # each layer's own: a layer served from the store offers GeoJSON only, with its size
+        downloads={layer.id: download_links(layer) for layer in cat.layers.values()},
         head_links=head_links or [],
     )

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from geo_service import formats
 from geo_service import layer_versions as lv
+from geo_service.catalog import Layer, store_served
 from geo_service.clock import local_time
 from geo_service.errors import BadRequest
-from geo_service.messages import Msg
+from geo_service.messages import Msg, text_of
 from geo_service.query.params import check_query
 from geo_service.web.http import GEOJSON, HTML, JSON, cached_response, wanted_format
-from geo_service.web.ogc import AS_HTML, SELF, catalog, layer_title, link, page_head_links
+from geo_service.web.ogc import (
+    AS_HTML,
+    SELF,
+    catalog,
+    download_offers,
+    layer_title,
+    link,
+    page_head_links,
+)
 from geo_service.web.security import current_user
 
 bp = Blueprint("versions", __name__)
@@ -51,7 +61,25 @@ def versions(collection_id: str):
         "versions.html",
         title=f"{layer.title} · 版本",
         may_revert=current_user().may("planner"),
+        download=lambda v: version_download(layer, v["number"], v["feature_count"]),
     )
+
+
+def version_download(layer: Layer, number: int, feature_count: int) -> dict:
+    """A version row's download: the default of the formats its download answers, the test
+    layer_versions.layer_at makes (a version of more than LAYER_MEMORY_MAX_FEATURES is served
+    from the store: GeoJSON only), with its note; ``href``, ``title``, ``note``."""
+    if number == layer.version:
+        in_store = layer.in_store
+    else:
+        in_store = store_served(layer.id, feature_count, catalog().memory_max)
+    key = formats.default_layer_download(in_store)
+    notes = {fmt.key: note for fmt, note in download_offers(in_store, feature_count)}
+    return {
+        "href": url_for("exports.layer_download", collection_id=layer.id, version=number, f=key),
+        "title": formats.LAYER_DOWNLOADS[key].title(),
+        "note": text_of(notes[key]),
+    }
 
 
 def respond(payload_fn, template: str, **context):
