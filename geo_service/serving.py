@@ -16,6 +16,7 @@ queue at once (another server takes them) instead of leaving them to their lease
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -24,6 +25,8 @@ import threading
 import time
 
 from geo_service.messages import Msg
+
+log = logging.getLogger(__name__)
 
 #: The most server processes ``serve --workers`` starts.
 MAX_WORKERS = 64
@@ -55,6 +58,17 @@ def stop_on_signals(jobs) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+def warm_tiles(app) -> None:
+    """What the first map after a start needs from the store, read beside waitress (a
+    failure only means the first tiles read it themselves)."""
+    from geo_service.tiles.service import warm
+
+    try:
+        warm(app)
+    except Exception:  # noqa: BLE001 - logged; the tiles read on demand instead
+        log.exception("reading the big layers' boxes at start failed")
+
+
 def run_waitress(app, threads: int, **where) -> None:
     """waitress strips every X-Forwarded-* header unless told otherwise: it keeps them only
     when this configuration reads them, and web.proxy then takes them from TRUSTED_PROXIES
@@ -66,6 +80,7 @@ def run_waitress(app, threads: int, **where) -> None:
     jobs = app.extensions["geo_service.jobs"]
     stop_on_signals(jobs)
     jobs.start()
+    threading.Thread(target=warm_tiles, args=(app,), name="geo_service-warm", daemon=True).start()
     strip = not reads_forwarded(app.config)
     waitress.serve(
         app, threads=threads, ident="geo_service", clear_untrusted_proxy_headers=strip, **where

@@ -183,3 +183,43 @@ def test_a_bad_cap_stops_start_up_in_chinese(tmp_path, value):
     with pytest.raises(ConfigError) as error:
         create_app({"TESTING": True, **dbs(tmp_path), "TILE_MAX_FEATURES": value})
     assert "TILE_MAX_FEATURES" in str(error.value) and "整数" in str(error.value)
+
+
+def test_the_store_aggregate_and_the_held_boxes_give_the_same_tiles(apps):
+    """Overfull tiles of a store-served version are counted from its row boxes read once
+    (tiles.service.BOXES_MAX_ROWS); past that size, by the store's aggregate per tile. Both
+    give the same bytes for every tile, overview or not."""
+    from geo_service.tiles.service import TileService
+
+    apps, _ = apps
+    boxes_app = apps["stored"]
+    aggregate_app = create_app(boxes_app.config)
+    aggregate_app.extensions["geo_service.tiles"] = TileService(max_features=CAP, boxes_max_rows=0)
+    compared = overviews = 0
+    for z in (8, 9, 10, 11, 12):
+        for y, x in tiles_at(boxes_app, z):
+            url = f"{TILESET}/{z}/{y}/{x}"
+            ours = boxes_app.test_client().get(url)
+            theirs = aggregate_app.test_client().get(url)
+            assert ours.status_code == theirs.status_code == 200, url
+            assert ours.data == theirs.data, url
+            compared += 1
+            overviews += bool(ours.data) and "gs_overview" in mapbox_vector_tile.decode(ours.data)
+    (held,) = boxes_app.extensions["geo_service.tiles"]._layers.values()
+    (aggregated,) = aggregate_app.extensions["geo_service.tiles"]._layers.values()
+    assert held.boxes is not None and aggregated.boxes is None
+    assert overviews >= 3 and compared > overviews
+
+
+def test_serve_reads_the_boxes_before_the_first_map_asks(apps):
+    """``serve`` warms each serving process (serving.warm_tiles): the boxes of a store-served
+    layer that can have overfull tiles are read; a layer under the cap needs none."""
+    from geo_service.tiles.service import EXTENSION, warm
+
+    apps, boxes = apps
+    fresh = create_app(apps["stored"].config)
+    assert warm(fresh) == 1
+    (state,) = fresh.extensions[EXTENSION]._layers.values()
+    assert state.boxes is not None and len(state.boxes) == len(boxes) == COUNT
+    assert np.allclose(np.sort(state.boxes, axis=0), np.sort(boxes, axis=0))
+    assert warm(create_app(apps["uncapped"].config)) == 0

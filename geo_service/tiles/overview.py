@@ -43,6 +43,18 @@ def _lats(tile: Tile) -> list[float]:
     return [Tile(finer, top + k, 0).lonlat_bounds()[3] for k in range(CELLS, -1, -1)]
 
 
+def meets(boxes: np.ndarray, box) -> np.ndarray:
+    """Which of ``boxes`` (n x 4 lon/lat) meet ``box`` (west, south, east, north), edges
+    included, as the store's spatial indexes answer."""
+    west, south, east, north = box
+    return (
+        (boxes[:, 0] <= east)
+        & (boxes[:, 2] >= west)
+        & (boxes[:, 1] <= north)
+        & (boxes[:, 3] >= south)
+    )
+
+
 def counts_of_boxes(tile: Tile, boxes: np.ndarray) -> dict[tuple[int, int], int]:
     """{(column, row from the south): rows} of ``boxes`` (n x 4: minx, miny, maxx, maxy in
     lon/lat) whose centre is in the tile: the in-memory layers' counterpart of
@@ -55,11 +67,9 @@ def counts_of_boxes(tile: Tile, boxes: np.ndarray) -> dict[tuple[int, int], int]
     inside = (cx >= lons[0]) & (cx < lons[-1]) & (cy >= lats[0]) & (cy < lats[-1])
     columns = np.searchsorted(lons, cx[inside], side="right") - 1
     rows = np.searchsorted(lats, cy[inside], side="right") - 1
-    found: dict[tuple[int, int], int] = {}
-    for column, row in zip(columns.clip(0, CELLS - 1), rows.clip(0, CELLS - 1)):
-        key = (int(column), int(row))
-        found[key] = found.get(key, 0) + 1
-    return found
+    cells = columns.clip(0, CELLS - 1) * CELLS + rows.clip(0, CELLS - 1)
+    tally = np.bincount(cells, minlength=CELLS * CELLS)
+    return {(int(c) // CELLS, int(c) % CELLS): int(tally[c]) for c in np.flatnonzero(tally)}
 
 
 def encode(counts: dict[tuple[int, int], int]) -> bytes:

@@ -9,7 +9,7 @@ from geo_service.errors import NotFound
 from geo_service.messages import Msg
 from geo_service.query.params import check_query
 from geo_service.tiles import matrix, metadata
-from geo_service.tiles.service import MEDIA_TYPE, TileService
+from geo_service.tiles.service import MEDIA_TYPE, TileService, of_app
 from geo_service.web.http import JSON, cached_response, takes_gzip, wanted_format
 from geo_service.web.ogc import SELF, catalog, layer_title, link, served_layer
 
@@ -18,13 +18,7 @@ TEMPLATE = "/{tileMatrix}/{tileRow}/{tileCol}"
 
 
 def service() -> TileService:
-    found = current_app.extensions.get("geo_service.tiles")
-    if found is None:
-        cap = current_app.config["TILE_MAX_FEATURES"]
-        found = current_app.extensions.setdefault(
-            "geo_service.tiles", TileService(max_features=cap)
-        )
-    return found
+    return of_app(current_app)
 
 
 def tile_link(rel: str, target) -> dict:
