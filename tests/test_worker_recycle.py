@@ -61,3 +61,23 @@ def test_a_worker_within_the_limit_is_kept(tmp_path):
     check(client)
     time.sleep(1)  # a replacement would have happened by now (it follows the job at once)
     assert worker_pid() == first
+
+
+def test_a_worker_whose_server_died_while_it_started_ends():
+    """A replacement worker is started right after a job; if its server dies before the
+    worker's initializer runs, the worker must still end (it watches the server's pid it was
+    given, not whatever parent it finds at start)."""
+    import subprocess
+    import sys
+
+    from geo_service.config import REPO_ROOT
+
+    code = (
+        "import time\nfrom geo_service.land import jobs\n"
+        "jobs.worker_init(2**22 + 1)  # not this process's parent: a dead server\n"
+        "time.sleep(60)\n"
+    )
+    started = time.monotonic()
+    ended = subprocess.run([sys.executable, "-c", code], timeout=90, cwd=REPO_ROOT, check=False)
+    assert ended.returncode == 0
+    assert time.monotonic() - started < 30, "the worker outlived its server"

@@ -99,11 +99,13 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def worker_init() -> None:
+def worker_init(server: int) -> None:
     """Each worker process: lower CPU priority than the web process, and gone with it.
 
     A worker idle on the call queue never sees its server die (every worker holds the queue's
-    write end too), so a watchdog thread ends the worker when its parent changes. Its
+    write end too), so a watchdog thread ends the worker when its parent is no longer the
+    server ``server`` (passed in, not read here: a server killed while this worker was still
+    starting would otherwise leave it watching init). Its
     allocator is set to give a check's memory back after it (land.memory), and its RSS is
     noted once it has imported what jobs use (what it holds after a job is measured from it).
     """
@@ -111,10 +113,9 @@ def worker_init() -> None:
 
     memory.tune()
     os.nice(10)
-    parent = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == server:
             time.sleep(1)
         os._exit(0)
 
@@ -152,6 +153,7 @@ def pool(workers: int) -> ProcessPoolExecutor:
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=worker_init,
+                initargs=(os.getpid(),),
             )
             _pools[key] = executor
         return executor
