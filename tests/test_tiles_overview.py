@@ -17,7 +17,7 @@ import shapely
 from geo_service import create_app
 from geo_service.errors import ConfigError
 from geo_service.generated_parcels import LAYER_ID, generate
-from tests.conftest import dbs
+from tests.conftest import dbs, store_sql
 
 COUNT = 2500
 CAP = 300
@@ -223,3 +223,29 @@ def test_serve_reads_the_boxes_before_the_first_map_asks(apps):
     assert state.boxes is not None and len(state.boxes) == len(boxes) == COUNT
     assert np.allclose(np.sort(state.boxes, axis=0), np.sort(boxes, axis=0))
     assert warm(create_app(apps["uncapped"].config)) == 0
+
+
+def test_the_boxes_say_which_rows_are_polygons(apps):
+    """Only polygons may be dropped as smaller than a pixel without being read: the boxes
+    read from the store flag them (the WKB head on SQLite, ST_Dimension on PostGIS)."""
+    from geo_service.store import tile_overview as store_overview
+
+    apps, _ = apps
+    app = apps["stored"]
+    engine = app.extensions["geo_service.store"].engine
+    catalog = app.extensions["geo_service.catalog"]
+    kinds = {"zones": True, "counties": True, "logistics_nodes": False, "logistics_axes": False}
+    for layer_id, polygon in kinds.items():
+        layer = catalog.get(layer_id)
+        count = store_sql(
+            engine,
+            "SELECT count(*) FROM layer_features WHERE layer_id = :l AND version = :v",
+            l=layer_id,
+            v=layer.version,
+        )[0][0]
+        boxes, polygons = store_overview.version_boxes(engine, layer_id, layer.version, count)
+        assert len(boxes) == len(polygons) == count > 0, layer_id
+        assert polygons.tolist() == [polygon] * count, layer_id
+    layer = catalog.get(LAYER_ID)
+    _, polygons = store_overview.version_boxes(engine, LAYER_ID, layer.version, COUNT)
+    assert polygons.all()

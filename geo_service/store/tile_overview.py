@@ -119,22 +119,32 @@ def _sqlite_cells(db, params: dict, lat_edges: Sequence[float]):
     return text(query)
 
 
+#: The box columns and whether the row is a (multi)polygon (1): on SQLite the WKB's head
+#: (byte order and type word) is a polygon's or multipolygon's, 2D or EWKB Z (what the store
+#: writes, store/features.py), either byte order (any other head reads as "not a polygon",
+#: which only costs speed); on PostGIS ST_Dimension.
 _BOXES = {
-    "sqlite": "SELECT minx, miny, maxx, maxy FROM layer_features"
+    "sqlite": "SELECT minx, miny, maxx, maxy, substr(geometry, 1, 5) IN"
+    " (x'0103000000', x'0106000000', x'0000000003', x'0000000006', x'0103000080',"
+    " x'0106000080', x'0080000003', x'0080000006') FROM layer_features"
     " WHERE layer_id = ? AND version = ?",
-    "postgresql": "SELECT minx, miny, maxx, maxy FROM layer_features"
+    "postgresql": "SELECT minx, miny, maxx, maxy, ST_Dimension(geometry) = 2 FROM layer_features"
     " WHERE layer_id = %s AND version = %s",
 }
 BOXES_PER_FETCH = 50_000
 
 
-def version_boxes(engine: Engine, layer_id: str, version: int, count: int) -> np.ndarray:
+def version_boxes(
+    engine: Engine, layer_id: str, version: int, count: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The box columns of every row of the version as an n x 4 float64 array (minx, miny,
-    maxx, maxy; NaN for a row without geometry), read ``BOXES_PER_FETCH`` rows at a time
-    into one array of ``count`` rows (the version's summary: nothing bigger is built). The
+    maxx, maxy; NaN for a row without geometry) and which rows are (multi)polygons (an n
+    bool array: what a tile may drop as smaller than a pixel), read ``BOXES_PER_FETCH`` rows
+    at a time into arrays of ``count`` rows (the version's summary: nothing bigger is built). The
     driver's own cursor (plain tuples: SQLAlchemy's rows cost 9x the read); on PostgreSQL a
     server-side one, so the client never holds the whole result."""
     boxes = np.full((max(0, int(count)), 4), np.nan)
+    polygons = np.zeros(len(boxes), dtype=bool)
     filled = 0
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as db:
@@ -145,11 +155,13 @@ def version_boxes(engine: Engine, layer_id: str, version: int, count: int) -> np
             while rows := cursor.fetchmany(BOXES_PER_FETCH):
                 if filled + len(rows) > len(boxes):
                     raise ValueError("the version holds more rows than its summary says")
-                boxes[filled : filled + len(rows)] = np.array(rows, dtype=float)  # None: nan
+                part = np.array(rows, dtype=float)  # None: nan
+                boxes[filled : filled + len(rows)] = part[:, :4]
+                polygons[filled : filled + len(rows)] = part[:, 4] == 1
                 filled += len(rows)
         finally:
             cursor.close()
-    return boxes[:filled]
+    return boxes[:filled], polygons[:filled]
 
 
 def _box(box: Sequence[float]) -> dict:

@@ -17,7 +17,15 @@ import shapely
 from mapbox_vector_tile.encoder import on_invalid_geometry_make_valid
 
 from geo_service.tiles import mvt_writer
-from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, to_mercator, tolerance
+from geo_service.tiles.matrix import (
+    BUFFER,
+    EARTH_RADIUS,
+    EXTENT,
+    MAX_LAT,
+    Tile,
+    to_mercator,
+    tolerance,
+)
 
 INT64 = 2**63
 
@@ -75,6 +83,17 @@ def visible(shapes: np.ndarray, z: int) -> np.ndarray:
     small_polygon = np.isin(kinds, (3, 6)) & (shapely.area(shapes) < pixel * pixel)
     short_line = np.isin(kinds, (1, 5)) & (shapely.length(shapes) < pixel)
     return ~(small_polygon | short_line)
+
+
+def all_below_a_pixel(boxes: np.ndarray, z: int) -> bool:
+    """Whether every polygon of these lon/lat boxes is under a pixel in area at zoom ``z``
+    (``visible`` drops it): its EPSG:3857 box is (the projection is monotonic in each axis),
+    with a margin for rounding, as store/tiles.py's ``_box_area`` asks on PostGIS."""
+    lat = np.radians(np.clip(boxes[:, [1, 3]], -MAX_LAT, MAX_LAT))
+    north = EARTH_RADIUS * np.log(np.tan(np.pi / 4 + lat / 2))
+    width = EARTH_RADIUS * np.radians(boxes[:, 2] - boxes[:, 0])
+    pixel = tolerance(z)
+    return bool(np.all(width * (north[:, 1] - north[:, 0]) < pixel * pixel * (1 - 1e-9)))
 
 
 def oriented(shapes: list, y_down: bool) -> list:

@@ -59,6 +59,7 @@ class _LayerState:
     tag: str
     bbox: list[float] | None
     boxes: np.ndarray | None = None  # a store-served version's row boxes, once read
+    polygons: np.ndarray | None = None  # and which of its rows are (multi)polygons
     boxes_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -180,10 +181,13 @@ class TileService:
         cap = self.max_features
         boxes = self._boxes(state, layer, store)
         if boxes is not None:
-            meeting = boxes[overview.meets(boxes, box)]
+            hits = overview.meets(boxes, box)
+            meeting = boxes[hits]
             if len(meeting) > cap:
                 return overview.encode(overview.counts_of_boxes(tile, meeting))
-            if not len(meeting):  # no row's box meets it: the empty tile, without a query
+            if not len(meeting) or (
+                state.polygons[hits].all() and mvt.all_below_a_pixel(meeting, tile.z)
+            ):  # nothing meets it, or only polygons smaller than a pixel: the empty tile
                 return b""
         elif layer.count > cap and (
             store_overview.rows_up_to(store.engine, layer.id, layer.version, box, cap) > cap
@@ -219,7 +223,7 @@ class TileService:
             return None
         with state.boxes_lock:  # the first tiles of a map arrive together: one read
             if state.boxes is None:
-                state.boxes = store_overview.version_boxes(
+                state.boxes, state.polygons = store_overview.version_boxes(
                     store.engine, layer.id, layer.version, layer.count
                 )
         return state.boxes
