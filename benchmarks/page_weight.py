@@ -232,13 +232,18 @@ def summary(samples: list[dict], first: dict) -> dict:
 
 
 def measure(
-    runs: int, variants: dict = VARIANTS, locale: str | None = None, zoom: int | None = None
+    runs: int,
+    variants: dict = VARIANTS,
+    locale: str | None = None,
+    zoom: int | None = None,
+    first_after: float = 0.0,
 ) -> dict:
     results = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, env in variants.items():
             with running_service(env, timeout=180) as url:
+                time.sleep(first_after)  # the server up so long before its first visitor
                 # warm the server's body cache (and make the tiles), not the browser's
                 first = measure_once(browser, url, locale, zoom)
                 samples = [measure_once(browser, url, locale, zoom) for _ in range(runs)]
@@ -283,6 +288,9 @@ def main() -> int:
     parser.add_argument("--postgis", action="store_true", help="also on a PostGIS store")
     parser.add_argument("--zoom", type=int, help="with --big-parcels: then zoom in to a zone")
     parser.add_argument("--screenshot", help="with --big-parcels: a zh-CN screenshot here")
+    parser.add_argument(
+        "--first-after", type=float, default=0.0, help="seconds a server is up before its 1st load"
+    )
     args = parser.parse_args()
     if not chromium_available():
         print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)

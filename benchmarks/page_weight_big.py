@@ -124,7 +124,9 @@ def run(args) -> int:
     """page_weight.py's main with --big-parcels: exit 1 when a big variant misses a goal."""
     with contextlib.ExitStack() as stack:
         chosen = variants(Path(args.keep), args.big_parcels, stack, args.postgis)
-        results = measure(args.runs, chosen, locale="zh-CN", zoom=args.zoom)
+        results = measure(
+            args.runs, chosen, locale="zh-CN", zoom=args.zoom, first_after=args.first_after
+        )
         print(report(results, args.runs))
         if args.screenshot:
             screenshot(list(chosen.values())[1], args.screenshot)
