@@ -228,6 +228,15 @@ class TileService:
                 )
         return state.boxes
 
+    def warm(self, catalog: Catalog, store) -> int:
+        """Read the row boxes of every store-served layer that can have overfull tiles;
+        returns how many layers were read."""
+        read = 0
+        for layer in list(catalog.layers.values()):
+            if in_store(layer):
+                read += self._boxes(self._state(catalog, layer), layer, store) is not None
+        return read
+
     def _encode_pages(self, state: _LayerState, layer: Layer, tile: Tile, store) -> bytes:
         """A store-served layer on SQLite: the store's bbox candidates (its R*Tree) a page
         at a time, cut as an in-memory layer's features are."""
@@ -290,11 +299,6 @@ def warm(app) -> int:
     """Read the row boxes of every store-served layer that can have overfull tiles, so the
     first map after a start does not wait for them (``serve`` runs it beside waitress, in
     each serving process); returns how many layers were read."""
-    tiles = of_app(app)
-    catalog = app.extensions["geo_service.catalog"]
-    store = app.extensions["geo_service.store"]
-    read = 0
-    for layer in list(catalog.layers.values()):
-        if in_store(layer):
-            read += tiles._boxes(tiles._state(catalog, layer), layer, store) is not None
-    return read
+    return of_app(app).warm(
+        app.extensions["geo_service.catalog"], app.extensions["geo_service.store"]
+    )
