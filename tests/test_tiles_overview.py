@@ -249,3 +249,75 @@ def test_the_boxes_say_which_rows_are_polygons(apps):
     layer = catalog.get(LAYER_ID)
     _, polygons = store_overview.version_boxes(engine, LAYER_ID, layer.version, COUNT)
     assert polygons.all()
+
+
+def test_a_restarted_server_reads_the_boxes_back_from_the_store(apps, monkeypatch):
+    """The boxes read once are kept in the store (store/tile_boxes.py): a fresh process
+    reads them back without reading the version's rows, equal to the rows' own; a cache of
+    another format or row count is rebuilt from the rows, never trusted."""
+    from geo_service.store import tile_boxes
+    from geo_service.store import tile_overview as store_overview
+    from geo_service.tiles.service import EXTENSION, warm
+
+    apps, _ = apps
+    config = apps["stored"].config
+    app = create_app(config)
+    engine = app.extensions["geo_service.store"].engine
+    layer = app.extensions["geo_service.catalog"].get(LAYER_ID)
+    from_rows = store_overview.version_boxes(engine, LAYER_ID, layer.version, COUNT)
+    assert warm(app) == 1
+    parts = store_sql(
+        engine,
+        "SELECT part, format, row_count FROM tile_boxes WHERE layer_id = :l AND version = :v",
+        l=LAYER_ID,
+        v=layer.version,
+    )
+    assert [tuple(row) for row in parts] == [(0, tile_boxes.FORMAT, COUNT)]
+
+    def rows_read(*args):
+        raise AssertionError("the version's rows were read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store_overview, "version_boxes", rows_read)
+        restarted = create_app(config)
+        assert warm(restarted) == 1
+    (state,) = restarted.extensions[EXTENSION]._layers.values()
+    assert np.array_equal(state.boxes, from_rows[0], equal_nan=True)
+    assert np.array_equal(state.polygons, from_rows[1])
+    for y, x in tiles_at(app, 9):
+        url = f"{TILESET}/9/{y}/{x}"
+        assert restarted.test_client().get(url).data == app.test_client().get(url).data, url
+
+    # a cache that does not hold the version's rows exactly: read from the rows, rewritten
+    for change in ("format = format + 1", "row_count = row_count - 1"):
+        with engine.begin() as db:
+            db.exec_driver_sql(f"UPDATE tile_boxes SET {change}")
+        assert tile_boxes.cached(engine, LAYER_ID, layer.version, COUNT) is None
+        boxes, polygons = tile_boxes.version_boxes(engine, LAYER_ID, layer.version, COUNT)
+        assert np.array_equal(boxes, from_rows[0], equal_nan=True)
+        again = tile_boxes.cached(engine, LAYER_ID, layer.version, COUNT)
+        assert again is not None and np.array_equal(again[1], polygons)
+
+
+def test_the_boxes_cache_comes_in_parts_and_is_not_copied(apps, monkeypatch, tmp_path):
+    """A version of more than PART_ROWS rows is cached in several parts, read back whole;
+    ``db copy`` leaves the cache (derived data) to be rebuilt where it is used."""
+    from geo_service.store import copy, tile_boxes
+    from geo_service.store import tile_overview as store_overview
+
+    apps, _ = apps
+    app = apps["stored"]
+    engine = app.extensions["geo_service.store"].engine
+    version = app.extensions["geo_service.catalog"].get(LAYER_ID).version
+    from_rows = store_overview.version_boxes(engine, LAYER_ID, version, COUNT)
+    monkeypatch.setattr(tile_boxes, "PART_ROWS", 1000)
+    tile_boxes.keep(engine, LAYER_ID, version, *from_rows)
+    parts = store_sql(engine, "SELECT part, row_count FROM tile_boxes ORDER BY part")
+    assert [tuple(row) for row in parts] == [(0, 1000), (1, 1000), (2, 500)]
+    boxes, polygons = tile_boxes.cached(engine, LAYER_ID, version, COUNT)
+    assert np.array_equal(boxes, from_rows[0], equal_nan=True)
+    assert np.array_equal(polygons, from_rows[1])
+    with engine.begin() as db:
+        db.exec_driver_sql("DELETE FROM tile_boxes WHERE part = 1")
+    assert tile_boxes.cached(engine, LAYER_ID, version, COUNT) is None
+    assert "tile_boxes" not in {table.name for table in copy.tables()}

@@ -43,9 +43,13 @@ class TableCopy:
         return (self.source_rows, self.source_digest) == (self.target_rows, self.target_digest)
 
 
+#: Not copied: each side has its own schema version; a cache is rebuilt where it is used.
+NOT_COPIED = frozenset({"schema_version", "tile_boxes"})
+
+
 def tables() -> list[Table]:
-    """Every table of the store but ``schema_version`` (each side has its own), parents first."""
-    return [t for t in schema.metadata.sorted_tables if t.name != "schema_version"]
+    """Every table of the store but NOT_COPIED, parents first."""
+    return [t for t in schema.metadata.sorted_tables if t.name not in NOT_COPIED]
 
 
 def rows_in(engine: Engine) -> dict[str, int]:

@@ -84,6 +84,10 @@ def create_parcel_blocks(db: Connection) -> None:
     schema.metadata.create_all(db, tables=[schema.check_parcel_blocks])
 
 
+def create_tile_boxes(db: Connection) -> None:
+    schema.metadata.create_all(db, tables=[schema.tile_boxes])
+
+
 def create_job_queue(db: Connection) -> None:
     schema.metadata.create_all(db, tables=[schema.job_queue, schema.job_inputs])
 
@@ -97,6 +101,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "the shared job queue: queued checks and re-checks with their inputs", create_job_queue),
     (5, "big layers: feature boxes, version summaries, SQLite R*Tree", migrate_big_layers),
     (6, "big checks' parcels as compressed blocks", create_parcel_blocks),
+    (7, "a cache of big versions' row boxes for overfull tiles", create_tile_boxes),
 ]
 SCHEMA_VERSION = max(number for number, _, _ in MIGRATIONS)
 #: pg_advisory_lock key held while migrating a PostgreSQL database ("geo_serv" in ASCII).

@@ -107,6 +107,26 @@ layer_summaries = Table(
     ),
 )
 
+#: A cache, not data (migration 7; store/tile_boxes.py): a big version's row boxes and
+#: polygon flags as packed arrays, in parts of up to PART_ROWS rows, so that a server's first
+#: overfull tile after a start reads a few blobs instead of every row. Derived from
+#: layer_features, rebuilt when missing or of another ``format``; ``db copy`` leaves it.
+tile_boxes = Table(
+    "tile_boxes",
+    metadata,
+    Column("layer_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False, autoincrement=False),
+    Column("part", Integer, nullable=False, autoincrement=False),
+    Column("format", Integer, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("boxes", LargeBinary, nullable=False),
+    Column("polygons", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("layer_id", "version", "part"),
+    ForeignKeyConstraint(
+        ["layer_id", "version"], ["layer_versions.layer_id", "layer_versions.number"]
+    ),
+)
+
 # the check register (today's checks.sqlite, schema 2) ------------------------------------
 
 checks = Table(

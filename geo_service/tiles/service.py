@@ -20,6 +20,7 @@ import shapely
 
 from geo_service.catalog import Catalog, Layer
 from geo_service.render.map_properties import MapProperties
+from geo_service.store import tile_boxes as store_boxes
 from geo_service.store import tile_overview as store_overview
 from geo_service.store import tiles as store_tiles
 from geo_service.tiles import mvt, overview
@@ -38,7 +39,8 @@ MAX_FEATURES = 20_000
 #: A store-served layer version of more rows than the cap (up to this many) has its rows'
 #: boxes read once into memory (32 bytes a row: 32 MB for 10^6), so that which tiles are
 #: overfull and their overviews are counted in numpy, not by an aggregate over the store's
-#: index per tile (SQLite 0.2-0.9 s at z9 on 10^6 rows, PostGIS 0.1-0.4 s).
+#: index per tile (SQLite 0.2-0.9 s at z9 on 10^6 rows, PostGIS 0.1-0.4 s); kept in the
+#: store once read (store/tile_boxes.py), so a restarted server reads them back in one go.
 BOXES_MAX_ROWS = 4_000_000
 
 
@@ -223,7 +225,7 @@ class TileService:
             return None
         with state.boxes_lock:  # the first tiles of a map arrive together: one read
             if state.boxes is None:
-                state.boxes, state.polygons = store_overview.version_boxes(
+                state.boxes, state.polygons = store_boxes.version_boxes(
                     store.engine, layer.id, layer.version, layer.count
                 )
         return state.boxes
