@@ -225,6 +225,72 @@ def test_serve_reads_the_boxes_before_the_first_map_asks(apps):
     assert warm(create_app(apps["uncapped"].config)) == 0
 
 
+def test_warming_makes_the_first_views_tiles(apps):
+    """Warming also makes the layer's tiles of the map's opening zooms (SEED_ZOOMS, the
+    opening one first): a restarted server's first visitor finds them made, the same bytes
+    as made on demand."""
+    from geo_service.tiles import service as tiles_service
+    from geo_service.tiles.matrix import Tile
+
+    apps, _ = apps
+    fresh = create_app(apps["stored"].config)
+    tiles_service.warm(fresh)
+    service = fresh.extensions[tiles_service.EXTENSION]
+    catalog = fresh.extensions["geo_service.catalog"]
+    layer = catalog.get(LAYER_ID)
+    expected = [(z, y, x) for z in tiles_service.SEED_ZOOMS for y, x in tiles_at(fresh, z)][
+        : tiles_service.SEED_MAX_TILES
+    ]
+    assert len(expected) > 10
+    for z, y, x in expected:
+        assert service.etag(catalog, layer, Tile(z, y, x)) in service._tiles, (z, y, x)
+    z, y, x = expected[0]
+    on_demand = create_app(apps["stored"].config).test_client()
+    url = f"{TILESET}/{z}/{y}/{x}"
+    assert fresh.test_client().get(url).data == on_demand.get(url).data
+    assert z == tiles_service.SEED_ZOOMS[0] == 9
+
+
+def test_a_cold_tile_asked_for_at_once_is_made_once(apps):
+    """Requests for a tile being made wait for it instead of making it again (the first
+    map's tiles arrive together, while warming may be making them)."""
+    import threading
+    import time
+
+    from geo_service.tiles.matrix import Tile
+    from geo_service.tiles.service import EXTENSION, of_app
+
+    apps, _ = apps
+    app = create_app(apps["stored"].config)
+    service = of_app(app)
+    catalog = app.extensions["geo_service.catalog"]
+    store = app.extensions["geo_service.store"]
+    layer = catalog.get(LAYER_ID)
+    y, x = next(iter(tiles_at(app, 10)))
+    made = []
+    encode = service.encode_stored
+
+    def slow_encode(*args):
+        made.append(threading.get_ident())
+        time.sleep(0.3)
+        return encode(*args)
+
+    service.encode_stored = slow_encode
+    bodies = []
+    askers = [
+        threading.Thread(
+            target=lambda: bodies.append(service.tile(catalog, layer, Tile(10, y, x), store))
+        )
+        for _ in range(4)
+    ]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    assert len(made) == 1 and len(bodies) == 4 and len({body.raw for body in bodies}) == 1
+    assert not app.extensions[EXTENSION]._pending
+
+
 def test_the_boxes_say_which_rows_are_polygons(apps):
     """Only polygons may be dropped as smaller than a pixel without being read: the boxes
     read from the store flag them (the WKB head on SQLite, ST_Dimension on PostGIS)."""

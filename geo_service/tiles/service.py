@@ -24,7 +24,7 @@ from geo_service.store import tile_boxes as store_boxes
 from geo_service.store import tile_overview as store_overview
 from geo_service.store import tiles as store_tiles
 from geo_service.tiles import mvt, overview
-from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, tolerance, within
+from geo_service.tiles.matrix import BUFFER, EXTENT, Tile, tile_range, tolerance, within
 
 #: Changes when the encoding changes (properties kept, simplification): new ETags for all.
 TILE_FORMAT = "mvt-2"
@@ -42,6 +42,14 @@ MAX_FEATURES = 20_000
 #: index per tile (SQLite 0.2-0.9 s at z9 on 10^6 rows, PostGIS 0.1-0.4 s); kept in the
 #: store once read (store/tile_boxes.py), so a restarted server reads them back in one go.
 BOXES_MAX_ROWS = 4_000_000
+#: Zooms whose tiles ``warm`` makes for each layer it reads the boxes of, the map's opening
+#: zoom first (Ankang's extent fills a 1280-1920 px screen at z9), at most SEED_MAX_TILES a
+#: layer: a restarted server's first visitor finds the first view's tiles made (a cold
+#: overview tile of the 10^6 layer costs 50-100 ms, twenty of them one after the other).
+SEED_ZOOMS = (9, 8, 10)
+SEED_MAX_TILES = 256
+#: Seconds a request waits for the same tile being made by another before making it itself.
+PENDING_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class TileService:
         self._tiles: OrderedDict[str, TileBody] = OrderedDict()
         self._held = 0
         self._layers: dict[tuple, _LayerState] = {}
+        self._pending: dict[str, threading.Event] = {}  # tiles being made, by ETag
         self._lock = threading.Lock()
 
     def _state(self, catalog: Catalog, layer: Layer) -> _LayerState:
@@ -144,19 +153,39 @@ class TileService:
         """The tile's body (made once, then from the cache); ``store`` serves the layers not
         held in memory."""
         tag = self.etag(catalog, layer, tile)
+        found, pending = self._cached_or_pending(tag)
+        if found is None and pending is not None:  # another request is making it: wait
+            pending.wait(PENDING_WAIT)
+            found, pending = self._cached_or_pending(tag)
+        if found is not None:
+            return found
+        try:
+            if in_store(layer):
+                raw = self.encode_stored(catalog, layer, tile, store)
+            else:
+                raw = self.encode(catalog, layer, tile)
+            worth_it = len(raw) >= GZIP_MIN_BYTES
+            body = TileBody(raw, gzip.compress(raw, 6, mtime=0) if worth_it else None, tag)
+            self._keep(body)
+        finally:
+            with self._lock:
+                done = self._pending.pop(tag, None)
+            if done is not None:
+                done.set()
+        return body
+
+    def _cached_or_pending(self, tag: str) -> tuple[TileBody | None, threading.Event | None]:
+        """The cached tile; else the event of the request making it, or None after marking
+        it as being made by this one (the first of several asking the same cold tile)."""
         with self._lock:
             found = self._tiles.get(tag)
             if found is not None:
                 self._tiles.move_to_end(tag)
-                return found
-        if in_store(layer):
-            raw = self.encode_stored(catalog, layer, tile, store)
-        else:
-            raw = self.encode(catalog, layer, tile)
-        worth_it = len(raw) >= GZIP_MIN_BYTES
-        body = TileBody(raw, gzip.compress(raw, 6, mtime=0) if worth_it else None, tag)
-        self._keep(body)
-        return body
+                return found, None
+            pending = self._pending.get(tag)
+            if pending is None:
+                self._pending[tag] = threading.Event()
+            return None, pending
 
     def encode(self, catalog: Catalog, layer: Layer, tile: Tile) -> bytes:
         """The MVT bytes of ``tile`` of the in-memory ``layer`` (b"" when nothing is in it)."""
@@ -231,13 +260,32 @@ class TileService:
         return state.boxes
 
     def warm(self, catalog: Catalog, store) -> int:
-        """Read the row boxes of every store-served layer that can have overfull tiles;
-        returns how many layers were read."""
+        """Read the row boxes of every store-served layer that can have overfull tiles and
+        make its first view's tiles (``seed``); returns how many layers were read."""
         read = 0
         for layer in list(catalog.layers.values()):
-            if in_store(layer):
-                read += self._boxes(self._state(catalog, layer), layer, store) is not None
+            if (
+                in_store(layer)
+                and self._boxes(self._state(catalog, layer), layer, store) is not None
+            ):
+                read += 1
+                self.seed(catalog, layer, store)
         return read
+
+    def seed(self, catalog: Catalog, layer: Layer, store) -> int:
+        """Make the layer's tiles of SEED_ZOOMS within its limits (SEED_MAX_TILES at most,
+        the first zoom first); returns how many were made or found made."""
+        bbox = self._state(catalog, layer).bbox
+        made = 0
+        for z in SEED_ZOOMS if bbox else ():
+            min_row, max_row, min_col, max_col = tile_range(bbox, z)
+            for y in range(min_row, max_row + 1):
+                for x in range(min_col, max_col + 1):
+                    if made == SEED_MAX_TILES:
+                        return made
+                    self.tile(catalog, layer, Tile(z, y, x), store)
+                    made += 1
+        return made
 
     def _encode_pages(self, state: _LayerState, layer: Layer, tile: Tile, store) -> bytes:
         """A store-served layer on SQLite: the store's bbox candidates (its R*Tree) a page
@@ -298,9 +346,10 @@ def of_app(app) -> TileService:
 
 
 def warm(app) -> int:
-    """Read the row boxes of every store-served layer that can have overfull tiles, so the
-    first map after a start does not wait for them (``serve`` runs it beside waitress, in
-    each serving process); returns how many layers were read."""
+    """Read the row boxes of every store-served layer that can have overfull tiles and make
+    its tiles of SEED_ZOOMS, so the first map after a start does not wait for them
+    (``serve`` runs it beside waitress, in each serving process); returns how many layers
+    were read."""
     return of_app(app).warm(
         app.extensions["geo_service.catalog"], app.extensions["geo_service.store"]
     )
