@@ -58,17 +58,6 @@ def stop_on_signals(jobs) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def warm_tiles(app) -> None:
-    """What the first map after a start needs from the store, read beside waitress (a
-    failure only means the first tiles read it themselves)."""
-    from geo_service.tiles.service import warm
-
-    try:
-        warm(app)
-    except Exception:  # noqa: BLE001 - logged; the tiles read on demand instead
-        log.exception("reading the big layers' boxes at start failed")
-
-
 def run_waitress(app, threads: int, **where) -> None:
     """waitress strips every X-Forwarded-* header unless told otherwise: it keeps them only
     when this configuration reads them, and web.proxy then takes them from TRUSTED_PROXIES
@@ -76,11 +65,12 @@ def run_waitress(app, threads: int, **where) -> None:
     import waitress
 
     from geo_service.config import reads_forwarded
+    from geo_service.tiles.service import warm_in_background
 
     jobs = app.extensions["geo_service.jobs"]
     stop_on_signals(jobs)
     jobs.start()
-    threading.Thread(target=warm_tiles, args=(app,), name="geo_service-warm", daemon=True).start()
+    warm_in_background(app)  # what the first map after a start needs, made beside waitress
     strip = not reads_forwarded(app.config)
     waitress.serve(
         app, threads=threads, ident="geo_service", clear_untrusted_proxy_headers=strip, **where

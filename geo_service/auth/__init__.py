@@ -50,7 +50,16 @@ ENDPOINT_ROLES = {
     "accounts.admin_page": "admin",
 }
 #: Endpoints anyone may use, logged in or not, whatever PUBLIC_READ says.
-OPEN_ENDPOINTS = frozenset({"accounts.login", "accounts.login_form", "accounts.logout", "static"})
+OPEN_ENDPOINTS = frozenset(
+    {
+        "accounts.login",
+        "accounts.login_form",
+        "accounts.logout",
+        "static",
+        "health.alive",
+        "health.ready",
+    }
+)
 #: Writes that need a session but no role (logging out, or in, is not a change of data).
 ROLELESS_WRITES = frozenset({"accounts.login", "accounts.logout"})
 

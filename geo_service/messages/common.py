@@ -64,4 +64,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务内部错误，已记入日志；请稍后再试或联系管理员。",
         "Internal error; the log has the details. Try again later or tell the administrator.",
     ),
+    "store.down": (
+        "数据库暂时无法连接，本次请求未做任何改动；请稍后重试，若持续出现请管理员检查数据库服务"
+        "（日志中有数据库给出的原因）。",
+        "The database cannot be reached just now; nothing was changed by this request. Try "
+        "again shortly; if it persists, ask the administrator to check the database (the log "
+        "has its reason).",
+    ),
+    "health.warming": (
+        "本服务器刚刚启动，正在读取大图层的索引并生成首屏瓦片，稍后即可接收访问。",
+        "This server has just started and is reading the big layers' boxes and making their "
+        "first tiles; it takes visitors shortly.",
+    ),
 }

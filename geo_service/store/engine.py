@@ -122,6 +122,10 @@ def default_url(data_dir: Path, layers_dir: Path | None = None) -> str:
     return test_url or f"sqlite:///{Path(data_dir).resolve() / 'geo_service.sqlite'}"
 
 
+#: Seconds a PostgreSQL connection may take to open (libpq's connect_timeout).
+CONNECT_TIMEOUT = 10
+
+
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; a URL SQLAlchemy cannot read stops start-up with a message."""
     try:
@@ -131,7 +135,10 @@ def open_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         from geo_service.store import refusals
 
-        engine = create_engine(parsed, pool_pre_ping=True)
+        # a database host that does not answer fails a connection in CONNECT_TIMEOUT
+        # seconds (a 503), not after the OS's TCP timeout; the URL's own value wins
+        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=timeout)
         refusals.install(engine)
         return after_fork_disposed(engine)
     if parsed.database and parsed.database != ":memory:":
@@ -249,6 +256,16 @@ def connected(engine: Engine) -> Connection:
             database=engine.url.database or "",
             reason=first_line(exc),
         ) from None
+
+
+def ping(engine: Engine) -> DBAPIError | None:
+    """None when the database answers a trivial query, else its error."""
+    try:
+        with engine.connect() as db:
+            db.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        return exc
+    return None
 
 
 def first_line(exc: DBAPIError) -> str:

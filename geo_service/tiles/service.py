@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ class TileService:
         self._layers: dict[tuple, _LayerState] = {}
         self._pending: dict[str, threading.Event] = {}  # tiles being made, by ETag
         self._lock = threading.Lock()
+        self.warming = threading.Event()  # set while warm_in_background runs
 
     def _state(self, catalog: Catalog, layer: Layer) -> _LayerState:
         key = (layer.id, layer.version, layer.sha256, id(layer.geometries))
@@ -334,6 +336,7 @@ class TileService:
 
 
 EXTENSION = "geo_service.tiles"
+log = logging.getLogger(__name__)
 
 
 def of_app(app) -> TileService:
@@ -353,3 +356,23 @@ def warm(app) -> int:
     return of_app(app).warm(
         app.extensions["geo_service.catalog"], app.extensions["geo_service.store"]
     )
+
+
+def warm_in_background(app) -> threading.Thread:
+    """``warm`` in a thread beside the server (``serve``, in each serving process): the
+    service is ``warming`` until it ends (/api/health/ready says so). A failure is logged:
+    the first tiles then read what they need themselves."""
+    service = of_app(app)
+    service.warming.set()
+
+    def run() -> None:
+        try:
+            warm(app)
+        except Exception:  # noqa: BLE001 - logged; the tiles read on demand instead
+            log.exception("warming the big layers' tiles at start failed")
+        finally:
+            service.warming.clear()
+
+    thread = threading.Thread(target=run, name="geo_service-warm", daemon=True)
+    thread.start()
+    return thread

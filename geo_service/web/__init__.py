@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from geo_service.errors import GeoServiceError, headers_of
+from geo_service.errors import Busy, GeoServiceError, headers_of
 from geo_service.land.model import note_text
 from geo_service.messages import CATALOGUE, Msg, text_of
 from geo_service.web import (
@@ -15,6 +16,7 @@ from geo_service.web import (
     checks,
     edits,
     exports,
+    health,
     imports,
     ogc,
     pages,
@@ -123,6 +125,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(versions.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(health.bp)
 
     @app.errorhandler(GeoServiceError)
     def service_error(exc: GeoServiceError):
@@ -148,6 +151,13 @@ def register(app: Flask) -> None:
         error = GeoServiceError(msg)
         error.status, error.code, error.headers = status, code, headers
         return error_response(error)
+
+    @app.errorhandler(OperationalError)
+    def store_down(exc: OperationalError):
+        """The database went away (or is locked) under a request: a 503 to retry, its reason
+        in the log only; the request's transaction was rolled back."""
+        app.logger.warning("the store failed a request: %s", str(exc.orig or exc)[:300])
+        return error_response(Busy("store.down", retry_after=5))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -391,6 +391,7 @@ def blueprint_paths() -> tuple[tuple[tuple[str, ...], Callable[[Paths, Catalog, 
         (("imports",), lambda api, catalog, config: import_paths(api, catalog, body(config))),
         (("edits",), lambda api, catalog, config: edit_paths(api, catalog)),
         (("tiles",), lambda api, catalog, config: tile_paths(api, catalog)),
+        (("health",), lambda api, catalog, config: services.health_paths(api)),
     )
 
 

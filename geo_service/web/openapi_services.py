@@ -291,3 +291,33 @@ def analysis_paths(api: Paths, max_body: int) -> None:
         params=[format_param(TEMPLATE_EXPORTS), year],
     )
     api.add("/analysis", "get", "规划分析 page", ok={"200": ok("the page", {HTML: STRING})})
+
+
+HEALTH = {
+    "type": "object",
+    "required": ["status", "store", "backend"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok"]},
+        "store": {"type": "string", "enum": ["ok"]},
+        "backend": {"type": "string", "enum": ["sqlite", "postgresql"]},
+        "ready": {"type": "boolean"},
+    },
+}
+
+
+def health_paths(api: Paths) -> None:
+    """Open to anyone, for load balancers (docs/deployment.md); 503 with Retry-After."""
+    api.add(
+        "/api/health",
+        "get",
+        "alive: this server and its store answer (503 when the store does not)",
+        ok=json_ok("the server and its store answer", HEALTH),
+        errors=("503",),
+    )
+    api.add(
+        "/api/health/ready",
+        "get",
+        "ready for visitors: alive and done warming its big layers' tiles (503 until then)",
+        ok=json_ok("ready for visitors", HEALTH),
+        errors=("503",),
+    )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy.exc import OperationalError
 
 from geo_service.auth import ANONYMOUS, OPEN_ENDPOINTS, SAFE_METHODS, User, required_role
 from geo_service.auth.store import AuthStore
@@ -235,7 +236,7 @@ def audit(response) -> None:
     if request.endpoint == "accounts.login":  # who logged in, or whose name was tried
         tried = request.form.get("name", "").strip()[:64]
         name = tried if response.status_code < 400 else f"（尝试 tried）{tried}"
-    store().record(
+    line = (
         name or "（匿名 anonymous）",
         client_address(),
         f"{request.method} {request.endpoint or request.path}",
@@ -243,6 +244,10 @@ def audit(response) -> None:
         response.status_code,
         detail,
     )
+    try:
+        store().record(*line)
+    except OperationalError:  # the database is gone (the answer is a 503): the line is logged
+        current_app.logger.error("audit line not stored, the store does not answer: %r", line)
 
 
 class SessionInterface(SecureCookieSessionInterface):
