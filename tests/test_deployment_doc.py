@@ -70,5 +70,6 @@ def test_every_command_the_page_names_parses(command):
 
 
 def test_the_health_probe_answers(client):
-    assert "GET /collections?f=json" in PAGE
-    assert client.get("/collections?f=json").status_code == 200
+    for probe in ("/collections?f=json", "/api/health", "/api/health/ready"):
+        assert f"GET {probe}" in PAGE, probe
+        assert client.get(probe).status_code == 200, probe
