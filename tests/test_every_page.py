@@ -30,6 +30,8 @@ pytestmark = pytest.mark.browser
 NOT_PAGES = {
     "/static/<path:filename>",
     "/api/me",
+    "/api/health",
+    "/api/health/ready",
     "/api/users",
     "/api/tokens",
     "/api/audit",
