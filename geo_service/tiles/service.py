@@ -45,9 +45,10 @@ MAX_FEATURES = 20_000
 BOXES_MAX_ROWS = 4_000_000
 #: Zooms whose tiles ``warm`` makes for each layer it reads the boxes of, the map's opening
 #: zoom first (Ankang's extent fills a 1280-1920 px screen at z9), at most SEED_MAX_TILES a
-#: layer: a restarted server's first visitor finds the first view's tiles made (a cold
-#: overview tile of the 10^6 layer costs 50-100 ms, twenty of them one after the other).
-SEED_ZOOMS = (9, 8, 10)
+#: layer: a restarted server's first visitor finds the first view's tiles made (the 10^6
+#: layer's 20 z9 tiles 0.37 s, its 9 z8 ones 0.26 s). Not z10: its 56 tiles hold the
+#: parcels themselves (8-9 s of work), which would slow the first visitor it is meant for.
+SEED_ZOOMS = (9, 8)
 SEED_MAX_TILES = 256
 #: Seconds a request waits for the same tile being made by another before making it itself.
 PENDING_WAIT = 30.0
