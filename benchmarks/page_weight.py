@@ -56,6 +56,17 @@ BIG_GOAL_KB = 500
 BIG_GOAL_MS = 1500
 TILE_PATH = "/tiles/WebMercatorQuad/"
 TILE_PATHS = "document.querySelectorAll('.leaflet-gs-tiles-pane path').length"
+#: Features drawn in the tiles of the grids' current zoom, whatever draws them (SVG paths or
+#: canvas): the layers of each tile's renderer (VectorGrid keeps them with getFeatureId).
+TILE_FEATURES = """(() => {
+    let n = 0;
+    for (const grid of Object.values(window.GS_TILES.layers)) {
+        for (const [key, tile] of Object.entries(grid._vectorTiles || {})) {
+            if (Number(key.split(':')[2]) === grid._tileZoom) n += Object.keys(tile._layers).length;
+        }
+    }
+    return n;
+})()"""
 TIMING = """() => {
     const mark = (name) => (performance.getEntriesByName(name)[0] || {}).startTime ?? null;
     return {
@@ -63,8 +74,9 @@ TIMING = """() => {
         tiles: mark('gs-tiles-painted'), tiled: (window.GS_CONFIG.tiles || []).length,
         paths: document.querySelectorAll('path.leaflet-interactive').length,
         tile_paths: document.querySelectorAll('.leaflet-gs-tiles-pane path').length,
+        tile_features: window.GS_TILES ? TILE_FEATURES : 0,
     };
-}"""
+}""".replace("TILE_FEATURES", TILE_FEATURES)
 
 
 def poll(page, expression: str, seconds: float) -> None:
@@ -146,6 +158,7 @@ def measure_once(
         "map_painted_ms": timing["painted"],
         "paths": timing["paths"],
         "tile_paths": timing["tile_paths"],
+        "tile_features": timing["tile_features"],
         "tiles": got["tiles"],
         "tiles_overview": got["overview"],
         "tiles_empty": got["empty"],
@@ -168,6 +181,7 @@ def measure_once(
             "tiles": more["tiles"],
             "overview": more["overview"],
             "paths": page.evaluate(TILE_PATHS),
+            "features": page.evaluate(TILE_FEATURES),
         }
     sample["failed"] = failed
     context.close()
@@ -205,6 +219,7 @@ def summary(samples: list[dict], first: dict) -> dict:
         "outside": one["outside"],
         "paths": one["paths"],
         "tile_paths": one["tile_paths"],
+        "tile_features": one["tile_features"],
         "tiles": one["tiles"],
         "tiles_overview": one["tiles_overview"],
         "tiles_empty": one["tiles_empty"],

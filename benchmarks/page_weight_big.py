@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import big_layer
-from page_weight import BIG_GOAL_KB, BIG_GOAL_MS, measure, poll
+from page_weight import BIG_GOAL_KB, BIG_GOAL_MS, ZOOM_IN, measure, poll
 from playwright.sync_api import sync_playwright
 
 from geo_service.testing import CHROMIUM, CHROMIUM_ARGS, running_service
@@ -88,7 +88,8 @@ def report(results: dict, runs: int) -> str:
             f"{big['server_peak_rss_mb'] / baseline['server_peak_rss_mb']:.2f}",
             f"  map layers painted at {big['map_painted_ms']:.0f} ms; tiles {big['tiles']} "
             f"({big['tiles_overview']} overview, {big['tiles_empty']} empty), "
-            f"{big['tile_paths']} paths in them; {big['refetched']} bodies asked again for raw KB",
+            f"{big['tile_features']} features drawn in them ({big['tile_paths']} SVG paths); "
+            f"{big['refetched']} bodies asked again for raw KB",
             f"  goal: {met(big)}",
         ]
         if "zoom" in big:
@@ -98,7 +99,7 @@ def report(results: dict, runs: int) -> str:
                 f"median, {z['ms_max']:.0f} max (first load on a cold server "
                 f"{z['first_load_ms']:.0f}) to the tiles drawn; {z['tiles']} more tiles "
                 f"({z['overview']} overview), {z['wire_kb']:.1f} KB wire, {z['raw_kb']:.1f} KB "
-                f"raw, {z['paths']} paths"
+                f"raw, {z['features']} features drawn ({z['paths']} SVG paths)"
             )
         lines.append(
             f"  failed requests: {big['failed'] or 'none'}; "
@@ -107,14 +108,18 @@ def report(results: dict, runs: int) -> str:
     return "\n".join(lines)
 
 
-def screenshot(env: dict, path: str) -> None:
-    """One zh-CN view of the map as the big variant shows it, tiles drawn and faded in."""
+def screenshot(env: dict, path: str, zoom: int | None = None) -> None:
+    """One zh-CN view of the map as the big variant shows it, tiles drawn and faded in (with
+    ``zoom``: zoomed into the first zone as the timing does, that view's tiles drawn)."""
     with sync_playwright() as playwright, running_service(env, timeout=180) as url:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
         page = context.new_page()
         page.goto(f"{url}/", wait_until="load")
         poll(page, "performance.getEntriesByName('gs-tiles-painted').length > 0", 300)
+        if zoom is not None:
+            page.evaluate(ZOOM_IN, zoom)
+            poll(page, "performance.getEntriesByName('bench-zoom-painted').length > 0", 300)
         page.wait_for_timeout(800)  # the tiles' fade-in
         page.screenshot(path=path)
         browser.close()
@@ -129,7 +134,7 @@ def run(args) -> int:
         )
         print(report(results, args.runs))
         if args.screenshot:
-            screenshot(list(chosen.values())[1], args.screenshot)
+            screenshot(list(chosen.values())[1], args.screenshot, args.zoom)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(results, out, ensure_ascii=False, indent=2)

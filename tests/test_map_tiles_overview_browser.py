@@ -22,6 +22,9 @@ SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TILESET = "/collections/zones/tiles/WebMercatorQuad"
 HALF_WORLD = 20037508.3427892
 NOTICE_HIDDEN = "window.GS_TILES.notices.zones.getContainer().hidden"
+#: Whether a loaded tile of the zones' grid has drawn a feature filled in the cells' colour.
+CELLS_DRAWN = """Object.values(window.GS_TILES.layers.zones._vectorTiles).some(
+    (tile) => Object.values(tile._layers).some((f) => f.options.fillColor === '#d94801'))"""
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +88,8 @@ def test_overfull_tiles_show_cells_a_popup_and_a_notice(browser, overfull):
     notice = page.locator(".gs-overview-notice")
     assert notice.is_visible()
     assert "请放大查看" in notice.inner_text() and "要素过多" in notice.inner_text()
-    # shaded cells: filled squares in the overview's colour
-    poll(
-        page,
-        "document.querySelectorAll('.leaflet-gs-tiles-pane path[fill=\"#d94801\"]').length > 0",
-        True,
-    )
+    # shaded cells: filled squares in the overview's colour, drawn in the canvas tiles
+    poll(page, CELLS_DRAWN, True)
     # the point layers' markers (the bases, the nodes) sit on the zones: out of the way
     page.evaluate("GS_MAP.map.getPane('markerPane').style.display = 'none'")
     at = page.evaluate(f"GS_MAP.map.latLngToContainerPoint([{lat}, {lon}])")

@@ -5,7 +5,15 @@
  * into the page as text (textContent), never parsed as HTML. A tile meeting more features than
  * TILE_MAX_FEATURES holds only the layer gs_overview (tiles/overview.py): its cells are
  * shaded by their count, their popup says in Chinese how many features are there and to zoom
- * in, and a notice stays on the map while any such cell is drawn. Exposed as window.GS_TILES. */
+ * in, and a notice stays on the map while any such cell is drawn. Exposed as window.GS_TILES.
+ *
+ * Tiles are canvases (L.canvas.tile), not SVG: a dense z14 view of the 10^6-parcel layer is
+ * ~91,000 features, which took the browser 4.8-5.6 s to build as SVG paths and ~2.5 s drawn on
+ * canvas (benchmarks/README.md, page_weight.py --zoom 14). A canvas would take every click on
+ * its square, features or not, so the tile canvases take no pointer events at all
+ * (pointer-events: none) and this script hit-tests the tiles itself (passThrough below): where
+ * a feature is drawn it takes the click and the hover, as the SVG paths did; anywhere else the
+ * event reaches the embedded layers beneath (counties, zones: overlayPane) untouched. */
 (function () {
   "use strict";
   var cfg = window.GS_CONFIG;
@@ -13,11 +21,11 @@
   var tiled = {};
   var notices = {};
   /* Above the embedded layers' SVG (overlayPane, 400) as a later layer would be, below the
-   * markers (600): the big layer's features take the clicks where they are drawn. SVG tiles,
-   * not canvas: a canvas tile would take every click on its square, features or not, and
-   * the counties beneath would no longer open their popups. */
+   * markers (600): the big layer's features take the clicks where they are drawn (passThrough
+   * decides, the canvases themselves take no events). */
   var PANE = "gs-tiles";
-  if ((cfg.tiles || []).length && !map.getPane(PANE)) { map.createPane(PANE).style.zIndex = 450; }
+  var PANE_Z = 450;
+  if ((cfg.tiles || []).length && !map.getPane(PANE)) { map.createPane(PANE).style.zIndex = PANE_Z; }
 
   function styleOf(entry, props) {
     var style = entry.style;
@@ -28,6 +36,33 @@
     var out = L.extend({}, style);
     if (entry.kind !== "point" && props.precision === "schematic") { out.dashArray = entry.schematicDash; }
     return out;
+  }
+
+  /* styleOf for the grid: one object per category and precision, not one per feature (VectorGrid
+   * copies the style it is given into each feature's options; 91k copies less per z14 view). */
+  function cachedStyle(entry) {
+    var cache = {};
+    return function (props) {
+      var key = entry.kind !== "point" && props.precision === "schematic" ? "s" : "p";
+      for (var i = 0; i < entry.categories.length; i++) {
+        if (props[entry.categories[i].property] === entry.categories[i].value) { key += i; break; }
+      }
+      return cache[key] || (cache[key] = styleOf(entry, props));
+    };
+  }
+
+  /* A tile canvas that takes no pointer events (passThrough hit-tests for it), drawn at the
+   * screen's pixel density as Leaflet's own canvas renderer is. */
+  function canvasTile(coords, size, options) {
+    var renderer = L.canvas.tile(coords, size, options);
+    var canvas = renderer.getContainer();
+    canvas.style.pointerEvents = "none";
+    if (L.Browser.retina) {
+      canvas.width = 2 * size.x;
+      canvas.height = 2 * size.y;
+      renderer._ctx.scale(2, 2);
+    }
+    return renderer;
   }
 
   /* The popup: one row per catalog field that has a value (its words, ``<field>_zh``, first). */
@@ -108,16 +143,157 @@
     }
   }
 
+  /* Hit-testing the canvas tiles. The feature under a point: in the tile of the grid's zoom
+   * holding it, the last drawn (the topmost) whose shape contains it, by the bundle's own
+   * _containsPoint (Leaflet's: inside a ring, or within half the stroke of a line; an
+   * unfilled ring by its stroke only, as its SVG path took events), the bounds it needs made
+   * on the first test (makeInteractive). Grids added later are on top. */
+  var grids = [];
+  function featureAt(containerPoint) {
+    var latlng = map.containerPointToLatLng(containerPoint);
+    for (var g = grids.length - 1; g >= 0; g--) {
+      var grid = grids[g];
+      if (!grid._map || grid._tileZoom === undefined) { continue; }
+      var size = grid.getTileSize();
+      var pixel = map.project(latlng, grid._tileZoom);
+      var coords = L.point(Math.floor(pixel.x / size.x), Math.floor(pixel.y / size.y));
+      coords.z = grid._tileZoom;
+      var renderer = grid._vectorTiles[grid._tileCoordsToKey(grid._wrapCoords(coords))];
+      if (!renderer) { continue; }
+      var local = pixel.subtract(coords.scaleBy(size));
+      var found = null;
+      for (var id in renderer._layers) {
+        var layer = renderer._layers[id];
+        if (!layer._pxBounds) { layer.makeInteractive(); }
+        var unfilled = layer instanceof L.Polygon && !layer.options.fill;
+        if (unfilled ? L.Polyline.prototype._containsPoint.call(layer, local, true) : layer._containsPoint(local)) {
+          found = layer;
+        }
+      }
+      if (found) { return { grid: grid, layer: found }; }
+    }
+    return null;
+  }
+
+  /* Whether an event's target lies beneath the tiles (the map itself, or a pane no higher
+   * than theirs: the embedded layers' SVG): there the tiles' features come first. Markers,
+   * popups, tooltips, controls, the drawing tools' layers are above them and keep their
+   * events. */
+  function beneathTiles(el) {
+    var container = map.getContainer();
+    if (el === container || el === map._mapPane) { return true; }
+    for (var node = el; node && node !== container; node = node.parentNode) {
+      if (node.parentNode === map._mapPane) {
+        return Number(window.getComputedStyle(node).zIndex) <= PANE_Z;
+      }
+    }
+    return false;
+  }
+
+  /* The element beneath that Leaflet would fire a hover to (a path of an embedded layer),
+   * or null (the map's own background: nothing to tell). */
+  function leafletTarget(el) {
+    var container = map.getContainer();
+    for (var node = el; node && node !== container; node = node.parentNode) {
+      if (node._leaflet_id && map._targets[node._leaflet_id]) { return node; }
+    }
+    return null;
+  }
+
+  /* What Leaflet's own canvas renderer does (Map._fireDOMEvent with the layer as target),
+   * by hand: the event's points, fired on the grid with the feature as its layer. */
+  function eventData(e) {
+    var containerPoint = map.mouseEventToContainerPoint(e);
+    var layerPoint = map.containerPointToLayerPoint(containerPoint);
+    return {
+      originalEvent: e, containerPoint: containerPoint, layerPoint: layerPoint,
+      latlng: map.layerPointToLatLng(layerPoint)
+    };
+  }
+  function fireOn(hit, type, data) {
+    hit.grid.fire(type, L.extend({ layer: hit.layer, propagatedFrom: hit.layer, sourceTarget: hit.layer }, data));
+  }
+
+  /* Capture-phase listeners on the map's container: they see every mouse event before the
+   * element under the pointer does. A click on a drawn feature is stopped there and given to
+   * the grid (after the map's "preclick", before its "click", as Leaflet orders them for a
+   * path); any other click goes on to whatever is beneath. Moving onto a feature, the layer
+   * beneath is told the mouse left it (a mouseout, so its tooltip and highlight go) and the
+   * browser's own mouseover/mouseout beneath are held back while on the feature; moving off,
+   * the layer beneath gets its mouseover. mousemove always goes on (the coordinates readout). */
+  function passThrough() {
+    var container = map.getContainer();
+    var ours = typeof WeakSet === "function" ? new WeakSet() : null;
+    var hovered = null;
+    function tell(el, type, e) {
+      var sent = new MouseEvent(type, {
+        bubbles: true, cancelable: true, view: window, clientX: e.clientX, clientY: e.clientY,
+        screenX: e.screenX, screenY: e.screenY, relatedTarget: null
+      });
+      if (ours) { ours.add(sent); }
+      el.dispatchEvent(sent);
+    }
+    function hitFor(e) {
+      if (!beneathTiles(e.target)) { return null; }
+      return featureAt(map.mouseEventToContainerPoint(e));
+    }
+    function leave(e) {
+      if (!hovered) { return; }
+      var was = hovered;
+      hovered = null;
+      container.style.cursor = "";
+      fireOn(was, "mouseout", eventData(e));
+    }
+    container.addEventListener("mousemove", function (e) {
+      if ((ours && ours.has(e)) || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
+      var hit = hitFor(e);
+      if (hit && hovered && hit.layer === hovered.layer) { return; }
+      var beneath = leafletTarget(e.target);
+      if (hovered) {
+        leave(e);
+        if (!hit && beneath && beneathTiles(beneath)) { tell(beneath, "mouseover", e); }
+      } else if (hit && beneath) {
+        tell(beneath, "mouseout", e);
+      }
+      if (hit) {
+        hovered = hit;
+        container.style.cursor = "pointer";
+        fireOn(hit, "mouseover", eventData(e));
+      }
+    }, true);
+    function holdBack(e) {
+      if (!hovered || (ours && ours.has(e))) { return; }
+      if (e.type === "mouseout" && !(e.relatedTarget && container.contains(e.relatedTarget))) {
+        leave(e);  /* off the map altogether */
+        return;
+      }
+      if (beneathTiles(e.target)) { e.stopPropagation(); }
+    }
+    container.addEventListener("mouseover", holdBack, true);
+    container.addEventListener("mouseout", holdBack, true);
+    container.addEventListener("click", function (e) {
+      if ((ours && ours.has(e)) || map._draggableMoved(map)) { return; }
+      var hit = hitFor(e);
+      if (!hit) { return; }
+      e.stopPropagation();
+      var data = eventData(e);
+      map.fire("preclick", data);
+      fireOn(hit, "click", data);
+      if (!e._stopped) { map.fire("click", data); }
+    }, true);
+  }
+
   (cfg.tiles || []).forEach(function (entry) {
     var group = window[entry.group];
     var styles = {};
-    styles[entry.name] = function (props) { return styleOf(entry, props); };
+    styles[entry.name] = cachedStyle(entry);
     styles[entry.overview.layer] = overviewStyle;
     var options = {
-      rendererFactory: L.svg.tile,
+      rendererFactory: canvasTile,
       pane: PANE,
       vectorTileLayerStyles: styles,
-      interactive: true,
+      /* no Leaflet events of their own: passThrough fires the grid's click and hover */
+      interactive: false,
       maxNativeZoom: entry.maxNativeZoom,
       fetchOptions: { credentials: "same-origin" },
       getFeatureId: function (feature) { return feature.properties.gs_fid; }  /* cells: none */
@@ -146,7 +322,9 @@
     group.addLayer(grid);
     tiled[entry.name] = grid;
     notices[entry.name] = notice;
+    grids.push(grid);
   });
+  if (grids.length) { passThrough(); }
 
   window.GS_TILES = { layers: tiled, notices: notices, popupContent: popupContent, styleOf: styleOf };
 })();
