@@ -56,13 +56,16 @@ BIG_GOAL_KB = 500
 BIG_GOAL_MS = 1500
 TILE_PATH = "/tiles/WebMercatorQuad/"
 TILE_PATHS = "document.querySelectorAll('.leaflet-gs-tiles-pane path').length"
-#: Features drawn in the tiles of the grids' current zoom, whatever draws them (SVG paths or
-#: canvas): the layers of each tile's renderer (VectorGrid keeps them with getFeatureId).
+#: Features drawn in the tiles of the grids' current zoom, whatever draws them: the records
+#: of map_tiles.js's canvas tiles (grid._drawn) or, drawn as SVG (before 2026-12-02), the
+#: layers of each tile's VectorGrid renderer (kept with getFeatureId).
 TILE_FEATURES = """(() => {
     let n = 0;
     for (const grid of Object.values(window.GS_TILES.layers)) {
-        for (const [key, tile] of Object.entries(grid._vectorTiles || {})) {
-            if (Number(key.split(':')[2]) === grid._tileZoom) n += Object.keys(tile._layers).length;
+        const tiles = grid._drawn || grid._vectorTiles || {};
+        for (const [key, tile] of Object.entries(tiles)) {
+            if (Number(key.split(':')[2]) !== grid._tileZoom) continue;
+            n += grid._drawn ? tile.length : Object.keys(tile._layers).length;
         }
     }
     return n;

@@ -26,11 +26,9 @@ ZOOM = 12
 DRAWN = """(() => {
     const grid = window.GS_TILES.layers.zones;
     const out = [];
-    for (const [key, tile] of Object.entries(grid._vectorTiles)) {
+    for (const [key, records] of Object.entries(grid._drawn)) {
         if (Number(key.split(':')[2]) !== grid._tileZoom) continue;
-        for (const layer of Object.values(tile._layers)) {
-            out.push([layer.options.color, layer.options.dashArray]);
-        }
+        for (const record of records) out.push([record.style.color, record.style.dashArray]);
     }
     return out;
 })()"""
@@ -216,5 +214,29 @@ def test_the_county_beneath_a_tile_takes_clicks_and_hovers_where_no_zone_is(brow
     page.mouse.click(*zone_xy)
     page.locator(".leaflet-popup-content").filter(has_text=HOSTILE).wait_for()
     assert page.locator(".leaflet-popup").count() == 1
+    assert not visit.errors, visit.errors
+    visit.page.context.close()
+
+
+def test_measuring_over_a_drawn_zone_takes_the_clicks_not_the_zone(browser, tiled_zones):
+    """The drawing tools' layers are above the tiles: measuring across a drawn zone, every
+    click is a vertex and no zone popup opens."""
+    url, _target, (lat, lon), _county, (bare_lat, bare_lon) = tiled_zones
+    visit = open_page(browser, url, "/", "[data-map-ready='1']")
+    page = visit.page
+    page.evaluate("GS_MAP.map.getPane('markerPane').style.display = 'none'")
+    tiles_drawn(page, lat, lon)
+    page.evaluate("GS_MAP.map.getPane('markerPane').style.display = ''")
+    zone_x, zone_y = screen(page, lat, lon)
+    near = (zone_x + 12, zone_y + 6)
+    assert page.evaluate(AT_POINT, list(near))["alpha"] > 0  # on the zone too
+    page.click("#gs-measure-distance")
+    for x, y in ((zone_x, zone_y), screen(page, bare_lat, bare_lon), near, near):
+        page.mouse.move(x, y)  # the last point twice: done
+        page.mouse.click(x, y)
+        page.wait_for_timeout(80)  # Leaflet.draw takes no new vertex for 50 ms after one
+    vertices = page.evaluate("GS_TOOLS.measured.getLayers().at(-1)._gsTrue.length")
+    assert vertices == 3
+    assert page.locator(".leaflet-popup").count() == 0
     assert not visit.errors, visit.errors
     visit.page.context.close()

@@ -23,8 +23,8 @@ TILESET = "/collections/zones/tiles/WebMercatorQuad"
 HALF_WORLD = 20037508.3427892
 NOTICE_HIDDEN = "window.GS_TILES.notices.zones.getContainer().hidden"
 #: Whether a loaded tile of the zones' grid has drawn a feature filled in the cells' colour.
-CELLS_DRAWN = """Object.values(window.GS_TILES.layers.zones._vectorTiles).some(
-    (tile) => Object.values(tile._layers).some((f) => f.options.fillColor === '#d94801'))"""
+CELLS_DRAWN = """Object.values(window.GS_TILES.layers.zones._drawn).some(
+    (records) => records.some((r) => r.style.fill && r.style.fillColor === '#d94801'))"""
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,22 @@
 /* Big layers drawn from the service's vector tiles (render/map_tiles.py): each tiled layer's
- * Folium group gets a Leaflet.VectorGrid of /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x},
- * styled as the embedded layers are (catalog colours, categories, schematic dashes), with a
- * popup of the catalog's fields on click and the feature's label on hover. Every value is put
- * into the page as text (textContent), never parsed as HTML. A tile meeting more features than
+ * Folium group gets a grid of /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x} (fetched and
+ * decoded by the vendored Leaflet.VectorGrid 1.3.0, drawn here on canvas: CanvasGrid), styled
+ * as the embedded layers are (catalog colours, categories, schematic dashes), with a popup of
+ * the catalog's fields on click and the feature's label on hover. Every value is put into the
+ * page as text (textContent), never parsed as HTML. A tile meeting more features than
  * TILE_MAX_FEATURES holds only the layer gs_overview (tiles/overview.py): its cells are
  * shaded by their count, their popup says in Chinese how many features are there and to zoom
  * in, and a notice stays on the map while any such cell is drawn. Exposed as window.GS_TILES.
  *
- * Tiles are canvases (L.canvas.tile), not SVG: a dense z14 view of the 10^6-parcel layer is
- * ~91,000 features, which took the browser 4.8-5.6 s to build as SVG paths and ~2.5 s drawn on
- * canvas (benchmarks/README.md, page_weight.py --zoom 14). A canvas would take every click on
- * its square, features or not, so the tile canvases take no pointer events at all
- * (pointer-events: none) and this script hit-tests the tiles itself (passThrough below): where
- * a feature is drawn it takes the click and the hover, as the SVG paths did; anywhere else the
- * event reaches the embedded layers beneath (counties, zones: overlayPane) untouched. */
+ * Canvas, not SVG: a dense z14 view of the 10^6-parcel layer is 91,102 features; as SVG paths
+ * (L.svg.tile) the browser took 4.1-5.9 s to draw it, on VectorGrid's canvas renderer
+ * (L.canvas.tile) 2.0-2.7 s (a Leaflet layer object per feature), drawn here straight from the
+ * decoded tiles 1.0-1.1 s, the pixels identical to the SVG's (benchmarks/README.md,
+ * page_weight.py --zoom 14). A canvas would take every click on its square, features or
+ * not, so the tile canvases take no pointer events at all (pointer-events: none) and this
+ * script hit-tests the tiles itself (featureAt, passThrough): where a feature is drawn it
+ * takes the click and the hover, as the SVG paths did; anywhere else the event reaches the
+ * embedded layers beneath (counties, zones: overlayPane) untouched. */
 (function () {
   "use strict";
   var cfg = window.GS_CONFIG;
@@ -38,8 +41,8 @@
     return out;
   }
 
-  /* styleOf for the grid: one object per category and precision, not one per feature (VectorGrid
-   * copies the style it is given into each feature's options; 91k copies less per z14 view). */
+  /* styleOf for the grid: one object per category and precision, not one per feature (so
+   * drawStyle merges each once, not ~91,000 times in a z14 view). */
   function cachedStyle(entry) {
     var cache = {};
     return function (props) {
@@ -51,19 +54,162 @@
     };
   }
 
-  /* A tile canvas that takes no pointer events (passThrough hit-tests for it), drawn at the
-   * screen's pixel density as Leaflet's own canvas renderer is. */
-  function canvasTile(coords, size, options) {
-    var renderer = L.canvas.tile(coords, size, options);
-    var canvas = renderer.getContainer();
-    canvas.style.pointerEvents = "none";
-    if (L.Browser.retina) {
-      canvas.width = 2 * size.x;
-      canvas.height = 2 * size.y;
-      renderer._ctx.scale(2, 2);
+  /* The grid: VectorGrid's own fetching and decoding (_getVectorTilePromise, which
+   * watchOverview wraps), each tile then drawn here straight onto one canvas: what
+   * VectorGrid's canvas renderer (L.canvas.tile) and Leaflet's _updatePoly/_fillStroke draw,
+   * in the same order with the same options, without making a Leaflet layer for every
+   * feature (~91,000 in a dense z14 view: that alone took ~1 s). Each tile keeps, in
+   * grid._drawn[key], a record per feature drawn (properties, geometry in tile units, the
+   * style, its box) for featureAt. The canvases take no pointer events (passThrough). */
+  var PATH_DEFAULTS = L.Path.prototype.options;
+  var merged = new WeakMap();
+
+  /* A style as VectorGrid uses it: over L.Path's defaults, a line never filled, the dashes
+   * parsed as Leaflet's Canvas._updateDashArray does; one per style object given. */
+  function drawStyle(style, type) {
+    var cache = merged.get(style);
+    var key = type === 2 ? "line" : "shape";
+    if (cache && cache[key]) { return cache[key]; }
+    var out = L.extend({}, PATH_DEFAULTS, style);
+    if (type === 2) { out.fill = false; }
+    var dashes = out.dashArray;
+    if (typeof dashes === "string") {
+      dashes = dashes.split(/[, ]+/).map(Number);
+      if (dashes.some(isNaN)) { dashes = null; }
     }
-    return renderer;
+    out.dashes = dashes || [];
+    if (!cache) { cache = {}; merged.set(style, cache); }
+    cache[key] = out;
+    return out;
   }
+
+  function fillStroke(ctx, o) {
+    if (o.fill) {
+      ctx.globalAlpha = o.fillOpacity;
+      ctx.fillStyle = o.fillColor || o.color;
+      ctx.fill(o.fillRule || "evenodd");
+    }
+    if (o.stroke && o.weight !== 0) {
+      ctx.setLineDash(o.dashes);
+      ctx.globalAlpha = o.opacity;
+      ctx.lineWidth = o.weight;
+      ctx.strokeStyle = o.color;
+      ctx.lineCap = o.lineCap;
+      ctx.lineJoin = o.lineJoin;
+      ctx.stroke();
+    }
+  }
+
+  /* One feature (MVT type 1 point, 2 line, 3 polygon; rings in tile units, `scale` pixels a
+   * unit) onto ctx; its record for hit-testing, its box in pixels, or null if not drawn. */
+  function drawFeature(ctx, feature, o, scale) {
+    var rings = feature.geometry;
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    var record = { properties: feature.properties, type: feature.type, rings: rings, style: o, scale: scale, box: box };
+    if (feature.type === 1) {
+      var first = rings[0] && rings[0][0];
+      if (!first) { return null; }
+      var r = Math.max(Math.round(o.radius || L.CircleMarker.prototype.options.radius), 1);
+      record.point = { x: first.x * scale, y: first.y * scale };
+      record.radius = r;
+      ctx.beginPath();
+      ctx.arc(record.point.x, record.point.y, r, 0, Math.PI * 2, false);
+      fillStroke(ctx, o);
+      return record;
+    }
+    if (!rings.length) { return null; }
+    ctx.beginPath();
+    for (var i = 0; i < rings.length; i++) {
+      var ring = rings[i];
+      for (var j = 0; j < ring.length; j++) {
+        var x = ring[j].x * scale, y = ring[j].y * scale;
+        if (j) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); }
+        if (x < box[0]) { box[0] = x; }
+        if (y < box[1]) { box[1] = y; }
+        if (x > box[2]) { box[2] = x; }
+        if (y > box[3]) { box[3] = y; }
+      }
+      if (feature.type === 3) { ctx.closePath(); }
+    }
+    fillStroke(ctx, o);
+    return record;
+  }
+
+  /* Whether a drawn feature holds the tile pixel p: Leaflet's _containsPoint (CircleMarker:
+   * within radius and half the stroke; Polygon: inside its rings, even-odd, or on its
+   * outline; Polyline: within half the stroke of a segment), an unfilled ring by its
+   * outline only, as its SVG path took events. */
+  function contains(record, p) {
+    var o = record.style;
+    var w = o.stroke ? o.weight / 2 : 0;
+    if (record.type === 1) {
+      var dx = p.x - record.point.x, dy = p.y - record.point.y;
+      return Math.sqrt(dx * dx + dy * dy) <= record.radius + w;
+    }
+    var box = record.box;
+    if (p.x < box[0] - w || p.y < box[1] - w || p.x > box[2] + w || p.y > box[3] + w) { return false; }
+    var s = record.scale, rings = record.rings, i, j, k, a, b;
+    if (record.type === 3 && o.fill) {
+      var inside = false;
+      for (i = 0; i < rings.length; i++) {
+        for (j = 0, k = rings[i].length - 1; j < rings[i].length; k = j++) {
+          a = rings[i][j]; b = rings[i][k];
+          if (((a.y * s > p.y) !== (b.y * s > p.y)) &&
+              (p.x < (b.x - a.x) * s * (p.y - a.y * s) / ((b.y - a.y) * s) + a.x * s)) { inside = !inside; }
+        }
+      }
+      if (inside) { return true; }
+    }
+    for (i = 0; i < rings.length; i++) {
+      for (j = 0, k = rings[i].length - 1; j < rings[i].length; k = j++) {
+        if (record.type === 2 && j === 0) { continue; }
+        a = rings[i][k]; b = rings[i][j];
+        if (L.LineUtil.pointToSegmentDistance(p, L.point(a.x * s, a.y * s), L.point(b.x * s, b.y * s)) <= w) { return true; }
+      }
+    }
+    return false;
+  }
+
+  var CanvasGrid = L.VectorGrid.Protobuf.extend({
+    initialize: function (url, options) {
+      L.VectorGrid.Protobuf.prototype.initialize.call(this, url, options);
+      this._drawn = {};
+      this.on("tileunload", function (event) { delete this._drawn[this._tileCoordsToKey(event.coords)]; }, this);
+    },
+
+    createTile: function (coords, done) {
+      var size = this.getTileSize();
+      var ratio = L.Browser.retina ? 2 : 1;
+      var canvas = document.createElement("canvas");
+      canvas.width = ratio * size.x;
+      canvas.height = ratio * size.y;
+      canvas.style.pointerEvents = "none";
+      var key = this._tileCoordsToKey(coords);
+      var records = [];
+      this._drawn[key] = records;
+      var styles = this.options.vectorTileLayerStyles;
+      this._getVectorTilePromise(coords).then(function (tile) {
+        var ctx = canvas.getContext("2d");
+        if (ratio !== 1) { ctx.scale(ratio, ratio); }
+        for (var name in tile.layers) {
+          var layer = tile.layers[name];
+          var scale = size.x / layer.extent;
+          var given = styles[name] || PATH_DEFAULTS;
+          for (var i = 0; i < layer.features.length; i++) {
+            var feature = layer.features[i];
+            var style = typeof given === "function" ? given(feature.properties, coords.z) : given;
+            var list = Array.isArray(style) ? style : [style];
+            for (var n = 0; n < list.length; n++) {
+              var record = drawFeature(ctx, feature, drawStyle(list[n], feature.type), scale);
+              if (record) { records.push(record); }
+            }
+          }
+        }
+        L.Util.requestAnimFrame(done.bind(coords, null, null));
+      });
+      return canvas;
+    }
+  });
 
   /* The popup: one row per catalog field that has a value (its words, ``<field>_zh``, first). */
   function popupContent(entry, props) {
@@ -144,10 +290,7 @@
   }
 
   /* Hit-testing the canvas tiles. The feature under a point: in the tile of the grid's zoom
-   * holding it, the last drawn (the topmost) whose shape contains it, by the bundle's own
-   * _containsPoint (Leaflet's: inside a ring, or within half the stroke of a line; an
-   * unfilled ring by its stroke only, as its SVG path took events), the bounds it needs made
-   * on the first test (makeInteractive). Grids added later are on top. */
+   * holding it, the last drawn (the topmost) that contains it. Grids added later are on top. */
   var grids = [];
   function featureAt(containerPoint) {
     var latlng = map.containerPointToLatLng(containerPoint);
@@ -158,19 +301,12 @@
       var pixel = map.project(latlng, grid._tileZoom);
       var coords = L.point(Math.floor(pixel.x / size.x), Math.floor(pixel.y / size.y));
       coords.z = grid._tileZoom;
-      var renderer = grid._vectorTiles[grid._tileCoordsToKey(grid._wrapCoords(coords))];
-      if (!renderer) { continue; }
+      var records = grid._drawn[grid._tileCoordsToKey(grid._wrapCoords(coords))];
+      if (!records) { continue; }
       var local = pixel.subtract(coords.scaleBy(size));
-      var found = null;
-      for (var id in renderer._layers) {
-        var layer = renderer._layers[id];
-        if (!layer._pxBounds) { layer.makeInteractive(); }
-        var unfilled = layer instanceof L.Polygon && !layer.options.fill;
-        if (unfilled ? L.Polyline.prototype._containsPoint.call(layer, local, true) : layer._containsPoint(local)) {
-          found = layer;
-        }
+      for (var i = records.length - 1; i >= 0; i--) {
+        if (contains(records[i], local)) { return { grid: grid, layer: records[i] }; }
       }
-      if (found) { return { grid: grid, layer: found }; }
     }
     return null;
   }
@@ -223,14 +359,14 @@
    * the layer beneath gets its mouseover. mousemove always goes on (the coordinates readout). */
   function passThrough() {
     var container = map.getContainer();
-    var ours = typeof WeakSet === "function" ? new WeakSet() : null;
+    var ours = new WeakSet();  /* the events this script sends */
     var hovered = null;
     function tell(el, type, e) {
       var sent = new MouseEvent(type, {
         bubbles: true, cancelable: true, view: window, clientX: e.clientX, clientY: e.clientY,
         screenX: e.screenX, screenY: e.screenY, relatedTarget: null
       });
-      if (ours) { ours.add(sent); }
+      ours.add(sent);
       el.dispatchEvent(sent);
     }
     function hitFor(e) {
@@ -245,7 +381,7 @@
       fireOn(was, "mouseout", eventData(e));
     }
     container.addEventListener("mousemove", function (e) {
-      if ((ours && ours.has(e)) || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
+      if (ours.has(e) || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
       var hit = hitFor(e);
       if (hit && hovered && hit.layer === hovered.layer) { return; }
       var beneath = leafletTarget(e.target);
@@ -262,7 +398,7 @@
       }
     }, true);
     function holdBack(e) {
-      if (!hovered || (ours && ours.has(e))) { return; }
+      if (!hovered || ours.has(e)) { return; }
       if (e.type === "mouseout" && !(e.relatedTarget && container.contains(e.relatedTarget))) {
         leave(e);  /* off the map altogether */
         return;
@@ -272,7 +408,7 @@
     container.addEventListener("mouseover", holdBack, true);
     container.addEventListener("mouseout", holdBack, true);
     container.addEventListener("click", function (e) {
-      if ((ours && ours.has(e)) || map._draggableMoved(map)) { return; }
+      if (ours.has(e) || map._draggableMoved(map)) { return; }
       var hit = hitFor(e);
       if (!hit) { return; }
       e.stopPropagation();
@@ -289,17 +425,16 @@
     styles[entry.name] = cachedStyle(entry);
     styles[entry.overview.layer] = overviewStyle;
     var options = {
-      rendererFactory: canvasTile,
       pane: PANE,
       vectorTileLayerStyles: styles,
-      /* no Leaflet events of their own: passThrough fires the grid's click and hover */
+      /* no Leaflet events of their own: passThrough fires the grid's click and hover, its
+       * event's layer the feature's record (.properties) */
       interactive: false,
       maxNativeZoom: entry.maxNativeZoom,
-      fetchOptions: { credentials: "same-origin" },
-      getFeatureId: function (feature) { return feature.properties.gs_fid; }  /* cells: none */
+      fetchOptions: { credentials: "same-origin" }
     };
     if (entry.bounds) { options.bounds = L.latLngBounds(entry.bounds); }
-    var grid = L.vectorGrid.protobuf(entry.url, options);
+    var grid = new CanvasGrid(entry.url, options);
     var hover = L.tooltip({ sticky: true, direction: "top", offset: [0, -4] });
     var popup = L.popup({ maxWidth: 420 });
     grid.on("click", function (event) {
