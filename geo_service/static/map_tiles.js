@@ -239,9 +239,9 @@
     return div;
   }
 
-  /* The notice: shown while a loaded tile of the grid is an overview tile (VectorGrid 1.3.0
-   * (vendored, pinned) builds each tile from _getVectorTilePromise: wrapped to see which
-   * tiles hold the overview layer; tileunload forgets them). */
+  /* The notice: shown while a loaded tile of the grid is an overview tile (CanvasGrid draws
+   * each tile from VectorGrid 1.3.0's _getVectorTilePromise (vendored, pinned): wrapped to see
+   * which tiles hold the overview layer; tileunload forgets them). */
   function watchOverview(entry, grid) {
     var shown = {};
     var notice = L.control({ position: "topright" });
@@ -277,8 +277,8 @@
   }
 
   /* Timing mark for benchmarks/page_weight.py: the first frame painted after every tiled
-   * layer's tiles of the first view are loaded and drawn (GridLayer's "load": VectorGrid calls
-   * a tile done a frame after its paths are added). */
+   * layer's tiles of the first view are loaded and drawn (GridLayer's "load": CanvasGrid calls
+   * a tile done a frame after drawing it, as VectorGrid did after adding its paths). */
   var waiting = (cfg.tiles || []).length;
   function tileLayerLoaded() {
     waiting -= 1;
@@ -383,7 +383,7 @@
     container.addEventListener("mousemove", function (e) {
       if (ours.has(e) || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
       var hit = hitFor(e);
-      if (hit && hovered && hit.layer === hovered.layer) { return; }
+      if (hit && hovered && hit.layer === hovered.layer) { container.style.cursor = "pointer"; return; }
       var beneath = leafletTarget(e.target);
       if (hovered) {
         leave(e);
@@ -405,6 +405,8 @@
       }
       if (beneathTiles(e.target)) { e.stopPropagation(); }
     }
+    /* while the map is dragged, its own cursor (Leaflet's "move") */
+    map.on("dragstart", function () { container.style.cursor = ""; });
     container.addEventListener("mouseover", holdBack, true);
     container.addEventListener("mouseout", holdBack, true);
     container.addEventListener("click", function (e) {
