@@ -11,7 +11,7 @@
  * Canvas, not SVG: a dense z14 view of the 10^6-parcel layer is 91,102 features; as SVG paths
  * (L.svg.tile) the browser took 4.1-5.9 s to draw it, on VectorGrid's canvas renderer
  * (L.canvas.tile) 2.0-2.7 s (a Leaflet layer object per feature), drawn here straight from the
- * decoded tiles 1.0-1.1 s, the pixels identical to the SVG's (benchmarks/README.md,
+ * decoded tiles 1.0-1.5 s (load 2-4), the pixels identical to the SVG's (benchmarks/README.md,
  * page_weight.py --zoom 14). A canvas would take every click on its square, features or
  * not, so the tile canvases take no pointer events at all (pointer-events: none) and this
  * script hit-tests the tiles itself (featureAt, passThrough): where a feature is drawn it
