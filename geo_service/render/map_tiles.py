@@ -20,7 +20,11 @@ from geo_service.tiles.matrix import MAX_ZOOM
 from geo_service.tiles.service import in_store, layer_bbox
 
 #: The page's script for tiled layers and the renderer it needs (vendored, never a CDN).
-SCRIPTS = ("vendor/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js", "map_tiles.js")
+SCRIPTS = (
+    "vendor/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js",
+    "map_tiles_canvas.js",
+    "map_tiles.js",
+)
 
 
 def tiled(layer: Layer, config) -> bool:
