@@ -296,6 +296,7 @@ def candidates(
             dialect = db.dialect.name
             ids = _rtree_ids(db, bbox) if dialect == "sqlite" else None
             if ids is not None:  # a small box: its rows by rowid (the R*Tree leads)
+                where = _unindexed(layer_id, number, after)
                 where.append(literal_column("layer_features.rowid").in_(ids))
             elif dialect == "postgresql" and _postgis_geometry():
                 envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326)
@@ -304,6 +305,20 @@ def candidates(
                 where += [f.c.minx <= maxx, f.c.maxx >= minx, f.c.miny <= maxy, f.c.maxy >= miny]
         query = select(*_columns()).where(and_(*where)).order_by(f.c.seq).limit(int(limit))
         return [FeatureRecord(*row) for row in db.execute(query)]
+
+
+def _unindexed(layer_id: str, number: int, after: int) -> list:
+    """The version's conditions as expressions no index answers (``layer_id || ''``,
+    ``version + 0``, ``seq + 0``): beside ``rowid IN (...)`` SQLite's planner would otherwise
+    walk the primary key (layer_id, version, seq) in seq order, for the ORDER BY, and test
+    every row of the version against the list (10^6 rows: 141 ms for 150 ids, against 1 ms
+    looking the ids up and sorting them)."""
+    f = schema.layer_features
+    return [
+        f.c.layer_id.concat("") == layer_id,
+        (f.c.version + 0) == int(number),
+        (f.c.seq + 0) > int(after),
+    ]
 
 
 def _rtree_ids(db: Connection, bbox) -> list[int] | None:
